@@ -1,0 +1,95 @@
+// sluice: the GUI console by default; subcommands run headless.
+
+#include "app/commandline.h"
+#include "app/democommand.h"
+#include "app/mockcommand.h"
+#include "core/server/mock/mockserver.h"
+#include "ui/mainwindow.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+
+#include <sys/resource.h>
+
+namespace {
+
+// Thousands of concurrent streams need thousands of sockets: lift the soft fd limit to the hard.
+void raiseFileLimit()
+{
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+const char* const kUsage =
+    "Usage: sluice [COMMAND] [OPTIONS]\n"
+    "\n"
+    "Without a command, opens the console, targeting the built-in mock LLM server.\n"
+    "\n"
+    "Commands:\n"
+    "  mock     run the mock LLM server alone (sluice mock --help)\n"
+    "  demo     start the mock in-process, send traffic at it, print what it saw\n"
+    "  help     show this text\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help     show this text\n"
+    "  -v, --version  show the version\n";
+
+QStringList subcommandArguments(int argc, char** argv)
+{
+    // "sluice mock --port 1" -> {"sluice mock", "--port", "1"}: QCommandLineParser skips argv[0].
+    QStringList args{QStringLiteral("sluice ") + QString::fromLocal8Bit(argv[1])};
+    for (int i = 2; i < argc; ++i) {
+        args.append(QString::fromLocal8Bit(argv[i]));
+    }
+    return args;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    raiseFileLimit();
+    QCoreApplication::setOrganizationName(QStringLiteral("Sluice"));
+    QCoreApplication::setApplicationName(QStringLiteral("sluice"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(SLUICE_VERSION));
+
+    const QString command = argc > 1 ? QString::fromLocal8Bit(argv[1]) : QString();
+    if (command == QLatin1String("help") || command == QLatin1String("--help")
+        || command == QLatin1String("-h")) {
+        sluice::cli::printOut(QString::fromLatin1(kUsage).trimmed());
+        return 0;
+    }
+    if (command == QLatin1String("--version") || command == QLatin1String("-v")) {
+        sluice::cli::printOut(QStringLiteral("sluice " SLUICE_VERSION));
+        return 0;
+    }
+    if (command == QLatin1String("mock")) {
+        QCoreApplication app(argc, argv);
+        return sluice::runMockCommand(subcommandArguments(argc, argv));
+    }
+    if (command == QLatin1String("demo")) {
+        QCoreApplication app(argc, argv);
+        return sluice::runDemoCommand(subcommandArguments(argc, argv));
+    }
+    if (!command.isEmpty()) {
+        sluice::cli::printError(QStringLiteral("sluice: unknown command or option '%1'\n\n%2")
+                                    .arg(command, QString::fromLatin1(kUsage).trimmed()));
+        return 2;
+    }
+
+    QApplication app(argc, argv);
+    sluice::MockConfig config;
+    config.capacity = 8;
+    config.rpm = 600;
+    sluice::MockServer mock(config);
+    if (!mock.listen(QHostAddress::LocalHost, 0)) {
+        sluice::cli::printError(QStringLiteral("sluice: cannot start the built-in mock server: ")
+                                + mock.errorString());
+    }
+    sluice::MainWindow window(mock.port() != 0 ? &mock : nullptr);
+    window.show();
+    return QApplication::exec();
+}

@@ -1,0 +1,317 @@
+#include "core/server/httpconnection.h"
+
+#include "core/server/httpresponder.h"
+
+#include <QTcpSocket>
+
+#include <sys/socket.h>
+
+namespace sluice {
+
+const http_parser_settings& HttpConnection::parserSettings()
+{
+    static const http_parser_settings settings = [] {
+        http_parser_settings s;
+        http_parser_settings_init(&s);
+        s.on_message_begin = &HttpConnection::onMessageBegin;
+        s.on_url = &HttpConnection::onUrl;
+        s.on_header_field = &HttpConnection::onHeaderField;
+        s.on_header_value = &HttpConnection::onHeaderValue;
+        s.on_headers_complete = &HttpConnection::onHeadersComplete;
+        s.on_body = &HttpConnection::onBody;
+        s.on_message_complete = &HttpConnection::onMessageComplete;
+        return s;
+    }();
+    return settings;
+}
+
+namespace {
+
+HttpConnection* self(http_parser* p) { return static_cast<HttpConnection*>(p->data); }
+
+void splitTarget(HttpRequest& r)
+{
+    QByteArray target = r.target;
+    // Absolute form ("http://host/path") as proxies receive it: keep only the path.
+    if (target.startsWith("http://") || target.startsWith("https://")) {
+        const qsizetype slash = target.indexOf('/', target.indexOf("//") + 2);
+        target = slash < 0 ? QByteArrayLiteral("/") : target.mid(slash);
+    }
+    const qsizetype q = target.indexOf('?');
+    r.path = q < 0 ? target : target.left(q);
+    r.query = q < 0 ? QByteArray() : target.mid(q + 1);
+    const qsizetype hash = r.query.indexOf('#');
+    if (hash >= 0) {
+        r.query.truncate(hash);
+    }
+}
+
+} // namespace
+
+HttpConnection::HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServerLimits limits,
+                               QObject* parent)
+    : QObject(parent)
+    , m_socket(socket)
+    , m_handler(std::move(handler))
+    , m_limits(limits)
+{
+    m_socket->setParent(this);
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    http_parser_init(&m_parser, HTTP_REQUEST);
+    m_parser.data = this;
+
+    m_idle.setSingleShot(true);
+    m_idle.setInterval(m_limits.idleTimeoutMs);
+    connect(&m_idle, &QTimer::timeout, this, &HttpConnection::closeAfterWrite);
+    connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::readAvailable);
+    connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    m_idle.start();
+    if (m_socket->bytesAvailable() > 0) {
+        readAvailable();
+    }
+}
+
+HttpConnection::~HttpConnection()
+{
+    if (m_socket) {
+        m_socket->disconnect(this);
+    }
+}
+
+int HttpConnection::onMessageBegin(http_parser* p)
+{
+    HttpConnection* c = self(p);
+    c->m_building = HttpRequest{};
+    c->m_building.peer = c->m_socket->peerAddress();
+    c->m_inField = false;
+    return 0;
+}
+
+int HttpConnection::onUrl(http_parser* p, const char* at, size_t len)
+{
+    self(p)->m_building.target.append(at, static_cast<qsizetype>(len));
+    return 0;
+}
+
+int HttpConnection::onHeaderField(http_parser* p, const char* at, size_t len)
+{
+    // http-parser may split a name or value across callbacks: a field after a value starts a
+    // new header, a field after a field continues the name.
+    HttpConnection* c = self(p);
+    if (!c->m_inField) {
+        c->m_building.headers.append({QByteArray(), QByteArray()});
+        c->m_inField = true;
+    }
+    c->m_building.headers.last().first.append(QByteArray(at, static_cast<qsizetype>(len)).toLower());
+    return 0;
+}
+
+int HttpConnection::onHeaderValue(http_parser* p, const char* at, size_t len)
+{
+    HttpConnection* c = self(p);
+    c->m_inField = false;
+    if (c->m_building.headers.isEmpty()) {
+        return 1;
+    }
+    c->m_building.headers.last().second.append(at, static_cast<qsizetype>(len));
+    return 0;
+}
+
+int HttpConnection::onHeadersComplete(http_parser* p)
+{
+    HttpConnection* c = self(p);
+    HttpRequest& r = c->m_building;
+    r.method = http_method_str(static_cast<http_method>(p->method));
+    r.httpMajor = p->http_major;
+    r.httpMinor = p->http_minor;
+    r.keepAlive = http_should_keep_alive(p) != 0;
+    for (auto& header : r.headers) {
+        header.second = header.second.trimmed();
+    }
+    splitTarget(r);
+    if (p->content_length != ULLONG_MAX
+        && p->content_length > static_cast<quint64>(c->m_limits.maxBodyBytes)) {
+        c->failParse(413, "request body of " + QByteArray::number(qulonglong(p->content_length))
+                              + " bytes is larger than the limit of "
+                              + QByteArray::number(c->m_limits.maxBodyBytes) + " bytes");
+        return 2 + 1; // any value but 0, 1 and 2 is an error: stop parsing
+    }
+    return 0;
+}
+
+int HttpConnection::onBody(http_parser* p, const char* at, size_t len)
+{
+    HttpConnection* c = self(p);
+    if (c->m_building.body.size() + static_cast<qint64>(len) > c->m_limits.maxBodyBytes) {
+        c->failParse(413, "request body is larger than the limit of "
+                              + QByteArray::number(c->m_limits.maxBodyBytes) + " bytes");
+        return 1;
+    }
+    c->m_building.body.append(at, static_cast<qsizetype>(len));
+    return 0;
+}
+
+int HttpConnection::onMessageComplete(http_parser* p)
+{
+    HttpConnection* c = self(p);
+    c->m_pending.push_back(std::move(c->m_building));
+    c->m_building = HttpRequest{};
+    return 0;
+}
+
+void HttpConnection::failParse(int status, const QByteArray& message)
+{
+    if (m_parseFailed) {
+        return;
+    }
+    m_parseFailed = true;
+    HttpRequest r = m_building;
+    r.parseError = status;
+    r.parseErrorMessage = message;
+    r.keepAlive = false;
+    if (r.method.isEmpty()) {
+        r.method = "GET";
+    }
+    m_pending.push_back(std::move(r));
+}
+
+void HttpConnection::readAvailable()
+{
+    if (m_closing || m_parseFailed) {
+        m_socket->readAll(); // discard: the connection is on its way out
+        return;
+    }
+    if (static_cast<int>(m_pending.size()) >= m_limits.maxPipelined) {
+        return; // back-pressure: resume when a response completes
+    }
+    const QByteArray data = m_socket->readAll();
+    if (data.isEmpty()) {
+        return;
+    }
+    m_idle.stop();
+    qsizetype offset = 0;
+    while (offset < data.size() && !m_parseFailed) {
+        const size_t parsed =
+            http_parser_execute(&m_parser, &parserSettings(), data.constData() + offset,
+                                static_cast<size_t>(data.size() - offset));
+        const auto err = static_cast<http_errno>(m_parser.http_errno);
+        if (err != HPE_OK) {
+            if (err == HPE_HEADER_OVERFLOW) {
+                failParse(431, "request headers are too large");
+            } else {
+                failParse(400, QByteArray("malformed HTTP request: ") + http_errno_description(err));
+            }
+            break;
+        }
+        offset += static_cast<qsizetype>(parsed);
+        if (m_parser.upgrade) {
+            // We do not switch protocols (h2c, websocket): answer in HTTP/1.1 and keep parsing.
+            http_parser_init(&m_parser, HTTP_REQUEST);
+            m_parser.data = this;
+        } else if (parsed == 0) {
+            break;
+        }
+    }
+    dispatchNext();
+}
+
+void HttpConnection::dispatchNext()
+{
+    if (m_active || m_closing) {
+        return;
+    }
+    if (m_pending.empty()) {
+        if (!m_parseFailed) {
+            m_idle.start();
+        }
+        return;
+    }
+    HttpRequest request = std::move(m_pending.front());
+    m_pending.pop_front();
+    auto* responder = new HttpResponder(this, request.httpMinor, request.keepAlive);
+    m_active = responder;
+    if (request.parseError != 0 || !m_handler) {
+        if (m_handler) {
+            m_handler(request, responder);
+        }
+        if (m_active == responder && !responder->headersSent()) {
+            const QByteArray body = "{\"error\":{\"message\":\"" + request.parseErrorMessage
+                                    + "\",\"type\":\"invalid_request_error\"}}";
+            responder->respond(request.parseError ? request.parseError : 500,
+                               {{"content-type", "application/json"}}, body);
+        }
+        return;
+    }
+    m_handler(request, responder);
+}
+
+void HttpConnection::writeBytes(const QByteArray& bytes)
+{
+    if (!m_closing && m_socket->state() == QAbstractSocket::ConnectedState) {
+        m_socket->write(bytes);
+    }
+}
+
+void HttpConnection::responseDone(HttpResponder* responder, bool keepAlive)
+{
+    if (m_active == responder) {
+        m_active = nullptr;
+    }
+    responder->deleteLater();
+    if (!keepAlive || m_closing) {
+        closeAfterWrite();
+        return;
+    }
+    // Pipelined requests may already be waiting, or unread because we paused reading.
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            if (!m_closing) {
+                readAvailable();
+            }
+        },
+        Qt::QueuedConnection);
+}
+
+void HttpConnection::closeAfterWrite()
+{
+    if (m_closing) {
+        return;
+    }
+    m_closing = true;
+    m_idle.stop();
+    m_socket->disconnectFromHost();
+    if (m_socket->state() == QAbstractSocket::UnconnectedState) {
+        onDisconnected();
+    }
+}
+
+void HttpConnection::resetNow()
+{
+    m_closing = true;
+    m_idle.stop();
+    const qintptr fd = m_socket->socketDescriptor();
+    if (fd >= 0) {
+        linger lin{1, 0}; // close with RST instead of FIN
+        ::setsockopt(static_cast<int>(fd), SOL_SOCKET, SO_LINGER, &lin, sizeof lin);
+    }
+    m_socket->abort();
+    onDisconnected();
+}
+
+void HttpConnection::onDisconnected()
+{
+    if (m_gone) {
+        return;
+    }
+    m_gone = true;
+    m_closing = true;
+    m_idle.stop();
+    if (m_active) {
+        m_active->markClientGone();
+    }
+    Q_EMIT closed();
+    deleteLater();
+}
+
+} // namespace sluice

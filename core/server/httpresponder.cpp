@@ -1,0 +1,182 @@
+#include "core/server/httpresponder.h"
+
+#include "core/server/httpconnection.h"
+
+#include <QTcpSocket>
+
+namespace sluice {
+
+HttpResponder::HttpResponder(HttpConnection* connection, int httpMinor, bool keepAlive)
+    : QObject(connection)
+    , m_connection(connection)
+    , m_httpMinor(httpMinor)
+    , m_keepAlive(keepAlive)
+{
+}
+
+QByteArray HttpResponder::reasonPhrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 529: return "Site Overloaded";
+    default: return "Status";
+    }
+}
+
+qint64 HttpResponder::pendingBytes() const
+{
+    return m_connection ? m_connection->socket()->bytesToWrite() : 0;
+}
+
+void HttpResponder::writeHead(int status, const HttpHeaders& headers, const QByteArray& framing)
+{
+    QByteArray head;
+    head.reserve(256);
+    head += "HTTP/1." + QByteArray::number(m_httpMinor == 0 ? 0 : 1) + ' '
+            + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    for (const auto& [name, value] : headers) {
+        head += name + ": " + value + "\r\n";
+    }
+    head += framing;
+    if (!m_keepAlive) {
+        head += "connection: close\r\n";
+    } else if (m_httpMinor == 0) {
+        head += "connection: keep-alive\r\n";
+    }
+    head += "\r\n";
+    m_connection->writeBytes(head);
+}
+
+void HttpResponder::respond(int status, const HttpHeaders& headers, const QByteArray& body)
+{
+    if (m_state != State::Idle || !m_connection) {
+        return;
+    }
+    writeHead(status, headers, "content-length: " + QByteArray::number(body.size()) + "\r\n");
+    if (!body.isEmpty()) {
+        m_connection->writeBytes(body);
+    }
+    m_state = State::Done;
+    m_connection->responseDone(this, m_keepAlive);
+}
+
+void HttpResponder::beginChunked(int status, const HttpHeaders& headers)
+{
+    if (m_state != State::Idle || !m_connection) {
+        return;
+    }
+    if (m_httpMinor == 0) {
+        // HTTP/1.0 has no chunked encoding: the body ends when the connection closes.
+        m_keepAlive = false;
+        writeHead(status, headers, {});
+        m_state = State::CloseDelimited;
+        return;
+    }
+    writeHead(status, headers, "transfer-encoding: chunked\r\n");
+    m_state = State::Chunked;
+}
+
+void HttpResponder::beginFixed(int status, const HttpHeaders& headers, qint64 contentLength)
+{
+    if (m_state != State::Idle || !m_connection) {
+        return;
+    }
+    writeHead(status, headers, "content-length: " + QByteArray::number(contentLength) + "\r\n");
+    m_state = State::Fixed;
+}
+
+void HttpResponder::write(const QByteArray& data)
+{
+    if (data.isEmpty() || !m_connection) {
+        return;
+    }
+    switch (m_state) {
+    case State::Chunked:
+        m_connection->writeBytes(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
+        break;
+    case State::Fixed:
+    case State::CloseDelimited:
+        m_connection->writeBytes(data);
+        break;
+    case State::Idle:
+    case State::Done:
+        break;
+    }
+}
+
+void HttpResponder::end()
+{
+    if (!m_connection || m_state == State::Done) {
+        return;
+    }
+    const State was = m_state;
+    m_state = State::Done;
+    switch (was) {
+    case State::Idle:
+        m_state = State::Idle;
+        respond(204, {}, {});
+        return;
+    case State::Chunked:
+        m_connection->writeBytes(QByteArrayLiteral("0\r\n\r\n"));
+        m_connection->responseDone(this, m_keepAlive);
+        break;
+    case State::Fixed:
+        m_connection->responseDone(this, m_keepAlive);
+        break;
+    case State::CloseDelimited:
+    case State::Done:
+        m_connection->responseDone(this, false);
+        break;
+    }
+}
+
+void HttpResponder::closeConnection()
+{
+    if (!m_connection || m_state == State::Done) {
+        return;
+    }
+    m_state = State::Done;
+    m_connection->responseDone(this, false);
+}
+
+void HttpResponder::resetConnection()
+{
+    if (!m_connection || m_state == State::Done) {
+        return;
+    }
+    m_state = State::Done;
+    HttpConnection* connection = m_connection;
+    deleteLater();
+    connection->resetNow();
+}
+
+void HttpResponder::markClientGone()
+{
+    if (m_state == State::Done) {
+        return;
+    }
+    m_state = State::Done;
+    Q_EMIT clientGone();
+}
+
+} // namespace sluice

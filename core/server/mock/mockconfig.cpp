@@ -1,0 +1,232 @@
+#include "core/server/mock/mockconfig.h"
+
+#include <QJsonValue>
+#include <QStringList>
+
+#include <array>
+#include <cmath>
+#include <limits>
+
+namespace sluice {
+
+namespace {
+
+struct FaultField {
+    const char* key;
+    double MockFaults::*member;
+};
+
+constexpr std::array<FaultField, 7> kFaultFields{{
+    {"500", &MockFaults::error500},
+    {"503", &MockFaults::error503},
+    {"529", &MockFaults::overloaded},
+    {"reset", &MockFaults::reset},
+    {"stall", &MockFaults::stall},
+    {"midstream", &MockFaults::midstream},
+    {"quota", &MockFaults::quota},
+}};
+
+std::optional<QString> readInteger(const QJsonObject& json, const char* key, std::int64_t min,
+                                   std::int64_t max, std::int64_t* out)
+{
+    const QJsonValue v = json.value(QLatin1String(key));
+    if (v.isUndefined()) {
+        return std::nullopt;
+    }
+    const double d = v.toDouble(std::numeric_limits<double>::quiet_NaN());
+    if (!v.isDouble() || !std::isfinite(d) || d != std::floor(d)) {
+        return QStringLiteral("%1: expected an integer").arg(QLatin1String(key));
+    }
+    if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
+        return QStringLiteral("%1: %2 is out of range [%3, %4]")
+            .arg(QLatin1String(key))
+            .arg(d, 0, 'g', 17)
+            .arg(min)
+            .arg(max);
+    }
+    *out = static_cast<std::int64_t>(d);
+    return std::nullopt;
+}
+
+template <typename T>
+std::optional<QString> readInt(const QJsonObject& json, const char* key, std::int64_t min,
+                               std::int64_t max, T* out)
+{
+    std::int64_t v = static_cast<std::int64_t>(*out);
+    if (auto err = readInteger(json, key, min, max, &v)) {
+        return err;
+    }
+    *out = static_cast<T>(v);
+    return std::nullopt;
+}
+
+std::optional<QString> readShare(const QJsonValue& v, const QString& name, double* out)
+{
+    if (v.isUndefined()) {
+        return std::nullopt;
+    }
+    if (!v.isDouble() || !std::isfinite(v.toDouble()) || v.toDouble() < 0 || v.toDouble() > 1) {
+        return QStringLiteral("%1: expected a share between 0 and 1").arg(name);
+    }
+    *out = v.toDouble();
+    return std::nullopt;
+}
+
+} // namespace
+
+QJsonObject MockConfig::toJson() const
+{
+    QJsonObject faultsJson;
+    for (const FaultField& f : kFaultFields) {
+        faultsJson.insert(QLatin1String(f.key), faults.*f.member);
+    }
+    return QJsonObject{
+        {QStringLiteral("rpm"), static_cast<double>(rpm)},
+        {QStringLiteral("tpm"), static_cast<double>(tpm)},
+        {QStringLiteral("capacity"), capacity},
+        {QStringLiteral("queue_limit"), queueLimit},
+        {QStringLiteral("ttft_ms"), ttftMs},
+        {QStringLiteral("tpot_ms"), tpotMs},
+        {QStringLiteral("jitter"), jitter},
+        {QStringLiteral("tokens_min"), tokensMin},
+        {QStringLiteral("tokens_max"), tokensMax},
+        {QStringLiteral("seed"), static_cast<double>(seed)},
+        {QStringLiteral("stall_ms"), stallMs},
+        {QStringLiteral("faults"), faultsJson},
+    };
+}
+
+std::optional<QString> MockConfig::apply(const QJsonObject& json)
+{
+    static const QStringList known = {
+        QStringLiteral("rpm"),        QStringLiteral("tpm"),        QStringLiteral("capacity"),
+        QStringLiteral("queue_limit"), QStringLiteral("ttft_ms"),   QStringLiteral("tpot_ms"),
+        QStringLiteral("jitter"),     QStringLiteral("tokens_min"), QStringLiteral("tokens_max"),
+        QStringLiteral("seed"),       QStringLiteral("stall_ms"),   QStringLiteral("faults"),
+    };
+    for (auto it = json.begin(); it != json.end(); ++it) {
+        if (!known.contains(it.key())) {
+            return QStringLiteral("%1: unknown setting (known: %2)")
+                .arg(it.key(), known.join(QStringLiteral(", ")));
+        }
+    }
+    MockConfig next = *this;
+    constexpr std::int64_t kMaxRate = 1'000'000'000'000LL;
+    constexpr std::int64_t kMaxMs = 3'600'000;
+    if (auto e = readInt(json, "rpm", 0, kMaxRate, &next.rpm)) return e;
+    if (auto e = readInt(json, "tpm", 0, kMaxRate, &next.tpm)) return e;
+    if (auto e = readInt(json, "capacity", 1, 1'000'000, &next.capacity)) return e;
+    if (auto e = readInt(json, "queue_limit", 0, 10'000'000, &next.queueLimit)) return e;
+    if (auto e = readInt(json, "ttft_ms", 0, kMaxMs, &next.ttftMs)) return e;
+    if (auto e = readInt(json, "tpot_ms", 0, kMaxMs, &next.tpotMs)) return e;
+    if (auto e = readInt(json, "tokens_min", 1, 1'000'000, &next.tokensMin)) return e;
+    if (auto e = readInt(json, "tokens_max", 1, 1'000'000, &next.tokensMax)) return e;
+    if (auto e = readInt(json, "stall_ms", 0, kMaxMs, &next.stallMs)) return e;
+    if (auto e = readInt(json, "seed", 0, std::int64_t{1} << 53, &next.seed)) return e;
+    if (json.contains(QStringLiteral("jitter"))) {
+        const QJsonValue v = json.value(QStringLiteral("jitter"));
+        if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1) {
+            return QStringLiteral("jitter: expected a fraction between 0 and 1");
+        }
+        next.jitter = v.toDouble();
+    }
+    if (json.contains(QStringLiteral("faults"))) {
+        const QJsonValue v = json.value(QStringLiteral("faults"));
+        if (!v.isObject()) {
+            return QStringLiteral("faults: expected an object such as {\"500\": 0.05}");
+        }
+        const QJsonObject f = v.toObject();
+        for (auto it = f.begin(); it != f.end(); ++it) {
+            bool found = false;
+            for (const FaultField& field : kFaultFields) {
+                if (it.key() == QLatin1String(field.key)) {
+                    found = true;
+                    if (auto e = readShare(it.value(), QStringLiteral("faults.") + it.key(),
+                                           &(next.faults.*field.member))) {
+                        return e;
+                    }
+                }
+            }
+            if (!found) {
+                return QStringLiteral("faults.%1: unknown fault (known: 500, 503, 529, reset, "
+                                      "stall, midstream, quota)")
+                    .arg(it.key());
+            }
+        }
+    }
+    if (auto e = next.validate()) {
+        return e;
+    }
+    *this = next;
+    return std::nullopt;
+}
+
+std::optional<QString> MockConfig::validate() const
+{
+    if (rpm < 0) return QStringLiteral("rpm: must not be negative");
+    if (tpm < 0) return QStringLiteral("tpm: must not be negative");
+    if (capacity < 1) return QStringLiteral("capacity: must be at least 1");
+    if (queueLimit < 0) return QStringLiteral("queue_limit: must not be negative");
+    if (ttftMs < 0) return QStringLiteral("ttft_ms: must not be negative");
+    if (tpotMs < 0) return QStringLiteral("tpot_ms: must not be negative");
+    if (jitter < 0 || jitter > 1) return QStringLiteral("jitter: must be between 0 and 1");
+    if (tokensMin < 1) return QStringLiteral("tokens_min: must be at least 1");
+    if (tokensMax < tokensMin) {
+        return QStringLiteral("tokens_max: %1 is below tokens_min %2").arg(tokensMax).arg(tokensMin);
+    }
+    if (stallMs < 0) return QStringLiteral("stall_ms: must not be negative");
+    if (faults.total() > 1.0 + 1e-9) {
+        return QStringLiteral("faults: the shares add up to %1, more than 1").arg(faults.total());
+    }
+    return std::nullopt;
+}
+
+std::optional<QString> MockConfig::parseFaults(const QString& text, MockFaults* out)
+{
+    MockFaults faults = *out;
+    const QStringList items = text.split(QLatin1Char(','), Qt::SkipEmptyParts);
+    if (items.isEmpty()) {
+        return QStringLiteral("--fault-rate: expected key=share pairs such as 500=0.05,reset=0.01");
+    }
+    for (const QString& item : items) {
+        const qsizetype eq = item.indexOf(QLatin1Char('='));
+        if (eq <= 0) {
+            return QStringLiteral("--fault-rate: '%1' is not key=share (keys: 500, 503, 529, "
+                                  "reset, stall, midstream, quota)")
+                .arg(item);
+        }
+        const QString key = item.left(eq).trimmed();
+        QString valueText = item.mid(eq + 1).trimmed();
+        double scale = 1;
+        if (valueText.endsWith(QLatin1Char('%'))) {
+            valueText.chop(1);
+            scale = 0.01;
+        }
+        bool ok = false;
+        const double value = valueText.toDouble(&ok) * scale;
+        if (!ok || !std::isfinite(value) || value < 0 || value > 1) {
+            return QStringLiteral("--fault-rate: %1 share '%2' is not between 0 and 1")
+                .arg(key, item.mid(eq + 1));
+        }
+        bool found = false;
+        for (const FaultField& field : kFaultFields) {
+            if (key == QLatin1String(field.key)) {
+                faults.*field.member = value;
+                found = true;
+            }
+        }
+        if (!found) {
+            return QStringLiteral("--fault-rate: unknown fault '%1' (keys: 500, 503, 529, reset, "
+                                  "stall, midstream, quota)")
+                .arg(key);
+        }
+    }
+    if (faults.total() > 1.0 + 1e-9) {
+        return QStringLiteral("--fault-rate: the shares add up to %1, more than 1")
+            .arg(faults.total());
+    }
+    *out = faults;
+    return std::nullopt;
+}
+
+} // namespace sluice

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "core/server/httpresponder.h"
+#include "core/server/mock/mockprotocol.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <random>
+
+namespace sluice::mock {
+
+/// How an exchange ended, for the server's counters.
+struct ExchangeOutcome {
+    QByteArray status; ///< "200", "500", ..., or "reset", "stall", "client_closed"
+    int outputTokens = 0;
+    bool midstreamFault = false;
+};
+
+/// One chat request being answered: waits for a service slot, then emits its reply on a timer
+/// (time to first token, then one token per tpot, each with jitter), streaming or whole.
+/// Owned by MockServer; emits finished() exactly once, after which the server deletes it.
+class MockExchange final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MockExchange)
+
+public:
+    struct Plan {
+        ChatRequest request;
+        QByteArray id;
+        HttpHeaders headers;      ///< rate-limit and request-id headers for the response
+        int outputTokens = 1;     ///< planned length (already capped by max_tokens)
+        bool truncated = false;   ///< capped by max_tokens: finish_reason length / max_tokens
+        bool midstreamFault = false;
+        int ttftMs = 0;
+        int tpotMs = 0;
+        double jitter = 0;
+        std::uint64_t seed = 0;   ///< this reply's own random source (words, jitter)
+    };
+
+    MockExchange(Plan plan, HttpResponder* responder, QObject* parent);
+
+    /// Called once the server grants a service slot.
+    void start();
+    bool started() const { return m_started; }
+
+Q_SIGNALS:
+    void finished(sluice::mock::MockExchange* self, const sluice::mock::ExchangeOutcome& outcome);
+
+private:
+    void emitNextToken();
+    void finishStream();
+    void finishWhole();
+    void failMidstream();
+    void complete(QByteArray status);
+    int jittered(int ms);
+
+    Plan m_plan;
+    QPointer<HttpResponder> m_responder;
+    ReplyWriter m_writer;
+    std::mt19937_64 m_rng;
+    QTimer m_timer;
+    QByteArray m_text;
+    int m_sent = 0;
+    bool m_started = false;
+    bool m_done = false;
+};
+
+} // namespace sluice::mock

@@ -1,0 +1,440 @@
+#include "core/server/mock/mockserver.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QPointer>
+#include <QTimer>
+
+namespace sluice {
+
+using namespace sluice::mock;
+
+namespace {
+
+QByteArray compact(const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
+
+// SplitMix64: turns (seed, sequence) into an independent seed per request, so a reply's length,
+// words and jitter depend only on the configured seed and the request's arrival order.
+std::uint64_t splitmix(std::uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+} // namespace
+
+MockServer::MockServer(MockConfig config, QObject* parent, const Clock* clock)
+    : QObject(parent)
+    , m_ownClock(clock ? nullptr : std::make_unique<SteadyClock>())
+    , m_clock(clock ? *clock : *m_ownClock)
+    , m_config(config)
+    , m_http([this](const HttpRequest& r, HttpResponder* w) { handle(r, w); }, this)
+    , m_requestLimiter(config.rpm)
+    , m_tokenLimiter(config.tpm)
+    , m_rng(config.seed)
+{
+}
+
+MockServer::~MockServer()
+{
+    m_http.close();
+}
+
+bool MockServer::listen(const QHostAddress& address, quint16 port)
+{
+    return m_http.listen(address, port);
+}
+
+QUrl MockServer::baseUrl() const
+{
+    QUrl url;
+    url.setScheme(QStringLiteral("http"));
+    const QHostAddress address = m_http.serverAddress();
+    url.setHost(address.isNull() || address == QHostAddress::Any || address == QHostAddress::AnyIPv4
+                    ? QStringLiteral("127.0.0.1")
+                    : address.toString());
+    url.setPort(m_http.serverPort());
+    return url;
+}
+
+std::optional<QString> MockServer::setConfig(const MockConfig& config)
+{
+    if (auto error = config.validate()) {
+        return error;
+    }
+    const bool reseed = config.seed != m_config.seed;
+    m_config = config;
+    m_requestLimiter.setLimit(config.rpm);
+    m_tokenLimiter.setLimit(config.tpm);
+    if (reseed) {
+        m_rng.seed(config.seed);
+        m_sequence = 0;
+    }
+    grantSlots(); // a larger capacity starts waiting requests now
+    Q_EMIT configChanged(m_config);
+    return std::nullopt;
+}
+
+QJsonObject MockServer::statsJson()
+{
+    QJsonObject json = m_stats.toJson(m_clock.now(), QDateTime::currentSecsSinceEpoch(),
+                                      m_config.rpm, m_config.tpm);
+    json.insert(QStringLiteral("capacity"), m_config.capacity);
+    json.insert(QStringLiteral("connections"), m_http.connectionCount());
+    return json;
+}
+
+void MockServer::resetStats()
+{
+    m_stats.reset();
+}
+
+std::uint64_t MockServer::nextRequestSeed()
+{
+    return splitmix(m_config.seed ^ splitmix(++m_sequence));
+}
+
+void MockServer::replyJson(HttpResponder* responder, int status, const QJsonObject& body)
+{
+    responder->respond(status, {{"content-type", "application/json"}}, compact(body));
+}
+
+void MockServer::replyError(HttpResponder* responder, Provider provider, const ApiError& error,
+                            const HttpHeaders& extra)
+{
+    HttpHeaders headers{{"content-type", "application/json"}};
+    if (provider == Provider::Anthropic) {
+        const bool retry = error.status == 429 || error.status >= 500;
+        headers.append({QByteArrayLiteral("x-should-retry"), retry ? QByteArray("true") : QByteArray("false")});
+    }
+    headers.append(extra);
+    responder->respond(error.status, headers, errorBody(provider, error));
+}
+
+void MockServer::finishRequest(const QByteArray& status)
+{
+    ++m_stats.byStatus[status];
+    --m_stats.concurrent;
+}
+
+void MockServer::handle(const HttpRequest& request, HttpResponder* responder)
+{
+    if (request.path.startsWith("/mock/") || request.path == "/health") {
+        handleAdmin(request, responder);
+        return;
+    }
+    const Provider provider = request.path.startsWith("/v1/messages") ? Provider::Anthropic
+                                                                       : Provider::OpenAI;
+    ++m_stats.requests;
+    m_stats.arrivals.add(QDateTime::currentSecsSinceEpoch());
+    m_stats.peakConcurrent = std::max(m_stats.peakConcurrent, ++m_stats.concurrent);
+
+    auto fail = [&](const ApiError& error) {
+        replyError(responder, provider, error);
+        finishRequest(QByteArray::number(error.status));
+    };
+    if (request.parseError != 0) {
+        ApiError e;
+        e.status = request.parseError;
+        e.type = provider == Provider::Anthropic && request.parseError == 413 ? "request_too_large"
+                                                                               : "invalid_request_error";
+        e.message = QString::fromUtf8(request.parseErrorMessage);
+        fail(e);
+        return;
+    }
+    const bool chat = request.path == "/v1/chat/completions";
+    const bool messages = request.path == "/v1/messages";
+    if (chat || messages) {
+        if (request.method != "POST") {
+            ApiError e;
+            e.status = 405;
+            e.type = "invalid_request_error";
+            e.message = QStringLiteral("Method %1 is not allowed on %2; use POST.")
+                            .arg(QString::fromLatin1(request.method), QString::fromLatin1(request.path));
+            fail(e);
+            return;
+        }
+        handleChat(request, responder, provider);
+        return;
+    }
+    if (request.path == "/v1/models" && request.method == "GET") {
+        const auto model = [](const char* id) {
+            return QJsonObject{{QStringLiteral("id"), QLatin1String(id)},
+                               {QStringLiteral("object"), QStringLiteral("model")},
+                               {QStringLiteral("created"), 1700000000},
+                               {QStringLiteral("owned_by"), QStringLiteral("sluice-mock")}};
+        };
+        replyJson(responder, 200,
+                  {{QStringLiteral("object"), QStringLiteral("list")},
+                   {QStringLiteral("data"), QJsonArray{model("mock-gpt"), model("mock-claude")}}});
+        finishRequest("200");
+        return;
+    }
+    ApiError e;
+    e.status = 404;
+    if (provider == Provider::Anthropic) {
+        e.type = "not_found_error";
+    } else {
+        e.type = "invalid_request_error";
+        e.code = "unknown_url";
+    }
+    e.message = QStringLiteral("Unknown request URL: %1 %2.")
+                    .arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path));
+    fail(e);
+}
+
+void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder, Provider provider)
+{
+    auto parsed = provider == Provider::Anthropic ? parseAnthropicMessages(request.body)
+                                                  : parseOpenAiChat(request.body);
+    if (const auto* error = std::get_if<ApiError>(&parsed)) {
+        replyError(responder, provider, *error);
+        finishRequest(QByteArray::number(error->status));
+        return;
+    }
+    const ChatRequest chat = std::get<ChatRequest>(parsed);
+    const std::uint64_t seed = nextRequestSeed();
+    std::mt19937_64 rng(seed);
+
+    // Output length is decided up front so tokens/min can charge exactly what will be produced.
+    int length = std::uniform_int_distribution<int>(m_config.tokensMin, m_config.tokensMax)(rng);
+    bool truncated = false;
+    if (chat.maxTokens && length > *chat.maxTokens) {
+        length = *chat.maxTokens;
+        truncated = true;
+    }
+    const std::int64_t cost = chat.promptTokens + length;
+    const Nanos now = m_clock.now();
+
+    SlidingWindowLimiter::Decision rd = m_requestLimiter.peek(1, now);
+    SlidingWindowLimiter::Decision td = m_tokenLimiter.peek(cost, now);
+    RateLimitState state;
+    state.requestLimit = m_config.rpm;
+    state.tokenLimit = m_config.tpm;
+    const QByteArray requestId = (provider == Provider::Anthropic ? "msg_mock" : "chatcmpl-mock")
+                                 + QByteArray::number(static_cast<qulonglong>(m_sequence));
+    const QByteArray idHeader = provider == Provider::Anthropic ? "request-id" : "x-request-id";
+
+    if (!rd.allowed || !td.allowed) {
+        state.requestRemaining = rd.remaining;
+        state.requestReset = rd.resetAfter;
+        state.tokenRemaining = td.remaining;
+        state.tokenReset = td.resetAfter;
+        ApiError error;
+        if (td.tooLarge) {
+            error = requestTooLargeError(provider, m_config.tpm, cost);
+        } else if (!rd.allowed) {
+            state.retryAfter = std::max(rd.retryAfter, td.allowed ? Nanos{0} : td.retryAfter);
+            error = rateLimitError(provider, false, m_config.rpm, rd.used, 1, *state.retryAfter);
+        } else {
+            state.retryAfter = td.retryAfter;
+            error = rateLimitError(provider, true, m_config.tpm, td.used, cost, *state.retryAfter);
+        }
+        HttpHeaders headers = rateLimitHeaders(provider, state);
+        headers.append({idHeader, requestId});
+        ++m_stats.rateLimited;
+        m_stats.rejections.add(QDateTime::currentSecsSinceEpoch());
+        replyError(responder, provider, error, headers);
+        finishRequest("429");
+        return;
+    }
+    rd = m_requestLimiter.tryAcquire(1, now);
+    td = m_tokenLimiter.tryAcquire(cost, now);
+    m_stats.requestWindow.add(1, now);
+    m_stats.tokenWindow.add(cost, now);
+    m_stats.tokensIn += chat.promptTokens;
+    state.requestRemaining = rd.remaining;
+    state.requestReset = rd.resetAfter;
+    state.tokenRemaining = td.remaining;
+    state.tokenReset = td.resetAfter;
+    HttpHeaders headers = rateLimitHeaders(provider, state);
+    headers.append({idHeader, requestId});
+
+    // Faults, drawn once per admitted request from the configured shares.
+    const MockFaults& f = m_config.faults;
+    double roll = std::uniform_real_distribution<double>(0.0, 1.0)(m_rng);
+    const auto hit = [&roll](double share) {
+        if (roll < share) {
+            return true;
+        }
+        roll -= share;
+        return false;
+    };
+    bool midstream = false;
+    if (hit(f.quota)) {
+        ++m_stats.quotaRejected;
+        const ApiError error = quotaError(provider);
+        replyError(responder, provider, error, {{idHeader, requestId}});
+        finishRequest(QByteArray::number(error.status));
+        return;
+    }
+    if (hit(f.error500)) {
+        replyError(responder, provider, serverError(provider, 500), {{idHeader, requestId}});
+        finishRequest("500");
+        return;
+    }
+    if (hit(f.error503)) {
+        replyError(responder, provider, serverError(provider, 503), {{idHeader, requestId}});
+        finishRequest("503");
+        return;
+    }
+    if (hit(f.overloaded)) {
+        const ApiError error = overloadedError(provider);
+        replyError(responder, provider, error, {{idHeader, requestId}});
+        finishRequest(QByteArray::number(error.status));
+        return;
+    }
+    if (hit(f.reset)) {
+        finishRequest("reset");
+        responder->resetConnection();
+        return;
+    }
+    if (hit(f.stall)) {
+        stall(responder, chat.stream);
+        return;
+    }
+    if (hit(f.midstream)) {
+        midstream = true;
+        ++m_stats.midstreamFaults;
+    }
+
+    MockExchange::Plan plan;
+    plan.request = chat;
+    plan.id = requestId;
+    plan.headers = headers;
+    plan.outputTokens = length;
+    plan.truncated = truncated;
+    plan.midstreamFault = midstream;
+    plan.ttftMs = m_config.ttftMs;
+    plan.tpotMs = m_config.tpotMs;
+    plan.jitter = m_config.jitter;
+    plan.seed = seed;
+
+    const bool slotFree = m_stats.inService < m_config.capacity;
+    if (!slotFree && static_cast<int>(m_waiting.size()) >= m_config.queueLimit) {
+        const ApiError error = overloadedError(provider);
+        replyError(responder, provider, error, {{idHeader, requestId}});
+        finishRequest(QByteArray::number(error.status));
+        return;
+    }
+    auto* exchange = new MockExchange(std::move(plan), responder, this);
+    connect(exchange, &MockExchange::finished, this, &MockServer::onExchangeFinished);
+    m_waiting.push_back(exchange);
+    m_stats.peakWaiting = std::max(m_stats.peakWaiting, ++m_stats.waiting);
+    grantSlots();
+}
+
+void MockServer::grantSlots()
+{
+    while (m_stats.inService < m_config.capacity && !m_waiting.empty()) {
+        MockExchange* next = m_waiting.front();
+        m_waiting.pop_front();
+        --m_stats.waiting;
+        m_stats.peakInService = std::max(m_stats.peakInService, ++m_stats.inService);
+        next->start();
+    }
+}
+
+void MockServer::onExchangeFinished(MockExchange* exchange, const ExchangeOutcome& outcome)
+{
+    if (exchange->started()) {
+        --m_stats.inService;
+    } else {
+        const auto it = std::find(m_waiting.begin(), m_waiting.end(), exchange);
+        if (it != m_waiting.end()) {
+            m_waiting.erase(it);
+            --m_stats.waiting;
+        }
+    }
+    m_stats.tokensOut += outcome.outputTokens;
+    finishRequest(outcome.status);
+    exchange->deleteLater();
+    grantSlots();
+}
+
+void MockServer::stall(HttpResponder* responder, bool stream)
+{
+    // Headers, then silence: the connection stays open until stall_ms passes or the client leaves.
+    if (stream) {
+        responder->beginChunked(200, {{"content-type", "text/event-stream; charset=utf-8"}});
+    } else {
+        responder->beginFixed(200, {{"content-type", "application/json"}}, 1024);
+    }
+    auto* timer = new QTimer(this);
+    timer->setSingleShot(true);
+    QPointer<HttpResponder> guard(responder);
+    auto done = std::make_shared<bool>(false);
+    auto finish = [this, timer, guard, done] {
+        if (*done) {
+            return;
+        }
+        *done = true;
+        finishRequest("stall");
+        if (guard) {
+            guard->closeConnection();
+        }
+        timer->deleteLater();
+    };
+    connect(timer, &QTimer::timeout, this, finish);
+    connect(responder, &HttpResponder::clientGone, timer, finish);
+    timer->start(m_config.stallMs);
+}
+
+void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responder)
+{
+    const auto notFound = [&] {
+        ApiError e;
+        e.status = 404;
+        e.type = "invalid_request_error";
+        e.message = QStringLiteral("Unknown request URL: %1 %2. The mock serves GET /mock/stats, "
+                                   "GET|POST /mock/config, POST /mock/reset and GET /health.")
+                        .arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path));
+        replyError(responder, Provider::OpenAI, e);
+    };
+    if (request.parseError != 0) {
+        ApiError e;
+        e.status = request.parseError;
+        e.type = "invalid_request_error";
+        e.message = QString::fromUtf8(request.parseErrorMessage);
+        replyError(responder, Provider::OpenAI, e);
+        return;
+    }
+    if (request.path == "/health" && request.method == "GET") {
+        replyJson(responder, 200, {{QStringLiteral("status"), QStringLiteral("ok")}});
+    } else if (request.path == "/mock/stats" && request.method == "GET") {
+        replyJson(responder, 200, statsJson());
+    } else if (request.path == "/mock/config" && request.method == "GET") {
+        replyJson(responder, 200, m_config.toJson());
+    } else if (request.path == "/mock/config" && request.method == "POST") {
+        QJsonParseError parseError{};
+        const QJsonDocument doc = QJsonDocument::fromJson(request.body, &parseError);
+        ApiError e;
+        e.status = 400;
+        e.type = "invalid_request_error";
+        if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+            e.message = QStringLiteral("The body must be a JSON object of settings, e.g. "
+                                       "{\"capacity\": 16}.");
+            replyError(responder, Provider::OpenAI, e);
+            return;
+        }
+        MockConfig next = m_config;
+        if (auto error = next.apply(doc.object())) {
+            e.message = *error;
+            e.param = error->section(QLatin1Char(':'), 0, 0).toUtf8();
+            replyError(responder, Provider::OpenAI, e);
+            return;
+        }
+        setConfig(next);
+        replyJson(responder, 200, m_config.toJson());
+    } else if (request.path == "/mock/reset" && request.method == "POST") {
+        resetStats();
+        replyJson(responder, 200, statsJson());
+    } else {
+        notFound();
+    }
+}
+
+} // namespace sluice

@@ -1,0 +1,78 @@
+#pragma once
+
+#include "core/engine/clock.h"
+#include "core/engine/slidingwindowlimiter.h"
+#include "core/server/httpserver.h"
+#include "core/server/mock/mockconfig.h"
+#include "core/server/mock/mockexchange.h"
+#include "core/server/mock/mockstats.h"
+
+#include <QHostAddress>
+#include <QJsonObject>
+#include <QObject>
+#include <QUrl>
+
+#include <deque>
+#include <memory>
+#include <random>
+
+namespace sluice {
+
+/// A mock LLM provider on loopback: OpenAI chat completions and Anthropic messages (whole and
+/// streaming), a latency model, a capacity of service slots, exact request/token rate limits with
+/// the providers' headers, faults on demand, and counters of what it saw (GET /mock/stats).
+/// Lives in one thread; the clock is injectable for the rate limiters.
+class MockServer final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MockServer)
+
+public:
+    explicit MockServer(MockConfig config = {}, QObject* parent = nullptr,
+                        const Clock* clock = nullptr);
+    ~MockServer() override;
+
+    bool listen(const QHostAddress& address = QHostAddress::LocalHost, quint16 port = 0);
+    QString errorString() const { return m_http.errorString(); }
+    quint16 port() const { return m_http.serverPort(); }
+    /// e.g. http://127.0.0.1:8787 (no trailing slash; append /v1/...)
+    QUrl baseUrl() const;
+
+    MockConfig config() const { return m_config; }
+    /// Validates and applies a new configuration while traffic flows; waiting requests are
+    /// re-evaluated at once. Returns an error naming the field, and changes nothing, when invalid.
+    std::optional<QString> setConfig(const MockConfig& config);
+    /// The JSON of GET /mock/stats.
+    QJsonObject statsJson();
+    void resetStats();
+
+    HttpServer& http() { return m_http; }
+
+Q_SIGNALS:
+    void configChanged(const sluice::MockConfig& config);
+
+private:
+    void handle(const HttpRequest& request, HttpResponder* responder);
+    void handleChat(const HttpRequest& request, HttpResponder* responder, mock::Provider provider);
+    void handleAdmin(const HttpRequest& request, HttpResponder* responder);
+    void replyError(HttpResponder* responder, mock::Provider provider, const mock::ApiError& error,
+                    const HttpHeaders& extra = {});
+    void replyJson(HttpResponder* responder, int status, const QJsonObject& body);
+    void finishRequest(const QByteArray& status);
+    void onExchangeFinished(mock::MockExchange* exchange, const mock::ExchangeOutcome& outcome);
+    void grantSlots();
+    void stall(HttpResponder* responder, bool stream);
+    std::uint64_t nextRequestSeed();
+
+    std::unique_ptr<SteadyClock> m_ownClock; // set when no clock was given
+    const Clock& m_clock;
+    MockConfig m_config;
+    HttpServer m_http;
+    SlidingWindowLimiter m_requestLimiter;
+    SlidingWindowLimiter m_tokenLimiter;
+    mock::MockStats m_stats;
+    std::mt19937_64 m_rng;
+    std::uint64_t m_sequence = 0;
+    std::deque<mock::MockExchange*> m_waiting;
+};
+
+} // namespace sluice
