@@ -96,7 +96,7 @@ int runDemoCommand(const QStringList& arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Starts the built-in mock (capacity 4, 120 requests/min) and sends streaming traffic at it,\n"
+        "Starts the built-in mock (capacity 4, 40 requests/min) and sends streaming traffic at it,\n"
         "printing each second what the server saw."));
     parser.addHelpOption();
     const QCommandLineOption duration(QStringLiteral("duration"), QStringLiteral("How long to run."),
@@ -126,7 +126,7 @@ int runDemoCommand(const QStringList& arguments)
 
     MockConfig config;
     config.capacity = 4;
-    config.rpm = 120;
+    config.rpm = 40;
     config.tpm = 0;
     config.ttftMs = 150;
     config.tpotMs = 8;
