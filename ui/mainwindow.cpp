@@ -57,6 +57,10 @@ MainWindow::MainWindow(MockServer* mock, QWidget* parent)
     m_limited = valueLabel(seen);
     m_tokens = valueLabel(seen);
     m_window = valueLabel(seen);
+    m_requests->setObjectName(QStringLiteral("requestsValue"));
+    m_inFlight->setObjectName(QStringLiteral("inFlightValue"));
+    m_inService->setObjectName(QStringLiteral("inServiceValue"));
+    m_limited->setObjectName(QStringLiteral("rateLimitedValue"));
     form->addRow(tr("Requests"), m_requests);
     form->addRow(tr("In flight (peak)"), m_inFlight);
     form->addRow(tr("In service / capacity"), m_inService);
@@ -67,15 +71,19 @@ MainWindow::MainWindow(MockServer* mock, QWidget* parent)
     side->addWidget(seen);
 
     auto* limits = new QGroupBox(tr("Mock limits (live)"), central);
+    limits->setObjectName(QStringLiteral("limitsGroup"));
     auto* limitsForm = new QFormLayout(limits);
     m_capacity = new QSpinBox(limits);
+    m_capacity->setObjectName(QStringLiteral("capacitySpin"));
     m_capacity->setRange(1, 100000);
     m_rpm = new QSpinBox(limits);
+    m_rpm->setObjectName(QStringLiteral("rpmSpin"));
     m_rpm->setRange(0, 10'000'000);
     m_rpm->setSpecialValueText(tr("unlimited"));
     limitsForm->addRow(tr("Capacity (slots)"), m_capacity);
     limitsForm->addRow(tr("Requests / min"), m_rpm);
     auto* apply = new QPushButton(tr("Apply"), limits);
+    apply->setObjectName(QStringLiteral("applyLimits"));
     limitsForm->addRow(apply);
     connect(apply, &QPushButton::clicked, this, &MainWindow::applyLimits);
     side->addWidget(limits);

@@ -129,12 +129,18 @@ int HttpConnection::onHeadersComplete(http_parser* p)
         header.second = header.second.trimmed();
     }
     splitTarget(r);
+    if (p->http_major != 1) {
+        c->failParse(505, "HTTP/" + QByteArray::number(p->http_major) + '.'
+                              + QByteArray::number(p->http_minor)
+                              + " is not supported; use HTTP/1.1");
+        return 3; // an error: stop parsing
+    }
     if (p->content_length != ULLONG_MAX
         && p->content_length > static_cast<quint64>(c->m_limits.maxBodyBytes)) {
         c->failParse(413, "request body of " + QByteArray::number(qulonglong(p->content_length))
                               + " bytes is larger than the limit of "
                               + QByteArray::number(c->m_limits.maxBodyBytes) + " bytes");
-        return 2 + 1; // any value but 0, 1 and 2 is an error: stop parsing
+        return 3; // any value but 0, 1 and 2 is an error: stop parsing
     }
     return 0;
 }
@@ -186,6 +192,7 @@ void HttpConnection::readAvailable()
     }
     const QByteArray data = m_socket->readAll();
     if (data.isEmpty()) {
+        dispatchNext(); // pipelined requests parsed earlier may be waiting
         return;
     }
     m_idle.stop();

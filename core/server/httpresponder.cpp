@@ -38,6 +38,7 @@ QByteArray HttpResponder::reasonPhrase(int status)
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
     case 529: return "Site Overloaded";
     default: return "Status";
     }

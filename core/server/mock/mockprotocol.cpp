@@ -13,11 +13,12 @@ namespace sluice::mock {
 
 namespace {
 
+// Words of at most four letters: each is exactly one token under countTokens(), so the text of
+// a reply re-tokenizes to its completion_tokens.
 const std::array<const char*, 32> kWords = {
-    "the",   "quick", "river", "flows", "past",  "old",    "stone", "mills",
-    "while", "rain",  "falls", "over",  "quiet", "hills",  "and",   "every",
-    "gate",  "opens", "just",  "wide",  "enough", "for",   "the",   "water",
-    "to",    "find",  "its",   "way",   "home",  "again",  "under", "light",
+    "the",  "sun",  "sets", "over", "old",  "mill", "and",  "rain", "runs", "down", "each",
+    "gate", "lets", "just", "one",  "more", "drop", "pass", "into", "wide", "blue", "lake",
+    "that", "was",  "here", "long", "ago",  "when", "all",  "is",   "calm", "now",
 };
 
 QByteArray jsonString(QByteArrayView utf8)

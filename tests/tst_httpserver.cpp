@@ -1,0 +1,272 @@
+#include "core/server/httpresponder.h"
+#include "core/server/httpserver.h"
+#include "tests/support/httptestclient.h"
+
+#include <QNetworkAccessManager>
+#include <QPointer>
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTest>
+#include <QTimer>
+
+using namespace sluice;
+using namespace sluice::test;
+
+class TestHttpServer final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void parsesRequestFields();
+    void chunkedRequestBody();
+    void keepAliveAndPipelining();
+    void pipelinedAnswersKeepOrderWhenFirstIsSlow();
+    void streamsChunkedResponses();
+    void garbageGets400AndServerKeepsServing();
+    void oversizedBodyGets413();
+    void hugeHeadersGet431();
+    void http10StreamIsCloseDelimited();
+    void resetConnectionResets();
+    void clientGoneIsSignalled();
+    void idleConnectionsAreClosed();
+};
+
+void TestHttpServer::parsesRequestFields()
+{
+    HttpRequest seen;
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        seen = r;
+        w->respond(201, {{"content-type", "text/plain"}, {"x-extra", "yes"}}, "made");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QNetworkAccessManager nam;
+    QNetworkRequest request = jsonRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/a/b%20c?x=1&y=2").arg(server.serverPort())));
+    request.setRawHeader("X-Custom-Header", "Value 1");
+    const Response r = waitFor(nam.post(request, QByteArray("payload")));
+    QCOMPARE(r.status, 201);
+    QCOMPARE(r.body, QByteArray("made"));
+    QCOMPARE(r.header("x-extra"), QByteArray("yes"));
+    QCOMPARE(seen.method, QByteArray("POST"));
+    QCOMPARE(seen.path, QByteArray("/a/b%20c"));
+    QCOMPARE(seen.query, QByteArray("x=1&y=2"));
+    QCOMPARE(seen.header("x-custom-header"), QByteArray("Value 1"));
+    QCOMPARE(seen.header("X-CUSTOM-HEADER"), QByteArray("Value 1"));
+    QCOMPARE(seen.body, QByteArray("payload"));
+    QCOMPARE(seen.peer, QHostAddress(QHostAddress::LocalHost));
+}
+
+void TestHttpServer::chunkedRequestBody()
+{
+    QByteArray body;
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        body = r.body;
+        w->respond(200, {}, "ok");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const RawResult raw = rawExchange(server.serverPort(),
+                                      "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+    QVERIFY(raw.data.startsWith("HTTP/1.1 200 OK\r\n"));
+    QCOMPARE(body, QByteArray("hello world"));
+}
+
+void TestHttpServer::keepAliveAndPipelining()
+{
+    int n = 0;
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        w->respond(200, {}, r.path + '#' + QByteArray::number(++n));
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const RawResult raw = rawExchange(server.serverPort(),
+                                      "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
+                                      "GET /two HTTP/1.1\r\nHost: a\r\n\r\n"
+                                      "GET /three HTTP/1.1\r\nHost: a\r\n\r\n");
+    QVERIFY(!raw.closedByServer); // keep-alive: the server leaves the connection open
+    QCOMPARE(raw.data.count("HTTP/1.1 200 OK"), 3);
+    const qsizetype one = raw.data.indexOf("/one#1");
+    const qsizetype two = raw.data.indexOf("/two#2");
+    const qsizetype three = raw.data.indexOf("/three#3");
+    QVERIFY(one > 0 && two > one && three > two);
+    QCOMPARE(server.connectionsAccepted(), 1);
+}
+
+void TestHttpServer::pipelinedAnswersKeepOrderWhenFirstIsSlow()
+{
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        if (r.path == "/slow") {
+            QPointer<HttpResponder> guard(w);
+            QTimer::singleShot(100, w, [guard] {
+                if (guard) {
+                    guard->respond(200, {}, "slow");
+                }
+            });
+            return;
+        }
+        w->respond(200, {}, "fast");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const RawResult raw = rawExchange(server.serverPort(),
+                                      "GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\n",
+                                      5000, 500);
+    QVERIFY(raw.data.indexOf("slow") > 0);
+    QVERIFY(raw.data.indexOf("fast") > raw.data.indexOf("slow"));
+}
+
+void TestHttpServer::streamsChunkedResponses()
+{
+    HttpServer server([&](const HttpRequest&, HttpResponder* w) {
+        w->beginChunked(200, {{"content-type", "text/event-stream"}});
+        w->write("data: 1\n\n");
+        QPointer<HttpResponder> guard(w);
+        QTimer::singleShot(20, w, [guard] {
+            if (guard) {
+                guard->write("data: 2\n\n");
+                guard->end();
+            }
+        });
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QNetworkAccessManager nam;
+    const Response r = get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("data: 1\n\ndata: 2\n\n"));
+    const RawResult raw = rawExchange(server.serverPort(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    QVERIFY(raw.data.contains("transfer-encoding: chunked\r\n"));
+    QVERIFY(raw.data.endsWith("0\r\n\r\n"));
+}
+
+void TestHttpServer::garbageGets400AndServerKeepsServing()
+{
+    int handled = 0;
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        ++handled;
+        if (r.parseError) {
+            w->respond(r.parseError, {{"content-type", "application/json"}}, "{\"error\":\"bad\"}");
+            return;
+        }
+        w->respond(200, {}, "fine");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    for (const QByteArray& garbage : {QByteArray("GARBAGE\r\n\r\n"), QByteArray("\x01\x02\x03\xff\r\n\r\n"),
+                                      QByteArray("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n")}) {
+        const RawResult raw = rawExchange(server.serverPort(), garbage);
+        QVERIFY2(raw.data.startsWith("HTTP/1.1 400 Bad Request\r\n"), raw.data.constData());
+        QVERIFY(raw.data.contains("connection: close"));
+        QVERIFY(raw.closedByServer);
+    }
+    const RawResult version = rawExchange(server.serverPort(), "GET / HTTP/2.0\r\nHost: a\r\n\r\n");
+    QVERIFY2(version.data.contains(" 505 "), version.data.constData());
+    QNetworkAccessManager nam;
+    const Response r = get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.body, QByteArray("fine"));
+    QCOMPARE(handled, 5); // three garbage, one bad version, one good
+}
+
+void TestHttpServer::oversizedBodyGets413()
+{
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        w->respond(r.parseError ? r.parseError : 200, {}, r.parseErrorMessage);
+    });
+    HttpServerLimits limits;
+    limits.maxBodyBytes = 1024;
+    server.setLimits(limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QNetworkAccessManager nam;
+    QNetworkRequest request = jsonRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
+    const Response big = waitFor(nam.post(request, QByteArray(4096, 'x')));
+    QCOMPARE(big.status, 413);
+    QVERIFY(big.body.contains("1024"));
+    // Chunked bodies are counted too.
+    QByteArray chunked = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 3; ++i) {
+        chunked += "200\r\n" + QByteArray(512, 'y') + "\r\n";
+    }
+    chunked += "0\r\n\r\n";
+    QVERIFY(rawExchange(server.serverPort(), chunked).data.startsWith("HTTP/1.1 413 "));
+    const Response small = waitFor(nam.post(request, QByteArray(1000, 'x')));
+    QCOMPARE(small.status, 200);
+}
+
+void TestHttpServer::hugeHeadersGet431()
+{
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        w->respond(r.parseError ? r.parseError : 200, {}, {});
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const QByteArray request = "GET / HTTP/1.1\r\nX-Big: " + QByteArray(200 * 1024, 'h') + "\r\n\r\n";
+    const RawResult raw = rawExchange(server.serverPort(), request);
+    QVERIFY2(raw.data.startsWith("HTTP/1.1 431 "), raw.data.left(100).constData());
+}
+
+void TestHttpServer::http10StreamIsCloseDelimited()
+{
+    HttpServer server([&](const HttpRequest&, HttpResponder* w) {
+        w->beginChunked(200, {});
+        w->write("part1 ");
+        w->write("part2");
+        w->end();
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const RawResult raw = rawExchange(server.serverPort(), "GET / HTTP/1.0\r\n\r\n");
+    QVERIFY(raw.data.startsWith("HTTP/1.0 200 OK\r\n"));
+    QVERIFY(!raw.data.contains("transfer-encoding"));
+    QVERIFY(raw.data.endsWith("\r\n\r\npart1 part2"));
+    QVERIFY(raw.closedByServer);
+}
+
+void TestHttpServer::resetConnectionResets()
+{
+    HttpServer server([&](const HttpRequest&, HttpResponder* w) { w->resetConnection(); });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QNetworkAccessManager nam;
+    const Response r = get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
+    QCOMPARE(r.status, 0);
+    QVERIFY(r.error != QNetworkReply::NoError);
+    const RawResult raw = rawExchange(server.serverPort(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    QVERIFY(raw.data.isEmpty());
+    QVERIFY(raw.closedByServer);
+    QTRY_COMPARE(server.connectionCount(), 0);
+}
+
+void TestHttpServer::clientGoneIsSignalled()
+{
+    QPointer<HttpResponder> held;
+    bool gone = false;
+    HttpServer server([&](const HttpRequest&, HttpResponder* w) {
+        held = w;
+        connect(w, &HttpResponder::clientGone, this, [&gone] { gone = true; });
+        w->beginChunked(200, {});
+        w->write("first");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
+        QVERIFY(socket.waitForConnected(5000));
+        socket.write("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        QTRY_VERIFY(!held.isNull());
+        QTRY_COMPARE(server.connectionCount(), 1);
+        socket.abort();
+    }
+    QTRY_VERIFY(gone);
+    QTRY_COMPARE(server.connectionCount(), 0);
+    QTRY_VERIFY(held.isNull()); // deleted with its connection
+}
+
+void TestHttpServer::idleConnectionsAreClosed()
+{
+    HttpServer server([&](const HttpRequest&, HttpResponder* w) { w->respond(200, {}, {}); });
+    HttpServerLimits limits;
+    limits.idleTimeoutMs = 200;
+    server.setLimits(limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket socket;
+    QSignalSpy closed(&socket, &QTcpSocket::disconnected);
+    socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
+    QVERIFY(socket.waitForConnected(5000));
+    QVERIFY(closed.wait(5000));
+    QTRY_COMPARE(server.connectionCount(), 0);
+}
+
+QTEST_MAIN(TestHttpServer)
+#include "tst_httpserver.moc"

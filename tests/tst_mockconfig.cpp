@@ -1,0 +1,107 @@
+#include "core/server/mock/mockconfig.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+using namespace sluice;
+
+class TestMockConfig final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void applyChangesOnlyGivenFields();
+    void applyRejectsBadInput_data();
+    void applyRejectsBadInput();
+    void toJsonRoundTrips();
+    void parseFaults_data();
+    void parseFaults();
+};
+
+void TestMockConfig::applyChangesOnlyGivenFields()
+{
+    MockConfig config;
+    const MockConfig before = config;
+    QVERIFY(!config.apply(QJsonDocument::fromJson(R"({"capacity": 4, "faults": {"reset": 0.5}})").object()));
+    QCOMPARE(config.capacity, 4);
+    QCOMPARE(config.faults.reset, 0.5);
+    QCOMPARE(config.rpm, before.rpm);
+    QCOMPARE(config.ttftMs, before.ttftMs);
+}
+
+void TestMockConfig::applyRejectsBadInput_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("field");
+    QTest::newRow("unknown key") << QByteArray(R"({"capacty": 3})") << QStringLiteral("capacty");
+    QTest::newRow("negative rpm") << QByteArray(R"({"rpm": -1})") << QStringLiteral("rpm");
+    QTest::newRow("fractional capacity") << QByteArray(R"({"capacity": 2.5})") << QStringLiteral("capacity");
+    QTest::newRow("zero capacity") << QByteArray(R"({"capacity": 0})") << QStringLiteral("capacity");
+    QTest::newRow("string ttft") << QByteArray(R"({"ttft_ms": "200ms"})") << QStringLiteral("ttft_ms");
+    QTest::newRow("tokens range inverted") << QByteArray(R"({"tokens_min": 10, "tokens_max": 5})")
+                                           << QStringLiteral("tokens_max");
+    QTest::newRow("jitter above 1") << QByteArray(R"({"jitter": 2})") << QStringLiteral("jitter");
+    QTest::newRow("faults not object") << QByteArray(R"({"faults": 0.1})") << QStringLiteral("faults");
+    QTest::newRow("unknown fault") << QByteArray(R"({"faults": {"404": 0.1}})") << QStringLiteral("faults.404");
+    QTest::newRow("fault share above 1") << QByteArray(R"({"faults": {"500": 1.5}})") << QStringLiteral("faults.500");
+    QTest::newRow("faults sum above 1") << QByteArray(R"({"faults": {"500": 0.6, "503": 0.6}})")
+                                        << QStringLiteral("faults");
+}
+
+void TestMockConfig::applyRejectsBadInput()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, field);
+    MockConfig config;
+    const MockConfig before = config;
+    const auto error = config.apply(QJsonDocument::fromJson(json).object());
+    QVERIFY(error.has_value());
+    QVERIFY2(error->startsWith(field + QLatin1Char(':')), qPrintable(*error));
+    QVERIFY(config == before); // nothing applied
+}
+
+void TestMockConfig::toJsonRoundTrips()
+{
+    MockConfig config;
+    config.rpm = 42;
+    config.capacity = 7;
+    config.jitter = 0.25;
+    config.faults.midstream = 0.125;
+    MockConfig copy;
+    QVERIFY(!copy.apply(config.toJson()));
+    QVERIFY(copy == config);
+}
+
+void TestMockConfig::parseFaults_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<double>("error500");
+    QTest::addColumn<double>("reset");
+    QTest::newRow("pairs") << QStringLiteral("500=0.05,reset=0.01") << true << 0.05 << 0.01;
+    QTest::newRow("percent") << QStringLiteral("500=5%") << true << 0.05 << 0.0;
+    QTest::newRow("unknown key") << QStringLiteral("501=0.1") << false << 0.0 << 0.0;
+    QTest::newRow("no equals") << QStringLiteral("0.1") << false << 0.0 << 0.0;
+    QTest::newRow("out of range") << QStringLiteral("500=2") << false << 0.0 << 0.0;
+    QTest::newRow("sum above one") << QStringLiteral("500=0.7,503=0.7") << false << 0.0 << 0.0;
+}
+
+void TestMockConfig::parseFaults()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, valid);
+    QFETCH(double, error500);
+    QFETCH(double, reset);
+    MockFaults faults;
+    const auto error = MockConfig::parseFaults(text, &faults);
+    QCOMPARE(!error.has_value(), valid);
+    if (valid) {
+        QCOMPARE(faults.error500, error500);
+        QCOMPARE(faults.reset, reset);
+    } else {
+        QVERIFY(error->startsWith(QStringLiteral("--fault-rate")));
+        QVERIFY(faults == MockFaults{});
+    }
+}
+
+QTEST_APPLESS_MAIN(TestMockConfig)
+#include "tst_mockconfig.moc"
