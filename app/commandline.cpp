@@ -8,8 +8,7 @@
 namespace sluice::cli {
 
 std::optional<std::int64_t> parseInteger(const QString& flag, const QString& text, std::int64_t min,
-                                         std::int64_t max, QString* error)
-{
+                                         std::int64_t max, QString* error) {
     bool ok = false;
     const qlonglong v = text.trimmed().toLongLong(&ok);
     if (!ok) {
@@ -17,18 +16,19 @@ std::optional<std::int64_t> parseInteger(const QString& flag, const QString& tex
         return std::nullopt;
     }
     if (v < min || v > max) {
-        *error = QStringLiteral("%1: %2 is out of range [%3, %4]").arg(flag).arg(v).arg(min).arg(max);
+        *error =
+            QStringLiteral("%1: %2 is out of range [%3, %4]").arg(flag).arg(v).arg(min).arg(max);
         return std::nullopt;
     }
     return v;
 }
 
 std::optional<std::chrono::milliseconds> parseDuration(const QString& flag, const QString& text,
-                                                       QString* error)
-{
+                                                       QString* error) {
     const auto d = parseGoDuration(text.toUtf8());
     if (!d || d->count() < 0) {
-        *error = QStringLiteral("%1: '%2' is not a duration (use a unit: 200ms, 1.5s, 2m)").arg(flag, text);
+        *error = QStringLiteral("%1: '%2' is not a duration (use a unit: 200ms, 1.5s, 2m)")
+                     .arg(flag, text);
         return std::nullopt;
     }
     if (*d > std::chrono::hours(1)) {
@@ -38,8 +38,7 @@ std::optional<std::chrono::milliseconds> parseDuration(const QString& flag, cons
     return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
 }
 
-std::optional<double> parseFraction(const QString& flag, const QString& text, QString* error)
-{
+std::optional<double> parseFraction(const QString& flag, const QString& text, QString* error) {
     QString t = text.trimmed();
     double scale = 1;
     if (t.endsWith(QLatin1Char('%'))) {
@@ -57,8 +56,7 @@ std::optional<double> parseFraction(const QString& flag, const QString& text, QS
 }
 
 std::optional<std::pair<int, int>> parseRange(const QString& flag, const QString& text, int min,
-                                              int max, QString* error)
-{
+                                              int max, QString* error) {
     const QStringList parts = text.split(QStringLiteral(".."));
     if (parts.size() > 2) {
         *error = QStringLiteral("%1: '%2' is not N or MIN..MAX").arg(flag, text);
@@ -79,15 +77,13 @@ std::optional<std::pair<int, int>> parseRange(const QString& flag, const QString
     return std::pair<int, int>{static_cast<int>(*lo), static_cast<int>(*hi)};
 }
 
-void printError(const QString& text)
-{
+void printError(const QString& text) {
     std::fputs(text.toLocal8Bit().constData(), stderr);
     std::fputc('\n', stderr);
     std::fflush(stderr);
 }
 
-void printOut(const QString& text)
-{
+void printOut(const QString& text) {
     std::fputs(text.toLocal8Bit().constData(), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);

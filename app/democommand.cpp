@@ -31,8 +31,7 @@ public:
     DemoRunner(MockServer* mock, int concurrency, std::chrono::milliseconds duration)
         : m_mock(mock)
         , m_duration(duration)
-        , m_running(concurrency)
-    {
+        , m_running(concurrency) {
         m_clock.start();
         for (int i = 0; i < concurrency; ++i) {
             worker(i);
@@ -44,21 +43,22 @@ public:
     void stop() { m_stopped = true; }
 
 private:
-    QCoro::Task<> worker(int slot)
-    {
-        QNetworkRequest request(QUrl(m_mock->baseUrl().toString() + QStringLiteral("/v1/chat/completions")));
+    QCoro::Task<> worker(int slot) {
+        QNetworkRequest request(
+            QUrl(m_mock->baseUrl().toString() + QStringLiteral("/v1/chat/completions")));
         request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
         // One QNAM opens 6 connections per host; a distinct peer name per 6 workers opens more.
         request.setPeerVerifyName(QStringLiteral("pool%1").arg(slot / 6));
-        const QByteArray body = QJsonDocument(QJsonObject{
-            {QStringLiteral("model"), QStringLiteral("mock-gpt")},
-            {QStringLiteral("stream"), true},
-            {QStringLiteral("max_tokens"), 64},
-            {QStringLiteral("messages"),
-             QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
-                                    {QStringLiteral("content"),
-                                     QStringLiteral("Say something about rivers.")}}}}})
-                                    .toJson(QJsonDocument::Compact);
+        const QByteArray body =
+            QJsonDocument(QJsonObject{{QStringLiteral("model"), QStringLiteral("mock-gpt")},
+                                      {QStringLiteral("stream"), true},
+                                      {QStringLiteral("max_tokens"), 64},
+                                      {QStringLiteral("messages"),
+                                       QJsonArray{QJsonObject{
+                                           {QStringLiteral("role"), QStringLiteral("user")},
+                                           {QStringLiteral("content"),
+                                            QStringLiteral("Say something about rivers.")}}}}})
+                .toJson(QJsonDocument::Compact);
         try {
             while (!m_stopped && m_clock.elapsed() < m_duration.count()) {
                 QNetworkReply* raw = m_nam.post(request, body);
@@ -69,14 +69,16 @@ private:
                 raw->deleteLater();
                 if (status == 429) {
                     const qint64 left = m_duration.count() - m_clock.elapsed();
-                    const qint64 wait = std::min<qint64>(std::max<qint64>(retryMs.toLongLong(), 50), left);
+                    const qint64 wait =
+                        std::min<qint64>(std::max<qint64>(retryMs.toLongLong(), 50), left);
                     if (wait > 0) {
                         co_await QCoro::sleepFor(std::chrono::milliseconds(wait));
                     }
                 }
             }
         } catch (const std::exception& e) {
-            cli::printError(QStringLiteral("demo worker failed: %1").arg(QString::fromUtf8(e.what())));
+            cli::printError(
+                QStringLiteral("demo worker failed: %1").arg(QString::fromUtf8(e.what())));
         }
         --m_running;
     }
@@ -92,14 +94,15 @@ private:
 
 } // namespace
 
-int runDemoCommand(const QStringList& arguments)
-{
+int runDemoCommand(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Starts the built-in mock (capacity 4, 40 requests/min) and sends streaming traffic at it,\n"
-        "printing each second what the server saw."));
+    parser.setApplicationDescription(
+        QStringLiteral("Starts the built-in mock (capacity 4, 40 requests/min) and sends streaming "
+                       "traffic at it,\n"
+                       "printing each second what the server saw."));
     parser.addHelpOption();
-    const QCommandLineOption duration(QStringLiteral("duration"), QStringLiteral("How long to run."),
+    const QCommandLineOption duration(QStringLiteral("duration"),
+                                      QStringLiteral("How long to run."),
                                       QStringLiteral("duration"), QStringLiteral("6s"));
     const QCommandLineOption concurrency(QStringLiteral("concurrency"),
                                          QStringLiteral("Requests kept in flight."),
@@ -115,9 +118,11 @@ int runDemoCommand(const QStringList& arguments)
         return 0;
     }
     QString error;
-    const auto durationValue = cli::parseDuration(QStringLiteral("--duration"), parser.value(duration), &error);
+    const auto durationValue =
+        cli::parseDuration(QStringLiteral("--duration"), parser.value(duration), &error);
     const auto concurrencyValue =
-        durationValue ? cli::parseInteger(QStringLiteral("--concurrency"), parser.value(concurrency), 1, 1000, &error)
+        durationValue ? cli::parseInteger(QStringLiteral("--concurrency"),
+                                          parser.value(concurrency), 1, 1000, &error)
                       : std::nullopt;
     if (!durationValue || !concurrencyValue) {
         cli::printError(me + QStringLiteral(": ") + error);
@@ -149,7 +154,8 @@ int runDemoCommand(const QStringList& arguments)
 
     DemoRunner runner(&mock, static_cast<int>(*concurrencyValue), *durationValue);
     SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &runner, [&runner] { runner.stop(); });
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &runner,
+                     [&runner] { runner.stop(); });
     int second = 0;
     QTimer ticker;
     QObject::connect(&ticker, &QTimer::timeout, &runner, [&] {
@@ -168,7 +174,8 @@ int runDemoCommand(const QStringList& arguments)
     });
     ticker.start(1000);
     // Bounded: the workers stop at the deadline; a stuck request cannot hold the demo forever.
-    QTimer::singleShot(*durationValue + std::chrono::seconds(30), &runner, [] { QCoreApplication::quit(); });
+    QTimer::singleShot(*durationValue + std::chrono::seconds(30), &runner,
+                       [] { QCoreApplication::quit(); });
     QCoreApplication::exec();
 
     const QJsonObject s = mock.statsJson();

@@ -11,16 +11,14 @@ namespace sluice {
 namespace {
 int g_fds[2] = {-1, -1};
 
-extern "C" void onSignal(int sig)
-{
+extern "C" void onSignal(int sig) {
     const char byte = static_cast<char>(sig);
     [[maybe_unused]] const auto n = ::write(g_fds[0], &byte, 1);
 }
 } // namespace
 
 SignalWatcher::SignalWatcher(QObject* parent)
-    : QObject(parent)
-{
+    : QObject(parent) {
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_fds) != 0) {
         return;
     }
@@ -39,8 +37,7 @@ SignalWatcher::SignalWatcher(QObject* parent)
     ::sigaction(SIGTERM, &sa, nullptr);
 }
 
-SignalWatcher::~SignalWatcher()
-{
+SignalWatcher::~SignalWatcher() {
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
     delete m_notifier;

@@ -15,8 +15,7 @@ private Q_SLOTS:
     void roundTrip();
 };
 
-void TestGoDuration::format_data()
-{
+void TestGoDuration::format_data() {
     QTest::addColumn<qint64>("nanos");
     QTest::addColumn<QByteArray>("text");
     // Expected strings are what Go's time.Duration.String() prints.
@@ -36,15 +35,13 @@ void TestGoDuration::format_data()
     QTest::newRow("negative") << qint64(-1'500'000'000) << QByteArray("-1.5s");
 }
 
-void TestGoDuration::format()
-{
+void TestGoDuration::format() {
     QFETCH(qint64, nanos);
     QFETCH(QByteArray, text);
     QCOMPARE(formatGoDuration(Nanos{nanos}), text);
 }
 
-void TestGoDuration::parse_data()
-{
+void TestGoDuration::parse_data() {
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<bool>("valid");
     QTest::addColumn<qint64>("nanos");
@@ -64,8 +61,7 @@ void TestGoDuration::parse_data()
     QTest::newRow("huge") << QByteArray("99999999999h") << false << qint64(0);
 }
 
-void TestGoDuration::parse()
-{
+void TestGoDuration::parse() {
     QFETCH(QByteArray, text);
     QFETCH(bool, valid);
     QFETCH(qint64, nanos);
@@ -76,10 +72,9 @@ void TestGoDuration::parse()
     }
 }
 
-void TestGoDuration::roundTrip()
-{
-    for (const qint64 ns : {qint64(1), qint64(1'234), qint64(59'999'000'000), qint64(61'000'000'000),
-                            qint64(7'322'500'000'000)}) {
+void TestGoDuration::roundTrip() {
+    for (const qint64 ns : {qint64(1), qint64(1'234), qint64(59'999'000'000),
+                            qint64(61'000'000'000), qint64(7'322'500'000'000)}) {
         const auto back = parseGoDuration(formatGoDuration(Nanos{ns}));
         QVERIFY(back.has_value());
         QCOMPARE(back->count(), ns);

@@ -30,8 +30,7 @@ private Q_SLOTS:
     void idleConnectionsAreClosed();
 };
 
-void TestHttpServer::parsesRequestFields()
-{
+void TestHttpServer::parsesRequestFields() {
     HttpRequest seen;
     HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
         seen = r;
@@ -39,7 +38,8 @@ void TestHttpServer::parsesRequestFields()
     });
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     QNetworkAccessManager nam;
-    QNetworkRequest request = jsonRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/a/b%20c?x=1&y=2").arg(server.serverPort())));
+    QNetworkRequest request = jsonRequest(
+        QUrl(QStringLiteral("http://127.0.0.1:%1/a/b%20c?x=1&y=2").arg(server.serverPort())));
     request.setRawHeader("X-Custom-Header", "Value 1");
     const Response r = waitFor(nam.post(request, QByteArray("payload")));
     QCOMPARE(r.status, 201);
@@ -54,32 +54,30 @@ void TestHttpServer::parsesRequestFields()
     QCOMPARE(seen.peer, QHostAddress(QHostAddress::LocalHost));
 }
 
-void TestHttpServer::chunkedRequestBody()
-{
+void TestHttpServer::chunkedRequestBody() {
     QByteArray body;
     HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
         body = r.body;
         w->respond(200, {}, "ok");
     });
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    const RawResult raw = rawExchange(server.serverPort(),
-                                      "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+    const RawResult raw = rawExchange(
+        server.serverPort(), "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
     QVERIFY(raw.data.startsWith("HTTP/1.1 200 OK\r\n"));
     QCOMPARE(body, QByteArray("hello world"));
 }
 
-void TestHttpServer::keepAliveAndPipelining()
-{
+void TestHttpServer::keepAliveAndPipelining() {
     int n = 0;
     HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
         w->respond(200, {}, r.path + '#' + QByteArray::number(++n));
     });
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    const RawResult raw = rawExchange(server.serverPort(),
-                                      "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
-                                      "GET /two HTTP/1.1\r\nHost: a\r\n\r\n"
-                                      "GET /three HTTP/1.1\r\nHost: a\r\n\r\n");
+    const RawResult raw =
+        rawExchange(server.serverPort(), "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
+                                         "GET /two HTTP/1.1\r\nHost: a\r\n\r\n"
+                                         "GET /three HTTP/1.1\r\nHost: a\r\n\r\n");
     QVERIFY(!raw.closedByServer); // keep-alive: the server leaves the connection open
     QCOMPARE(raw.data.count("HTTP/1.1 200 OK"), 3);
     const qsizetype one = raw.data.indexOf("/one#1");
@@ -89,8 +87,7 @@ void TestHttpServer::keepAliveAndPipelining()
     QCOMPARE(server.connectionsAccepted(), 1);
 }
 
-void TestHttpServer::pipelinedAnswersKeepOrderWhenFirstIsSlow()
-{
+void TestHttpServer::pipelinedAnswersKeepOrderWhenFirstIsSlow() {
     HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
         if (r.path == "/slow") {
             QPointer<HttpResponder> guard(w);
@@ -104,15 +101,14 @@ void TestHttpServer::pipelinedAnswersKeepOrderWhenFirstIsSlow()
         w->respond(200, {}, "fast");
     });
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    const RawResult raw = rawExchange(server.serverPort(),
-                                      "GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\n",
-                                      5000, 500);
+    const RawResult raw = rawExchange(
+        server.serverPort(),
+        "GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\n", 5000, 500);
     QVERIFY(raw.data.indexOf("slow") > 0);
     QVERIFY(raw.data.indexOf("fast") > raw.data.indexOf("slow"));
 }
 
-void TestHttpServer::streamsChunkedResponses()
-{
+void TestHttpServer::streamsChunkedResponses() {
     HttpServer server([&](const HttpRequest&, HttpResponder* w) {
         w->beginChunked(200, {{"content-type", "text/event-stream"}});
         w->write("data: 1\n\n");
@@ -126,7 +122,8 @@ void TestHttpServer::streamsChunkedResponses()
     });
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     QNetworkAccessManager nam;
-    const Response r = get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
+    const Response r =
+        get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
     QCOMPARE(r.status, 200);
     QCOMPARE(r.body, QByteArray("data: 1\n\ndata: 2\n\n"));
     const RawResult raw = rawExchange(server.serverPort(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -134,8 +131,7 @@ void TestHttpServer::streamsChunkedResponses()
     QVERIFY(raw.data.endsWith("0\r\n\r\n"));
 }
 
-void TestHttpServer::garbageGets400AndServerKeepsServing()
-{
+void TestHttpServer::garbageGets400AndServerKeepsServing() {
     int handled = 0;
     HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
         ++handled;
@@ -146,8 +142,9 @@ void TestHttpServer::garbageGets400AndServerKeepsServing()
         w->respond(200, {}, "fine");
     });
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    for (const QByteArray& garbage : {QByteArray("GARBAGE\r\n\r\n"), QByteArray("\x01\x02\x03\xff\r\n\r\n"),
-                                      QByteArray("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n")}) {
+    for (const QByteArray& garbage :
+         {QByteArray("GARBAGE\r\n\r\n"), QByteArray("\x01\x02\x03\xff\r\n\r\n"),
+          QByteArray("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n")}) {
         const RawResult raw = rawExchange(server.serverPort(), garbage);
         QVERIFY2(raw.data.startsWith("HTTP/1.1 400 Bad Request\r\n"), raw.data.constData());
         QVERIFY(raw.data.contains("connection: close"));
@@ -156,14 +153,14 @@ void TestHttpServer::garbageGets400AndServerKeepsServing()
     const RawResult version = rawExchange(server.serverPort(), "GET / HTTP/2.0\r\nHost: a\r\n\r\n");
     QVERIFY2(version.data.contains(" 505 "), version.data.constData());
     QNetworkAccessManager nam;
-    const Response r = get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
+    const Response r =
+        get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
     QCOMPARE(r.status, 200);
     QCOMPARE(r.body, QByteArray("fine"));
     QCOMPARE(handled, 5); // three garbage, one bad version, one good
 }
 
-void TestHttpServer::oversizedBodyGets413()
-{
+void TestHttpServer::oversizedBodyGets413() {
     HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
         w->respond(r.parseError ? r.parseError : 200, {}, r.parseErrorMessage);
     });
@@ -172,7 +169,8 @@ void TestHttpServer::oversizedBodyGets413()
     server.setLimits(limits);
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     QNetworkAccessManager nam;
-    QNetworkRequest request = jsonRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
+    QNetworkRequest request =
+        jsonRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
     const Response big = waitFor(nam.post(request, QByteArray(4096, 'x')));
     QCOMPARE(big.status, 413);
     QVERIFY(big.body.contains("1024"));
@@ -187,19 +185,18 @@ void TestHttpServer::oversizedBodyGets413()
     QCOMPARE(small.status, 200);
 }
 
-void TestHttpServer::hugeHeadersGet431()
-{
+void TestHttpServer::hugeHeadersGet431() {
     HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
         w->respond(r.parseError ? r.parseError : 200, {}, {});
     });
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    const QByteArray request = "GET / HTTP/1.1\r\nX-Big: " + QByteArray(200 * 1024, 'h') + "\r\n\r\n";
+    const QByteArray request =
+        "GET / HTTP/1.1\r\nX-Big: " + QByteArray(200 * 1024, 'h') + "\r\n\r\n";
     const RawResult raw = rawExchange(server.serverPort(), request);
     QVERIFY2(raw.data.startsWith("HTTP/1.1 431 "), raw.data.left(100).constData());
 }
 
-void TestHttpServer::http10StreamIsCloseDelimited()
-{
+void TestHttpServer::http10StreamIsCloseDelimited() {
     HttpServer server([&](const HttpRequest&, HttpResponder* w) {
         w->beginChunked(200, {});
         w->write("part1 ");
@@ -214,12 +211,12 @@ void TestHttpServer::http10StreamIsCloseDelimited()
     QVERIFY(raw.closedByServer);
 }
 
-void TestHttpServer::resetConnectionResets()
-{
+void TestHttpServer::resetConnectionResets() {
     HttpServer server([&](const HttpRequest&, HttpResponder* w) { w->resetConnection(); });
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     QNetworkAccessManager nam;
-    const Response r = get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
+    const Response r =
+        get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
     QCOMPARE(r.status, 0);
     QVERIFY(r.error != QNetworkReply::NoError);
     const RawResult raw = rawExchange(server.serverPort(), "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -228,8 +225,7 @@ void TestHttpServer::resetConnectionResets()
     QTRY_COMPARE(server.connectionCount(), 0);
 }
 
-void TestHttpServer::clientGoneIsSignalled()
-{
+void TestHttpServer::clientGoneIsSignalled() {
     QPointer<HttpResponder> held;
     bool gone = false;
     HttpServer server([&](const HttpRequest&, HttpResponder* w) {
@@ -253,8 +249,7 @@ void TestHttpServer::clientGoneIsSignalled()
     QTRY_VERIFY(held.isNull()); // deleted with its connection
 }
 
-void TestHttpServer::idleConnectionsAreClosed()
-{
+void TestHttpServer::idleConnectionsAreClosed() {
     HttpServer server([&](const HttpRequest&, HttpResponder* w) { w->respond(200, {}, {}); });
     HttpServerLimits limits;
     limits.idleTimeoutMs = 200;

@@ -24,11 +24,10 @@ private:
     QSet<QString> m_forbidden;
 };
 
-void TestLayering::initTestCase()
-{
+void TestLayering::initTestCase() {
     const QString qtHeaders = QStringLiteral(SLUICE_QT_HEADERS);
-    for (const char* module : {"QtGui", "QtWidgets", "QtCharts", "QtOpenGL", "QtOpenGLWidgets",
-                               "QtQuick", "QtQml"}) {
+    for (const char* module :
+         {"QtGui", "QtWidgets", "QtCharts", "QtOpenGL", "QtOpenGLWidgets", "QtQuick", "QtQml"}) {
         const QString dir = qtHeaders + QLatin1Char('/') + QLatin1String(module);
         m_forbidden.insert(QLatin1String(module));
         QDirIterator it(dir, QDir::Files);
@@ -44,10 +43,10 @@ void TestLayering::initTestCase()
     QVERIFY(m_forbidden.contains(QStringLiteral("qwidget.h")));
 }
 
-QStringList TestLayering::violations(const QString& root) const
-{
-    static const QRegularExpression include(QStringLiteral("^\\s*#\\s*include\\s*[<\"]([^>\"]+)[>\"]"),
-                                            QRegularExpression::MultilineOption);
+QStringList TestLayering::violations(const QString& root) const {
+    static const QRegularExpression include(
+        QStringLiteral("^\\s*#\\s*include\\s*[<\"]([^>\"]+)[>\"]"),
+        QRegularExpression::MultilineOption);
     QStringList found;
     QDirIterator it(root, {QStringLiteral("*.h"), QStringLiteral("*.hpp"), QStringLiteral("*.cpp")},
                     QDir::Files, QDirIterator::Subdirectories);
@@ -63,21 +62,22 @@ QStringList TestLayering::violations(const QString& root) const
         while (matches.hasNext()) {
             const QString header = matches.next().captured(1);
             if (m_forbidden.contains(header)) {
-                found.append(QDir(root).relativeFilePath(path) + QStringLiteral(" includes ") + header);
+                found.append(QDir(root).relativeFilePath(path) + QStringLiteral(" includes ") +
+                             header);
             }
         }
     }
     return found;
 }
 
-void TestLayering::scannerCatchesForbiddenIncludes()
-{
+void TestLayering::scannerCatchesForbiddenIncludes() {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     QDir(dir.path()).mkpath(QStringLiteral("engine"));
     QFile bad(dir.filePath(QStringLiteral("engine/bad.h")));
     QVERIFY(bad.open(QIODevice::WriteOnly));
-    bad.write("#pragma once\n#include <QObject>\n#  include <QtWidgets/QLabel>\n#include \"QPainter\"\n");
+    bad.write(
+        "#pragma once\n#include <QObject>\n#  include <QtWidgets/QLabel>\n#include \"QPainter\"\n");
     bad.close();
     const QStringList found = violations(dir.path());
     QCOMPARE(found.size(), 2);
@@ -85,16 +85,14 @@ void TestLayering::scannerCatchesForbiddenIncludes()
     QVERIFY(found.join(QLatin1Char('\n')).contains(QStringLiteral("QPainter")));
 }
 
-void TestLayering::coreIncludesNoGuiHeaders()
-{
+void TestLayering::coreIncludesNoGuiHeaders() {
     const QString core = QStringLiteral(SLUICE_SOURCE_DIR "/core");
     QVERIFY(QDir(core).exists());
     const QStringList found = violations(core);
     QVERIFY2(found.isEmpty(), qPrintable(found.join(QLatin1Char('\n'))));
 }
 
-void TestLayering::coreBuildFilesLinkNoGui()
-{
+void TestLayering::coreBuildFilesLinkNoGui() {
     QFile cmake(QStringLiteral(SLUICE_SOURCE_DIR "/core/CMakeLists.txt"));
     QVERIFY(cmake.open(QIODevice::ReadOnly));
     const QByteArray text = cmake.readAll();

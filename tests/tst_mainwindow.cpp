@@ -21,8 +21,7 @@ private Q_SLOTS:
     void worksWithoutMock();
 };
 
-void TestMainWindow::showsWhatTheMockSaw()
-{
+void TestMainWindow::showsWhatTheMockSaw() {
     MockConfig config;
     config.rpm = 2;
     config.ttftMs = 1;
@@ -39,31 +38,35 @@ void TestMainWindow::showsWhatTheMockSaw()
         post(nam, chat, chatBody());
     }
     window.refresh();
-    QCOMPARE(window.findChild<QLabel*>(QStringLiteral("requestsValue"))->text(), QStringLiteral("3"));
-    QCOMPARE(window.findChild<QLabel*>(QStringLiteral("rateLimitedValue"))->text(), QStringLiteral("1"));
-    QVERIFY(window.findChild<QLabel*>(QStringLiteral("inServiceValue"))->text().endsWith(QStringLiteral("/ 32")));
+    QCOMPARE(window.findChild<QLabel*>(QStringLiteral("requestsValue"))->text(),
+             QStringLiteral("3"));
+    QCOMPARE(window.findChild<QLabel*>(QStringLiteral("rateLimitedValue"))->text(),
+             QStringLiteral("1"));
+    QVERIFY(window.findChild<QLabel*>(QStringLiteral("inServiceValue"))
+                ->text()
+                .endsWith(QStringLiteral("/ 32")));
     const QPixmap shot = window.grab();
     QVERIFY(!shot.isNull());
     QVERIFY(shot.width() >= 600);
     if (qEnvironmentVariableIsSet("SLUICE_SCREENSHOT_DIR")) {
-        shot.save(qEnvironmentVariable("SLUICE_SCREENSHOT_DIR") + QStringLiteral("/mainwindow.png"));
+        shot.save(qEnvironmentVariable("SLUICE_SCREENSHOT_DIR") +
+                  QStringLiteral("/mainwindow.png"));
     }
 }
 
-void TestMainWindow::appliesLimitsLive()
-{
+void TestMainWindow::appliesLimitsLive() {
     MockServer mock;
     QVERIFY(mock.listen());
     MainWindow window(&mock);
     window.findChild<QSpinBox*>(QStringLiteral("capacitySpin"))->setValue(3);
     window.findChild<QSpinBox*>(QStringLiteral("rpmSpin"))->setValue(90);
-    QTest::mouseClick(window.findChild<QPushButton*>(QStringLiteral("applyLimits")), Qt::LeftButton);
+    QTest::mouseClick(window.findChild<QPushButton*>(QStringLiteral("applyLimits")),
+                      Qt::LeftButton);
     QCOMPARE(mock.config().capacity, 3);
     QCOMPARE(mock.config().rpm, 90);
 }
 
-void TestMainWindow::worksWithoutMock()
-{
+void TestMainWindow::worksWithoutMock() {
     MainWindow window(nullptr);
     window.show();
     window.refresh();

@@ -17,8 +17,7 @@ private Q_SLOTS:
     void perSecondSeriesForgetsOldSeconds();
 };
 
-void TestMetrics::windowPeakFindsBusiestWindow()
-{
+void TestMetrics::windowPeakFindsBusiestWindow() {
     WindowPeak peak(60s);
     // 5 at t=0..4 s, 5 more at t=50..54 s: 10 within one minute.
     for (int i = 0; i < 5; ++i) {
@@ -37,8 +36,7 @@ void TestMetrics::windowPeakFindsBusiestWindow()
     QCOMPARE(peak.current(200s), 0);
 }
 
-void TestMetrics::windowPeakCountsWeightedAmounts()
-{
+void TestMetrics::windowPeakCountsWeightedAmounts() {
     WindowPeak peak(1s);
     peak.add(300, 0ms);
     peak.add(300, 999ms);
@@ -48,8 +46,7 @@ void TestMetrics::windowPeakCountsWeightedAmounts()
     QCOMPARE(peak.current(1000ms), 600);
 }
 
-void TestMetrics::windowPeakReset()
-{
+void TestMetrics::windowPeakReset() {
     WindowPeak peak(60s);
     peak.add(7, 0s);
     peak.reset();
@@ -57,8 +54,7 @@ void TestMetrics::windowPeakReset()
     QCOMPARE(peak.current(1s), 0);
 }
 
-void TestMetrics::perSecondSeriesKeepsRecentSeconds()
-{
+void TestMetrics::perSecondSeriesKeepsRecentSeconds() {
     PerSecondSeries series(5);
     series.add(100);
     series.add(100);
@@ -68,8 +64,7 @@ void TestMetrics::perSecondSeriesKeepsRecentSeconds()
     QCOMPARE(values, (std::vector<std::int64_t>{0, 2, 0, 3, 0}));
 }
 
-void TestMetrics::perSecondSeriesForgetsOldSeconds()
-{
+void TestMetrics::perSecondSeriesForgetsOldSeconds() {
     PerSecondSeries series(3);
     series.add(10, 4);
     series.add(13, 1); // same slot as 10: overwrites it

@@ -26,31 +26,42 @@ private:
     static QString binary() { return QStringLiteral(SLUICE_BINARY); }
 };
 
-void TestMockCli::badArgumentsFailWithTheirName_data()
-{
+void TestMockCli::badArgumentsFailWithTheirName_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("mentions");
     const auto row = [](const char* name, QStringList args, const char* mentions) {
         QTest::newRow(name) << args << QString::fromLatin1(mentions);
     };
-    row("duration without unit", {QStringLiteral("mock"), QStringLiteral("--ttft"), QStringLiteral("200")}, "--ttft");
-    row("bad duration", {QStringLiteral("mock"), QStringLiteral("--tpot"), QStringLiteral("fast")}, "--tpot");
-    row("port out of range", {QStringLiteral("mock"), QStringLiteral("--port"), QStringLiteral("99999")}, "--port");
-    row("inverted tokens", {QStringLiteral("mock"), QStringLiteral("--tokens"), QStringLiteral("200..50")}, "--tokens");
-    row("unknown fault", {QStringLiteral("mock"), QStringLiteral("--fault-rate"), QStringLiteral("boom=0.1")}, "boom");
-    row("fault share", {QStringLiteral("mock"), QStringLiteral("--fault-rate"), QStringLiteral("500=3")}, "--fault-rate");
+    row("duration without unit",
+        {QStringLiteral("mock"), QStringLiteral("--ttft"), QStringLiteral("200")}, "--ttft");
+    row("bad duration", {QStringLiteral("mock"), QStringLiteral("--tpot"), QStringLiteral("fast")},
+        "--tpot");
+    row("port out of range",
+        {QStringLiteral("mock"), QStringLiteral("--port"), QStringLiteral("99999")}, "--port");
+    row("inverted tokens",
+        {QStringLiteral("mock"), QStringLiteral("--tokens"), QStringLiteral("200..50")},
+        "--tokens");
+    row("unknown fault",
+        {QStringLiteral("mock"), QStringLiteral("--fault-rate"), QStringLiteral("boom=0.1")},
+        "boom");
+    row("fault share",
+        {QStringLiteral("mock"), QStringLiteral("--fault-rate"), QStringLiteral("500=3")},
+        "--fault-rate");
     row("unknown flag", {QStringLiteral("mock"), QStringLiteral("--bogus")}, "bogus");
     row("stray argument", {QStringLiteral("mock"), QStringLiteral("extra")}, "extra");
     row("unknown command", {QStringLiteral("frobnicate")}, "frobnicate");
-    row("bad host", {QStringLiteral("mock"), QStringLiteral("--host"), QStringLiteral("nohost")}, "--host");
-    row("zero capacity", {QStringLiteral("mock"), QStringLiteral("--capacity"), QStringLiteral("0")}, "--capacity");
-    row("negative rpm", {QStringLiteral("mock"), QStringLiteral("--rpm"), QStringLiteral("-5")}, "--rpm");
-    row("jitter", {QStringLiteral("mock"), QStringLiteral("--jitter"), QStringLiteral("2")}, "--jitter");
+    row("bad host", {QStringLiteral("mock"), QStringLiteral("--host"), QStringLiteral("nohost")},
+        "--host");
+    row("zero capacity",
+        {QStringLiteral("mock"), QStringLiteral("--capacity"), QStringLiteral("0")}, "--capacity");
+    row("negative rpm", {QStringLiteral("mock"), QStringLiteral("--rpm"), QStringLiteral("-5")},
+        "--rpm");
+    row("jitter", {QStringLiteral("mock"), QStringLiteral("--jitter"), QStringLiteral("2")},
+        "--jitter");
     row("missing value", {QStringLiteral("mock"), QStringLiteral("--rpm")}, "rpm");
 }
 
-void TestMockCli::badArgumentsFailWithTheirName()
-{
+void TestMockCli::badArgumentsFailWithTheirName() {
     QFETCH(QStringList, args);
     QFETCH(QString, mentions);
     QProcess p;
@@ -63,8 +74,7 @@ void TestMockCli::badArgumentsFailWithTheirName()
     QVERIFY(p.readAllStandardOutput().isEmpty() || !err.isEmpty());
 }
 
-void TestMockCli::helpAndVersion()
-{
+void TestMockCli::helpAndVersion() {
     QProcess p;
     p.start(binary(), {QStringLiteral("--help")});
     QVERIFY(p.waitForFinished(10000));
@@ -80,9 +90,9 @@ void TestMockCli::helpAndVersion()
     QVERIFY(p.readAllStandardOutput().startsWith("sluice "));
 }
 
-static QUrl waitForListening(QProcess& p, QByteArray* out)
-{
-    static const QRegularExpression re(QStringLiteral("listening on (http://127\\.0\\.0\\.1:\\d+)"));
+static QUrl waitForListening(QProcess& p, QByteArray* out) {
+    static const QRegularExpression re(
+        QStringLiteral("listening on (http://127\\.0\\.0\\.1:\\d+)"));
     for (int i = 0; i < 100 && p.state() == QProcess::Running; ++i) {
         const auto m = re.match(QString::fromLocal8Bit(*out));
         if (m.hasMatch()) {
@@ -95,14 +105,13 @@ static QUrl waitForListening(QProcess& p, QByteArray* out)
     return {};
 }
 
-void TestMockCli::servesUntilTerminated()
-{
+void TestMockCli::servesUntilTerminated() {
     QProcess p;
     p.start(binary(), {QStringLiteral("mock"), QStringLiteral("--port"), QStringLiteral("0"),
                        QStringLiteral("--rpm"), QStringLiteral("2"), QStringLiteral("--ttft"),
                        QStringLiteral("10ms"), QStringLiteral("--tpot"), QStringLiteral("1ms"),
-                       QStringLiteral("--tokens"), QStringLiteral("4"), QStringLiteral("--exit-after"),
-                       QStringLiteral("60s")});
+                       QStringLiteral("--tokens"), QStringLiteral("4"),
+                       QStringLiteral("--exit-after"), QStringLiteral("60s")});
     QVERIFY(p.waitForStarted(10000));
     QByteArray out;
     const QUrl base = waitForListening(p, &out);
@@ -114,15 +123,14 @@ void TestMockCli::servesUntilTerminated()
     QCOMPARE(first.json()[QStringLiteral("usage")][QStringLiteral("completion_tokens")].toInt(), 4);
     QCOMPARE(post(nam, chat, chatBody()).status, 200);
     QCOMPARE(post(nam, chat, chatBody()).status, 429); // --rpm 2
-    p.terminate(); // SIGTERM: a clean stop
+    p.terminate();                                     // SIGTERM: a clean stop
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitStatus(), QProcess::NormalExit);
     QCOMPARE(p.exitCode(), 0);
     QVERIFY(p.readAllStandardOutput().contains("Stopping."));
 }
 
-void TestMockCli::exitsAfterGivenTime()
-{
+void TestMockCli::exitsAfterGivenTime() {
     QProcess p;
     p.start(binary(), {QStringLiteral("mock"), QStringLiteral("--port"), QStringLiteral("0"),
                        QStringLiteral("--exit-after"), QStringLiteral("300ms")});
@@ -130,12 +138,12 @@ void TestMockCli::exitsAfterGivenTime()
     QCOMPARE(p.exitCode(), 0);
 }
 
-void TestMockCli::busyPortIsReported()
-{
+void TestMockCli::busyPortIsReported() {
     QTcpServer busy;
     QVERIFY(busy.listen(QHostAddress::LocalHost, 0));
     QProcess p;
-    p.start(binary(), {QStringLiteral("mock"), QStringLiteral("--port"), QString::number(busy.serverPort())});
+    p.start(binary(),
+            {QStringLiteral("mock"), QStringLiteral("--port"), QString::number(busy.serverPort())});
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitCode(), 1);
     QVERIFY(p.readAllStandardError().contains("cannot listen"));

@@ -17,38 +17,42 @@ private Q_SLOTS:
     void parseFaults();
 };
 
-void TestMockConfig::applyChangesOnlyGivenFields()
-{
+void TestMockConfig::applyChangesOnlyGivenFields() {
     MockConfig config;
     const MockConfig before = config;
-    QVERIFY(!config.apply(QJsonDocument::fromJson(R"({"capacity": 4, "faults": {"reset": 0.5}})").object()));
+    QVERIFY(!config.apply(
+        QJsonDocument::fromJson(R"({"capacity": 4, "faults": {"reset": 0.5}})").object()));
     QCOMPARE(config.capacity, 4);
     QCOMPARE(config.faults.reset, 0.5);
     QCOMPARE(config.rpm, before.rpm);
     QCOMPARE(config.ttftMs, before.ttftMs);
 }
 
-void TestMockConfig::applyRejectsBadInput_data()
-{
+void TestMockConfig::applyRejectsBadInput_data() {
     QTest::addColumn<QByteArray>("json");
     QTest::addColumn<QString>("field");
     QTest::newRow("unknown key") << QByteArray(R"({"capacty": 3})") << QStringLiteral("capacty");
     QTest::newRow("negative rpm") << QByteArray(R"({"rpm": -1})") << QStringLiteral("rpm");
-    QTest::newRow("fractional capacity") << QByteArray(R"({"capacity": 2.5})") << QStringLiteral("capacity");
-    QTest::newRow("zero capacity") << QByteArray(R"({"capacity": 0})") << QStringLiteral("capacity");
-    QTest::newRow("string ttft") << QByteArray(R"({"ttft_ms": "200ms"})") << QStringLiteral("ttft_ms");
-    QTest::newRow("tokens range inverted") << QByteArray(R"({"tokens_min": 10, "tokens_max": 5})")
-                                           << QStringLiteral("tokens_max");
+    QTest::newRow("fractional capacity")
+        << QByteArray(R"({"capacity": 2.5})") << QStringLiteral("capacity");
+    QTest::newRow("zero capacity")
+        << QByteArray(R"({"capacity": 0})") << QStringLiteral("capacity");
+    QTest::newRow("string ttft") << QByteArray(R"({"ttft_ms": "200ms"})")
+                                 << QStringLiteral("ttft_ms");
+    QTest::newRow("tokens range inverted")
+        << QByteArray(R"({"tokens_min": 10, "tokens_max": 5})") << QStringLiteral("tokens_max");
     QTest::newRow("jitter above 1") << QByteArray(R"({"jitter": 2})") << QStringLiteral("jitter");
-    QTest::newRow("faults not object") << QByteArray(R"({"faults": 0.1})") << QStringLiteral("faults");
-    QTest::newRow("unknown fault") << QByteArray(R"({"faults": {"404": 0.1}})") << QStringLiteral("faults.404");
-    QTest::newRow("fault share above 1") << QByteArray(R"({"faults": {"500": 1.5}})") << QStringLiteral("faults.500");
-    QTest::newRow("faults sum above 1") << QByteArray(R"({"faults": {"500": 0.6, "503": 0.6}})")
-                                        << QStringLiteral("faults");
+    QTest::newRow("faults not object")
+        << QByteArray(R"({"faults": 0.1})") << QStringLiteral("faults");
+    QTest::newRow("unknown fault")
+        << QByteArray(R"({"faults": {"404": 0.1}})") << QStringLiteral("faults.404");
+    QTest::newRow("fault share above 1")
+        << QByteArray(R"({"faults": {"500": 1.5}})") << QStringLiteral("faults.500");
+    QTest::newRow("faults sum above 1")
+        << QByteArray(R"({"faults": {"500": 0.6, "503": 0.6}})") << QStringLiteral("faults");
 }
 
-void TestMockConfig::applyRejectsBadInput()
-{
+void TestMockConfig::applyRejectsBadInput() {
     QFETCH(QByteArray, json);
     QFETCH(QString, field);
     MockConfig config;
@@ -59,8 +63,7 @@ void TestMockConfig::applyRejectsBadInput()
     QVERIFY(config == before); // nothing applied
 }
 
-void TestMockConfig::toJsonRoundTrips()
-{
+void TestMockConfig::toJsonRoundTrips() {
     MockConfig config;
     config.rpm = 42;
     config.capacity = 7;
@@ -71,8 +74,7 @@ void TestMockConfig::toJsonRoundTrips()
     QVERIFY(copy == config);
 }
 
-void TestMockConfig::parseFaults_data()
-{
+void TestMockConfig::parseFaults_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<bool>("valid");
     QTest::addColumn<double>("error500");
@@ -85,8 +87,7 @@ void TestMockConfig::parseFaults_data()
     QTest::newRow("sum above one") << QStringLiteral("500=0.7,503=0.7") << false << 0.0 << 0.0;
 }
 
-void TestMockConfig::parseFaults()
-{
+void TestMockConfig::parseFaults() {
     QFETCH(QString, text);
     QFETCH(bool, valid);
     QFETCH(double, error500);

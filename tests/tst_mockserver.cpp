@@ -19,8 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-MockConfig fastConfig()
-{
+MockConfig fastConfig() {
     MockConfig c;
     c.rpm = 0;
     c.tpm = 0;
@@ -32,7 +31,9 @@ MockConfig fastConfig()
     return c;
 }
 
-QJsonObject data(const SseEvent& e) { return QJsonDocument::fromJson(e.data).object(); }
+QJsonObject data(const SseEvent& e) {
+    return QJsonDocument::fromJson(e.data).object();
+}
 
 } // namespace
 
@@ -79,42 +80,36 @@ private:
     std::unique_ptr<QNetworkAccessManager> m_nam;
 };
 
-void TestMockServer::init()
-{
+void TestMockServer::init() {
     m_nam = std::make_unique<QNetworkAccessManager>();
 }
 
-void TestMockServer::cleanup()
-{
+void TestMockServer::cleanup() {
     m_nam.reset();
     m_server.reset();
 }
 
-void TestMockServer::start(const MockConfig& config, const Clock* clock)
-{
+void TestMockServer::start(const MockConfig& config, const Clock* clock) {
     m_server = std::make_unique<MockServer>(config, nullptr, clock);
     QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
 }
 
-QUrl TestMockServer::url(const QString& path) const
-{
+QUrl TestMockServer::url(const QString& path) const {
     return QUrl(m_server->baseUrl().toString() + path);
 }
 
-QJsonObject TestMockServer::stats()
-{
+QJsonObject TestMockServer::stats() {
     return get(*m_nam, url(QStringLiteral("/mock/stats"))).json();
 }
 
-Response TestMockServer::postConfig(const QByteArray& json)
-{
+Response TestMockServer::postConfig(const QByteArray& json) {
     return post(*m_nam, url(QStringLiteral("/mock/config")), json);
 }
 
-void TestMockServer::openAiWhole()
-{
+void TestMockServer::openAiWhole() {
     start(fastConfig());
-    const Response r = post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody(QStringLiteral("hello world")));
+    const Response r = post(*m_nam, url(QStringLiteral("/v1/chat/completions")),
+                            chatBody(QStringLiteral("hello world")));
     QCOMPARE(r.status, 200);
     QVERIFY(r.header("content-type").startsWith("application/json"));
     QVERIFY(r.header("x-request-id").startsWith("chatcmpl-"));
@@ -123,17 +118,18 @@ void TestMockServer::openAiWhole()
     QCOMPARE(o[QStringLiteral("model")].toString(), QStringLiteral("mock-gpt"));
     const QJsonObject choice = o[QStringLiteral("choices")][0].toObject();
     QCOMPARE(choice[QStringLiteral("finish_reason")].toString(), QStringLiteral("stop"));
-    QCOMPARE(choice[QStringLiteral("message")][QStringLiteral("role")].toString(), QStringLiteral("assistant"));
+    QCOMPARE(choice[QStringLiteral("message")][QStringLiteral("role")].toString(),
+             QStringLiteral("assistant"));
     const QString content = choice[QStringLiteral("message")][QStringLiteral("content")].toString();
     const QJsonObject usage = o[QStringLiteral("usage")].toObject();
     QCOMPARE(usage[QStringLiteral("completion_tokens")].toInt(), 8);
     QCOMPARE(mock::countTokens(content), 8);
     QCOMPARE(usage[QStringLiteral("prompt_tokens")].toInt(), 3 + 2 + 2); // "hello" "world"
-    QCOMPARE(usage[QStringLiteral("total_tokens")].toInt(), usage[QStringLiteral("prompt_tokens")].toInt() + 8);
+    QCOMPARE(usage[QStringLiteral("total_tokens")].toInt(),
+             usage[QStringLiteral("prompt_tokens")].toInt() + 8);
 }
 
-void TestMockServer::openAiStream()
-{
+void TestMockServer::openAiStream() {
     start(fastConfig());
     const Response r = post(*m_nam, url(QStringLiteral("/v1/chat/completions")),
                             chatBody(QStringLiteral("hi"), true, 0, true));
@@ -143,19 +139,25 @@ void TestMockServer::openAiStream()
     QCOMPARE(events.size(), 1 + 8 + 1 + 1 + 1); // role, tokens, finish, usage, [DONE]
     const QJsonObject role = data(events.first());
     QCOMPARE(role[QStringLiteral("object")].toString(), QStringLiteral("chat.completion.chunk"));
-    QCOMPARE(role[QStringLiteral("choices")][0][QStringLiteral("delta")][QStringLiteral("role")].toString(),
+    QCOMPARE(role[QStringLiteral("choices")][0][QStringLiteral("delta")][QStringLiteral("role")]
+                 .toString(),
              QStringLiteral("assistant"));
-    QCOMPARE(role[QStringLiteral("choices")][0][QStringLiteral("delta")][QStringLiteral("content")].toString(), QString());
+    QCOMPARE(role[QStringLiteral("choices")][0][QStringLiteral("delta")][QStringLiteral("content")]
+                 .toString(),
+             QString());
     QString text;
     for (int i = 1; i <= 8; ++i) {
         const QJsonObject chunk = data(events.at(i));
         QVERIFY(chunk[QStringLiteral("choices")][0][QStringLiteral("finish_reason")].isNull());
         QVERIFY(chunk.contains(QStringLiteral("usage")) && chunk[QStringLiteral("usage")].isNull());
-        text += chunk[QStringLiteral("choices")][0][QStringLiteral("delta")][QStringLiteral("content")].toString();
+        text +=
+            chunk[QStringLiteral("choices")][0][QStringLiteral("delta")][QStringLiteral("content")]
+                .toString();
     }
     QCOMPARE(mock::countTokens(text), 8);
     const QJsonObject finish = data(events.at(9));
-    QCOMPARE(finish[QStringLiteral("choices")][0][QStringLiteral("finish_reason")].toString(), QStringLiteral("stop"));
+    QCOMPARE(finish[QStringLiteral("choices")][0][QStringLiteral("finish_reason")].toString(),
+             QStringLiteral("stop"));
     const QJsonObject usage = data(events.at(10));
     QCOMPARE(usage[QStringLiteral("choices")].toArray().size(), 0);
     QCOMPARE(usage[QStringLiteral("usage")][QStringLiteral("completion_tokens")].toInt(), 8);
@@ -168,10 +170,10 @@ void TestMockServer::openAiStream()
     }
 }
 
-void TestMockServer::openAiStreamWithoutUsage()
-{
+void TestMockServer::openAiStreamWithoutUsage() {
     start(fastConfig());
-    const Response r = post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody(QStringLiteral("hi"), true));
+    const Response r = post(*m_nam, url(QStringLiteral("/v1/chat/completions")),
+                            chatBody(QStringLiteral("hi"), true));
     const QList<SseEvent> events = parseSse(r.body);
     QCOMPARE(events.size(), 1 + 8 + 1 + 1);
     for (int i = 0; i < events.size() - 1; ++i) {
@@ -180,67 +182,81 @@ void TestMockServer::openAiStreamWithoutUsage()
     QCOMPARE(events.last().data, QByteArray("[DONE]"));
 }
 
-void TestMockServer::maxTokensCapsOutput()
-{
+void TestMockServer::maxTokensCapsOutput() {
     MockConfig c = fastConfig();
     c.tokensMin = c.tokensMax = 50;
     start(c);
-    const Response whole = post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody(QStringLiteral("hi"), false, 5));
+    const Response whole = post(*m_nam, url(QStringLiteral("/v1/chat/completions")),
+                                chatBody(QStringLiteral("hi"), false, 5));
     QCOMPARE(whole.json()[QStringLiteral("usage")][QStringLiteral("completion_tokens")].toInt(), 5);
-    QCOMPARE(whole.json()[QStringLiteral("choices")][0][QStringLiteral("finish_reason")].toString(), QStringLiteral("length"));
-    const Response stream = post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody(QStringLiteral("hi"), true, 5));
+    QCOMPARE(whole.json()[QStringLiteral("choices")][0][QStringLiteral("finish_reason")].toString(),
+             QStringLiteral("length"));
+    const Response stream = post(*m_nam, url(QStringLiteral("/v1/chat/completions")),
+                                 chatBody(QStringLiteral("hi"), true, 5));
     const QList<SseEvent> events = parseSse(stream.body);
     QCOMPARE(events.size(), 1 + 5 + 1 + 1);
-    QCOMPARE(data(events.at(6))[QStringLiteral("choices")][0][QStringLiteral("finish_reason")].toString(), QStringLiteral("length"));
-    const Response anthropic = post(*m_nam, url(QStringLiteral("/v1/messages")), messagesBody(QStringLiteral("hi"), false, 5));
-    QCOMPARE(anthropic.json()[QStringLiteral("stop_reason")].toString(), QStringLiteral("max_tokens"));
+    QCOMPARE(data(events.at(6))[QStringLiteral("choices")][0][QStringLiteral("finish_reason")]
+                 .toString(),
+             QStringLiteral("length"));
+    const Response anthropic = post(*m_nam, url(QStringLiteral("/v1/messages")),
+                                    messagesBody(QStringLiteral("hi"), false, 5));
+    QCOMPARE(anthropic.json()[QStringLiteral("stop_reason")].toString(),
+             QStringLiteral("max_tokens"));
     QCOMPARE(anthropic.json()[QStringLiteral("usage")][QStringLiteral("output_tokens")].toInt(), 5);
 }
 
-void TestMockServer::models()
-{
+void TestMockServer::models() {
     start(fastConfig());
     const Response r = get(*m_nam, url(QStringLiteral("/v1/models")));
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json()[QStringLiteral("object")].toString(), QStringLiteral("list"));
     QVERIFY(r.json()[QStringLiteral("data")].toArray().size() >= 1);
-    QCOMPARE(r.json()[QStringLiteral("data")][0][QStringLiteral("object")].toString(), QStringLiteral("model"));
+    QCOMPARE(r.json()[QStringLiteral("data")][0][QStringLiteral("object")].toString(),
+             QStringLiteral("model"));
 }
 
-void TestMockServer::anthropicWhole()
-{
+void TestMockServer::anthropicWhole() {
     start(fastConfig());
-    const Response r = post(*m_nam, url(QStringLiteral("/v1/messages")), messagesBody(QStringLiteral("hello")));
+    const Response r =
+        post(*m_nam, url(QStringLiteral("/v1/messages")), messagesBody(QStringLiteral("hello")));
     QCOMPARE(r.status, 200);
     const QJsonObject o = r.json();
     QCOMPARE(o[QStringLiteral("type")].toString(), QStringLiteral("message"));
     QCOMPARE(o[QStringLiteral("role")].toString(), QStringLiteral("assistant"));
     QCOMPARE(o[QStringLiteral("stop_reason")].toString(), QStringLiteral("end_turn"));
-    QCOMPARE(o[QStringLiteral("content")][0][QStringLiteral("type")].toString(), QStringLiteral("text"));
-    QCOMPARE(mock::countTokens(o[QStringLiteral("content")][0][QStringLiteral("text")].toString()), 8);
+    QCOMPARE(o[QStringLiteral("content")][0][QStringLiteral("type")].toString(),
+             QStringLiteral("text"));
+    QCOMPARE(mock::countTokens(o[QStringLiteral("content")][0][QStringLiteral("text")].toString()),
+             8);
     QCOMPARE(o[QStringLiteral("usage")][QStringLiteral("input_tokens")].toInt(), 3 + 2);
     QCOMPARE(o[QStringLiteral("usage")][QStringLiteral("output_tokens")].toInt(), 8);
 }
 
-void TestMockServer::anthropicStream()
-{
+void TestMockServer::anthropicStream() {
     start(fastConfig());
-    const Response r = post(*m_nam, url(QStringLiteral("/v1/messages")), messagesBody(QStringLiteral("hi"), true));
+    const Response r =
+        post(*m_nam, url(QStringLiteral("/v1/messages")), messagesBody(QStringLiteral("hi"), true));
     QCOMPARE(r.status, 200);
     const QList<SseEvent> events = parseSse(r.body);
     QStringList names;
     for (const SseEvent& e : events) {
         names.append(QString::fromLatin1(e.event));
-        QCOMPARE(data(e)[QStringLiteral("type")].toString(), QString::fromLatin1(e.event)); // event name = data.type
+        QCOMPARE(data(e)[QStringLiteral("type")].toString(),
+                 QString::fromLatin1(e.event)); // event name = data.type
     }
-    QStringList expected{QStringLiteral("message_start"), QStringLiteral("content_block_start"), QStringLiteral("ping")};
+    QStringList expected{QStringLiteral("message_start"), QStringLiteral("content_block_start"),
+                         QStringLiteral("ping")};
     for (int i = 0; i < 8; ++i) {
         expected.append(QStringLiteral("content_block_delta"));
     }
-    expected << QStringLiteral("content_block_stop") << QStringLiteral("message_delta") << QStringLiteral("message_stop");
+    expected << QStringLiteral("content_block_stop") << QStringLiteral("message_delta")
+             << QStringLiteral("message_stop");
     QCOMPARE(names, expected);
     const QJsonObject start = data(events.first());
-    QCOMPARE(start[QStringLiteral("message")][QStringLiteral("usage")][QStringLiteral("input_tokens")].toInt(), 3 + 1);
+    QCOMPARE(
+        start[QStringLiteral("message")][QStringLiteral("usage")][QStringLiteral("input_tokens")]
+            .toInt(),
+        3 + 1);
     QString text;
     for (int i = 3; i < 11; ++i) {
         const QJsonObject delta = data(events.at(i))[QStringLiteral("delta")].toObject();
@@ -249,12 +265,12 @@ void TestMockServer::anthropicStream()
     }
     QCOMPARE(mock::countTokens(text), 8);
     const QJsonObject messageDelta = data(events.at(12));
-    QCOMPARE(messageDelta[QStringLiteral("delta")][QStringLiteral("stop_reason")].toString(), QStringLiteral("end_turn"));
+    QCOMPARE(messageDelta[QStringLiteral("delta")][QStringLiteral("stop_reason")].toString(),
+             QStringLiteral("end_turn"));
     QCOMPARE(messageDelta[QStringLiteral("usage")][QStringLiteral("output_tokens")].toInt(), 8);
 }
 
-void TestMockServer::capacityMakesRequestsWait()
-{
+void TestMockServer::capacityMakesRequestsWait() {
     MockConfig c = fastConfig();
     c.capacity = 3;
     c.ttftMs = 100;
@@ -282,8 +298,7 @@ void TestMockServer::capacityMakesRequestsWait()
     QVERIFY2(total >= 3 * 140 * 9 / 10, qPrintable(QString::number(total)));
 }
 
-void TestMockServer::requestRateLimit()
-{
+void TestMockServer::requestRateLimit() {
     MockConfig c = fastConfig();
     c.rpm = 3;
     start(c);
@@ -309,38 +324,39 @@ void TestMockServer::requestRateLimit()
     QCOMPARE(s[QStringLiteral("window")][QStringLiteral("rpm_limit")].toInt(), 3);
 }
 
-void TestMockServer::tokenRateLimit()
-{
+void TestMockServer::tokenRateLimit() {
     MockConfig c = fastConfig();
     c.tpm = 100;
     c.tokensMin = c.tokensMax = 20;
     start(c);
     // Each request costs 4 prompt tokens ("hi" + 3) + 20 completion = 24: four fit in 100.
     for (int i = 0; i < 4; ++i) {
-        const Response ok = post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody(QStringLiteral("hi")));
+        const Response ok = post(*m_nam, url(QStringLiteral("/v1/chat/completions")),
+                                 chatBody(QStringLiteral("hi")));
         QCOMPARE(ok.status, 200);
         QCOMPARE(ok.header("x-ratelimit-remaining-tokens"), QByteArray::number(100 - 24 * (i + 1)));
     }
-    const Response limited = post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody(QStringLiteral("hi")));
+    const Response limited =
+        post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody(QStringLiteral("hi")));
     QCOMPARE(limited.status, 429);
-    QCOMPARE(limited.json()[QStringLiteral("error")][QStringLiteral("type")].toString(), QStringLiteral("tokens"));
+    QCOMPARE(limited.json()[QStringLiteral("error")][QStringLiteral("type")].toString(),
+             QStringLiteral("tokens"));
     QVERIFY(limited.hasHeader("retry-after-ms"));
     QCOMPARE(stats()[QStringLiteral("window")][QStringLiteral("max_tokens")].toInt(), 96);
 }
 
-void TestMockServer::requestTooLargeForTokenLimit()
-{
+void TestMockServer::requestTooLargeForTokenLimit() {
     MockConfig c = fastConfig();
     c.tpm = 10;
     start(c);
     const Response r = post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody());
     QCOMPARE(r.status, 429);
-    QVERIFY(r.json()[QStringLiteral("error")][QStringLiteral("message")].toString().contains(QStringLiteral("too large")));
+    QVERIFY(r.json()[QStringLiteral("error")][QStringLiteral("message")].toString().contains(
+        QStringLiteral("too large")));
     QVERIFY(!r.hasHeader("retry-after")); // waiting will never help
 }
 
-void TestMockServer::anthropicRateLimit()
-{
+void TestMockServer::anthropicRateLimit() {
     MockConfig c = fastConfig();
     c.rpm = 1;
     c.tpm = 100000;
@@ -353,17 +369,17 @@ void TestMockServer::anthropicRateLimit()
     const Response limited = post(*m_nam, url(QStringLiteral("/v1/messages")), messagesBody());
     QCOMPARE(limited.status, 429);
     QCOMPARE(limited.json()[QStringLiteral("type")].toString(), QStringLiteral("error"));
-    QCOMPARE(limited.json()[QStringLiteral("error")][QStringLiteral("type")].toString(), QStringLiteral("rate_limit_error"));
-    const QDateTime reset = QDateTime::fromString(QString::fromLatin1(limited.header("anthropic-ratelimit-requests-reset")),
-                                                  Qt::ISODate);
+    QCOMPARE(limited.json()[QStringLiteral("error")][QStringLiteral("type")].toString(),
+             QStringLiteral("rate_limit_error"));
+    const QDateTime reset = QDateTime::fromString(
+        QString::fromLatin1(limited.header("anthropic-ratelimit-requests-reset")), Qt::ISODate);
     QVERIFY(reset.isValid());
     const qint64 ahead = QDateTime::currentDateTimeUtc().msecsTo(reset);
     QVERIFY2(ahead > 50'000 && ahead <= 62'000, qPrintable(QString::number(ahead)));
     QVERIFY(limited.header("retry-after").toInt() >= 59);
 }
 
-void TestMockServer::windowIsExactWithManualClock()
-{
+void TestMockServer::windowIsExactWithManualClock() {
     ManualClock clock(1000s);
     MockConfig c = fastConfig();
     c.rpm = 2;
@@ -384,26 +400,32 @@ void TestMockServer::windowIsExactWithManualClock()
     QCOMPARE(s[QStringLiteral("rate_limited")].toInt(), 2);
 }
 
-void TestMockServer::faults_data()
-{
+void TestMockServer::faults_data() {
     QTest::addColumn<QString>("fault");
     QTest::addColumn<bool>("anthropic");
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("errorType");
     QTest::addColumn<QString>("statusKey");
-    QTest::newRow("500 openai") << QStringLiteral("500") << false << 500 << QStringLiteral("server_error") << QStringLiteral("500");
-    QTest::newRow("500 anthropic") << QStringLiteral("500") << true << 500 << QStringLiteral("api_error") << QStringLiteral("500");
-    QTest::newRow("503") << QStringLiteral("503") << false << 503 << QStringLiteral("server_error") << QStringLiteral("503");
-    QTest::newRow("529 anthropic") << QStringLiteral("529") << true << 529 << QStringLiteral("overloaded_error") << QStringLiteral("529");
-    QTest::newRow("529 on openai is 503") << QStringLiteral("529") << false << 503 << QStringLiteral("server_error") << QStringLiteral("503");
-    QTest::newRow("quota openai") << QStringLiteral("quota") << false << 429 << QStringLiteral("insufficient_quota") << QStringLiteral("429");
-    QTest::newRow("reset") << QStringLiteral("reset") << false << 0 << QString() << QStringLiteral("reset");
-    QTest::newRow("midstream whole reply is cut") << QStringLiteral("midstream") << false << 200 << QString()
-                                                  << QStringLiteral("200");
+    QTest::newRow("500 openai") << QStringLiteral("500") << false << 500
+                                << QStringLiteral("server_error") << QStringLiteral("500");
+    QTest::newRow("500 anthropic") << QStringLiteral("500") << true << 500
+                                   << QStringLiteral("api_error") << QStringLiteral("500");
+    QTest::newRow("503") << QStringLiteral("503") << false << 503 << QStringLiteral("server_error")
+                         << QStringLiteral("503");
+    QTest::newRow("529 anthropic") << QStringLiteral("529") << true << 529
+                                   << QStringLiteral("overloaded_error") << QStringLiteral("529");
+    QTest::newRow("529 on openai is 503")
+        << QStringLiteral("529") << false << 503 << QStringLiteral("server_error")
+        << QStringLiteral("503");
+    QTest::newRow("quota openai") << QStringLiteral("quota") << false << 429
+                                  << QStringLiteral("insufficient_quota") << QStringLiteral("429");
+    QTest::newRow("reset") << QStringLiteral("reset") << false << 0 << QString()
+                           << QStringLiteral("reset");
+    QTest::newRow("midstream whole reply is cut")
+        << QStringLiteral("midstream") << false << 200 << QString() << QStringLiteral("200");
 }
 
-void TestMockServer::faults()
-{
+void TestMockServer::faults() {
     QFETCH(QString, fault);
     QFETCH(bool, anthropic);
     QFETCH(int, status);
@@ -413,8 +435,9 @@ void TestMockServer::faults()
     c.stallMs = 300;
     QVERIFY(!c.apply(QJsonObject{{QStringLiteral("faults"), QJsonObject{{fault, 1.0}}}}));
     start(c);
-    const Response r = anthropic ? post(*m_nam, url(QStringLiteral("/v1/messages")), messagesBody())
-                                 : post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody());
+    const Response r = anthropic
+                           ? post(*m_nam, url(QStringLiteral("/v1/messages")), messagesBody())
+                           : post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody());
     QCOMPARE(r.status, status);
     if (!errorType.isEmpty()) {
         QCOMPARE(r.error != QNetworkReply::NoError, true);
@@ -422,7 +445,8 @@ void TestMockServer::faults()
         QCOMPARE(error[QStringLiteral("type")].toString(), errorType);
         QVERIFY(!error[QStringLiteral("message")].toString().isEmpty());
         if (fault == QLatin1String("quota")) {
-            QCOMPARE(error[QStringLiteral("code")].toString(), QStringLiteral("insufficient_quota"));
+            QCOMPARE(error[QStringLiteral("code")].toString(),
+                     QStringLiteral("insufficient_quota"));
             QVERIFY(!r.hasHeader("retry-after"));
         }
     } else if (fault == QLatin1String("reset")) {
@@ -437,11 +461,11 @@ void TestMockServer::faults()
     // whatever arrived ended the same way.
     const QJsonObject s = stats();
     QVERIFY(s[QStringLiteral("requests")].toInt() >= 1);
-    QCOMPARE(s[QStringLiteral("by_status")][statusKey].toInt(), s[QStringLiteral("requests")].toInt());
+    QCOMPARE(s[QStringLiteral("by_status")][statusKey].toInt(),
+             s[QStringLiteral("requests")].toInt());
 }
 
-void TestMockServer::stallSendsHeadersThenSilence()
-{
+void TestMockServer::stallSendsHeadersThenSilence() {
     MockConfig c = fastConfig();
     c.stallMs = 400;
     c.faults.stall = 1.0;
@@ -449,11 +473,12 @@ void TestMockServer::stallSendsHeadersThenSilence()
     QElapsedTimer clock;
     clock.start();
     const QByteArray body = chatBody();
-    const RawResult raw = rawExchange(m_server->port(),
-                                      "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: "
-                                      "application/json\r\nContent-Length: "
-                                          + QByteArray::number(body.size()) + "\r\n\r\n" + body,
-                                      5000, 3000);
+    const RawResult raw =
+        rawExchange(m_server->port(),
+                    "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: "
+                    "application/json\r\nContent-Length: " +
+                        QByteArray::number(body.size()) + "\r\n\r\n" + body,
+                    5000, 3000);
     QVERIFY(raw.data.startsWith("HTTP/1.1 200 OK\r\n"));
     QVERIFY(raw.data.endsWith("\r\n\r\n")); // headers only: not one byte of body
     QVERIFY(raw.closedByServer);
@@ -462,28 +487,29 @@ void TestMockServer::stallSendsHeadersThenSilence()
     QCOMPARE(stats()[QStringLiteral("by_status")][QStringLiteral("stall")].toInt(), 1);
 }
 
-void TestMockServer::midstreamErrorInStream_data()
-{
+void TestMockServer::midstreamErrorInStream_data() {
     QTest::addColumn<bool>("anthropic");
     QTest::newRow("openai") << false;
     QTest::newRow("anthropic") << true;
 }
 
-void TestMockServer::midstreamErrorInStream()
-{
+void TestMockServer::midstreamErrorInStream() {
     QFETCH(bool, anthropic);
     MockConfig c = fastConfig();
     c.faults.midstream = 1.0;
     start(c);
-    const Response r = anthropic ? post(*m_nam, url(QStringLiteral("/v1/messages")), messagesBody(QStringLiteral("hi"), true))
-                                 : post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody(QStringLiteral("hi"), true));
+    const Response r = anthropic ? post(*m_nam, url(QStringLiteral("/v1/messages")),
+                                        messagesBody(QStringLiteral("hi"), true))
+                                 : post(*m_nam, url(QStringLiteral("/v1/chat/completions")),
+                                        chatBody(QStringLiteral("hi"), true));
     QCOMPARE(r.status, 200);
     const QList<SseEvent> events = parseSse(r.body);
     QVERIFY(!events.isEmpty());
     const SseEvent last = events.last();
     if (anthropic) {
         QCOMPARE(last.event, QByteArray("error"));
-        QCOMPARE(data(last)[QStringLiteral("error")][QStringLiteral("type")].toString(), QStringLiteral("overloaded_error"));
+        QCOMPARE(data(last)[QStringLiteral("error")][QStringLiteral("type")].toString(),
+                 QStringLiteral("overloaded_error"));
     } else {
         QVERIFY(data(last).contains(QStringLiteral("error")));
         QVERIFY(!r.body.contains("[DONE]"));
@@ -496,15 +522,15 @@ void TestMockServer::midstreamErrorInStream()
     QCOMPARE(stats()[QStringLiteral("midstream_faults")].toInt(), 1);
 }
 
-void TestMockServer::liveConfigStartsWaitingRequests()
-{
+void TestMockServer::liveConfigStartsWaitingRequests() {
     MockConfig c = fastConfig();
     c.capacity = 1;
     c.ttftMs = 3000;
     start(c);
     QList<QNetworkReply*> replies;
     for (int i = 0; i < 4; ++i) {
-        replies.append(m_nam->post(jsonRequest(url(QStringLiteral("/v1/chat/completions")), i), chatBody()));
+        replies.append(
+            m_nam->post(jsonRequest(url(QStringLiteral("/v1/chat/completions")), i), chatBody()));
     }
     QTRY_COMPARE(m_server->statsJson()[QStringLiteral("waiting")].toInt(), 3);
     QCOMPARE(m_server->statsJson()[QStringLiteral("in_service")].toInt(), 1);
@@ -520,28 +546,32 @@ void TestMockServer::liveConfigStartsWaitingRequests()
         reply->deleteLater();
     }
     QTRY_COMPARE(m_server->statsJson()[QStringLiteral("in_service")].toInt(), 0);
-    QTRY_COMPARE(m_server->statsJson()[QStringLiteral("by_status")][QStringLiteral("client_closed")].toInt(), 4);
+    QTRY_COMPARE(
+        m_server->statsJson()[QStringLiteral("by_status")][QStringLiteral("client_closed")].toInt(),
+        4);
     QCOMPARE(m_server->statsJson()[QStringLiteral("concurrent")].toInt(), 0);
 }
 
-void TestMockServer::badConfigIsRejected()
-{
+void TestMockServer::badConfigIsRejected() {
     start(fastConfig());
     const MockConfig before = m_server->config();
-    for (const QByteArray& body : {QByteArray(R"({"capacity": 0})"), QByteArray(R"({"rpm": "fast"})"),
-                                   QByteArray(R"({"nonsense": 1})"), QByteArray("not json"), QByteArray("[]")}) {
+    for (const QByteArray& body :
+         {QByteArray(R"({"capacity": 0})"), QByteArray(R"({"rpm": "fast"})"),
+          QByteArray(R"({"nonsense": 1})"), QByteArray("not json"), QByteArray("[]")}) {
         const Response r = postConfig(body);
         QCOMPARE(r.status, 400);
         QVERIFY(!r.json()[QStringLiteral("error")][QStringLiteral("message")].toString().isEmpty());
     }
     const Response r = postConfig(R"({"capacity": 0})");
-    QCOMPARE(r.json()[QStringLiteral("error")][QStringLiteral("param")].toString(), QStringLiteral("capacity"));
+    QCOMPARE(r.json()[QStringLiteral("error")][QStringLiteral("param")].toString(),
+             QStringLiteral("capacity"));
     QVERIFY(m_server->config() == before);
-    QCOMPARE(get(*m_nam, url(QStringLiteral("/mock/config"))).json()[QStringLiteral("capacity")].toInt(), before.capacity);
+    QCOMPARE(
+        get(*m_nam, url(QStringLiteral("/mock/config"))).json()[QStringLiteral("capacity")].toInt(),
+        before.capacity);
 }
 
-void TestMockServer::badRequestsGetProviderErrors()
-{
+void TestMockServer::badRequestsGetProviderErrors() {
     start(fastConfig());
     HttpServerLimits limits;
     limits.maxBodyBytes = 2048;
@@ -549,20 +579,25 @@ void TestMockServer::badRequestsGetProviderErrors()
     const QUrl chat = url(QStringLiteral("/v1/chat/completions"));
     const Response malformed = post(*m_nam, chat, "{\"model\": ");
     QCOMPARE(malformed.status, 400);
-    QCOMPARE(malformed.json()[QStringLiteral("error")][QStringLiteral("type")].toString(), QStringLiteral("invalid_request_error"));
+    QCOMPARE(malformed.json()[QStringLiteral("error")][QStringLiteral("type")].toString(),
+             QStringLiteral("invalid_request_error"));
     const Response missing = post(*m_nam, url(QStringLiteral("/v1/messages")),
                                   R"({"model":"c","messages":[{"role":"user","content":"hi"}]})");
     QCOMPARE(missing.status, 400);
     QCOMPARE(missing.json()[QStringLiteral("type")].toString(), QStringLiteral("error"));
-    QVERIFY(missing.json()[QStringLiteral("error")][QStringLiteral("message")].toString().startsWith(QStringLiteral("max_tokens")));
+    QVERIFY(
+        missing.json()[QStringLiteral("error")][QStringLiteral("message")].toString().startsWith(
+            QStringLiteral("max_tokens")));
     const Response unknown = post(*m_nam, url(QStringLiteral("/v1/unknown")), "{}");
     QCOMPARE(unknown.status, 404);
-    QCOMPARE(unknown.json()[QStringLiteral("error")][QStringLiteral("code")].toString(), QStringLiteral("unknown_url"));
+    QCOMPARE(unknown.json()[QStringLiteral("error")][QStringLiteral("code")].toString(),
+             QStringLiteral("unknown_url"));
     const Response wrongMethod = get(*m_nam, chat);
     QCOMPARE(wrongMethod.status, 405);
     const Response tooBig = post(*m_nam, chat, chatBody(QString(5000, QLatin1Char('x'))));
     QCOMPARE(tooBig.status, 413);
-    QVERIFY(tooBig.json()[QStringLiteral("error")][QStringLiteral("message")].toString().contains(QStringLiteral("2048")));
+    QVERIFY(tooBig.json()[QStringLiteral("error")][QStringLiteral("message")].toString().contains(
+        QStringLiteral("2048")));
     const RawResult garbage = rawExchange(m_server->port(), "\x16\x03\x01 TLS hello?\r\n\r\n");
     QVERIFY(garbage.data.startsWith("HTTP/1.1 400 "));
     QVERIFY(garbage.data.contains("\"error\""));
@@ -573,8 +608,7 @@ void TestMockServer::badRequestsGetProviderErrors()
     QCOMPARE(s[QStringLiteral("concurrent")].toInt(), 0);
 }
 
-void TestMockServer::statsAreTheTruth()
-{
+void TestMockServer::statsAreTheTruth() {
     MockConfig c = fastConfig();
     c.tokensMin = 3;
     c.tokensMax = 30;
@@ -587,16 +621,19 @@ void TestMockServer::statsAreTheTruth()
     int failed = 0;
     for (int i = 0; i < 40; ++i) {
         const bool stream = i % 2 == 0;
-        const Response r = post(*m_nam, url(QStringLiteral("/v1/chat/completions")),
-                                chatBody(QStringLiteral("tell me %1 things").arg(i), stream, 0, true));
+        const Response r =
+            post(*m_nam, url(QStringLiteral("/v1/chat/completions")),
+                 chatBody(QStringLiteral("tell me %1 things").arg(i), stream, 0, true));
         if (r.status == 500) {
             ++failed;
             continue;
         }
         QCOMPARE(r.status, 200);
         ++ok;
-        const QJsonObject usage = stream ? data(parseSse(r.body).at(parseSse(r.body).size() - 2))[QStringLiteral("usage")].toObject()
-                                         : r.json()[QStringLiteral("usage")].toObject();
+        const QJsonObject usage =
+            stream ? data(parseSse(r.body).at(parseSse(r.body).size() - 2))[QStringLiteral("usage")]
+                         .toObject()
+                   : r.json()[QStringLiteral("usage")].toObject();
         completionSum += usage[QStringLiteral("completion_tokens")].toInt();
     }
     // Prompt tokens are charged for every admitted request, faulted or not.
@@ -621,13 +658,13 @@ void TestMockServer::statsAreTheTruth()
     QVERIFY(s[QStringLiteral("series_end_unix")].toInteger() >= before);
 }
 
-void TestMockServer::clientDisconnectFreesSlot()
-{
+void TestMockServer::clientDisconnectFreesSlot() {
     MockConfig c = fastConfig();
     c.capacity = 1;
     c.ttftMs = 5000;
     start(c);
-    QNetworkReply* slow = m_nam->post(jsonRequest(url(QStringLiteral("/v1/chat/completions")), 1), chatBody(QStringLiteral("hi"), true));
+    QNetworkReply* slow = m_nam->post(jsonRequest(url(QStringLiteral("/v1/chat/completions")), 1),
+                                      chatBody(QStringLiteral("hi"), true));
     QTRY_COMPARE(m_server->statsJson()[QStringLiteral("in_service")].toInt(), 1);
     slow->abort();
     slow->deleteLater();
@@ -639,8 +676,7 @@ void TestMockServer::clientDisconnectFreesSlot()
     QCOMPARE(stats()[QStringLiteral("by_status")][QStringLiteral("client_closed")].toInt(), 1);
 }
 
-void TestMockServer::sameSeedSameReplies()
-{
+void TestMockServer::sameSeedSameReplies() {
     MockConfig c = fastConfig();
     c.tokensMin = 1;
     c.tokensMax = 40;
@@ -651,7 +687,8 @@ void TestMockServer::sameSeedSameReplies()
         QStringList replies;
         for (int i = 0; i < 5; ++i) {
             replies.append(post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody())
-                               .json()[QStringLiteral("choices")][0][QStringLiteral("message")][QStringLiteral("content")]
+                               .json()[QStringLiteral("choices")][0][QStringLiteral("message")]
+                                      [QStringLiteral("content")]
                                .toString());
         }
         if (run == 0) {
@@ -665,14 +702,14 @@ void TestMockServer::sameSeedSameReplies()
     QStringList other;
     for (int i = 0; i < 5; ++i) {
         other.append(post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody())
-                         .json()[QStringLiteral("choices")][0][QStringLiteral("message")][QStringLiteral("content")]
+                         .json()[QStringLiteral("choices")][0][QStringLiteral("message")]
+                                [QStringLiteral("content")]
                          .toString());
     }
     QVERIFY(other != first);
 }
 
-void TestMockServer::resetClearsCounters()
-{
+void TestMockServer::resetClearsCounters() {
     start(fastConfig());
     QCOMPARE(post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody()).status, 200);
     QCOMPARE(stats()[QStringLiteral("requests")].toInt(), 1);

@@ -25,24 +25,25 @@ private Q_SLOTS:
 };
 
 // Steps: "advance_ms:cost:expected" separated by spaces, e.g. "0:1:y 59999:1:n 1:1:y".
-void TestSlidingWindowLimiter::sequence_data()
-{
+void TestSlidingWindowLimiter::sequence_data() {
     QTest::addColumn<qint64>("limit");
     QTest::addColumn<qint64>("windowMs");
     QTest::addColumn<QString>("steps");
-    QTest::newRow("fills then refuses") << qint64(3) << qint64(60000) << QStringLiteral("0:1:y 0:1:y 0:1:y 0:1:n");
+    QTest::newRow("fills then refuses")
+        << qint64(3) << qint64(60000) << QStringLiteral("0:1:y 0:1:y 0:1:y 0:1:n");
     QTest::newRow("no double burst at the window edge")
         << qint64(2) << qint64(60000)
         << QStringLiteral("59000:1:y 500:1:y 500:1:n 58999:1:n 1:1:y 500:1:y 0:1:n");
     QTest::newRow("frees exactly one window later")
         << qint64(1) << qint64(1000) << QStringLiteral("0:1:y 999:1:n 1:1:y");
-    QTest::newRow("weighted costs") << qint64(100) << qint64(60000)
-                                    << QStringLiteral("0:60:y 10:50:n 0:40:y 0:1:n 59990:1:y 10:60:y");
-    QTest::newRow("zero cost always passes") << qint64(1) << qint64(1000) << QStringLiteral("0:1:y 0:0:y 0:1:n");
+    QTest::newRow("weighted costs")
+        << qint64(100) << qint64(60000)
+        << QStringLiteral("0:60:y 10:50:n 0:40:y 0:1:n 59990:1:y 10:60:y");
+    QTest::newRow("zero cost always passes")
+        << qint64(1) << qint64(1000) << QStringLiteral("0:1:y 0:0:y 0:1:n");
 }
 
-void TestSlidingWindowLimiter::sequence()
-{
+void TestSlidingWindowLimiter::sequence() {
     QFETCH(qint64, limit);
     QFETCH(qint64, windowMs);
     QFETCH(QString, steps);
@@ -56,14 +57,14 @@ void TestSlidingWindowLimiter::sequence()
         const bool expected = parts[2] == QLatin1String("y");
         const auto d = limiter.tryAcquire(parts[1].toLongLong(), now);
         if (d.allowed != expected) {
-            QFAIL(qPrintable(QStringLiteral("step %1 (%2): expected %3").arg(index).arg(step).arg(expected)));
+            QFAIL(qPrintable(
+                QStringLiteral("step %1 (%2): expected %3").arg(index).arg(step).arg(expected)));
         }
         ++index;
     }
 }
 
-void TestSlidingWindowLimiter::neverMoreThanLimitInAnyWindow_data()
-{
+void TestSlidingWindowLimiter::neverMoreThanLimitInAnyWindow_data() {
     QTest::addColumn<qint64>("limit");
     QTest::addColumn<double>("meanGapMs");
     QTest::addColumn<quint64>("seed");
@@ -75,8 +76,7 @@ void TestSlidingWindowLimiter::neverMoreThanLimitInAnyWindow_data()
 
 // Simulated 10 minutes of Poisson arrivals at sub-millisecond timestamps; every pair of admitted
 // requests is checked against the exact window definition by brute force.
-void TestSlidingWindowLimiter::neverMoreThanLimitInAnyWindow()
-{
+void TestSlidingWindowLimiter::neverMoreThanLimitInAnyWindow() {
     QFETCH(qint64, limit);
     QFETCH(double, meanGapMs);
     QFETCH(quint64, seed);
@@ -104,12 +104,13 @@ void TestSlidingWindowLimiter::neverMoreThanLimitInAnyWindow()
     }
     // Not overly strict either: under overload it admits (almost) the full limit per window.
     const std::int64_t expected = std::min<std::int64_t>(offered, limit * 10);
-    QVERIFY2(static_cast<std::int64_t>(admitted.size()) >= expected * 95 / 100,
-             qPrintable(QStringLiteral("admitted %1 of an expected %2").arg(admitted.size()).arg(expected)));
+    QVERIFY2(
+        static_cast<std::int64_t>(admitted.size()) >= expected * 95 / 100,
+        qPrintable(
+            QStringLiteral("admitted %1 of an expected %2").arg(admitted.size()).arg(expected)));
 }
 
-void TestSlidingWindowLimiter::retryAfterIsExact()
-{
+void TestSlidingWindowLimiter::retryAfterIsExact() {
     SlidingWindowLimiter limiter(3, 60s);
     const Nanos t0 = 1000s + 250us;
     QVERIFY(limiter.tryAcquire(1, t0).allowed);
@@ -126,8 +127,7 @@ void TestSlidingWindowLimiter::retryAfterIsExact()
     QVERIFY(limiter.tryAcquire(1, retryAt).allowed);
 }
 
-void TestSlidingWindowLimiter::resetAfterCoversNewestEntry()
-{
+void TestSlidingWindowLimiter::resetAfterCoversNewestEntry() {
     SlidingWindowLimiter limiter(10, 60s);
     limiter.tryAcquire(1, 0s);
     const auto d = limiter.tryAcquire(1, 15s);
@@ -139,8 +139,7 @@ void TestSlidingWindowLimiter::resetAfterCoversNewestEntry()
     QCOMPARE(limiter.used(75s), 0);
 }
 
-void TestSlidingWindowLimiter::limitChangesApplyAtOnce()
-{
+void TestSlidingWindowLimiter::limitChangesApplyAtOnce() {
     SlidingWindowLimiter limiter(5, 60s);
     for (int i = 0; i < 4; ++i) {
         QVERIFY(limiter.tryAcquire(1, Nanos{i}).allowed);
@@ -153,8 +152,7 @@ void TestSlidingWindowLimiter::limitChangesApplyAtOnce()
     QVERIFY(!limiter.tryAcquire(1, 1s).allowed);
 }
 
-void TestSlidingWindowLimiter::costLargerThanLimitIsTooLarge()
-{
+void TestSlidingWindowLimiter::costLargerThanLimitIsTooLarge() {
     SlidingWindowLimiter limiter(100, 60s);
     const auto d = limiter.tryAcquire(101, 0s);
     QVERIFY(!d.allowed);
@@ -163,8 +161,7 @@ void TestSlidingWindowLimiter::costLargerThanLimitIsTooLarge()
     QVERIFY(limiter.tryAcquire(100, 0s).allowed);
 }
 
-void TestSlidingWindowLimiter::unlimitedAdmitsEverything()
-{
+void TestSlidingWindowLimiter::unlimitedAdmitsEverything() {
     SlidingWindowLimiter limiter(0, 60s);
     for (int i = 0; i < 10000; ++i) {
         QVERIFY(limiter.tryAcquire(1000, Nanos{i}).allowed);
@@ -172,8 +169,7 @@ void TestSlidingWindowLimiter::unlimitedAdmitsEverything()
     QVERIFY(limiter.unlimited());
 }
 
-void TestSlidingWindowLimiter::peekDoesNotAdmit()
-{
+void TestSlidingWindowLimiter::peekDoesNotAdmit() {
     SlidingWindowLimiter limiter(1, 60s);
     QVERIFY(limiter.peek(1, 0s).allowed);
     QVERIFY(limiter.peek(1, 0s).allowed);

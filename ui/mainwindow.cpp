@@ -10,20 +10,20 @@
 #include <QJsonArray>
 #include <QLabel>
 #include <QLineSeries>
+#include <QPen>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTimer>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 namespace sluice {
 
 namespace {
 constexpr int kHistorySeconds = 60;
 
-QLabel* valueLabel(QWidget* parent)
-{
+QLabel* valueLabel(QWidget* parent) {
     auto* label = new QLabel(QStringLiteral("–"), parent);
     label->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     label->setMinimumWidth(90);
@@ -33,8 +33,7 @@ QLabel* valueLabel(QWidget* parent)
 
 MainWindow::MainWindow(MockServer* mock, QWidget* parent)
     : QMainWindow(parent)
-    , m_mock(mock)
-{
+    , m_mock(mock) {
     setWindowTitle(QStringLiteral("Sluice"));
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
@@ -96,6 +95,8 @@ MainWindow::MainWindow(MockServer* mock, QWidget* parent)
     m_arrivals->setName(tr("arrivals"));
     m_rejected = new QLineSeries(chart);
     m_rejected->setName(tr("429s"));
+    m_arrivals->setPen(QPen(QColor(0x1f, 0x77, 0xb4), 2));
+    m_rejected->setPen(QPen(QColor(0xd6, 0x27, 0x28), 2));
     chart->addSeries(m_arrivals);
     chart->addSeries(m_rejected);
     auto* xAxis = new QValueAxis(chart);
@@ -104,6 +105,7 @@ MainWindow::MainWindow(MockServer* mock, QWidget* parent)
     xAxis->setLabelFormat(QStringLiteral("%d"));
     m_yAxis = new QValueAxis(chart);
     m_yAxis->setRange(0, 10);
+    m_yAxis->setTickCount(6); // ceilings are multiples of 5: whole-number ticks
     m_yAxis->setLabelFormat(QStringLiteral("%d"));
     chart->addAxis(xAxis, Qt::AlignBottom);
     chart->addAxis(m_yAxis, Qt::AlignLeft);
@@ -120,9 +122,10 @@ MainWindow::MainWindow(MockServer* mock, QWidget* parent)
     resize(960, 560);
 
     if (m_mock) {
-        m_target->setText(tr("Target: built-in mock LLM server at %1  (OpenAI /v1/chat/completions, "
-                             "Anthropic /v1/messages)")
-                              .arg(m_mock->baseUrl().toString()));
+        m_target->setText(
+            tr("Target: built-in mock LLM server at %1  (OpenAI /v1/chat/completions, "
+               "Anthropic /v1/messages)")
+                .arg(m_mock->baseUrl().toString()));
         m_capacity->setValue(m_mock->config().capacity);
         m_rpm->setValue(static_cast<int>(std::min<std::int64_t>(m_mock->config().rpm, 10'000'000)));
     } else {
@@ -136,8 +139,7 @@ MainWindow::MainWindow(MockServer* mock, QWidget* parent)
     refresh();
 }
 
-void MainWindow::applyLimits()
-{
+void MainWindow::applyLimits() {
     if (!m_mock) {
         return;
     }
@@ -154,8 +156,7 @@ void MainWindow::applyLimits()
                              5000);
 }
 
-void MainWindow::refresh()
-{
+void MainWindow::refresh() {
     if (!m_mock) {
         return;
     }
@@ -164,16 +165,17 @@ void MainWindow::refresh()
         return QString::number(s.value(QLatin1String(key)).toDouble(), 'f', 0);
     };
     m_requests->setText(num("requests"));
-    m_inFlight->setText(num("concurrent") + QStringLiteral(" (") + num("peak_concurrent") + QLatin1Char(')'));
+    m_inFlight->setText(num("concurrent") + QStringLiteral(" (") + num("peak_concurrent") +
+                        QLatin1Char(')'));
     m_inService->setText(num("in_service") + QStringLiteral(" / ") + num("capacity"));
     m_waiting->setText(num("waiting"));
     m_limited->setText(num("rate_limited"));
     m_tokens->setText(num("tokens_in") + QStringLiteral(" / ") + num("tokens_out"));
     const QJsonObject window = s.value(QStringLiteral("window")).toObject();
     const double rpmLimit = window.value(QStringLiteral("rpm_limit")).toDouble();
-    m_window->setText(QString::number(window.value(QStringLiteral("max_requests")).toDouble(), 'f', 0)
-                      + (rpmLimit > 0 ? QStringLiteral(" / ") + QString::number(rpmLimit, 'f', 0)
-                                      : QString()));
+    m_window->setText(
+        QString::number(window.value(QStringLiteral("max_requests")).toDouble(), 'f', 0) +
+        (rpmLimit > 0 ? QStringLiteral(" / ") + QString::number(rpmLimit, 'f', 0) : QString()));
 
     // Only the last minute is drawn: a fixed relative axis, one replace() per series per tick.
     const auto points = [](const QJsonArray& values, double* top) {

@@ -18,8 +18,7 @@ public:
 /// The real monotonic clock (std::chrono::steady_clock).
 class SteadyClock final : public Clock {
 public:
-    Nanos now() const override
-    {
+    Nanos now() const override {
         return std::chrono::duration_cast<Nanos>(
             std::chrono::steady_clock::now().time_since_epoch());
     }
@@ -28,7 +27,8 @@ public:
 /// A clock that moves only when told to: for deterministic tests of rates and timeouts.
 class ManualClock final : public Clock {
 public:
-    explicit ManualClock(Nanos start = Nanos{0}) : m_now(start) {}
+    explicit ManualClock(Nanos start = Nanos{0})
+        : m_now(start) {}
     Nanos now() const override { return m_now; }
     void advance(Nanos by) { m_now += by; }
     void set(Nanos to) { m_now = to; }

@@ -7,30 +7,27 @@ namespace sluice {
 namespace {
 constexpr std::int64_t kNanosPerMs = 1'000'000;
 
-std::int64_t ceilMs(Nanos t)
-{
+std::int64_t ceilMs(Nanos t) {
     const std::int64_t ns = t.count();
     return ns >= 0 ? (ns + kNanosPerMs - 1) / kNanosPerMs : -((-ns) / kNanosPerMs);
 }
 
-std::int64_t floorMs(Nanos t)
-{
+std::int64_t floorMs(Nanos t) {
     const std::int64_t ns = t.count();
     return ns >= 0 ? ns / kNanosPerMs : -((-ns + kNanosPerMs - 1) / kNanosPerMs);
 }
 
-Nanos fromMs(std::int64_t ms) { return Nanos{ms * kNanosPerMs}; }
+Nanos fromMs(std::int64_t ms) {
+    return Nanos{ms * kNanosPerMs};
+}
 } // namespace
 
 SlidingWindowLimiter::SlidingWindowLimiter(std::int64_t limit, Nanos window)
     : m_limit(limit)
     , m_window(window)
-    , m_windowMs(std::max<std::int64_t>(1, ceilMs(window)))
-{
-}
+    , m_windowMs(std::max<std::int64_t>(1, ceilMs(window))) {}
 
-void SlidingWindowLimiter::expire(Nanos now)
-{
+void SlidingWindowLimiter::expire(Nanos now) {
     // Entries are stamped with their time rounded up and expired against the time rounded down,
     // so a unit leaves the window only once a full window has truly passed since it was admitted.
     const std::int64_t nowMs = floorMs(now);
@@ -40,8 +37,7 @@ void SlidingWindowLimiter::expire(Nanos now)
     }
 }
 
-SlidingWindowLimiter::Decision SlidingWindowLimiter::decide(std::int64_t cost, Nanos now) const
-{
+SlidingWindowLimiter::Decision SlidingWindowLimiter::decide(std::int64_t cost, Nanos now) const {
     Decision d;
     d.used = m_used;
     d.resetAfter = m_log.empty() ? Nanos{0} : fromMs(m_log.back().atMs + m_windowMs) - now;
@@ -70,14 +66,12 @@ SlidingWindowLimiter::Decision SlidingWindowLimiter::decide(std::int64_t cost, N
     return d;
 }
 
-SlidingWindowLimiter::Decision SlidingWindowLimiter::peek(std::int64_t cost, Nanos now)
-{
+SlidingWindowLimiter::Decision SlidingWindowLimiter::peek(std::int64_t cost, Nanos now) {
     expire(now);
     return decide(cost, now);
 }
 
-SlidingWindowLimiter::Decision SlidingWindowLimiter::tryAcquire(std::int64_t cost, Nanos now)
-{
+SlidingWindowLimiter::Decision SlidingWindowLimiter::tryAcquire(std::int64_t cost, Nanos now) {
     expire(now);
     Decision d = decide(cost, now);
     const std::int64_t stampMs = ceilMs(now);
@@ -96,14 +90,12 @@ SlidingWindowLimiter::Decision SlidingWindowLimiter::tryAcquire(std::int64_t cos
     return d;
 }
 
-std::int64_t SlidingWindowLimiter::used(Nanos now)
-{
+std::int64_t SlidingWindowLimiter::used(Nanos now) {
     expire(now);
     return m_used;
 }
 
-void SlidingWindowLimiter::clear()
-{
+void SlidingWindowLimiter::clear() {
     m_log.clear();
     m_used = 0;
 }

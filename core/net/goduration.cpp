@@ -10,8 +10,7 @@ namespace {
 
 // Writes v / 10^prec with trailing fractional zeros (and a bare '.') removed, like Go's fmtFrac
 // followed by fmtInt.
-QByteArray fixedPoint(std::uint64_t v, int prec)
-{
+QByteArray fixedPoint(std::uint64_t v, int prec) {
     QByteArray frac;
     bool print = false;
     for (int i = 0; i < prec; ++i) {
@@ -32,14 +31,14 @@ QByteArray fixedPoint(std::uint64_t v, int prec)
 
 } // namespace
 
-QByteArray formatGoDuration(Nanos d)
-{
+QByteArray formatGoDuration(Nanos d) {
     const std::int64_t ns = d.count();
     if (ns == 0) {
         return QByteArrayLiteral("0s");
     }
     const bool negative = ns < 0;
-    std::uint64_t u = negative ? static_cast<std::uint64_t>(-(ns + 1)) + 1 : static_cast<std::uint64_t>(ns);
+    std::uint64_t u =
+        negative ? static_cast<std::uint64_t>(-(ns + 1)) + 1 : static_cast<std::uint64_t>(ns);
     QByteArray out;
     if (u < 1'000'000'000ULL) {
         if (u < 1'000ULL) {
@@ -67,8 +66,7 @@ QByteArray formatGoDuration(Nanos d)
     return out;
 }
 
-std::optional<Nanos> parseGoDuration(QByteArrayView text)
-{
+std::optional<Nanos> parseGoDuration(QByteArrayView text) {
     QByteArrayView s = text.trimmed();
     if (s.isEmpty()) {
         return std::nullopt;

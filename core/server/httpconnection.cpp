@@ -8,8 +8,7 @@
 
 namespace sluice {
 
-const http_parser_settings& HttpConnection::parserSettings()
-{
+const http_parser_settings& HttpConnection::parserSettings() {
     static const http_parser_settings settings = [] {
         http_parser_settings s;
         http_parser_settings_init(&s);
@@ -27,10 +26,11 @@ const http_parser_settings& HttpConnection::parserSettings()
 
 namespace {
 
-HttpConnection* self(http_parser* p) { return static_cast<HttpConnection*>(p->data); }
+HttpConnection* self(http_parser* p) {
+    return static_cast<HttpConnection*>(p->data);
+}
 
-void splitTarget(HttpRequest& r)
-{
+void splitTarget(HttpRequest& r) {
     QByteArray target = r.target;
     // Absolute form ("http://host/path") as proxies receive it: keep only the path.
     if (target.startsWith("http://") || target.startsWith("https://")) {
@@ -53,8 +53,7 @@ HttpConnection::HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServ
     : QObject(parent)
     , m_socket(socket)
     , m_handler(std::move(handler))
-    , m_limits(limits)
-{
+    , m_limits(limits) {
     m_socket->setParent(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     http_parser_init(&m_parser, HTTP_REQUEST);
@@ -71,15 +70,13 @@ HttpConnection::HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServ
     }
 }
 
-HttpConnection::~HttpConnection()
-{
+HttpConnection::~HttpConnection() {
     if (m_socket) {
         m_socket->disconnect(this);
     }
 }
 
-int HttpConnection::onMessageBegin(http_parser* p)
-{
+int HttpConnection::onMessageBegin(http_parser* p) {
     HttpConnection* c = self(p);
     c->m_building = HttpRequest{};
     c->m_building.peer = c->m_socket->peerAddress();
@@ -87,14 +84,12 @@ int HttpConnection::onMessageBegin(http_parser* p)
     return 0;
 }
 
-int HttpConnection::onUrl(http_parser* p, const char* at, size_t len)
-{
+int HttpConnection::onUrl(http_parser* p, const char* at, size_t len) {
     self(p)->m_building.target.append(at, static_cast<qsizetype>(len));
     return 0;
 }
 
-int HttpConnection::onHeaderField(http_parser* p, const char* at, size_t len)
-{
+int HttpConnection::onHeaderField(http_parser* p, const char* at, size_t len) {
     // http-parser may split a name or value across callbacks: a field after a value starts a
     // new header, a field after a field continues the name.
     HttpConnection* c = self(p);
@@ -102,12 +97,12 @@ int HttpConnection::onHeaderField(http_parser* p, const char* at, size_t len)
         c->m_building.headers.append({QByteArray(), QByteArray()});
         c->m_inField = true;
     }
-    c->m_building.headers.last().first.append(QByteArray(at, static_cast<qsizetype>(len)).toLower());
+    c->m_building.headers.last().first.append(
+        QByteArray(at, static_cast<qsizetype>(len)).toLower());
     return 0;
 }
 
-int HttpConnection::onHeaderValue(http_parser* p, const char* at, size_t len)
-{
+int HttpConnection::onHeaderValue(http_parser* p, const char* at, size_t len) {
     HttpConnection* c = self(p);
     c->m_inField = false;
     if (c->m_building.headers.isEmpty()) {
@@ -117,8 +112,7 @@ int HttpConnection::onHeaderValue(http_parser* p, const char* at, size_t len)
     return 0;
 }
 
-int HttpConnection::onHeadersComplete(http_parser* p)
-{
+int HttpConnection::onHeadersComplete(http_parser* p) {
     HttpConnection* c = self(p);
     HttpRequest& r = c->m_building;
     r.method = http_method_str(static_cast<http_method>(p->method));
@@ -130,43 +124,40 @@ int HttpConnection::onHeadersComplete(http_parser* p)
     }
     splitTarget(r);
     if (p->http_major != 1) {
-        c->failParse(505, "HTTP/" + QByteArray::number(p->http_major) + '.'
-                              + QByteArray::number(p->http_minor)
-                              + " is not supported; use HTTP/1.1");
+        c->failParse(505, "HTTP/" + QByteArray::number(p->http_major) + '.' +
+                              QByteArray::number(p->http_minor) +
+                              " is not supported; use HTTP/1.1");
         return 3; // an error: stop parsing
     }
-    if (p->content_length != ULLONG_MAX
-        && p->content_length > static_cast<quint64>(c->m_limits.maxBodyBytes)) {
-        c->failParse(413, "request body of " + QByteArray::number(qulonglong(p->content_length))
-                              + " bytes is larger than the limit of "
-                              + QByteArray::number(c->m_limits.maxBodyBytes) + " bytes");
+    if (p->content_length != ULLONG_MAX &&
+        p->content_length > static_cast<quint64>(c->m_limits.maxBodyBytes)) {
+        c->failParse(413, "request body of " + QByteArray::number(qulonglong(p->content_length)) +
+                              " bytes is larger than the limit of " +
+                              QByteArray::number(c->m_limits.maxBodyBytes) + " bytes");
         return 3; // any value but 0, 1 and 2 is an error: stop parsing
     }
     return 0;
 }
 
-int HttpConnection::onBody(http_parser* p, const char* at, size_t len)
-{
+int HttpConnection::onBody(http_parser* p, const char* at, size_t len) {
     HttpConnection* c = self(p);
     if (c->m_building.body.size() + static_cast<qint64>(len) > c->m_limits.maxBodyBytes) {
-        c->failParse(413, "request body is larger than the limit of "
-                              + QByteArray::number(c->m_limits.maxBodyBytes) + " bytes");
+        c->failParse(413, "request body is larger than the limit of " +
+                              QByteArray::number(c->m_limits.maxBodyBytes) + " bytes");
         return 1;
     }
     c->m_building.body.append(at, static_cast<qsizetype>(len));
     return 0;
 }
 
-int HttpConnection::onMessageComplete(http_parser* p)
-{
+int HttpConnection::onMessageComplete(http_parser* p) {
     HttpConnection* c = self(p);
     c->m_pending.push_back(std::move(c->m_building));
     c->m_building = HttpRequest{};
     return 0;
 }
 
-void HttpConnection::failParse(int status, const QByteArray& message)
-{
+void HttpConnection::failParse(int status, const QByteArray& message) {
     if (m_parseFailed) {
         return;
     }
@@ -181,8 +172,7 @@ void HttpConnection::failParse(int status, const QByteArray& message)
     m_pending.push_back(std::move(r));
 }
 
-void HttpConnection::readAvailable()
-{
+void HttpConnection::readAvailable() {
     if (m_closing || m_parseFailed) {
         m_socket->readAll(); // discard: the connection is on its way out
         return;
@@ -206,7 +196,8 @@ void HttpConnection::readAvailable()
             if (err == HPE_HEADER_OVERFLOW) {
                 failParse(431, "request headers are too large");
             } else {
-                failParse(400, QByteArray("malformed HTTP request: ") + http_errno_description(err));
+                failParse(400,
+                          QByteArray("malformed HTTP request: ") + http_errno_description(err));
             }
             break;
         }
@@ -222,8 +213,7 @@ void HttpConnection::readAvailable()
     dispatchNext();
 }
 
-void HttpConnection::dispatchNext()
-{
+void HttpConnection::dispatchNext() {
     if (m_active || m_closing) {
         return;
     }
@@ -242,8 +232,8 @@ void HttpConnection::dispatchNext()
             m_handler(request, responder);
         }
         if (m_active == responder && !responder->headersSent()) {
-            const QByteArray body = "{\"error\":{\"message\":\"" + request.parseErrorMessage
-                                    + "\",\"type\":\"invalid_request_error\"}}";
+            const QByteArray body = "{\"error\":{\"message\":\"" + request.parseErrorMessage +
+                                    "\",\"type\":\"invalid_request_error\"}}";
             responder->respond(request.parseError ? request.parseError : 500,
                                {{"content-type", "application/json"}}, body);
         }
@@ -252,15 +242,13 @@ void HttpConnection::dispatchNext()
     m_handler(request, responder);
 }
 
-void HttpConnection::writeBytes(const QByteArray& bytes)
-{
+void HttpConnection::writeBytes(const QByteArray& bytes) {
     if (!m_closing && m_socket->state() == QAbstractSocket::ConnectedState) {
         m_socket->write(bytes);
     }
 }
 
-void HttpConnection::responseDone(HttpResponder* responder, bool keepAlive)
-{
+void HttpConnection::responseDone(HttpResponder* responder, bool keepAlive) {
     if (m_active == responder) {
         m_active = nullptr;
     }
@@ -280,8 +268,7 @@ void HttpConnection::responseDone(HttpResponder* responder, bool keepAlive)
         Qt::QueuedConnection);
 }
 
-void HttpConnection::closeAfterWrite()
-{
+void HttpConnection::closeAfterWrite() {
     if (m_closing) {
         return;
     }
@@ -293,8 +280,7 @@ void HttpConnection::closeAfterWrite()
     }
 }
 
-void HttpConnection::resetNow()
-{
+void HttpConnection::resetNow() {
     m_closing = true;
     m_idle.stop();
     const qintptr fd = m_socket->socketDescriptor();
@@ -306,8 +292,7 @@ void HttpConnection::resetNow()
     onDisconnected();
 }
 
-void HttpConnection::onDisconnected()
-{
+void HttpConnection::onDisconnected() {
     if (m_gone) {
         return;
     }

@@ -13,9 +13,9 @@ using HttpHeaders = QList<std::pair<QByteArray, QByteArray>>;
 /// One parsed HTTP/1.x request as the server hands it to its handler.
 struct HttpRequest {
     QByteArray method;
-    QByteArray target; ///< As sent: path plus query.
-    QByteArray path;   ///< Percent-encoded path, without the query.
-    QByteArray query;  ///< Without the leading '?'.
+    QByteArray target;   ///< As sent: path plus query.
+    QByteArray path;     ///< Percent-encoded path, without the query.
+    QByteArray query;    ///< Without the leading '?'.
     HttpHeaders headers; ///< Names lower-cased, in the order received.
     QByteArray body;
     int httpMajor = 1;
@@ -29,8 +29,7 @@ struct HttpRequest {
     QByteArray parseErrorMessage;
 
     /// The first value of a header, looked up case-insensitively; empty when absent.
-    QByteArray header(QByteArrayView name) const
-    {
+    QByteArray header(QByteArrayView name) const {
         for (const auto& [key, value] : headers) {
             if (key.compare(name, Qt::CaseInsensitive) == 0) {
                 return value;

@@ -10,51 +10,70 @@ HttpResponder::HttpResponder(HttpConnection* connection, int httpMinor, bool kee
     : QObject(connection)
     , m_connection(connection)
     , m_httpMinor(httpMinor)
-    , m_keepAlive(keepAlive)
-{
-}
+    , m_keepAlive(keepAlive) {}
 
-QByteArray HttpResponder::reasonPhrase(int status)
-{
+QByteArray HttpResponder::reasonPhrase(int status) {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    case 529: return "Site Overloaded";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 402:
+        return "Payment Required";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Entity";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    case 505:
+        return "HTTP Version Not Supported";
+    case 529:
+        return "Site Overloaded";
+    default:
+        return "Status";
     }
 }
 
-qint64 HttpResponder::pendingBytes() const
-{
+qint64 HttpResponder::pendingBytes() const {
     return m_connection ? m_connection->socket()->bytesToWrite() : 0;
 }
 
-void HttpResponder::writeHead(int status, const HttpHeaders& headers, const QByteArray& framing)
-{
+void HttpResponder::writeHead(int status, const HttpHeaders& headers, const QByteArray& framing) {
     QByteArray head;
     head.reserve(256);
-    head += "HTTP/1." + QByteArray::number(m_httpMinor == 0 ? 0 : 1) + ' '
-            + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    head += "HTTP/1." + QByteArray::number(m_httpMinor == 0 ? 0 : 1) + ' ' +
+            QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
     for (const auto& [name, value] : headers) {
         head += name + ": " + value + "\r\n";
     }
@@ -68,8 +87,7 @@ void HttpResponder::writeHead(int status, const HttpHeaders& headers, const QByt
     m_connection->writeBytes(head);
 }
 
-void HttpResponder::respond(int status, const HttpHeaders& headers, const QByteArray& body)
-{
+void HttpResponder::respond(int status, const HttpHeaders& headers, const QByteArray& body) {
     if (m_state != State::Idle || !m_connection) {
         return;
     }
@@ -81,8 +99,7 @@ void HttpResponder::respond(int status, const HttpHeaders& headers, const QByteA
     m_connection->responseDone(this, m_keepAlive);
 }
 
-void HttpResponder::beginChunked(int status, const HttpHeaders& headers)
-{
+void HttpResponder::beginChunked(int status, const HttpHeaders& headers) {
     if (m_state != State::Idle || !m_connection) {
         return;
     }
@@ -97,8 +114,7 @@ void HttpResponder::beginChunked(int status, const HttpHeaders& headers)
     m_state = State::Chunked;
 }
 
-void HttpResponder::beginFixed(int status, const HttpHeaders& headers, qint64 contentLength)
-{
+void HttpResponder::beginFixed(int status, const HttpHeaders& headers, qint64 contentLength) {
     if (m_state != State::Idle || !m_connection) {
         return;
     }
@@ -106,8 +122,7 @@ void HttpResponder::beginFixed(int status, const HttpHeaders& headers, qint64 co
     m_state = State::Fixed;
 }
 
-void HttpResponder::write(const QByteArray& data)
-{
+void HttpResponder::write(const QByteArray& data) {
     if (data.isEmpty() || !m_connection) {
         return;
     }
@@ -125,8 +140,7 @@ void HttpResponder::write(const QByteArray& data)
     }
 }
 
-void HttpResponder::end()
-{
+void HttpResponder::end() {
     if (!m_connection || m_state == State::Done) {
         return;
     }
@@ -151,8 +165,7 @@ void HttpResponder::end()
     }
 }
 
-void HttpResponder::closeConnection()
-{
+void HttpResponder::closeConnection() {
     if (!m_connection || m_state == State::Done) {
         return;
     }
@@ -160,8 +173,7 @@ void HttpResponder::closeConnection()
     m_connection->responseDone(this, false);
 }
 
-void HttpResponder::resetConnection()
-{
+void HttpResponder::resetConnection() {
     if (!m_connection || m_state == State::Done) {
         return;
     }
@@ -171,8 +183,7 @@ void HttpResponder::resetConnection()
     connection->resetNow();
 }
 
-void HttpResponder::markClientGone()
-{
+void HttpResponder::markClientGone() {
     if (m_state == State::Done) {
         return;
     }

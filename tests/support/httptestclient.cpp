@@ -9,8 +9,7 @@
 
 namespace sluice::test {
 
-QByteArray Response::header(const QByteArray& name) const
-{
+QByteArray Response::header(const QByteArray& name) const {
     for (const auto& [key, value] : headers) {
         if (key.compare(name, Qt::CaseInsensitive) == 0) {
             return value;
@@ -19,8 +18,7 @@ QByteArray Response::header(const QByteArray& name) const
     return {};
 }
 
-bool Response::hasHeader(const QByteArray& name) const
-{
+bool Response::hasHeader(const QByteArray& name) const {
     for (const auto& pair : headers) {
         if (pair.first.compare(name, Qt::CaseInsensitive) == 0) {
             return true;
@@ -29,18 +27,18 @@ bool Response::hasHeader(const QByteArray& name) const
     return false;
 }
 
-QJsonObject Response::json() const { return QJsonDocument::fromJson(body).object(); }
+QJsonObject Response::json() const {
+    return QJsonDocument::fromJson(body).object();
+}
 
-QNetworkRequest jsonRequest(const QUrl& url, int pool)
-{
+QNetworkRequest jsonRequest(const QUrl& url, int pool) {
     QNetworkRequest request(url);
     request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
     request.setPeerVerifyName(QStringLiteral("pool%1").arg(pool));
     return request;
 }
 
-Response waitFor(QNetworkReply* reply, int timeoutMs)
-{
+Response waitFor(QNetworkReply* reply, int timeoutMs) {
     QElapsedTimer clock;
     clock.start();
     if (!reply->isFinished()) {
@@ -59,18 +57,15 @@ Response waitFor(QNetworkReply* reply, int timeoutMs)
     return r;
 }
 
-Response post(QNetworkAccessManager& nam, const QUrl& url, const QByteArray& body, int pool)
-{
+Response post(QNetworkAccessManager& nam, const QUrl& url, const QByteArray& body, int pool) {
     return waitFor(nam.post(jsonRequest(url, pool), body));
 }
 
-Response get(QNetworkAccessManager& nam, const QUrl& url)
-{
+Response get(QNetworkAccessManager& nam, const QUrl& url) {
     return waitFor(nam.get(QNetworkRequest(url)));
 }
 
-QList<SseEvent> parseSse(const QByteArray& body)
-{
+QList<SseEvent> parseSse(const QByteArray& body) {
     QList<SseEvent> events;
     SseEvent current;
     bool any = false;
@@ -101,8 +96,7 @@ QList<SseEvent> parseSse(const QByteArray& body)
     return events;
 }
 
-RawResult rawExchange(quint16 port, const QByteArray& request, int timeoutMs, int quietMs)
-{
+RawResult rawExchange(quint16 port, const QByteArray& request, int timeoutMs, int quietMs) {
     RawResult result;
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, port);
@@ -115,18 +109,20 @@ RawResult rawExchange(quint16 port, const QByteArray& request, int timeoutMs, in
     QSignalSpy disconnected(&socket, &QTcpSocket::disconnected);
     while (clock.elapsed() < timeoutMs) {
         // Wake on data or on the server closing; give up after a quiet spell once data came.
-        const int wait = result.data.isEmpty() ? timeoutMs - static_cast<int>(clock.elapsed()) : quietMs;
+        const int wait =
+            result.data.isEmpty() ? timeoutMs - static_cast<int>(clock.elapsed()) : quietMs;
         const bool woke = QTest::qWaitFor(
             [&] {
-                return socket.bytesAvailable() > 0 || disconnected.count() > 0
-                       || socket.state() != QAbstractSocket::ConnectedState;
+                return socket.bytesAvailable() > 0 || disconnected.count() > 0 ||
+                       socket.state() != QAbstractSocket::ConnectedState;
             },
             std::max(1, wait));
         result.data += socket.readAll();
         if (disconnected.count() > 0 || socket.state() != QAbstractSocket::ConnectedState) {
             result.closedByServer = true;
-            result.reset = socket.error() == QAbstractSocket::NetworkError
-                           || socket.errorString().contains(QStringLiteral("reset"), Qt::CaseInsensitive);
+            result.reset =
+                socket.error() == QAbstractSocket::NetworkError ||
+                socket.errorString().contains(QStringLiteral("reset"), Qt::CaseInsensitive);
             break;
         }
         if (!woke && !result.data.isEmpty()) {
@@ -137,8 +133,7 @@ RawResult rawExchange(quint16 port, const QByteArray& request, int timeoutMs, in
     return result;
 }
 
-QByteArray chatBody(const QString& content, bool stream, int maxTokens, bool includeUsage)
-{
+QByteArray chatBody(const QString& content, bool stream, int maxTokens, bool includeUsage) {
     QJsonObject o{{QStringLiteral("model"), QStringLiteral("mock-gpt")},
                   {QStringLiteral("messages"),
                    QJsonArray{QJsonObject{{QStringLiteral("role"), QStringLiteral("user")},
@@ -156,8 +151,7 @@ QByteArray chatBody(const QString& content, bool stream, int maxTokens, bool inc
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-QByteArray messagesBody(const QString& content, bool stream, int maxTokens)
-{
+QByteArray messagesBody(const QString& content, bool stream, int maxTokens) {
     QJsonObject o{{QStringLiteral("model"), QStringLiteral("mock-claude")},
                   {QStringLiteral("max_tokens"), maxTokens},
                   {QStringLiteral("messages"),

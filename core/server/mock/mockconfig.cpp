@@ -27,8 +27,7 @@ constexpr std::array<FaultField, 7> kFaultFields{{
 }};
 
 std::optional<QString> readInteger(const QJsonObject& json, const char* key, std::int64_t min,
-                                   std::int64_t max, std::int64_t* out)
-{
+                                   std::int64_t max, std::int64_t* out) {
     const QJsonValue v = json.value(QLatin1String(key));
     if (v.isUndefined()) {
         return std::nullopt;
@@ -50,8 +49,7 @@ std::optional<QString> readInteger(const QJsonObject& json, const char* key, std
 
 template <typename T>
 std::optional<QString> readInt(const QJsonObject& json, const char* key, std::int64_t min,
-                               std::int64_t max, T* out)
-{
+                               std::int64_t max, T* out) {
     std::int64_t v = static_cast<std::int64_t>(*out);
     if (auto err = readInteger(json, key, min, max, &v)) {
         return err;
@@ -60,8 +58,7 @@ std::optional<QString> readInt(const QJsonObject& json, const char* key, std::in
     return std::nullopt;
 }
 
-std::optional<QString> readShare(const QJsonValue& v, const QString& name, double* out)
-{
+std::optional<QString> readShare(const QJsonValue& v, const QString& name, double* out) {
     if (v.isUndefined()) {
         return std::nullopt;
     }
@@ -74,8 +71,7 @@ std::optional<QString> readShare(const QJsonValue& v, const QString& name, doubl
 
 } // namespace
 
-QJsonObject MockConfig::toJson() const
-{
+QJsonObject MockConfig::toJson() const {
     QJsonObject faultsJson;
     for (const FaultField& f : kFaultFields) {
         faultsJson.insert(QLatin1String(f.key), faults.*f.member);
@@ -96,13 +92,12 @@ QJsonObject MockConfig::toJson() const
     };
 }
 
-std::optional<QString> MockConfig::apply(const QJsonObject& json)
-{
+std::optional<QString> MockConfig::apply(const QJsonObject& json) {
     static const QStringList known = {
-        QStringLiteral("rpm"),        QStringLiteral("tpm"),        QStringLiteral("capacity"),
-        QStringLiteral("queue_limit"), QStringLiteral("ttft_ms"),   QStringLiteral("tpot_ms"),
-        QStringLiteral("jitter"),     QStringLiteral("tokens_min"), QStringLiteral("tokens_max"),
-        QStringLiteral("seed"),       QStringLiteral("stall_ms"),   QStringLiteral("faults"),
+        QStringLiteral("rpm"),         QStringLiteral("tpm"),        QStringLiteral("capacity"),
+        QStringLiteral("queue_limit"), QStringLiteral("ttft_ms"),    QStringLiteral("tpot_ms"),
+        QStringLiteral("jitter"),      QStringLiteral("tokens_min"), QStringLiteral("tokens_max"),
+        QStringLiteral("seed"),        QStringLiteral("stall_ms"),   QStringLiteral("faults"),
     };
     for (auto it = json.begin(); it != json.end(); ++it) {
         if (!known.contains(it.key())) {
@@ -113,16 +108,26 @@ std::optional<QString> MockConfig::apply(const QJsonObject& json)
     MockConfig next = *this;
     constexpr std::int64_t kMaxRate = 1'000'000'000'000LL;
     constexpr std::int64_t kMaxMs = 3'600'000;
-    if (auto e = readInt(json, "rpm", 0, kMaxRate, &next.rpm)) return e;
-    if (auto e = readInt(json, "tpm", 0, kMaxRate, &next.tpm)) return e;
-    if (auto e = readInt(json, "capacity", 1, 1'000'000, &next.capacity)) return e;
-    if (auto e = readInt(json, "queue_limit", 0, 10'000'000, &next.queueLimit)) return e;
-    if (auto e = readInt(json, "ttft_ms", 0, kMaxMs, &next.ttftMs)) return e;
-    if (auto e = readInt(json, "tpot_ms", 0, kMaxMs, &next.tpotMs)) return e;
-    if (auto e = readInt(json, "tokens_min", 1, 1'000'000, &next.tokensMin)) return e;
-    if (auto e = readInt(json, "tokens_max", 1, 1'000'000, &next.tokensMax)) return e;
-    if (auto e = readInt(json, "stall_ms", 0, kMaxMs, &next.stallMs)) return e;
-    if (auto e = readInt(json, "seed", 0, std::int64_t{1} << 53, &next.seed)) return e;
+    if (auto e = readInt(json, "rpm", 0, kMaxRate, &next.rpm))
+        return e;
+    if (auto e = readInt(json, "tpm", 0, kMaxRate, &next.tpm))
+        return e;
+    if (auto e = readInt(json, "capacity", 1, 1'000'000, &next.capacity))
+        return e;
+    if (auto e = readInt(json, "queue_limit", 0, 10'000'000, &next.queueLimit))
+        return e;
+    if (auto e = readInt(json, "ttft_ms", 0, kMaxMs, &next.ttftMs))
+        return e;
+    if (auto e = readInt(json, "tpot_ms", 0, kMaxMs, &next.tpotMs))
+        return e;
+    if (auto e = readInt(json, "tokens_min", 1, 1'000'000, &next.tokensMin))
+        return e;
+    if (auto e = readInt(json, "tokens_max", 1, 1'000'000, &next.tokensMax))
+        return e;
+    if (auto e = readInt(json, "stall_ms", 0, kMaxMs, &next.stallMs))
+        return e;
+    if (auto e = readInt(json, "seed", 0, std::int64_t{1} << 53, &next.seed))
+        return e;
     if (json.contains(QStringLiteral("jitter"))) {
         const QJsonValue v = json.value(QStringLiteral("jitter"));
         if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1) {
@@ -161,28 +166,37 @@ std::optional<QString> MockConfig::apply(const QJsonObject& json)
     return std::nullopt;
 }
 
-std::optional<QString> MockConfig::validate() const
-{
-    if (rpm < 0) return QStringLiteral("rpm: must not be negative");
-    if (tpm < 0) return QStringLiteral("tpm: must not be negative");
-    if (capacity < 1) return QStringLiteral("capacity: must be at least 1");
-    if (queueLimit < 0) return QStringLiteral("queue_limit: must not be negative");
-    if (ttftMs < 0) return QStringLiteral("ttft_ms: must not be negative");
-    if (tpotMs < 0) return QStringLiteral("tpot_ms: must not be negative");
-    if (jitter < 0 || jitter > 1) return QStringLiteral("jitter: must be between 0 and 1");
-    if (tokensMin < 1) return QStringLiteral("tokens_min: must be at least 1");
+std::optional<QString> MockConfig::validate() const {
+    if (rpm < 0)
+        return QStringLiteral("rpm: must not be negative");
+    if (tpm < 0)
+        return QStringLiteral("tpm: must not be negative");
+    if (capacity < 1)
+        return QStringLiteral("capacity: must be at least 1");
+    if (queueLimit < 0)
+        return QStringLiteral("queue_limit: must not be negative");
+    if (ttftMs < 0)
+        return QStringLiteral("ttft_ms: must not be negative");
+    if (tpotMs < 0)
+        return QStringLiteral("tpot_ms: must not be negative");
+    if (jitter < 0 || jitter > 1)
+        return QStringLiteral("jitter: must be between 0 and 1");
+    if (tokensMin < 1)
+        return QStringLiteral("tokens_min: must be at least 1");
     if (tokensMax < tokensMin) {
-        return QStringLiteral("tokens_max: %1 is below tokens_min %2").arg(tokensMax).arg(tokensMin);
+        return QStringLiteral("tokens_max: %1 is below tokens_min %2")
+            .arg(tokensMax)
+            .arg(tokensMin);
     }
-    if (stallMs < 0) return QStringLiteral("stall_ms: must not be negative");
+    if (stallMs < 0)
+        return QStringLiteral("stall_ms: must not be negative");
     if (faults.total() > 1.0 + 1e-9) {
         return QStringLiteral("faults: the shares add up to %1, more than 1").arg(faults.total());
     }
     return std::nullopt;
 }
 
-std::optional<QString> MockConfig::parseFaults(const QString& text, MockFaults* out)
-{
+std::optional<QString> MockConfig::parseFaults(const QString& text, MockFaults* out) {
     MockFaults faults = *out;
     const QStringList items = text.split(QLatin1Char(','), Qt::SkipEmptyParts);
     if (items.isEmpty()) {

@@ -18,8 +18,7 @@ struct MockFaults {
     double midstream = 0;  ///< an error event (streaming) or a cut body (non-streaming) halfway
     double quota = 0;      ///< 429 insufficient_quota: out of credit, never worth retrying
 
-    double total() const
-    {
+    double total() const {
         return error500 + error503 + overloaded + reset + stall + midstream + quota;
     }
     friend bool operator==(const MockFaults&, const MockFaults&) = default;
@@ -37,8 +36,8 @@ struct MockConfig {
     double jitter = 0;          ///< each delay is scaled by a uniform factor in [1-j, 1+j]
     int tokensMin = 50;         ///< output length range; capped by the request's max_tokens
     int tokensMax = 200;
-    std::uint64_t seed = 1;     ///< seed of the random source (lengths, jitter, faults)
-    int stallMs = 30'000;       ///< how long a stalled response stays silent before closing
+    std::uint64_t seed = 1; ///< seed of the random source (lengths, jitter, faults)
+    int stallMs = 30'000;   ///< how long a stalled response stays silent before closing
     MockFaults faults;
 
     friend bool operator==(const MockConfig&, const MockConfig&) = default;

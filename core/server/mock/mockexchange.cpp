@@ -8,9 +8,9 @@
 namespace sluice::mock {
 
 namespace {
-HttpHeaders streamHeaders(const HttpHeaders& extra)
-{
-    HttpHeaders h{{"content-type", "text/event-stream; charset=utf-8"}, {"cache-control", "no-cache"}};
+HttpHeaders streamHeaders(const HttpHeaders& extra) {
+    HttpHeaders h{{"content-type", "text/event-stream; charset=utf-8"},
+                  {"cache-control", "no-cache"}};
     h.append(extra);
     return h;
 }
@@ -21,8 +21,7 @@ MockExchange::MockExchange(Plan plan, HttpResponder* responder, QObject* parent)
     , m_plan(std::move(plan))
     , m_responder(responder)
     , m_writer(m_plan.request, m_plan.id, QDateTime::currentSecsSinceEpoch())
-    , m_rng(m_plan.seed)
-{
+    , m_rng(m_plan.seed) {
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::PreciseTimer);
     connect(responder, &HttpResponder::clientGone, this, [this] {
@@ -31,8 +30,7 @@ MockExchange::MockExchange(Plan plan, HttpResponder* responder, QObject* parent)
     });
 }
 
-int MockExchange::jittered(int ms)
-{
+int MockExchange::jittered(int ms) {
     if (m_plan.jitter <= 0 || ms <= 0) {
         return ms;
     }
@@ -40,8 +38,7 @@ int MockExchange::jittered(int ms)
     return std::max(0, static_cast<int>(std::lround(ms * factor(m_rng))));
 }
 
-void MockExchange::start()
-{
+void MockExchange::start() {
     if (m_started || m_done) {
         return;
     }
@@ -67,8 +64,7 @@ void MockExchange::start()
     m_timer.start(total);
 }
 
-void MockExchange::emitNextToken()
-{
+void MockExchange::emitNextToken() {
     if (m_done || !m_responder) {
         return;
     }
@@ -88,8 +84,7 @@ void MockExchange::emitNextToken()
     m_timer.start(jittered(m_plan.tpotMs));
 }
 
-void MockExchange::finishStream()
-{
+void MockExchange::finishStream() {
     if (m_plan.request.provider == Provider::Anthropic) {
         m_responder->write(m_writer.anthropicFinish(m_sent, m_plan.truncated));
     } else {
@@ -104,8 +99,7 @@ void MockExchange::finishStream()
     complete("200");
 }
 
-void MockExchange::finishWhole()
-{
+void MockExchange::finishWhole() {
     if (m_done || !m_responder) {
         return;
     }
@@ -133,19 +127,17 @@ void MockExchange::finishWhole()
     complete("200");
 }
 
-void MockExchange::failMidstream()
-{
+void MockExchange::failMidstream() {
     const bool anthropic = m_plan.request.provider == Provider::Anthropic;
-    const ApiError error = anthropic ? overloadedError(Provider::Anthropic)
-                                     : serverError(Provider::OpenAI, 500);
+    const ApiError error =
+        anthropic ? overloadedError(Provider::Anthropic) : serverError(Provider::OpenAI, 500);
     m_responder->write(anthropic ? ReplyWriter::anthropicErrorEvent(error)
                                  : ReplyWriter::openAiErrorEvent(error));
     m_responder->end();
     complete("200");
 }
 
-void MockExchange::complete(QByteArray status)
-{
+void MockExchange::complete(QByteArray status) {
     if (m_done) {
         return;
     }

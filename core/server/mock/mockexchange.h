@@ -29,14 +29,14 @@ public:
     struct Plan {
         ChatRequest request;
         QByteArray id;
-        HttpHeaders headers;      ///< rate-limit and request-id headers for the response
-        int outputTokens = 1;     ///< planned length (already capped by max_tokens)
-        bool truncated = false;   ///< capped by max_tokens: finish_reason length / max_tokens
+        HttpHeaders headers;    ///< rate-limit and request-id headers for the response
+        int outputTokens = 1;   ///< planned length (already capped by max_tokens)
+        bool truncated = false; ///< capped by max_tokens: finish_reason length / max_tokens
         bool midstreamFault = false;
         int ttftMs = 0;
         int tpotMs = 0;
         double jitter = 0;
-        std::uint64_t seed = 0;   ///< this reply's own random source (words, jitter)
+        std::uint64_t seed = 0; ///< this reply's own random source (words, jitter)
     };
 
     MockExchange(Plan plan, HttpResponder* responder, QObject* parent);

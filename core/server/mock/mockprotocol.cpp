@@ -21,19 +21,28 @@ const std::array<const char*, 32> kWords = {
     "that", "was",  "here", "long", "ago",  "when", "all",  "is",   "calm", "now",
 };
 
-QByteArray jsonString(QByteArrayView utf8)
-{
+QByteArray jsonString(QByteArrayView utf8) {
     QByteArray out;
     out.reserve(utf8.size() + 2);
     out += '"';
     for (const char ch : utf8) {
         const auto c = static_cast<unsigned char>(ch);
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
         default:
             if (c < 0x20) {
                 static const char hex[] = "0123456789abcdef";
@@ -49,17 +58,19 @@ QByteArray jsonString(QByteArrayView utf8)
     return out;
 }
 
-QByteArray compact(const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
+QByteArray compact(const QJsonObject& o) {
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
 
-QByteArray sseData(const QByteArray& json) { return "data: " + json + "\n\n"; }
+QByteArray sseData(const QByteArray& json) {
+    return "data: " + json + "\n\n";
+}
 
-QByteArray sseEvent(QByteArrayView event, const QByteArray& json)
-{
+QByteArray sseEvent(QByteArrayView event, const QByteArray& json) {
     return "event: " + event.toByteArray() + "\ndata: " + json + "\n\n";
 }
 
-ApiError invalid(Provider provider, QString message, QByteArray param = {})
-{
+ApiError invalid(Provider provider, QString message, QByteArray param = {}) {
     ApiError e;
     e.status = 400;
     e.type = "invalid_request_error";
@@ -70,8 +81,7 @@ ApiError invalid(Provider provider, QString message, QByteArray param = {})
     return e;
 }
 
-std::optional<ApiError> parseObject(Provider provider, const QByteArray& body, QJsonObject* out)
-{
+std::optional<ApiError> parseObject(Provider provider, const QByteArray& body, QJsonObject* out) {
     QJsonParseError parseError{};
     const QJsonDocument doc = QJsonDocument::fromJson(body, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
@@ -89,8 +99,7 @@ std::optional<ApiError> parseObject(Provider provider, const QByteArray& body, Q
 }
 
 // Text of a message's content: a string, or an array of parts/blocks carrying "text".
-std::optional<QString> contentText(const QJsonValue& content, QString* text)
-{
+std::optional<QString> contentText(const QJsonValue& content, QString* text) {
     if (content.isString()) {
         *text = content.toString();
         return std::nullopt;
@@ -125,8 +134,7 @@ std::optional<QString> contentText(const QJsonValue& content, QString* text)
 }
 
 std::optional<ApiError> readMaxTokens(Provider provider, const QJsonObject& o, const char* key,
-                                      std::optional<int>* out)
-{
+                                      std::optional<int>* out) {
     const QJsonValue v = o.value(QLatin1String(key));
     if (v.isUndefined() || v.isNull()) {
         return std::nullopt;
@@ -144,8 +152,7 @@ std::optional<ApiError> readMaxTokens(Provider provider, const QJsonObject& o, c
 
 } // namespace
 
-int countTokens(QStringView text)
-{
+int countTokens(QStringView text) {
     int tokens = 0;
     int run = 0;
     for (const QChar c : text) {
@@ -164,8 +171,7 @@ int countTokens(QStringView text)
     return tokens;
 }
 
-int countPromptTokens(const QJsonObject& request, Provider provider)
-{
+int countPromptTokens(const QJsonObject& request, Provider provider) {
     int tokens = 0;
     const QJsonArray messages = request.value(QStringLiteral("messages")).toArray();
     for (const QJsonValue& m : messages) {
@@ -181,15 +187,13 @@ int countPromptTokens(const QJsonObject& request, Provider provider)
     return tokens;
 }
 
-QByteArray outputToken(std::uint64_t replySeed, int index)
-{
-    const auto word = kWords[static_cast<size_t>((replySeed + static_cast<std::uint64_t>(index) * 7)
-                                                 % kWords.size())];
+QByteArray outputToken(std::uint64_t replySeed, int index) {
+    const auto word = kWords[static_cast<size_t>(
+        (replySeed + static_cast<std::uint64_t>(index) * 7) % kWords.size())];
     return index == 0 ? QByteArray(word) : QByteArray(" ") + word;
 }
 
-std::variant<ChatRequest, ApiError> parseOpenAiChat(const QByteArray& body)
-{
+std::variant<ChatRequest, ApiError> parseOpenAiChat(const QByteArray& body) {
     constexpr Provider p = Provider::OpenAI;
     QJsonObject o;
     if (auto e = parseObject(p, body, &o)) {
@@ -199,7 +203,8 @@ std::variant<ChatRequest, ApiError> parseOpenAiChat(const QByteArray& body)
     r.provider = p;
     const QJsonValue model = o.value(QStringLiteral("model"));
     if (!model.isString() || model.toString().isEmpty()) {
-        return invalid(p, QStringLiteral("You must provide a model parameter (a string)."), "model");
+        return invalid(p, QStringLiteral("You must provide a model parameter (a string)."),
+                       "model");
     }
     r.model = model.toString();
     const QJsonValue messages = o.value(QStringLiteral("messages"));
@@ -207,31 +212,36 @@ std::variant<ChatRequest, ApiError> parseOpenAiChat(const QByteArray& body)
         return invalid(p, QStringLiteral("'messages' must be a non-empty array of messages."),
                        "messages");
     }
-    static const QStringList roles = {
-        QStringLiteral("system"), QStringLiteral("developer"), QStringLiteral("user"),
-        QStringLiteral("assistant"), QStringLiteral("tool"), QStringLiteral("function")};
+    static const QStringList roles = {QStringLiteral("system"), QStringLiteral("developer"),
+                                      QStringLiteral("user"),   QStringLiteral("assistant"),
+                                      QStringLiteral("tool"),   QStringLiteral("function")};
     const QJsonArray list = messages.toArray();
     for (qsizetype i = 0; i < list.size(); ++i) {
         const QByteArray where = "messages[" + QByteArray::number(i) + "]";
         if (!list.at(i).isObject()) {
-            return invalid(p, QStringLiteral("Invalid '%1': expected an object.")
-                                  .arg(QLatin1String(where)), where);
+            return invalid(
+                p, QStringLiteral("Invalid '%1': expected an object.").arg(QLatin1String(where)),
+                where);
         }
         const QJsonObject m = list.at(i).toObject();
         const QString role = m.value(QStringLiteral("role")).toString();
         if (!roles.contains(role)) {
-            return invalid(p, QStringLiteral("Invalid '%1.role': expected one of %2.")
-                                  .arg(QLatin1String(where), roles.join(QStringLiteral(", "))),
+            return invalid(p,
+                           QStringLiteral("Invalid '%1.role': expected one of %2.")
+                               .arg(QLatin1String(where), roles.join(QStringLiteral(", "))),
                            where + ".role");
         }
         QString text;
         if (auto why = contentText(m.value(QStringLiteral("content")), &text)) {
-            return invalid(p, QStringLiteral("Invalid '%1.content': %2.").arg(QLatin1String(where), *why),
-                           where + ".content");
+            return invalid(
+                p, QStringLiteral("Invalid '%1.content': %2.").arg(QLatin1String(where), *why),
+                where + ".content");
         }
     }
-    if (auto e = readMaxTokens(p, o, "max_tokens", &r.maxTokens)) return *e;
-    if (auto e = readMaxTokens(p, o, "max_completion_tokens", &r.maxTokens)) return *e;
+    if (auto e = readMaxTokens(p, o, "max_tokens", &r.maxTokens))
+        return *e;
+    if (auto e = readMaxTokens(p, o, "max_completion_tokens", &r.maxTokens))
+        return *e;
     const QJsonValue stream = o.value(QStringLiteral("stream"));
     if (!stream.isUndefined() && !stream.isNull() && !stream.isBool()) {
         return invalid(p, QStringLiteral("Invalid 'stream': expected a boolean."), "stream");
@@ -240,8 +250,9 @@ std::variant<ChatRequest, ApiError> parseOpenAiChat(const QByteArray& body)
     const QJsonValue options = o.value(QStringLiteral("stream_options"));
     if (!options.isUndefined() && !options.isNull()) {
         if (!r.stream) {
-            return invalid(p, QStringLiteral("The 'stream_options' parameter is only allowed when "
-                                             "'stream' is enabled."),
+            return invalid(p,
+                           QStringLiteral("The 'stream_options' parameter is only allowed when "
+                                          "'stream' is enabled."),
                            "stream_options");
         }
         if (!options.isObject()) {
@@ -250,22 +261,23 @@ std::variant<ChatRequest, ApiError> parseOpenAiChat(const QByteArray& body)
         }
         const QJsonValue usage = options.toObject().value(QStringLiteral("include_usage"));
         if (!usage.isUndefined() && !usage.isBool()) {
-            return invalid(p, QStringLiteral("Invalid 'stream_options.include_usage': expected a "
-                                             "boolean."),
+            return invalid(p,
+                           QStringLiteral("Invalid 'stream_options.include_usage': expected a "
+                                          "boolean."),
                            "stream_options.include_usage");
         }
         r.includeUsage = usage.toBool(false);
     }
     const QJsonValue n = o.value(QStringLiteral("n"));
     if (!n.isUndefined() && !n.isNull() && n.toDouble(-1) != 1) {
-        return invalid(p, QStringLiteral("Invalid 'n': this server returns one choice (n=1)."), "n");
+        return invalid(p, QStringLiteral("Invalid 'n': this server returns one choice (n=1)."),
+                       "n");
     }
     r.promptTokens = countPromptTokens(o, p);
     return r;
 }
 
-std::variant<ChatRequest, ApiError> parseAnthropicMessages(const QByteArray& body)
-{
+std::variant<ChatRequest, ApiError> parseAnthropicMessages(const QByteArray& body) {
     constexpr Provider p = Provider::Anthropic;
     QJsonObject o;
     if (auto e = parseObject(p, body, &o)) {
@@ -281,7 +293,8 @@ std::variant<ChatRequest, ApiError> parseAnthropicMessages(const QByteArray& bod
     if (!o.contains(QStringLiteral("max_tokens"))) {
         return invalid(p, QStringLiteral("Field required"), "max_tokens");
     }
-    if (auto e = readMaxTokens(p, o, "max_tokens", &r.maxTokens)) return *e;
+    if (auto e = readMaxTokens(p, o, "max_tokens", &r.maxTokens))
+        return *e;
     if (!r.maxTokens) {
         return invalid(p, QStringLiteral("Field required"), "max_tokens");
     }
@@ -298,7 +311,8 @@ std::variant<ChatRequest, ApiError> parseAnthropicMessages(const QByteArray& bod
         const QJsonObject m = list.at(i).toObject();
         const QString role = m.value(QStringLiteral("role")).toString();
         if (role != QStringLiteral("user") && role != QStringLiteral("assistant")) {
-            return invalid(p, QStringLiteral("Input should be 'user' or 'assistant'"), where + ".role");
+            return invalid(p, QStringLiteral("Input should be 'user' or 'assistant'"),
+                           where + ".role");
         }
         if (!m.contains(QStringLiteral("content"))) {
             return invalid(p, QStringLiteral("Field required"), where + ".content");
@@ -323,26 +337,26 @@ std::variant<ChatRequest, ApiError> parseAnthropicMessages(const QByteArray& bod
     return r;
 }
 
-QByteArray errorBody(Provider provider, const ApiError& error)
-{
+QByteArray errorBody(Provider provider, const ApiError& error) {
     const QByteArray message = jsonString(error.message.toUtf8());
     if (provider == Provider::Anthropic) {
-        return "{\"type\":\"error\",\"error\":{\"type\":" + jsonString(error.type)
-               + ",\"message\":" + message + "}}";
+        return "{\"type\":\"error\",\"error\":{\"type\":" + jsonString(error.type) +
+               ",\"message\":" + message + "}}";
     }
-    return "{\"error\":{\"message\":" + message + ",\"type\":" + jsonString(error.type)
-           + ",\"param\":" + (error.param.isEmpty() ? QByteArray("null") : jsonString(error.param))
-           + ",\"code\":" + (error.code.isEmpty() ? QByteArray("null") : jsonString(error.code))
-           + "}}";
+    return "{\"error\":{\"message\":" + message + ",\"type\":" + jsonString(error.type) +
+           ",\"param\":" + (error.param.isEmpty() ? QByteArray("null") : jsonString(error.param)) +
+           ",\"code\":" + (error.code.isEmpty() ? QByteArray("null") : jsonString(error.code)) +
+           "}}";
 }
 
-HttpHeaders rateLimitHeaders(Provider provider, const RateLimitState& s)
-{
+HttpHeaders rateLimitHeaders(Provider provider, const RateLimitState& s) {
     HttpHeaders h;
     const auto ceilMs = [](Nanos d) {
         return std::max<std::int64_t>(0, (d.count() + 999'999) / 1'000'000);
     };
-    const auto ceilSeconds = [&](Nanos d) { return std::max<std::int64_t>(1, (ceilMs(d) + 999) / 1000); };
+    const auto ceilSeconds = [&](Nanos d) {
+        return std::max<std::int64_t>(1, (ceilMs(d) + 999) / 1000);
+    };
     if (provider == Provider::OpenAI) {
         const auto resetText = [&](Nanos d) {
             return formatGoDuration(Nanos{ceilMs(d) * 1'000'000});
@@ -372,7 +386,8 @@ HttpHeaders rateLimitHeaders(Provider provider, const RateLimitState& s)
     };
     if (s.requestLimit > 0) {
         h.append({"anthropic-ratelimit-requests-limit", QByteArray::number(s.requestLimit)});
-        h.append({"anthropic-ratelimit-requests-remaining", QByteArray::number(s.requestRemaining)});
+        h.append(
+            {"anthropic-ratelimit-requests-remaining", QByteArray::number(s.requestRemaining)});
         h.append({"anthropic-ratelimit-requests-reset", rfc3339(s.requestReset)});
     }
     if (s.tokenLimit > 0) {
@@ -387,8 +402,7 @@ HttpHeaders rateLimitHeaders(Provider provider, const RateLimitState& s)
 }
 
 ApiError rateLimitError(Provider provider, bool tokens, std::int64_t limit, std::int64_t used,
-                        std::int64_t requested, Nanos retryAfter)
-{
+                        std::int64_t requested, Nanos retryAfter) {
     ApiError e;
     e.status = 429;
     const QString wait = QString::fromUtf8(
@@ -415,16 +429,16 @@ ApiError rateLimitError(Provider provider, bool tokens, std::int64_t limit, std:
     return e;
 }
 
-ApiError requestTooLargeError(Provider provider, std::int64_t limit, std::int64_t requested)
-{
+ApiError requestTooLargeError(Provider provider, std::int64_t limit, std::int64_t requested) {
     ApiError e;
     e.status = 429;
     if (provider == Provider::Anthropic) {
         e.type = "rate_limit_error";
-        e.message = QStringLiteral("This request needs %1 tokens, more than your organization's "
-                                   "limit of %2 tokens per minute; reduce the prompt or max_tokens.")
-                        .arg(requested)
-                        .arg(limit);
+        e.message =
+            QStringLiteral("This request needs %1 tokens, more than your organization's "
+                           "limit of %2 tokens per minute; reduce the prompt or max_tokens.")
+                .arg(requested)
+                .arg(limit);
         return e;
     }
     e.type = "tokens";
@@ -437,8 +451,7 @@ ApiError requestTooLargeError(Provider provider, std::int64_t limit, std::int64_
     return e;
 }
 
-ApiError quotaError(Provider provider)
-{
+ApiError quotaError(Provider provider) {
     ApiError e;
     if (provider == Provider::Anthropic) {
         e.status = 400;
@@ -455,8 +468,7 @@ ApiError quotaError(Provider provider)
     return e;
 }
 
-ApiError serverError(Provider provider, int status)
-{
+ApiError serverError(Provider provider, int status) {
     ApiError e;
     e.status = status;
     if (provider == Provider::Anthropic) {
@@ -473,8 +485,7 @@ ApiError serverError(Provider provider, int status)
     return e;
 }
 
-ApiError overloadedError(Provider provider)
-{
+ApiError overloadedError(Provider provider) {
     ApiError e;
     if (provider == Provider::Anthropic) {
         e.status = 529;
@@ -491,12 +502,9 @@ ApiError overloadedError(Provider provider)
 ReplyWriter::ReplyWriter(const ChatRequest& request, QByteArray id, std::int64_t created)
     : m_request(request)
     , m_id(std::move(id))
-    , m_created(created)
-{
-}
+    , m_created(created) {}
 
-QJsonObject ReplyWriter::usageObject(int completionTokens) const
-{
+QJsonObject ReplyWriter::usageObject(int completionTokens) const {
     if (m_request.provider == Provider::Anthropic) {
         return {{QStringLiteral("input_tokens"), m_request.promptTokens},
                 {QStringLiteral("output_tokens"), completionTokens}};
@@ -507,15 +515,14 @@ QJsonObject ReplyWriter::usageObject(int completionTokens) const
 }
 
 QByteArray ReplyWriter::openAiCompletion(const QByteArray& text, int completionTokens,
-                                         bool truncated) const
-{
+                                         bool truncated) const {
     const QJsonObject message{{QStringLiteral("role"), QStringLiteral("assistant")},
                               {QStringLiteral("content"), QString::fromUtf8(text)}};
-    const QJsonObject choice{
-        {QStringLiteral("index"), 0},
-        {QStringLiteral("message"), message},
-        {QStringLiteral("logprobs"), QJsonValue::Null},
-        {QStringLiteral("finish_reason"), truncated ? QStringLiteral("length") : QStringLiteral("stop")}};
+    const QJsonObject choice{{QStringLiteral("index"), 0},
+                             {QStringLiteral("message"), message},
+                             {QStringLiteral("logprobs"), QJsonValue::Null},
+                             {QStringLiteral("finish_reason"),
+                              truncated ? QStringLiteral("length") : QStringLiteral("stop")}};
     return compact({{QStringLiteral("id"), QString::fromLatin1(m_id)},
                     {QStringLiteral("object"), QStringLiteral("chat.completion")},
                     {QStringLiteral("created"), static_cast<double>(m_created)},
@@ -525,8 +532,7 @@ QByteArray ReplyWriter::openAiCompletion(const QByteArray& text, int completionT
                     {QStringLiteral("system_fingerprint"), QJsonValue::Null}});
 }
 
-QJsonObject ReplyWriter::openAiChunkBase() const
-{
+QJsonObject ReplyWriter::openAiChunkBase() const {
     QJsonObject o{{QStringLiteral("id"), QString::fromLatin1(m_id)},
                   {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
                   {QStringLiteral("created"), static_cast<double>(m_created)},
@@ -538,8 +544,7 @@ QJsonObject ReplyWriter::openAiChunkBase() const
     return o;
 }
 
-QByteArray ReplyWriter::openAiRoleChunk() const
-{
+QByteArray ReplyWriter::openAiRoleChunk() const {
     QJsonObject o = openAiChunkBase();
     const QJsonObject delta{{QStringLiteral("role"), QStringLiteral("assistant")},
                             {QStringLiteral("content"), QString()}};
@@ -551,16 +556,15 @@ QByteArray ReplyWriter::openAiRoleChunk() const
     return sseData(compact(o));
 }
 
-QByteArray ReplyWriter::openAiContentChunk(const QByteArray& token) const
-{
+QByteArray ReplyWriter::openAiContentChunk(const QByteArray& token) const {
     // The hot path of streaming: built by hand rather than through QJsonDocument.
     QByteArray json;
     json.reserve(200 + token.size());
-    json += "{\"id\":\"" + m_id + "\",\"object\":\"chat.completion.chunk\",\"created\":"
-            + QByteArray::number(static_cast<qlonglong>(m_created))
-            + ",\"model\":" + jsonString(m_request.model.toUtf8())
-            + ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":{\"content\":"
-            + jsonString(token) + "},\"logprobs\":null,\"finish_reason\":null}]";
+    json += "{\"id\":\"" + m_id + "\",\"object\":\"chat.completion.chunk\",\"created\":" +
+            QByteArray::number(static_cast<qlonglong>(m_created)) +
+            ",\"model\":" + jsonString(m_request.model.toUtf8()) +
+            ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":{\"content\":" +
+            jsonString(token) + "},\"logprobs\":null,\"finish_reason\":null}]";
     if (m_request.includeUsage) {
         json += ",\"usage\":null";
     }
@@ -568,37 +572,35 @@ QByteArray ReplyWriter::openAiContentChunk(const QByteArray& token) const
     return sseData(json);
 }
 
-QByteArray ReplyWriter::openAiFinishChunk(bool truncated) const
-{
+QByteArray ReplyWriter::openAiFinishChunk(bool truncated) const {
     QJsonObject o = openAiChunkBase();
-    o.insert(QStringLiteral("choices"),
-             QJsonArray{QJsonObject{
-                 {QStringLiteral("index"), 0},
-                 {QStringLiteral("delta"), QJsonObject{}},
-                 {QStringLiteral("logprobs"), QJsonValue::Null},
-                 {QStringLiteral("finish_reason"),
-                  truncated ? QStringLiteral("length") : QStringLiteral("stop")}}});
+    o.insert(
+        QStringLiteral("choices"),
+        QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
+                               {QStringLiteral("delta"), QJsonObject{}},
+                               {QStringLiteral("logprobs"), QJsonValue::Null},
+                               {QStringLiteral("finish_reason"),
+                                truncated ? QStringLiteral("length") : QStringLiteral("stop")}}});
     return sseData(compact(o));
 }
 
-QByteArray ReplyWriter::openAiUsageChunk(int completionTokens) const
-{
+QByteArray ReplyWriter::openAiUsageChunk(int completionTokens) const {
     QJsonObject o = openAiChunkBase();
     o.insert(QStringLiteral("choices"), QJsonArray{});
     o.insert(QStringLiteral("usage"), usageObject(completionTokens));
     return sseData(compact(o));
 }
 
-QByteArray ReplyWriter::openAiDone() { return QByteArrayLiteral("data: [DONE]\n\n"); }
+QByteArray ReplyWriter::openAiDone() {
+    return QByteArrayLiteral("data: [DONE]\n\n");
+}
 
-QByteArray ReplyWriter::openAiErrorEvent(const ApiError& error)
-{
+QByteArray ReplyWriter::openAiErrorEvent(const ApiError& error) {
     return sseData(errorBody(Provider::OpenAI, error));
 }
 
 QByteArray ReplyWriter::anthropicMessage(const QByteArray& text, int outputTokens,
-                                         bool truncated) const
-{
+                                         bool truncated) const {
     const QJsonObject block{{QStringLiteral("type"), QStringLiteral("text")},
                             {QStringLiteral("text"), QString::fromUtf8(text)}};
     return compact({{QStringLiteral("id"), QString::fromLatin1(m_id)},
@@ -612,8 +614,7 @@ QByteArray ReplyWriter::anthropicMessage(const QByteArray& text, int outputToken
                     {QStringLiteral("usage"), usageObject(outputTokens)}});
 }
 
-QByteArray ReplyWriter::anthropicStart() const
-{
+QByteArray ReplyWriter::anthropicStart() const {
     const QJsonObject message{{QStringLiteral("id"), QString::fromLatin1(m_id)},
                               {QStringLiteral("type"), QStringLiteral("message")},
                               {QStringLiteral("role"), QStringLiteral("assistant")},
@@ -624,40 +625,37 @@ QByteArray ReplyWriter::anthropicStart() const
                               {QStringLiteral("usage"), usageObject(1)}};
     const QJsonObject block{{QStringLiteral("type"), QStringLiteral("text")},
                             {QStringLiteral("text"), QString()}};
-    return sseEvent("message_start", compact({{QStringLiteral("type"), QStringLiteral("message_start")},
-                                              {QStringLiteral("message"), message}}))
-           + sseEvent("content_block_start",
-                      compact({{QStringLiteral("type"), QStringLiteral("content_block_start")},
-                               {QStringLiteral("index"), 0},
-                               {QStringLiteral("content_block"), block}}))
-           + sseEvent("ping", "{\"type\":\"ping\"}");
+    return sseEvent("message_start",
+                    compact({{QStringLiteral("type"), QStringLiteral("message_start")},
+                             {QStringLiteral("message"), message}})) +
+           sseEvent("content_block_start",
+                    compact({{QStringLiteral("type"), QStringLiteral("content_block_start")},
+                             {QStringLiteral("index"), 0},
+                             {QStringLiteral("content_block"), block}})) +
+           sseEvent("ping", "{\"type\":\"ping\"}");
 }
 
-QByteArray ReplyWriter::anthropicDelta(const QByteArray& token) const
-{
+QByteArray ReplyWriter::anthropicDelta(const QByteArray& token) const {
     return sseEvent("content_block_delta",
                     "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":"
-                    "\"text_delta\",\"text\":"
-                        + jsonString(token) + "}}");
+                    "\"text_delta\",\"text\":" +
+                        jsonString(token) + "}}");
 }
 
-QByteArray ReplyWriter::anthropicFinish(int outputTokens, bool truncated) const
-{
-    const QJsonObject delta{
-        {QStringLiteral("stop_reason"),
-         truncated ? QStringLiteral("max_tokens") : QStringLiteral("end_turn")},
-        {QStringLiteral("stop_sequence"), QJsonValue::Null}};
-    return sseEvent("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}")
-           + sseEvent("message_delta",
-                      compact({{QStringLiteral("type"), QStringLiteral("message_delta")},
-                               {QStringLiteral("delta"), delta},
-                               {QStringLiteral("usage"),
-                                QJsonObject{{QStringLiteral("output_tokens"), outputTokens}}}}))
-           + sseEvent("message_stop", "{\"type\":\"message_stop\"}");
+QByteArray ReplyWriter::anthropicFinish(int outputTokens, bool truncated) const {
+    const QJsonObject delta{{QStringLiteral("stop_reason"),
+                             truncated ? QStringLiteral("max_tokens") : QStringLiteral("end_turn")},
+                            {QStringLiteral("stop_sequence"), QJsonValue::Null}};
+    return sseEvent("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}") +
+           sseEvent("message_delta",
+                    compact({{QStringLiteral("type"), QStringLiteral("message_delta")},
+                             {QStringLiteral("delta"), delta},
+                             {QStringLiteral("usage"),
+                              QJsonObject{{QStringLiteral("output_tokens"), outputTokens}}}})) +
+           sseEvent("message_stop", "{\"type\":\"message_stop\"}");
 }
 
-QByteArray ReplyWriter::anthropicErrorEvent(const ApiError& error)
-{
+QByteArray ReplyWriter::anthropicErrorEvent(const ApiError& error) {
     return sseEvent("error", errorBody(Provider::Anthropic, error));
 }
 

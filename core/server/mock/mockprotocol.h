@@ -28,10 +28,10 @@ struct ChatRequest {
 /// An error answer in the provider's own shape.
 struct ApiError {
     int status = 400;
-    QByteArray type;    ///< OpenAI error.type / Anthropic error.type
+    QByteArray type; ///< OpenAI error.type / Anthropic error.type
     QString message;
-    QByteArray param;   ///< OpenAI error.param (empty = null)
-    QByteArray code;    ///< OpenAI error.code (empty = null)
+    QByteArray param; ///< OpenAI error.param (empty = null)
+    QByteArray code;  ///< OpenAI error.code (empty = null)
 };
 
 /// What the rate limiters looked like when a request was decided: becomes the provider's
@@ -40,7 +40,7 @@ struct RateLimitState {
     std::int64_t requestLimit = 0; ///< 0 = unlimited: no request headers
     std::int64_t requestRemaining = 0;
     Nanos requestReset{0};
-    std::int64_t tokenLimit = 0;   ///< 0 = unlimited: no token headers
+    std::int64_t tokenLimit = 0; ///< 0 = unlimited: no token headers
     std::int64_t tokenRemaining = 0;
     Nanos tokenReset{0};
     std::optional<Nanos> retryAfter; ///< set on a rate-limit 429
@@ -88,7 +88,8 @@ public:
     QByteArray anthropicMessage(const QByteArray& text, int outputTokens, bool truncated) const;
     QByteArray anthropicStart() const; ///< message_start, content_block_start, ping
     QByteArray anthropicDelta(const QByteArray& token) const;
-    QByteArray anthropicFinish(int outputTokens, bool truncated) const; ///< ..._stop, message_delta, message_stop
+    QByteArray anthropicFinish(int outputTokens,
+                               bool truncated) const; ///< ..._stop, message_delta, message_stop
     static QByteArray anthropicErrorEvent(const ApiError& error);
 
 private:

@@ -12,12 +12,13 @@ using namespace sluice::mock;
 
 namespace {
 
-QByteArray compact(const QJsonObject& o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); }
+QByteArray compact(const QJsonObject& o) {
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
 
 // SplitMix64: turns (seed, sequence) into an independent seed per request, so a reply's length,
 // words and jitter depend only on the configured seed and the request's arrival order.
-std::uint64_t splitmix(std::uint64_t x)
-{
+std::uint64_t splitmix(std::uint64_t x) {
     x += 0x9E3779B97F4A7C15ULL;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
     x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
@@ -34,22 +35,17 @@ MockServer::MockServer(MockConfig config, QObject* parent, const Clock* clock)
     , m_http([this](const HttpRequest& r, HttpResponder* w) { handle(r, w); }, this)
     , m_requestLimiter(config.rpm)
     , m_tokenLimiter(config.tpm)
-    , m_rng(config.seed)
-{
-}
+    , m_rng(config.seed) {}
 
-MockServer::~MockServer()
-{
+MockServer::~MockServer() {
     m_http.close();
 }
 
-bool MockServer::listen(const QHostAddress& address, quint16 port)
-{
+bool MockServer::listen(const QHostAddress& address, quint16 port) {
     return m_http.listen(address, port);
 }
 
-QUrl MockServer::baseUrl() const
-{
+QUrl MockServer::baseUrl() const {
     QUrl url;
     url.setScheme(QStringLiteral("http"));
     const QHostAddress address = m_http.serverAddress();
@@ -60,8 +56,7 @@ QUrl MockServer::baseUrl() const
     return url;
 }
 
-std::optional<QString> MockServer::setConfig(const MockConfig& config)
-{
+std::optional<QString> MockServer::setConfig(const MockConfig& config) {
     if (auto error = config.validate()) {
         return error;
     }
@@ -78,8 +73,7 @@ std::optional<QString> MockServer::setConfig(const MockConfig& config)
     return std::nullopt;
 }
 
-QJsonObject MockServer::statsJson()
-{
+QJsonObject MockServer::statsJson() {
     QJsonObject json = m_stats.toJson(m_clock.now(), QDateTime::currentSecsSinceEpoch(),
                                       m_config.rpm, m_config.tpm);
     json.insert(QStringLiteral("capacity"), m_config.capacity);
@@ -87,47 +81,42 @@ QJsonObject MockServer::statsJson()
     return json;
 }
 
-void MockServer::resetStats()
-{
+void MockServer::resetStats() {
     m_stats.reset();
 }
 
-std::uint64_t MockServer::nextRequestSeed()
-{
+std::uint64_t MockServer::nextRequestSeed() {
     return splitmix(m_config.seed ^ splitmix(++m_sequence));
 }
 
-void MockServer::replyJson(HttpResponder* responder, int status, const QJsonObject& body)
-{
+void MockServer::replyJson(HttpResponder* responder, int status, const QJsonObject& body) {
     responder->respond(status, {{"content-type", "application/json"}}, compact(body));
 }
 
 void MockServer::replyError(HttpResponder* responder, Provider provider, const ApiError& error,
-                            const HttpHeaders& extra)
-{
+                            const HttpHeaders& extra) {
     HttpHeaders headers{{"content-type", "application/json"}};
     if (provider == Provider::Anthropic) {
         const bool retry = error.status == 429 || error.status >= 500;
-        headers.append({QByteArrayLiteral("x-should-retry"), retry ? QByteArray("true") : QByteArray("false")});
+        headers.append({QByteArrayLiteral("x-should-retry"),
+                        retry ? QByteArray("true") : QByteArray("false")});
     }
     headers.append(extra);
     responder->respond(error.status, headers, errorBody(provider, error));
 }
 
-void MockServer::finishRequest(const QByteArray& status)
-{
+void MockServer::finishRequest(const QByteArray& status) {
     ++m_stats.byStatus[status];
     --m_stats.concurrent;
 }
 
-void MockServer::handle(const HttpRequest& request, HttpResponder* responder)
-{
+void MockServer::handle(const HttpRequest& request, HttpResponder* responder) {
     if (request.path.startsWith("/mock/") || request.path == "/health") {
         handleAdmin(request, responder);
         return;
     }
-    const Provider provider = request.path.startsWith("/v1/messages") ? Provider::Anthropic
-                                                                       : Provider::OpenAI;
+    const Provider provider =
+        request.path.startsWith("/v1/messages") ? Provider::Anthropic : Provider::OpenAI;
     ++m_stats.requests;
     m_stats.arrivals.add(QDateTime::currentSecsSinceEpoch());
     m_stats.peakConcurrent = std::max(m_stats.peakConcurrent, ++m_stats.concurrent);
@@ -139,8 +128,9 @@ void MockServer::handle(const HttpRequest& request, HttpResponder* responder)
     if (request.parseError != 0) {
         ApiError e;
         e.status = request.parseError;
-        e.type = provider == Provider::Anthropic && request.parseError == 413 ? "request_too_large"
-                                                                               : "invalid_request_error";
+        e.type = provider == Provider::Anthropic && request.parseError == 413
+                     ? "request_too_large"
+                     : "invalid_request_error";
         e.message = QString::fromUtf8(request.parseErrorMessage);
         fail(e);
         return;
@@ -152,8 +142,9 @@ void MockServer::handle(const HttpRequest& request, HttpResponder* responder)
             ApiError e;
             e.status = 405;
             e.type = "invalid_request_error";
-            e.message = QStringLiteral("Method %1 is not allowed on %2; use POST.")
-                            .arg(QString::fromLatin1(request.method), QString::fromLatin1(request.path));
+            e.message =
+                QStringLiteral("Method %1 is not allowed on %2; use POST.")
+                    .arg(QString::fromLatin1(request.method), QString::fromLatin1(request.path));
             fail(e);
             return;
         }
@@ -186,8 +177,8 @@ void MockServer::handle(const HttpRequest& request, HttpResponder* responder)
     fail(e);
 }
 
-void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder, Provider provider)
-{
+void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder,
+                            Provider provider) {
     auto parsed = provider == Provider::Anthropic ? parseAnthropicMessages(request.body)
                                                   : parseOpenAiChat(request.body);
     if (const auto* error = std::get_if<ApiError>(&parsed)) {
@@ -214,8 +205,8 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
     RateLimitState state;
     state.requestLimit = m_config.rpm;
     state.tokenLimit = m_config.tpm;
-    const QByteArray requestId = (provider == Provider::Anthropic ? "msg_mock" : "chatcmpl-mock")
-                                 + QByteArray::number(static_cast<qulonglong>(m_sequence));
+    const QByteArray requestId = (provider == Provider::Anthropic ? "msg_mock" : "chatcmpl-mock") +
+                                 QByteArray::number(static_cast<qulonglong>(m_sequence));
     const QByteArray idHeader = provider == Provider::Anthropic ? "request-id" : "x-request-id";
 
     if (!rd.allowed || !td.allowed) {
@@ -327,8 +318,7 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
     grantSlots();
 }
 
-void MockServer::grantSlots()
-{
+void MockServer::grantSlots() {
     while (m_stats.inService < m_config.capacity && !m_waiting.empty()) {
         MockExchange* next = m_waiting.front();
         m_waiting.pop_front();
@@ -338,8 +328,7 @@ void MockServer::grantSlots()
     }
 }
 
-void MockServer::onExchangeFinished(MockExchange* exchange, const ExchangeOutcome& outcome)
-{
+void MockServer::onExchangeFinished(MockExchange* exchange, const ExchangeOutcome& outcome) {
     if (exchange->started()) {
         --m_stats.inService;
     } else {
@@ -355,8 +344,7 @@ void MockServer::onExchangeFinished(MockExchange* exchange, const ExchangeOutcom
     grantSlots();
 }
 
-void MockServer::stall(HttpResponder* responder, bool stream)
-{
+void MockServer::stall(HttpResponder* responder, bool stream) {
     // Headers, then silence: the connection stays open until stall_ms passes or the client leaves.
     if (stream) {
         responder->beginChunked(200, {{"content-type", "text/event-stream; charset=utf-8"}});
@@ -383,8 +371,7 @@ void MockServer::stall(HttpResponder* responder, bool stream)
     timer->start(m_config.stallMs);
 }
 
-void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responder)
-{
+void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responder) {
     const auto notFound = [&] {
         ApiError e;
         e.status = 404;

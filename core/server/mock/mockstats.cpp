@@ -4,8 +4,7 @@
 
 namespace sluice::mock {
 
-void MockStats::reset()
-{
+void MockStats::reset() {
     // Live gauges (concurrent, in service, waiting) describe requests still in progress; they
     // stay, and their peaks restart from the current level.
     const int keepConcurrent = concurrent;
@@ -18,8 +17,7 @@ void MockStats::reset()
 }
 
 QJsonObject MockStats::toJson(Nanos now, std::int64_t unixSecond, std::int64_t rpmLimit,
-                              std::int64_t tpmLimit)
-{
+                              std::int64_t tpmLimit) {
     QJsonObject statuses;
     for (const auto& [status, count] : byStatus) {
         statuses.insert(QString::fromLatin1(status), static_cast<double>(count));
