@@ -9,6 +9,8 @@
 #include <QTest>
 #include <QTimer>
 
+#include <random>
+
 using namespace sluice;
 using namespace sluice::test;
 
@@ -28,6 +30,7 @@ private Q_SLOTS:
     void resetConnectionResets();
     void clientGoneIsSignalled();
     void idleConnectionsAreClosed();
+    void randomBytesNeverHurtTheServer();
 };
 
 void TestHttpServer::parsesRequestFields() {
@@ -261,6 +264,49 @@ void TestHttpServer::idleConnectionsAreClosed() {
     QVERIFY(socket.waitForConnected(5000));
     QVERIFY(closed.wait(5000));
     QTRY_COMPARE(server.connectionCount(), 0);
+}
+
+// Seeded random garbage, truncated requests and requests cut off mid-body: each connection ends
+// (an error answer or a close), nothing crashes, and a well-formed request still works after.
+void TestHttpServer::randomBytesNeverHurtTheServer() {
+    int handled = 0;
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        ++handled;
+        w->respond(r.parseError ? r.parseError : 200, {}, "ok");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    std::mt19937 rng(20261123);
+    const QByteArray valid =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n0123456789";
+    for (int i = 0; i < 60; ++i) {
+        QByteArray payload;
+        switch (i % 3) {
+        case 0: // pure noise
+            payload.resize(1 + static_cast<int>(rng() % 600));
+            for (char& c : payload) {
+                c = static_cast<char>(rng() & 0xff);
+            }
+            break;
+        case 1: // a valid request with bytes flipped
+            payload = valid;
+            for (int k = 0; k < 3; ++k) {
+                payload[static_cast<qsizetype>(rng() % payload.size())] =
+                    static_cast<char>(rng() & 0xff);
+            }
+            break;
+        case 2: // a valid request cut short
+            payload = valid.left(static_cast<qsizetype>(rng() % valid.size()));
+            break;
+        }
+        rawExchange(server.serverPort(), payload, 250,
+                    50); // incomplete requests get no answer: move on
+    }
+    QTRY_COMPARE(server.connectionCount(), 0);
+    QNetworkAccessManager nam;
+    const Response r =
+        get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
+    QCOMPARE(r.status, 200);
+    QVERIFY(handled >= 1);
 }
 
 QTEST_MAIN(TestHttpServer)
