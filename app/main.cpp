@@ -33,6 +33,7 @@ const char* const kUsage =
     "  help     show this text\n"
     "\n"
     "Options:\n"
+    "  --mock-port N  port of the built-in mock server (default: any free port)\n"
     "  -h, --help     show this text\n"
     "  -v, --version  show the version\n";
 
@@ -77,7 +78,21 @@ int main(int argc, char** argv) {
         QCoreApplication app(argc, argv);
         return sluice::runDemoCommand(subcommandArguments(argc, argv));
     }
-    if (!command.isEmpty()) {
+    quint16 mockPort = 0;
+    if (command == QLatin1String("--mock-port")) {
+        QString error;
+        const auto port =
+            argc > 2 ? sluice::cli::parseInteger(QStringLiteral("--mock-port"),
+                                                 QString::fromLocal8Bit(argv[2]), 0, 65535, &error)
+                     : std::nullopt;
+        if (!port || argc > 3) {
+            sluice::cli::printError(
+                QStringLiteral("sluice: ") +
+                (error.isEmpty() ? QStringLiteral("--mock-port needs a port number") : error));
+            return 2;
+        }
+        mockPort = static_cast<quint16>(*port);
+    } else if (!command.isEmpty()) {
         sluice::cli::printError(QStringLiteral("sluice: unknown command or option '%1'\n\n%2")
                                     .arg(command, QString::fromLatin1(kUsage).trimmed()));
         return 2;
@@ -88,7 +103,7 @@ int main(int argc, char** argv) {
     config.capacity = 8;
     config.rpm = 600;
     sluice::MockServer mock(config);
-    if (!mock.listen(QHostAddress::LocalHost, 0)) {
+    if (!mock.listen(QHostAddress::LocalHost, mockPort)) {
         sluice::cli::printError(QStringLiteral("sluice: cannot start the built-in mock server: ") +
                                 mock.errorString());
     }

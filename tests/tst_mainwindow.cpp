@@ -64,6 +64,11 @@ void TestMainWindow::appliesLimitsLive() {
                       Qt::LeftButton);
     QCOMPARE(mock.config().capacity, 3);
     QCOMPARE(mock.config().rpm, 90);
+    // A change made elsewhere (e.g. POST /mock/config) shows in the controls.
+    MockConfig other = mock.config();
+    other.capacity = 11;
+    QVERIFY(!mock.setConfig(other));
+    QCOMPARE(window.findChild<QSpinBox*>(QStringLiteral("capacitySpin"))->value(), 11);
 }
 
 void TestMainWindow::worksWithoutMock() {

@@ -126,8 +126,9 @@ MainWindow::MainWindow(MockServer* mock, QWidget* parent)
             tr("Target: built-in mock LLM server at %1  (OpenAI /v1/chat/completions, "
                "Anthropic /v1/messages)")
                 .arg(m_mock->baseUrl().toString()));
-        m_capacity->setValue(m_mock->config().capacity);
-        m_rpm->setValue(static_cast<int>(std::min<std::int64_t>(m_mock->config().rpm, 10'000'000)));
+        showLimits(m_mock->config());
+        // Limits may also change from outside (POST /mock/config): the controls follow.
+        connect(m_mock, &MockServer::configChanged, this, &MainWindow::showLimits);
     } else {
         m_target->setText(tr("No built-in mock server running."));
         limits->setEnabled(false);
@@ -137,6 +138,11 @@ MainWindow::MainWindow(MockServer* mock, QWidget* parent)
     connect(m_timer, &QTimer::timeout, this, &MainWindow::refresh);
     m_timer->start(500);
     refresh();
+}
+
+void MainWindow::showLimits(const MockConfig& config) {
+    m_capacity->setValue(config.capacity);
+    m_rpm->setValue(static_cast<int>(std::min<std::int64_t>(config.rpm, m_rpm->maximum())));
 }
 
 void MainWindow::applyLimits() {

@@ -13,6 +13,7 @@ class QValueAxis;
 namespace sluice {
 
 class MockServer;
+struct MockConfig;
 
 /// The console's main window. For now: the built-in mock server's live view (what it saw,
 /// arrivals per second) and its limits, changeable while traffic flows.
@@ -29,6 +30,7 @@ public:
 
 private:
     void applyLimits();
+    void showLimits(const sluice::MockConfig& config);
 
     QPointer<MockServer> m_mock;
     QLabel* m_target = nullptr;
