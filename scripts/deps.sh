@@ -6,7 +6,6 @@ set -euo pipefail
 SLUICE_PACKAGES=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-charts-dev libgl-dev qcoro-qt6-dev libhttp-parser-dev
-    xvfb xauth
 )
 
 sluice_install_deps() {

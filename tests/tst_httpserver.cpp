@@ -31,6 +31,8 @@ private Q_SLOTS:
     void clientGoneIsSignalled();
     void idleConnectionsAreClosed();
     void randomBytesNeverHurtTheServer();
+    void headGetsHeadersOnly();
+    void expectContinueInvitesTheBody();
 };
 
 void TestHttpServer::parsesRequestFields() {
@@ -307,6 +309,48 @@ void TestHttpServer::randomBytesNeverHurtTheServer() {
         get(nam, QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(server.serverPort())));
     QCOMPARE(r.status, 200);
     QVERIFY(handled >= 1);
+}
+
+void TestHttpServer::headGetsHeadersOnly() {
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        if (r.path == "/stream") {
+            w->beginChunked(200, {});
+            w->write("never sent");
+            w->end();
+            return;
+        }
+        w->respond(200, {{"content-type", "text/plain"}}, "twelve bytes");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const RawResult raw =
+        rawExchange(server.serverPort(), "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n"
+                                         "HEAD /stream HTTP/1.1\r\nHost: a\r\n\r\n"
+                                         "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    QVERIFY(raw.data.startsWith("HTTP/1.1 200 OK\r\n"));
+    QVERIFY(raw.data.contains("content-length: 12\r\n"));
+    QCOMPARE(raw.data.count("twelve bytes"), 1); // only the GET carries the body
+    QVERIFY(!raw.data.contains("never sent"));
+    QVERIFY(raw.data.endsWith("\r\n\r\ntwelve bytes"));
+}
+
+void TestHttpServer::expectContinueInvitesTheBody() {
+    QByteArray seen;
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        seen = r.body;
+        w->respond(200, {}, "got it");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    QByteArray data;
+    QTRY_VERIFY((data += socket.readAll()).contains("\r\n\r\n"));
+    QCOMPARE(data, QByteArray("HTTP/1.1 100 Continue\r\n\r\n"));
+    socket.write("hello");
+    QTRY_VERIFY((data += socket.readAll()).endsWith("got it"));
+    QVERIFY(data.contains("HTTP/1.1 200 OK"));
+    QCOMPARE(seen, QByteArray("hello"));
 }
 
 QTEST_MAIN(TestHttpServer)

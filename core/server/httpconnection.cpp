@@ -136,6 +136,12 @@ int HttpConnection::onHeadersComplete(http_parser* p) {
                               QByteArray::number(c->m_limits.maxBodyBytes) + " bytes");
         return 3; // any value but 0, 1 and 2 is an error: stop parsing
     }
+    // "Expect: 100-continue" (curl sends it for bodies over 1 KB): invite the body at once, unless
+    // an earlier pipelined response is still being written, which the interim answer would split.
+    if (r.header("expect").compare("100-continue", Qt::CaseInsensitive) == 0 && !c->m_active &&
+        c->m_pending.empty()) {
+        c->m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    }
     return 0;
 }
 
@@ -225,7 +231,8 @@ void HttpConnection::dispatchNext() {
     }
     HttpRequest request = std::move(m_pending.front());
     m_pending.pop_front();
-    auto* responder = new HttpResponder(this, request.httpMinor, request.keepAlive);
+    auto* responder =
+        new HttpResponder(this, request.httpMinor, request.keepAlive, request.method == "HEAD");
     m_active = responder;
     if (request.parseError != 0 || !m_handler) {
         if (m_handler) {

@@ -6,11 +6,13 @@
 
 namespace sluice {
 
-HttpResponder::HttpResponder(HttpConnection* connection, int httpMinor, bool keepAlive)
+HttpResponder::HttpResponder(HttpConnection* connection, int httpMinor, bool keepAlive,
+                             bool headOnly)
     : QObject(connection)
     , m_connection(connection)
     , m_httpMinor(httpMinor)
-    , m_keepAlive(keepAlive) {}
+    , m_keepAlive(keepAlive)
+    , m_headOnly(headOnly) {}
 
 QByteArray HttpResponder::reasonPhrase(int status) {
     switch (status) {
@@ -92,7 +94,7 @@ void HttpResponder::respond(int status, const HttpHeaders& headers, const QByteA
         return;
     }
     writeHead(status, headers, "content-length: " + QByteArray::number(body.size()) + "\r\n");
-    if (!body.isEmpty()) {
+    if (!body.isEmpty() && !m_headOnly) {
         m_connection->writeBytes(body);
     }
     m_state = State::Done;
@@ -123,7 +125,7 @@ void HttpResponder::beginFixed(int status, const HttpHeaders& headers, qint64 co
 }
 
 void HttpResponder::write(const QByteArray& data) {
-    if (data.isEmpty() || !m_connection) {
+    if (data.isEmpty() || !m_connection || m_headOnly) {
         return;
     }
     switch (m_state) {
@@ -152,7 +154,9 @@ void HttpResponder::end() {
         respond(204, {}, {});
         return;
     case State::Chunked:
-        m_connection->writeBytes(QByteArrayLiteral("0\r\n\r\n"));
+        if (!m_headOnly) {
+            m_connection->writeBytes(QByteArrayLiteral("0\r\n\r\n"));
+        }
         m_connection->responseDone(this, m_keepAlive);
         break;
     case State::Fixed:

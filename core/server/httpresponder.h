@@ -46,7 +46,7 @@ Q_SIGNALS:
 
 private:
     friend class HttpConnection;
-    HttpResponder(HttpConnection* connection, int httpMinor, bool keepAlive);
+    HttpResponder(HttpConnection* connection, int httpMinor, bool keepAlive, bool headOnly);
     void writeHead(int status, const HttpHeaders& headers, const QByteArray& framing);
     void markClientGone();
 
@@ -55,6 +55,7 @@ private:
     State m_state = State::Idle;
     int m_httpMinor;
     bool m_keepAlive;
+    bool m_headOnly; ///< a HEAD request: headers as for GET, never a body
 };
 
 } // namespace sluice
