@@ -16,26 +16,34 @@ HttpHeaders streamHeaders(const HttpHeaders& extra) {
 }
 } // namespace
 
-MockExchange::MockExchange(Plan plan, HttpResponder* responder, QObject* parent)
+MockExchange::MockExchange(Plan plan, HttpResponder* responder, MockTicker* ticker, QObject* parent)
     : QObject(parent)
     , m_plan(std::move(plan))
     , m_responder(responder)
     , m_writer(m_plan.request, m_plan.id, QDateTime::currentSecsSinceEpoch())
-    , m_rng(m_plan.seed) {
-    m_timer.setSingleShot(true);
-    m_timer.setTimerType(Qt::PreciseTimer);
-    connect(responder, &HttpResponder::clientGone, this, [this] {
-        m_timer.stop();
-        complete("client_closed");
-    });
+    , m_rng(m_plan.seed)
+    , m_ticker(ticker) {
+    connect(responder, &HttpResponder::clientGone, this, [this] { complete("client_closed"); });
 }
 
-int MockExchange::jittered(int ms) {
+Nanos MockExchange::jittered(int ms) {
+    const Nanos base = std::chrono::milliseconds(ms);
     if (m_plan.jitter <= 0 || ms <= 0) {
-        return ms;
+        return base;
     }
     std::uniform_real_distribution<double> factor(1.0 - m_plan.jitter, 1.0 + m_plan.jitter);
-    return std::max(0, static_cast<int>(std::lround(ms * factor(m_rng))));
+    return Nanos{
+        std::max<std::int64_t>(0, std::llround(static_cast<double>(base.count()) * factor(m_rng)))};
+}
+
+void MockExchange::scheduleAt(Nanos due, void (MockExchange::*step)()) {
+    m_nextDue = due;
+    const quint64 ticket = ++m_ticket;
+    m_ticker->schedule(due, this, [this, ticket, step] {
+        if (ticket == m_ticket && !m_done) {
+            (this->*step)();
+        }
+    });
 }
 
 void MockExchange::start() {
@@ -47,21 +55,20 @@ void MockExchange::start() {
         complete("client_closed");
         return;
     }
+    const Nanos now = m_ticker->now();
     const bool anthropic = m_plan.request.provider == Provider::Anthropic;
     if (m_plan.request.stream) {
         m_responder->beginChunked(200, streamHeaders(m_plan.headers));
         m_responder->write(anthropic ? m_writer.anthropicStart() : m_writer.openAiRoleChunk());
-        connect(&m_timer, &QTimer::timeout, this, &MockExchange::emitNextToken);
-        m_timer.start(jittered(m_plan.ttftMs));
+        scheduleAt(now + jittered(m_plan.ttftMs), &MockExchange::emitNextToken);
         return;
     }
     // A whole reply is sent when the last token would have been generated.
-    int total = jittered(m_plan.ttftMs);
+    Nanos total = jittered(m_plan.ttftMs);
     for (int i = 1; i < m_plan.outputTokens; ++i) {
         total += jittered(m_plan.tpotMs);
     }
-    connect(&m_timer, &QTimer::timeout, this, &MockExchange::finishWhole);
-    m_timer.start(total);
+    scheduleAt(now + total, &MockExchange::finishWhole);
 }
 
 void MockExchange::emitNextToken() {
@@ -81,7 +88,8 @@ void MockExchange::emitNextToken() {
         finishStream();
         return;
     }
-    m_timer.start(jittered(m_plan.tpotMs));
+    // Absolute schedule: a late tick does not push every later token back.
+    scheduleAt(m_nextDue + jittered(m_plan.tpotMs), &MockExchange::emitNextToken);
 }
 
 void MockExchange::finishStream() {
@@ -142,7 +150,7 @@ void MockExchange::complete(QByteArray status) {
         return;
     }
     m_done = true;
-    m_timer.stop();
+    ++m_ticket;
     Q_EMIT finished(this, ExchangeOutcome{std::move(status), m_sent, m_plan.midstreamFault});
 }
 

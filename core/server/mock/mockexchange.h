@@ -2,10 +2,10 @@
 
 #include "core/server/httpresponder.h"
 #include "core/server/mock/mockprotocol.h"
+#include "core/server/mock/mockticker.h"
 
 #include <QObject>
 #include <QPointer>
-#include <QTimer>
 
 #include <random>
 
@@ -39,7 +39,7 @@ public:
         std::uint64_t seed = 0; ///< this reply's own random source (words, jitter)
     };
 
-    MockExchange(Plan plan, HttpResponder* responder, QObject* parent);
+    MockExchange(Plan plan, HttpResponder* responder, MockTicker* ticker, QObject* parent);
 
     /// Called once the server grants a service slot.
     void start();
@@ -54,14 +54,16 @@ private:
     void finishWhole();
     void failMidstream();
     void complete(QByteArray status);
-    int jittered(int ms);
+    Nanos jittered(int ms);
+    void scheduleAt(Nanos due, void (MockExchange::*step)());
 
     Plan m_plan;
     QPointer<HttpResponder> m_responder;
     ReplyWriter m_writer;
     std::mt19937_64 m_rng;
-    QTimer m_timer;
-    QByteArray m_text;
+    MockTicker* m_ticker;
+    Nanos m_nextDue{0};
+    quint64 m_ticket = 0; ///< bumped to cancel a scheduled step
     int m_sent = 0;
     bool m_started = false;
     bool m_done = false;

@@ -502,7 +502,19 @@ ApiError overloadedError(Provider provider) {
 ReplyWriter::ReplyWriter(const ChatRequest& request, QByteArray id, std::int64_t created)
     : m_request(request)
     , m_id(std::move(id))
-    , m_created(created) {}
+    , m_created(created) {
+    // Every content chunk of a reply differs only in its token: frame it once.
+    m_chunkHead = "data: {\"id\":\"" + m_id +
+                  "\",\"object\":\"chat.completion.chunk\",\"created\":" +
+                  QByteArray::number(static_cast<qlonglong>(m_created)) +
+                  ",\"model\":" + jsonString(m_request.model.toUtf8()) +
+                  ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":{\"content\":";
+    m_chunkTail = QByteArrayLiteral("},\"logprobs\":null,\"finish_reason\":null}]");
+    if (m_request.includeUsage) {
+        m_chunkTail += ",\"usage\":null";
+    }
+    m_chunkTail += "}\n\n";
+}
 
 QJsonObject ReplyWriter::usageObject(int completionTokens) const {
     if (m_request.provider == Provider::Anthropic) {
@@ -557,19 +569,7 @@ QByteArray ReplyWriter::openAiRoleChunk() const {
 }
 
 QByteArray ReplyWriter::openAiContentChunk(const QByteArray& token) const {
-    // The hot path of streaming: built by hand rather than through QJsonDocument.
-    QByteArray json;
-    json.reserve(200 + token.size());
-    json += "{\"id\":\"" + m_id + "\",\"object\":\"chat.completion.chunk\",\"created\":" +
-            QByteArray::number(static_cast<qlonglong>(m_created)) +
-            ",\"model\":" + jsonString(m_request.model.toUtf8()) +
-            ",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":{\"content\":" +
-            jsonString(token) + "},\"logprobs\":null,\"finish_reason\":null}]";
-    if (m_request.includeUsage) {
-        json += ",\"usage\":null";
-    }
-    json += '}';
-    return sseData(json);
+    return m_chunkHead + jsonString(token) + m_chunkTail;
 }
 
 QByteArray ReplyWriter::openAiFinishChunk(bool truncated) const {

@@ -99,6 +99,8 @@ private:
     ChatRequest m_request;
     QByteArray m_id;
     std::int64_t m_created;
+    QByteArray m_chunkHead; ///< OpenAI content chunk up to the token text
+    QByteArray m_chunkTail; ///< ...and after it
 };
 
 } // namespace sluice::mock

@@ -311,7 +311,7 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
         finishRequest(QByteArray::number(error.status));
         return;
     }
-    auto* exchange = new MockExchange(std::move(plan), responder, this);
+    auto* exchange = new MockExchange(std::move(plan), responder, &m_ticker, this);
     connect(exchange, &MockExchange::finished, this, &MockServer::onExchangeFinished);
     m_waiting.push_back(exchange);
     m_stats.peakWaiting = std::max(m_stats.peakWaiting, ++m_stats.waiting);

@@ -6,6 +6,7 @@
 #include "core/server/mock/mockconfig.h"
 #include "core/server/mock/mockexchange.h"
 #include "core/server/mock/mockstats.h"
+#include "core/server/mock/mockticker.h"
 
 #include <QHostAddress>
 #include <QJsonObject>
@@ -70,6 +71,7 @@ private:
     SlidingWindowLimiter m_requestLimiter;
     SlidingWindowLimiter m_tokenLimiter;
     mock::MockStats m_stats;
+    mock::MockTicker m_ticker;
     std::mt19937_64 m_rng;
     std::uint64_t m_sequence = 0;
     std::deque<mock::MockExchange*> m_waiting;
