@@ -33,6 +33,11 @@ private Q_SLOTS:
     void randomBytesNeverHurtTheServer();
     void headGetsHeadersOnly();
     void expectContinueInvitesTheBody();
+    void deepPipelineIsServedInFull();
+    void parseErrorBehindPendingRequestsIsAnswered();
+    void upgradeRequestBodyArrivingLaterIsKept();
+    void connectIsRefused();
+    void oversizedUploadSeesItsAnswer();
 };
 
 void TestHttpServer::parsesRequestFields() {
@@ -351,6 +356,98 @@ void TestHttpServer::expectContinueInvitesTheBody() {
     QTRY_VERIFY((data += socket.readAll()).endsWith("got it"));
     QVERIFY(data.contains("HTTP/1.1 200 OK"));
     QCOMPARE(seen, QByteArray("hello"));
+}
+
+void TestHttpServer::deepPipelineIsServedInFull() {
+    int n = 0;
+    HttpServer server([&](const HttpRequest&, HttpResponder* w) {
+        w->respond(200, {}, QByteArray::number(++n));
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QByteArray many;
+    for (int i = 0; i < 100; ++i) { // three times the read-ahead limit
+        many += "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    }
+    const RawResult raw = rawExchange(server.serverPort(), many, 5000, 500);
+    QCOMPARE(raw.data.count("HTTP/1.1 200 OK"), 100);
+    QVERIFY(raw.data.endsWith("\r\n\r\n100"));
+}
+
+void TestHttpServer::parseErrorBehindPendingRequestsIsAnswered() {
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        if (r.parseError) {
+            w->respond(r.parseError, {}, "bad");
+            return;
+        }
+        QPointer<HttpResponder> guard(w);
+        QTimer::singleShot(r.path == "/slow" ? 50 : 0, w, [guard, path = r.path] {
+            if (guard) {
+                guard->respond(200, {}, path);
+            }
+        });
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const RawResult raw = rawExchange(server.serverPort(), "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n"
+                                                           "GET /next HTTP/1.1\r\nHost: a\r\n\r\n"
+                                                           "\x01garbage\r\n\r\n");
+    QCOMPARE(raw.data.count("HTTP/1.1 "), 3);
+    QVERIFY(raw.data.indexOf("/slow") < raw.data.indexOf("/next"));
+    QVERIFY(raw.data.contains("HTTP/1.1 400 "));
+    QVERIFY(raw.closedByServer);
+}
+
+void TestHttpServer::upgradeRequestBodyArrivingLaterIsKept() {
+    QByteArray body;
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        body = r.body;
+        w->respond(200, {}, "plain http/1.1");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write("POST / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                 "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n"
+                 "Content-Length: 10\r\n\r\n01234");
+    QVERIFY(socket.waitForBytesWritten(5000));
+    QTRY_COMPARE(server.connectionCount(), 1);
+    QTest::qWait(0); // let the server read the first part on its own
+    socket.write("56789");
+    QByteArray data;
+    QTRY_VERIFY((data += socket.readAll()).endsWith("plain http/1.1"));
+    QVERIFY(data.startsWith("HTTP/1.1 200 OK"));
+    QCOMPARE(body, QByteArray("0123456789"));
+}
+
+void TestHttpServer::connectIsRefused() {
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        w->respond(r.parseError ? r.parseError : 200, {}, {});
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const RawResult raw = rawExchange(
+        server.serverPort(), "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    QVERIFY2(raw.data.startsWith("HTTP/1.1 405 "), raw.data.constData());
+    QVERIFY(raw.closedByServer);
+}
+
+// The server refuses a large upload early; the client, still sending, must get the 413 rather
+// than a connection reset (the server lingers, reading, after its answer).
+void TestHttpServer::oversizedUploadSeesItsAnswer() {
+    HttpServer server([&](const HttpRequest& r, HttpResponder* w) {
+        w->respond(r.parseError ? r.parseError : 200, {}, r.parseErrorMessage);
+    });
+    HttpServerLimits limits;
+    limits.maxBodyBytes = 1024;
+    server.setLimits(limits);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    const QByteArray upload = QByteArray(4 * 1024 * 1024, 'z');
+    const RawResult raw = rawExchange(server.serverPort(),
+                                      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " +
+                                          QByteArray::number(upload.size()) + "\r\n\r\n" + upload,
+                                      10000, 3000);
+    QVERIFY2(raw.data.startsWith("HTTP/1.1 413 "), raw.data.left(80).constData());
+    QVERIFY(raw.closedByServer);
+    QTRY_COMPARE(server.connectionCount(), 0);
 }
 
 QTEST_MAIN(TestHttpServer)

@@ -8,6 +8,13 @@
 
 namespace sluice {
 
+namespace {
+constexpr qint64 kSocketReadBuffer = 256 * 1024;
+constexpr qsizetype kInboxWhenFull = 64 * 1024;
+constexpr int kDrainTimeoutMs = 30'000; // to write out the last response
+constexpr int kLingerMs = 2'000;        // to read what the client still sends after our FIN
+} // namespace
+
 const http_parser_settings& HttpConnection::parserSettings() {
     static const http_parser_settings settings = [] {
         http_parser_settings s;
@@ -62,6 +69,9 @@ HttpConnection::HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServ
     m_idle.setSingleShot(true);
     m_idle.setInterval(m_limits.idleTimeoutMs);
     connect(&m_idle, &QTimer::timeout, this, &HttpConnection::closeAfterWrite);
+    m_linger.setSingleShot(true);
+    connect(&m_linger, &QTimer::timeout, this, &HttpConnection::abandon);
+    m_socket->setReadBufferSize(kSocketReadBuffer);
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::readAvailable);
     connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
     m_idle.start();
@@ -123,6 +133,13 @@ int HttpConnection::onHeadersComplete(http_parser* p) {
         header.second = header.second.trimmed();
     }
     splitTarget(r);
+    if (p->method == HTTP_CONNECT) {
+        c->failParse(405, "CONNECT is not supported: this is not a proxy");
+        return 3;
+    }
+    // We never switch protocols (h2c, websocket): treat an upgrade request as a plain request,
+    // body included, and answer it in HTTP/1.1.
+    p->upgrade = 0;
     if (p->http_major != 1) {
         c->failParse(505, "HTTP/" + QByteArray::number(p->http_major) + '.' +
                               QByteArray::number(p->http_minor) +
@@ -138,8 +155,8 @@ int HttpConnection::onHeadersComplete(http_parser* p) {
     }
     // "Expect: 100-continue" (curl sends it for bodies over 1 KB): invite the body at once, unless
     // an earlier pipelined response is still being written, which the interim answer would split.
-    if (r.header("expect").compare("100-continue", Qt::CaseInsensitive) == 0 && !c->m_active &&
-        c->m_pending.empty()) {
+    if (r.httpMinor >= 1 && r.header("expect").compare("100-continue", Qt::CaseInsensitive) == 0 &&
+        !c->m_active && c->m_pending.empty()) {
         c->m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     }
     return 0;
@@ -160,6 +177,9 @@ int HttpConnection::onMessageComplete(http_parser* p) {
     HttpConnection* c = self(p);
     c->m_pending.push_back(std::move(c->m_building));
     c->m_building = HttpRequest{};
+    if (static_cast<int>(c->m_pending.size()) >= c->m_limits.maxPipelined) {
+        http_parser_pause(p, 1); // parse no further until responses make room
+    }
     return 0;
 }
 
@@ -179,25 +199,38 @@ void HttpConnection::failParse(int status, const QByteArray& message) {
 }
 
 void HttpConnection::readAvailable() {
-    if (m_closing || m_parseFailed) {
-        m_socket->readAll(); // discard: the connection is on its way out
+    if (m_closing) {
+        m_socket->readAll(); // lingering close: drain what the client still sends
         return;
     }
-    if (static_cast<int>(m_pending.size()) >= m_limits.maxPipelined) {
-        return; // back-pressure: resume when a response completes
-    }
-    const QByteArray data = m_socket->readAll();
-    if (data.isEmpty()) {
-        dispatchNext(); // pipelined requests parsed earlier may be waiting
+    if (m_parseFailed) {
+        m_socket->readAll();
+        dispatchNext(); // answer what was parsed before the error, then the error itself
         return;
     }
-    m_idle.stop();
+    // With the pipeline full, leave further bytes in the socket: its bounded read buffer turns
+    // that into TCP back-pressure on the client.
+    const bool full = static_cast<int>(m_pending.size()) >= m_limits.maxPipelined;
+    if (!full || m_inbox.size() < kInboxWhenFull) {
+        m_inbox += m_socket->readAll();
+    }
+    parseInbox();
+    dispatchNext();
+}
+
+void HttpConnection::parseInbox() {
     qsizetype offset = 0;
-    while (offset < data.size() && !m_parseFailed) {
+    while (offset < m_inbox.size() && !m_parseFailed &&
+           static_cast<int>(m_pending.size()) < m_limits.maxPipelined) {
         const size_t parsed =
-            http_parser_execute(&m_parser, &parserSettings(), data.constData() + offset,
-                                static_cast<size_t>(data.size() - offset));
+            http_parser_execute(&m_parser, &parserSettings(), m_inbox.constData() + offset,
+                                static_cast<size_t>(m_inbox.size() - offset));
+        offset += static_cast<qsizetype>(parsed);
         const auto err = static_cast<http_errno>(m_parser.http_errno);
+        if (err == HPE_PAUSED) {
+            http_parser_pause(&m_parser, 0); // paused at a full pipeline: resume later
+            continue;
+        }
         if (err != HPE_OK) {
             if (err == HPE_HEADER_OVERFLOW) {
                 failParse(431, "request headers are too large");
@@ -205,18 +238,17 @@ void HttpConnection::readAvailable() {
                 failParse(400,
                           QByteArray("malformed HTTP request: ") + http_errno_description(err));
             }
+            offset = m_inbox.size();
             break;
         }
-        offset += static_cast<qsizetype>(parsed);
-        if (m_parser.upgrade) {
-            // We do not switch protocols (h2c, websocket): answer in HTTP/1.1 and keep parsing.
-            http_parser_init(&m_parser, HTTP_REQUEST);
-            m_parser.data = this;
-        } else if (parsed == 0) {
+        if (parsed == 0) {
             break;
         }
     }
-    dispatchNext();
+    m_inbox.remove(0, offset);
+    if (!m_inbox.isEmpty() || !m_pending.empty()) {
+        m_idle.stop();
+    }
 }
 
 void HttpConnection::dispatchNext() {
@@ -281,10 +313,41 @@ void HttpConnection::closeAfterWrite() {
     }
     m_closing = true;
     m_idle.stop();
-    m_socket->disconnectFromHost();
-    if (m_socket->state() == QAbstractSocket::UnconnectedState) {
-        onDisconnected();
+    // A client that stops reading cannot hold the connection: give up after a while.
+    m_linger.start(kDrainTimeoutMs);
+    if (m_socket->bytesToWrite() == 0) {
+        lingerClose();
+    } else {
+        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+            if (m_socket->bytesToWrite() == 0) {
+                lingerClose();
+            }
+        });
     }
+}
+
+void HttpConnection::lingerClose() {
+    if (m_lingering || m_gone) {
+        return;
+    }
+    m_lingering = true;
+    // Lingering close: send FIN but keep reading (and discarding) for a moment. Closing with
+    // unread request bytes in the kernel would send RST, and the client would lose the answer
+    // it has not read yet (a 413 for an oversized upload, say).
+    const qintptr fd = m_socket->socketDescriptor();
+    if (fd >= 0) {
+        ::shutdown(static_cast<int>(fd), SHUT_WR);
+    }
+    m_linger.start(kLingerMs);
+    readAvailable();
+}
+
+void HttpConnection::abandon() {
+    if (m_gone) {
+        return;
+    }
+    m_socket->abort();
+    onDisconnected();
 }
 
 void HttpConnection::resetNow() {
@@ -306,6 +369,7 @@ void HttpConnection::onDisconnected() {
     m_gone = true;
     m_closing = true;
     m_idle.stop();
+    m_linger.stop();
     if (m_active) {
         m_active->markClientGone();
     }

@@ -56,12 +56,15 @@ private:
     static int onMessageComplete(http_parser* p);
 
     void readAvailable();
+    void parseInbox();
     void dispatchNext();
     void failParse(int status, const QByteArray& message);
     // Called by the responder.
     void writeBytes(const QByteArray& bytes);
     void responseDone(HttpResponder* responder, bool keepAlive);
     void closeAfterWrite();
+    void lingerClose();
+    void abandon();
     void resetNow();
     void onDisconnected();
 
@@ -74,9 +77,12 @@ private:
     bool m_gone = false;
     bool m_parseFailed = false;
     bool m_closing = false;
+    bool m_lingering = false;
+    QByteArray m_inbox; ///< received, not yet parsed (the pipeline is full)
     std::deque<HttpRequest> m_pending;
     QPointer<HttpResponder> m_active;
     QTimer m_idle;
+    QTimer m_linger;
 };
 
 } // namespace sluice

@@ -56,10 +56,9 @@ void MockExchange::start() {
         return;
     }
     const Nanos now = m_ticker->now();
-    const bool anthropic = m_plan.request.provider == Provider::Anthropic;
     if (m_plan.request.stream) {
-        m_responder->beginChunked(200, streamHeaders(m_plan.headers));
-        m_responder->write(anthropic ? m_writer.anthropicStart() : m_writer.openAiRoleChunk());
+        // Headers, the opening events and the first token leave together at the first token's
+        // time, so time-to-first-byte and time-to-first-token agree for every kind of client.
         scheduleAt(now + jittered(m_plan.ttftMs), &MockExchange::emitNextToken);
         return;
     }
@@ -79,10 +78,15 @@ void MockExchange::emitNextToken() {
         failMidstream();
         return;
     }
+    const bool anthropic = m_plan.request.provider == Provider::Anthropic;
     const QByteArray token = outputToken(m_plan.seed, m_sent);
-    m_responder->write(m_plan.request.provider == Provider::Anthropic
-                           ? m_writer.anthropicDelta(token)
-                           : m_writer.openAiContentChunk(token));
+    QByteArray events =
+        anthropic ? m_writer.anthropicDelta(token) : m_writer.openAiContentChunk(token);
+    if (m_sent == 0) {
+        m_responder->beginChunked(200, streamHeaders(m_plan.headers));
+        events.prepend(anthropic ? m_writer.anthropicStart() : m_writer.openAiRoleChunk());
+    }
+    m_responder->write(events);
     ++m_sent;
     if (m_sent >= m_plan.outputTokens && !m_plan.midstreamFault) {
         finishStream();

@@ -559,7 +559,8 @@ QJsonObject ReplyWriter::openAiChunkBase() const {
 QByteArray ReplyWriter::openAiRoleChunk() const {
     QJsonObject o = openAiChunkBase();
     const QJsonObject delta{{QStringLiteral("role"), QStringLiteral("assistant")},
-                            {QStringLiteral("content"), QString()}};
+                            {QStringLiteral("content"), QString()},
+                            {QStringLiteral("refusal"), QJsonValue::Null}};
     o.insert(QStringLiteral("choices"),
              QJsonArray{QJsonObject{{QStringLiteral("index"), 0},
                                     {QStringLiteral("delta"), delta},

@@ -39,6 +39,8 @@ MockServer::MockServer(MockConfig config, QObject* parent, const Clock* clock)
 
 MockServer::~MockServer() {
     m_http.close();
+    // Replies in flight go first, while the ticker and connections they refer to still exist.
+    qDeleteAll(findChildren<MockExchange*>(Qt::FindDirectChildrenOnly));
 }
 
 bool MockServer::listen(const QHostAddress& address, quint16 port) {
@@ -199,15 +201,34 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
     }
     const std::int64_t cost = chat.promptTokens + length;
     const Nanos now = m_clock.now();
+    const QByteArray requestId = (provider == Provider::Anthropic ? "msg_mock" : "chatcmpl-mock") +
+                                 QByteArray::number(static_cast<qulonglong>(m_sequence));
+    const QByteArray idHeader = provider == Provider::Anthropic ? "request-id" : "x-request-id";
+
+    // Faults are drawn once per valid request from the configured shares. An account out of
+    // credit is refused before any limit is consulted, as providers do.
+    const MockFaults& f = m_config.faults;
+    double roll = std::uniform_real_distribution<double>(0.0, 1.0)(m_rng);
+    const auto hit = [&roll](double share) {
+        if (roll < share) {
+            return true;
+        }
+        roll -= share;
+        return false;
+    };
+    if (hit(f.quota)) {
+        ++m_stats.quotaRejected;
+        const ApiError error = quotaError(provider);
+        replyError(responder, provider, error, {{idHeader, requestId}});
+        finishRequest(QByteArray::number(error.status));
+        return;
+    }
 
     SlidingWindowLimiter::Decision rd = m_requestLimiter.peek(1, now);
     SlidingWindowLimiter::Decision td = m_tokenLimiter.peek(cost, now);
     RateLimitState state;
     state.requestLimit = m_config.rpm;
     state.tokenLimit = m_config.tpm;
-    const QByteArray requestId = (provider == Provider::Anthropic ? "msg_mock" : "chatcmpl-mock") +
-                                 QByteArray::number(static_cast<qulonglong>(m_sequence));
-    const QByteArray idHeader = provider == Provider::Anthropic ? "request-id" : "x-request-id";
 
     if (!rd.allowed || !td.allowed) {
         state.requestRemaining = rd.remaining;
@@ -232,6 +253,14 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
         finishRequest("429");
         return;
     }
+    // A full waiting room turns the request away before it is charged against any limit.
+    const bool slotFree = m_stats.inService < m_config.capacity;
+    if (!slotFree && static_cast<int>(m_waiting.size()) >= m_config.queueLimit) {
+        const ApiError error = overloadedError(provider);
+        replyError(responder, provider, error, {{idHeader, requestId}});
+        finishRequest(QByteArray::number(error.status));
+        return;
+    }
     rd = m_requestLimiter.tryAcquire(1, now);
     td = m_tokenLimiter.tryAcquire(cost, now);
     m_stats.requestWindow.add(1, now);
@@ -244,24 +273,8 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
     HttpHeaders headers = rateLimitHeaders(provider, state);
     headers.append({idHeader, requestId});
 
-    // Faults, drawn once per admitted request from the configured shares.
-    const MockFaults& f = m_config.faults;
-    double roll = std::uniform_real_distribution<double>(0.0, 1.0)(m_rng);
-    const auto hit = [&roll](double share) {
-        if (roll < share) {
-            return true;
-        }
-        roll -= share;
-        return false;
-    };
+    // The remaining faults strike admitted (and charged) requests.
     bool midstream = false;
-    if (hit(f.quota)) {
-        ++m_stats.quotaRejected;
-        const ApiError error = quotaError(provider);
-        replyError(responder, provider, error, {{idHeader, requestId}});
-        finishRequest(QByteArray::number(error.status));
-        return;
-    }
     if (hit(f.error500)) {
         replyError(responder, provider, serverError(provider, 500), {{idHeader, requestId}});
         finishRequest("500");
@@ -304,13 +317,6 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
     plan.jitter = m_config.jitter;
     plan.seed = seed;
 
-    const bool slotFree = m_stats.inService < m_config.capacity;
-    if (!slotFree && static_cast<int>(m_waiting.size()) >= m_config.queueLimit) {
-        const ApiError error = overloadedError(provider);
-        replyError(responder, provider, error, {{idHeader, requestId}});
-        finishRequest(QByteArray::number(error.status));
-        return;
-    }
     auto* exchange = new MockExchange(std::move(plan), responder, &m_ticker, this);
     connect(exchange, &MockExchange::finished, this, &MockServer::onExchangeFinished);
     m_waiting.push_back(exchange);

@@ -67,11 +67,11 @@ private:
     std::unique_ptr<SteadyClock> m_ownClock; // set when no clock was given
     const Clock& m_clock;
     MockConfig m_config;
+    mock::MockTicker m_ticker; // before m_http: exchanges (children) use it until they go
     HttpServer m_http;
     SlidingWindowLimiter m_requestLimiter;
     SlidingWindowLimiter m_tokenLimiter;
     mock::MockStats m_stats;
-    mock::MockTicker m_ticker;
     std::mt19937_64 m_rng;
     std::uint64_t m_sequence = 0;
     std::deque<mock::MockExchange*> m_waiting;
