@@ -98,6 +98,13 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
+        qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        sluice::cli::printError(
+            QStringLiteral("sluice: no display for the console. Headless: 'sluice demo' or 'sluice "
+                           "mock' (or set QT_QPA_PLATFORM=offscreen)."));
+        return 1;
+    }
     QApplication app(argc, argv);
     sluice::MockConfig config;
     config.capacity = 8;

@@ -149,5 +149,18 @@ void TestMockCli::busyPortIsReported() {
     QVERIFY(p.readAllStandardError().contains("cannot listen"));
 }
 
+void TestMockCli::consoleWithoutDisplayExplains() {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) {
+        env.remove(QLatin1String(name));
+    }
+    p.setProcessEnvironment(env);
+    p.start(binary(), {});
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY(p.readAllStandardError().contains("sluice demo"));
+}
+
 QTEST_MAIN(TestMockCli)
 #include "tst_mockcli.moc"
