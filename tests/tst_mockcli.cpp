@@ -21,6 +21,7 @@ private Q_SLOTS:
     void servesUntilTerminated();
     void exitsAfterGivenTime();
     void busyPortIsReported();
+    void consoleWithoutDisplayExplains();
 
 private:
     static QString binary() { return QStringLiteral(SLUICE_BINARY); }
