@@ -266,19 +266,17 @@ void HttpConnection::dispatchNext() {
     auto* responder =
         new HttpResponder(this, request.httpMinor, request.keepAlive, request.method == "HEAD");
     m_active = responder;
-    if (request.parseError != 0 || !m_handler) {
-        if (m_handler) {
-            m_handler(request, responder);
-        }
-        if (m_active == responder && !responder->headersSent()) {
-            const QByteArray body = "{\"error\":{\"message\":\"" + request.parseErrorMessage +
-                                    "\",\"type\":\"invalid_request_error\"}}";
-            responder->respond(request.parseError ? request.parseError : 500,
-                               {{"content-type", "application/json"}}, body);
-        }
-        return;
+    if (m_handler) {
+        m_handler(request, responder);
     }
-    m_handler(request, responder);
+    // A malformed request the handler left unanswered (or no handler at all) gets a plain answer.
+    if (m_active == responder && !responder->headersSent() &&
+        (request.parseError != 0 || !m_handler)) {
+        const QByteArray body = "{\"error\":{\"message\":\"" + request.parseErrorMessage +
+                                "\",\"type\":\"invalid_request_error\"}}";
+        responder->respond(request.parseError ? request.parseError : 500,
+                           {{"content-type", "application/json"}}, body);
+    }
 }
 
 void HttpConnection::writeBytes(const QByteArray& bytes) {
