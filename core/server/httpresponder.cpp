@@ -146,27 +146,17 @@ void HttpResponder::end() {
     if (!m_connection || m_state == State::Done) {
         return;
     }
-    const State was = m_state;
-    m_state = State::Done;
-    switch (was) {
-    case State::Idle:
-        m_state = State::Idle;
-        respond(204, {}, {});
+    if (m_state == State::Idle) {
+        respond(204, {}, {}); // ended without a response: an empty one
         return;
-    case State::Chunked:
-        if (!m_headOnly) {
-            m_connection->writeBytes(QByteArrayLiteral("0\r\n\r\n"));
-        }
-        m_connection->responseDone(this, m_keepAlive);
-        break;
-    case State::Fixed:
-        m_connection->responseDone(this, m_keepAlive);
-        break;
-    case State::CloseDelimited:
-    case State::Done:
-        m_connection->responseDone(this, false);
-        break;
     }
+    if (m_state == State::Chunked && !m_headOnly) {
+        m_connection->writeBytes(QByteArrayLiteral("0\r\n\r\n"));
+    }
+    // A close-delimited body (HTTP/1.0 stream) ends only by closing the connection.
+    const bool keepAlive = m_keepAlive && m_state != State::CloseDelimited;
+    m_state = State::Done;
+    m_connection->responseDone(this, keepAlive);
 }
 
 void HttpResponder::closeConnection() {
