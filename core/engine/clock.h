@@ -13,6 +13,9 @@ public:
     virtual ~Clock() = default;
     /// Time since an arbitrary fixed origin; never goes backwards.
     virtual Nanos now() const = 0;
+    /// How many clock seconds pass per real second. Code that arms real timers for a clock
+    /// duration divides by this, so a scaled clock runs whole scenarios faster than real time.
+    virtual double speed() const { return 1.0; }
 };
 
 /// The real monotonic clock (std::chrono::steady_clock).
@@ -22,6 +25,24 @@ public:
         return std::chrono::duration_cast<Nanos>(
             std::chrono::steady_clock::now().time_since_epoch());
     }
+};
+
+/// The real monotonic clock running `speed` times faster: a minute of limits passes in
+/// 60 / speed real seconds. Lets tests run minute-window scenarios against a real server quickly.
+class ScaledClock final : public Clock {
+public:
+    explicit ScaledClock(double speed)
+        : m_speed(speed), m_origin(m_real.now()) {}
+    Nanos now() const override {
+        return Nanos{static_cast<Nanos::rep>(static_cast<double>((m_real.now() - m_origin).count()) *
+                                             m_speed)};
+    }
+    double speed() const override { return m_speed; }
+
+private:
+    SteadyClock m_real;
+    double m_speed;
+    Nanos m_origin;
 };
 
 /// A clock that moves only when told to: for deterministic tests of rates and timeouts.

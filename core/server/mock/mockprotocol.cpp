@@ -1,5 +1,7 @@
 #include "core/server/mock/mockprotocol.h"
 
+#include "core/net/tokenestimate.h"
+
 #include "core/net/goduration.h"
 
 #include <QDateTime>
@@ -153,22 +155,7 @@ std::optional<ApiError> readMaxTokens(Provider provider, const QJsonObject& o, c
 } // namespace
 
 int countTokens(QStringView text) {
-    int tokens = 0;
-    int run = 0;
-    for (const QChar c : text) {
-        if (c.isLetterOrNumber()) {
-            if (run == 0) {
-                ++tokens;
-            }
-            run = (run + 1) % 4;
-        } else {
-            run = 0;
-            if (!c.isSpace()) {
-                ++tokens;
-            }
-        }
-    }
-    return tokens;
+    return estimateTokens(text);
 }
 
 int countPromptTokens(const QJsonObject& request, Provider provider) {

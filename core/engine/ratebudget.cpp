@@ -1,0 +1,191 @@
+#include "core/engine/ratebudget.h"
+
+#include <algorithm>
+
+namespace sluice {
+
+namespace {
+
+constexpr Nanos kMinute = std::chrono::minutes(1);
+
+int minuteLevel(const std::vector<RateLevel>& levels) {
+    for (std::size_t i = 0; i < levels.size(); ++i) {
+        if (levels[i].period == kMinute) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+// Applies a server-announced per-minute limit to a set of levels: tightens the minute level,
+// or adds one when none is configured.
+std::vector<RateLevel> tightened(std::vector<RateLevel> levels, std::optional<std::int64_t> server) {
+    if (!server || *server <= 0) {
+        return levels;
+    }
+    const int i = minuteLevel(levels);
+    if (i < 0) {
+        levels.push_back(RateLevel{*server, kMinute, 0});
+    } else if (levels[i].limit <= 0 || *server < levels[i].limit) {
+        levels[i].limit = *server;
+    }
+    return levels;
+}
+
+} // namespace
+
+RateBudget::RateBudget(BudgetLimits limits)
+    : m_limits(std::move(limits)) {
+    rebuild(Nanos{0});
+}
+
+BudgetLimits RateBudget::effectiveLimits() const {
+    return BudgetLimits{tightened(m_limits.requests, m_serverRequests),
+                        tightened(m_limits.tokens, m_serverTokens)};
+}
+
+void RateBudget::rebuild(Nanos now) {
+    const BudgetLimits effective = effectiveLimits();
+    auto apply = [now](std::vector<GcraLimiter>& limiters, const std::vector<RateLevel>& levels) {
+        // Levels keep their state by position, so a live change keeps the debt already run up.
+        limiters.resize(levels.size());
+        for (std::size_t i = 0; i < levels.size(); ++i) {
+            limiters[i].setLevel(levels[i], now);
+        }
+    };
+    apply(m_requests, effective.requests);
+    apply(m_tokens, effective.tokens);
+    m_minuteRequests = minuteLevel(effective.requests);
+    m_minuteTokens = minuteLevel(effective.tokens);
+}
+
+void RateBudget::setLimits(BudgetLimits limits, Nanos now) {
+    m_limits = std::move(limits);
+    rebuild(now);
+}
+
+Nanos RateBudget::waitTime(Nanos now) const {
+    Nanos wait = m_blockedUntil > now ? m_blockedUntil - now : Nanos{0};
+    for (const auto& l : m_requests) {
+        wait = std::max(wait, l.waitTime(now));
+    }
+    for (const auto& l : m_tokens) {
+        wait = std::max(wait, l.waitTime(now));
+    }
+    return wait;
+}
+
+bool RateBudget::tooLarge(std::int64_t tokens) const {
+    return std::any_of(m_tokens.begin(), m_tokens.end(),
+                       [tokens](const GcraLimiter& l) { return l.tooLarge(tokens); });
+}
+
+std::uint64_t RateBudget::admit(std::int64_t tokens, Nanos now) {
+    for (auto& l : m_requests) {
+        l.charge(1, now);
+    }
+    for (auto& l : m_tokens) {
+        l.charge(tokens, now);
+    }
+    m_reservedTokens += tokens;
+    ++m_sequence;
+    m_recentTokens.emplace_back(m_sequence, tokens);
+    if (m_recentTokens.size() > 4096) {
+        m_recentTokens.erase(m_recentTokens.begin(), m_recentTokens.begin() + 2048);
+    }
+    return m_sequence;
+}
+
+void RateBudget::reconcile(std::int64_t reserved, std::int64_t actual) {
+    const std::int64_t delta = actual - reserved;
+    for (auto& l : m_tokens) {
+        l.adjust(delta);
+    }
+    m_reservedTokens += delta;
+}
+
+void RateBudget::refund(std::int64_t reservedTokens) {
+    for (auto& l : m_requests) {
+        l.adjust(-1);
+    }
+    reconcile(reservedTokens, 0);
+}
+
+void RateBudget::learn(const ServerLimitView& view, std::uint64_t sequence, Nanos now) {
+    const bool changed = (view.limitRequests && view.limitRequests != m_serverRequests) ||
+                         (view.limitTokens && view.limitTokens != m_serverTokens);
+    if (view.limitRequests && *view.limitRequests > 0) {
+        m_serverRequests = view.limitRequests;
+    }
+    if (view.limitTokens && *view.limitTokens > 0) {
+        m_serverTokens = view.limitTokens;
+    }
+    if (changed) {
+        rebuild(now);
+    }
+    // The server counted everything up to this request; what we admitted after it is not in
+    // its `remaining` yet.
+    const std::uint64_t since = m_sequence > sequence ? m_sequence - sequence : 0;
+    if (view.remainingRequests && m_minuteRequests >= 0) {
+        m_requests[m_minuteRequests].clampAvailable(
+            *view.remainingRequests - static_cast<std::int64_t>(since), now);
+    }
+    if (view.remainingTokens && m_minuteTokens >= 0) {
+        std::int64_t tokensSince = 0;
+        for (auto it = m_recentTokens.rbegin(); it != m_recentTokens.rend() && it->first > sequence;
+             ++it) {
+            tokensSince += it->second;
+        }
+        m_tokens[m_minuteTokens].clampAvailable(*view.remainingTokens - tokensSince, now);
+    }
+}
+
+void RateBudget::blockUntil(Nanos until) {
+    m_blockedUntil = std::max(m_blockedUntil, until);
+}
+
+const BudgetRule* RateBudgets::match(const std::string& key, const std::string& model) const {
+    const BudgetRule* best = nullptr;
+    int bestScore = -1;
+    for (const auto& rule : m_rules) {
+        const bool keyExact = rule.key == key;
+        const bool modelExact = rule.model == model;
+        if ((!keyExact && rule.key != "*") || (!modelExact && rule.model != "*")) {
+            continue;
+        }
+        const int score = (keyExact ? 2 : 0) + (modelExact ? 1 : 0);
+        if (score > bestScore) {
+            best = &rule;
+            bestScore = score;
+        }
+    }
+    return best;
+}
+
+RateBudget& RateBudgets::budgetFor(const std::string& key, const std::string& model) {
+    const BudgetRule* rule = match(key, model);
+    const std::string scopeModel = rule && rule->model != "*" ? model : std::string("*");
+    auto& slot = m_budgets[{key, scopeModel}];
+    if (!slot) {
+        slot = std::make_unique<RateBudget>(rule ? rule->limits : BudgetLimits{});
+    }
+    return *slot;
+}
+
+void RateBudgets::setRules(std::vector<BudgetRule> rules, Nanos now) {
+    m_rules = std::move(rules);
+    for (auto& [scope, budget] : m_budgets) {
+        const BudgetRule* rule = match(scope.first, scope.second);
+        budget->setLimits(rule ? rule->limits : BudgetLimits{}, now);
+    }
+}
+
+void RateBudgets::blockKey(const std::string& key, Nanos until) {
+    for (auto& [scope, budget] : m_budgets) {
+        if (scope.first == key) {
+            budget->blockUntil(until);
+        }
+    }
+}
+
+} // namespace sluice

@@ -1,0 +1,119 @@
+#pragma once
+
+#include "core/engine/clock.h"
+#include "core/engine/gcralimiter.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice {
+
+/// Request and token limits of one budget, each possibly at several levels at once
+/// (per minute + per hour + per day).
+struct BudgetLimits {
+    std::vector<RateLevel> requests;
+    std::vector<RateLevel> tokens;
+    friend bool operator==(const BudgetLimits&, const BudgetLimits&) = default;
+};
+
+/// What one response said about the server's view of our limits (OpenAI x-ratelimit-*,
+/// Anthropic anthropic-ratelimit-*), with durations relative to when it was read.
+struct ServerLimitView {
+    std::optional<std::int64_t> limitRequests, remainingRequests, limitTokens, remainingTokens;
+    std::optional<Nanos> resetRequests, resetTokens;
+    std::optional<Nanos> retryAfter;
+};
+
+/// The rate budget of one API key (and model): every request and token level, the server's
+/// view learned from responses, and a block after a rate 429. Plain data, not thread-safe:
+/// the owner serialises access.
+///
+/// Tokens are reserved at admission (prompt estimate + max_tokens) and reconciled with the
+/// usage the response reports, so concurrent requests cannot overrun a token limit the way
+/// post-hoc counting does.
+class RateBudget {
+public:
+    explicit RateBudget(BudgetLimits limits = {});
+
+    /// Live change. Debt is kept, so a cut applies to the very next admission.
+    void setLimits(BudgetLimits limits, Nanos now);
+    const BudgetLimits& limits() const { return m_limits; }
+    /// The limits in force: configured ones tightened by what the server announced.
+    BudgetLimits effectiveLimits() const;
+
+    /// Time until a request may be admitted (0 = now).
+    Nanos waitTime(Nanos now) const;
+    /// True when `tokens` exceeds a token limit outright: waiting can never help.
+    bool tooLarge(std::int64_t tokens) const;
+    /// Admits one request reserving `tokens`. Returns the admission sequence number, used to
+    /// tell which admissions a later response's headers could not have counted yet.
+    std::uint64_t admit(std::int64_t tokens, Nanos now);
+    /// Reconciles a reservation with the tokens the server actually charged.
+    void reconcile(std::int64_t reserved, std::int64_t actual);
+    /// Gives back an admission the server provably did not count (it refused the request).
+    void refund(std::int64_t reservedTokens);
+
+    /// Learns from a response to the request admitted as `sequence`: adopts a server limit
+    /// tighter than ours and never lets our view of what remains exceed the server's.
+    void learn(const ServerLimitView& view, std::uint64_t sequence, Nanos now);
+    /// After a rate 429: nothing on this budget is sent before `until`.
+    void blockUntil(Nanos until);
+    Nanos blockedUntil() const { return m_blockedUntil; }
+
+    std::uint64_t admissions() const { return m_sequence; }
+    std::int64_t reservedTokens() const { return m_reservedTokens; }
+
+private:
+    void rebuild(Nanos now);
+
+    BudgetLimits m_limits;
+    std::optional<std::int64_t> m_serverRequests;
+    std::optional<std::int64_t> m_serverTokens;
+    std::vector<GcraLimiter> m_requests;
+    std::vector<GcraLimiter> m_tokens;
+    int m_minuteRequests = -1; // index of the per-minute request level, where server limits land
+    int m_minuteTokens = -1;
+    Nanos m_blockedUntil{Nanos::min() / 2};
+    std::uint64_t m_sequence = 0;
+    std::int64_t m_reservedTokens = 0;
+    // Tokens reserved by admission number, for the admissions made since a given one.
+    std::vector<std::pair<std::uint64_t, std::int64_t>> m_recentTokens;
+};
+
+/// Which limits apply to which (key, model): the most specific rule wins (exact key and model,
+/// then exact key, then exact model, then "*"). A rule with key "*" gives every key its own
+/// budget; a rule with model "*" makes all models of a key share one.
+struct BudgetRule {
+    std::string key = "*";
+    std::string model = "*";
+    BudgetLimits limits;
+    friend bool operator==(const BudgetRule&, const BudgetRule&) = default;
+};
+
+/// All budgets, created on first use and updated in place when rules change.
+class RateBudgets {
+public:
+    void setRules(std::vector<BudgetRule> rules, Nanos now);
+    const std::vector<BudgetRule>& rules() const { return m_rules; }
+    /// The budget a request for `key` and `model` draws from. Stable address.
+    RateBudget& budgetFor(const std::string& key, const std::string& model);
+    /// Blocks every budget of `key` (a rate 429 is about the key, not one model).
+    void blockKey(const std::string& key, Nanos until);
+    template <typename F> void forEach(F&& f) {
+        for (auto& [scope, budget] : m_budgets) {
+            f(scope, *budget);
+        }
+    }
+
+private:
+    const BudgetRule* match(const std::string& key, const std::string& model) const;
+
+    std::vector<BudgetRule> m_rules;
+    std::map<std::pair<std::string, std::string>, std::unique_ptr<RateBudget>> m_budgets;
+};
+
+} // namespace sluice

@@ -1,0 +1,239 @@
+#include "core/engine/requestqueue.h"
+
+#include <algorithm>
+
+namespace sluice {
+
+RequestQueue::RequestQueue(QueueConfig config)
+    : m_config(std::move(config)) {}
+
+void RequestQueue::setConfig(QueueConfig config) {
+    m_config = std::move(config);
+}
+
+Nanos RequestQueue::maxAgeOf(int priority) const {
+    if (m_config.maxAge.empty()) {
+        return Nanos{0};
+    }
+    const auto i = static_cast<std::size_t>(std::max(priority, 0));
+    return m_config.maxAge[std::min(i, m_config.maxAge.size() - 1)];
+}
+
+bool RequestQueue::aged(const Item& item, Nanos now) const {
+    const Nanos age = maxAgeOf(item.entry.priority);
+    return age.count() > 0 && now - item.entry.enqueuedAt >= age;
+}
+
+Nanos RequestQueue::smallestMaxAge() const {
+    Nanos smallest = Nanos::max();
+    for (Nanos a : m_config.maxAge) {
+        if (a.count() > 0) {
+            smallest = std::min(smallest, a);
+        }
+    }
+    return smallest;
+}
+
+double RequestQueue::weightOf(const std::string& lane) const {
+    const auto it = m_config.laneWeights.find(lane);
+    const double w = it != m_config.laneWeights.end() ? it->second : m_config.defaultWeight;
+    return w > 0 ? w : 1.0;
+}
+
+const QueueEntry* RequestQueue::find(std::uint64_t id) const {
+    const auto it = m_entries.find(id);
+    return it == m_entries.end() ? nullptr : &it->second.entry;
+}
+
+std::size_t RequestQueue::sizeOfPriority(int priority) const {
+    const auto it = m_perPriority.find(priority);
+    return it == m_perPriority.end() ? 0 : it->second;
+}
+
+RequestQueue::PushResult RequestQueue::push(QueueEntry entry) {
+    PushResult result;
+    if (m_entries.count(entry.id)) {
+        result.result = Push::Duplicate;
+        return result;
+    }
+    if (m_entries.size() >= m_config.capacity) {
+        // The least urgent queued request is the last in order.
+        if (m_order.empty() || std::get<0>(m_order.rbegin()->first) <= entry.priority) {
+            result.result = Push::Full;
+            return result;
+        }
+        auto victim = m_entries.find(m_order.rbegin()->second);
+        result.displaced = victim->second.entry;
+        erase(victim);
+    }
+    // Weighted fair queuing: a lane's next finish tag is 1/weight after its previous one, or
+    // after the class's virtual time when the lane was idle.
+    const int p = entry.priority;
+    double& laneFinish = m_laneFinish[{p, entry.lane}];
+    const double start = std::max(m_virtualTime[p], laneFinish);
+    const double finish = start + 1.0 / weightOf(entry.lane);
+    Item item{std::move(entry), finish, ++m_seq};
+    laneFinish = item.finish;
+    const std::uint64_t id = item.entry.id;
+    m_order.emplace(OrderKey{p, item.finish, item.seq}, id);
+    m_byAge.emplace(AgeKey{item.entry.enqueuedAt, item.seq}, id);
+    if (item.entry.deadline != Nanos::max()) {
+        m_deadlines.emplace(item.entry.deadline, id);
+    }
+    ++m_perPriority[p];
+    m_entries.emplace(id, std::move(item));
+    return result;
+}
+
+const RequestQueue::Item*
+RequestQueue::pick(Nanos now, const std::function<bool(std::uint64_t)>& scopeOpen) const {
+    // Aged requests first, oldest first. Only those enqueued before now - smallest max age can
+    // be aged, so the scan stops there.
+    const Nanos smallest = smallestMaxAge();
+    if (smallest != Nanos::max()) {
+        for (const auto& [key, id] : m_byAge) {
+            if (now - key.first < smallest) {
+                break;
+            }
+            const Item& item = m_entries.at(id);
+            if (aged(item, now) && scopeOpen(item.entry.scope)) {
+                return &item;
+            }
+        }
+    }
+    std::optional<std::uint64_t> closed; // remember the last closed scope: runs are common
+    for (const auto& [key, id] : m_order) {
+        const Item& item = m_entries.at(id);
+        if (closed && *closed == item.entry.scope) {
+            continue;
+        }
+        if (scopeOpen(item.entry.scope)) {
+            return &item;
+        }
+        closed = item.entry.scope;
+    }
+    return nullptr;
+}
+
+std::optional<QueueEntry>
+RequestQueue::peek(Nanos now, const std::function<bool(std::uint64_t)>& scopeOpen) const {
+    const Item* item = pick(now, scopeOpen);
+    if (!item) {
+        return std::nullopt;
+    }
+    return item->entry;
+}
+
+std::optional<QueueEntry> RequestQueue::pop(Nanos now,
+                                            const std::function<bool(std::uint64_t)>& scopeOpen) {
+    const Item* item = pick(now, scopeOpen);
+    if (!item) {
+        return std::nullopt;
+    }
+    // The class's virtual time advances to the finish tag of what it serves.
+    double& vt = m_virtualTime[item->entry.priority];
+    vt = std::max(vt, item->finish - 1.0 / weightOf(item->entry.lane));
+    QueueEntry entry = item->entry;
+    erase(m_entries.find(entry.id));
+    if (m_entries.empty()) {
+        // Idle: forget lane history so the maps stay bounded.
+        m_laneFinish.clear();
+        m_virtualTime.clear();
+    }
+    return entry;
+}
+
+void RequestQueue::erase(std::unordered_map<std::uint64_t, Item>::iterator it) {
+    const Item& item = it->second;
+    m_order.erase(OrderKey{item.entry.priority, item.finish, item.seq});
+    m_byAge.erase(AgeKey{item.entry.enqueuedAt, item.seq});
+    if (item.entry.deadline != Nanos::max()) {
+        m_deadlines.erase({item.entry.deadline, item.entry.id});
+    }
+    if (--m_perPriority[item.entry.priority] == 0) {
+        m_perPriority.erase(item.entry.priority);
+    }
+    m_entries.erase(it);
+}
+
+bool RequestQueue::remove(std::uint64_t id) {
+    const auto it = m_entries.find(id);
+    if (it == m_entries.end()) {
+        return false;
+    }
+    erase(it);
+    return true;
+}
+
+std::vector<QueueEntry> RequestQueue::expire(Nanos now) {
+    std::vector<QueueEntry> expired;
+    while (!m_deadlines.empty() && m_deadlines.begin()->first <= now) {
+        const auto it = m_entries.find(m_deadlines.begin()->second);
+        expired.push_back(it->second.entry);
+        erase(it);
+    }
+    return expired;
+}
+
+std::optional<Nanos> RequestQueue::nextEvent(Nanos now) const {
+    std::optional<Nanos> next;
+    if (!m_deadlines.empty()) {
+        next = m_deadlines.begin()->first;
+    }
+    // The next request to age.
+    for (const auto& [key, id] : m_byAge) {
+        const Item& item = m_entries.at(id);
+        const Nanos age = maxAgeOf(item.entry.priority);
+        if (age.count() > 0 && !aged(item, now)) {
+            const Nanos at = item.entry.enqueuedAt + age;
+            next = next ? std::min(*next, at) : at;
+            break; // oldest first: later ones age later, give or take class differences
+        }
+    }
+    return next;
+}
+
+std::vector<std::uint64_t> RequestQueue::order(Nanos now) const {
+    std::vector<std::uint64_t> ids;
+    ids.reserve(m_entries.size());
+    for (const auto& [key, id] : m_byAge) {
+        if (aged(m_entries.at(id), now)) {
+            ids.push_back(id);
+        }
+    }
+    for (const auto& [key, id] : m_order) {
+        if (!aged(m_entries.at(id), now)) {
+            ids.push_back(id);
+        }
+    }
+    return ids;
+}
+
+std::int64_t RequestQueue::position(std::uint64_t id, Nanos now) const {
+    const auto it = m_entries.find(id);
+    if (it == m_entries.end()) {
+        return -1;
+    }
+    std::int64_t pos = 0;
+    if (aged(it->second, now)) {
+        for (const auto& [key, other] : m_byAge) {
+            if (other == id) {
+                return pos;
+            }
+            pos += aged(m_entries.at(other), now) ? 1 : 0;
+        }
+        return pos;
+    }
+    for (const auto& [key, other] : m_byAge) {
+        pos += aged(m_entries.at(other), now) ? 1 : 0;
+    }
+    for (const auto& [key, other] : m_order) {
+        if (other == id) {
+            return pos;
+        }
+        pos += aged(m_entries.at(other), now) ? 0 : 1;
+    }
+    return pos;
+}
+
+} // namespace sluice

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QByteArray>
+#include <QNetworkRequest>
+#include <QObject>
+
+#include <memory>
+#include <set>
+#include <vector>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace sluice {
+
+/// HTTP clients that really reach the concurrency asked for. One QNetworkAccessManager opens at
+/// most 6 HTTP/1.1 connections per host, and each manager owns a thread, so the pool keeps a few
+/// managers and spreads requests over connection pools inside each: every in-flight request holds
+/// a slot, and slot s uses manager s % managers with connection key (s / managers) / 6 (the key
+/// is part of QNAM's connection-cache key). No more than 6 slots ever share a key, so N slots
+/// give N connections, and the lowest free slot is reused so connections stay warm.
+///
+/// For https the key is the host name in a different letter case: a distinct cache key whose
+/// certificate check still matches (host names compare case-insensitively). HTTP/2 (cleartext
+/// or TLS) multiplexes instead, when enabled.
+///
+/// Lives in one thread; not thread-safe. Deleting it aborts every reply first (QNAM would
+/// otherwise delete them without finished(), stranding whoever waits).
+class ClientPool final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ClientPool)
+
+public:
+    explicit ClientPool(int managers = 4, QObject* parent = nullptr);
+    ~ClientPool() override;
+
+    /// Takes the lowest free slot.
+    int acquireSlot();
+    void releaseSlot(int slot);
+    int slotsInUse() const { return static_cast<int>(m_used.size()); }
+
+    /// Posts on the slot's manager and connection pool. The caller owns the reply
+    /// (deleteLater() it when finished).
+    QNetworkReply* post(int slot, QNetworkRequest request, const QByteArray& body);
+    void setHttp2(bool enabled) { m_http2 = enabled; }
+    bool http2() const { return m_http2; }
+    /// Aborts every reply still running.
+    void abortAll();
+
+private:
+    void applySlot(int slot, QNetworkRequest& request) const;
+
+    std::vector<QNetworkAccessManager*> m_managers;
+    std::set<int> m_free;
+    std::set<int> m_used;
+    int m_next = 0;
+    bool m_http2 = false;
+};
+
+} // namespace sluice

@@ -1,0 +1,244 @@
+#include "core/net/llmformat.h"
+
+#include "core/net/tokenestimate.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace sluice {
+
+namespace {
+constexpr qsizetype kMaxBody = 1 << 20;
+} // namespace
+
+const char* formatName(ApiFormat format) {
+    return format == ApiFormat::Anthropic ? "anthropic" : "openai";
+}
+
+std::optional<ApiFormat> parseFormat(QStringView text) {
+    if (text.compare(QLatin1String("openai"), Qt::CaseInsensitive) == 0) {
+        return ApiFormat::OpenAi;
+    }
+    if (text.compare(QLatin1String("anthropic"), Qt::CaseInsensitive) == 0) {
+        return ApiFormat::Anthropic;
+    }
+    return std::nullopt;
+}
+
+QUrl endpointUrl(ApiFormat format, const QUrl& base) {
+    QUrl url = base;
+    QString path = url.path();
+    if (path.endsWith(QLatin1String("/chat/completions")) ||
+        path.endsWith(QLatin1String("/messages"))) {
+        return url;
+    }
+    while (path.endsWith(QLatin1Char('/'))) {
+        path.chop(1);
+    }
+    if (format == ApiFormat::OpenAi) {
+        path += QLatin1String("/chat/completions");
+    } else {
+        path += path.endsWith(QLatin1String("/v1")) ? QLatin1String("/messages")
+                                                      : QLatin1String("/v1/messages");
+    }
+    url.setPath(path);
+    return url;
+}
+
+QNetworkRequest buildNetworkRequest(ApiFormat format, const QUrl& endpoint,
+                                    const QByteArray& apiKey, bool stream) {
+    QNetworkRequest request(endpoint);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setRawHeader("Accept", stream ? "text/event-stream" : "application/json");
+    if (format == ApiFormat::OpenAi) {
+        if (!apiKey.isEmpty()) {
+            request.setRawHeader("Authorization", "Bearer " + apiKey);
+        }
+    } else {
+        if (!apiKey.isEmpty()) {
+            request.setRawHeader("x-api-key", apiKey);
+        }
+        request.setRawHeader("anthropic-version", "2023-06-01");
+    }
+    return request;
+}
+
+QByteArray buildChatBody(ApiFormat format, const QString& model,
+                         const QList<ChatMessage>& messages, int maxTokens, bool stream) {
+    QJsonArray list;
+    QString system;
+    for (const ChatMessage& m : messages) {
+        if (format == ApiFormat::Anthropic && m.role == QLatin1String("system")) {
+            system += m.content;
+            continue;
+        }
+        list.append(QJsonObject{{QStringLiteral("role"), m.role},
+                                {QStringLiteral("content"), m.content}});
+    }
+    QJsonObject body{{QStringLiteral("model"), model},
+                     {QStringLiteral("messages"), list},
+                     {QStringLiteral("max_tokens"), maxTokens}};
+    if (stream) {
+        body.insert(QStringLiteral("stream"), true);
+        if (format == ApiFormat::OpenAi) {
+            body.insert(QStringLiteral("stream_options"),
+                        QJsonObject{{QStringLiteral("include_usage"), true}});
+        }
+    }
+    if (!system.isEmpty()) {
+        body.insert(QStringLiteral("system"), system);
+    }
+    return QJsonDocument(body).toJson(QJsonDocument::Compact);
+}
+
+QString maskKey(QByteArrayView key) {
+    if (key.isEmpty()) {
+        return QStringLiteral("(none)");
+    }
+    const QString tail = key.size() >= 12 ? QString::fromLatin1(key.last(4).toByteArray()) : QString();
+    const QString head = key.startsWith("sk-ant-") ? QStringLiteral("sk-ant-")
+                         : key.startsWith("sk-")   ? QStringLiteral("sk-")
+                                                   : QString();
+    return head + QStringLiteral("...") + tail;
+}
+
+ResponseReader::ResponseReader(ApiFormat format, bool stream)
+    : m_format(format), m_stream(stream) {}
+
+int ResponseReader::feed(QByteArrayView bytes) {
+    if (!m_stream) {
+        if (m_body.size() < kMaxBody) {
+            m_body.append(bytes.first(std::min(bytes.size(), kMaxBody - m_body.size())));
+        }
+        return 0;
+    }
+    if (m_body.size() < 4096) {
+        m_body.append(bytes.first(std::min<qsizetype>(bytes.size(), 4096 - m_body.size()))); // for error answers sent as SSE
+    }
+    int chunks = 0;
+    m_events.clear();
+    m_sse.feed(bytes, m_events);
+    for (const SseEvent& e : m_events) {
+        onEvent(e, &chunks);
+    }
+    return chunks;
+}
+
+void ResponseReader::countText(QStringView text, int* chunks) {
+    if (text.isEmpty()) {
+        return;
+    }
+    ++*chunks;
+    ++m_chunks;
+    m_estimatedTokens += std::max(1, estimateTokens(text));
+}
+
+void ResponseReader::readUsage(const QJsonObject& usage) {
+    // OpenAI names, then Anthropic's; Anthropic reports input at the start and output at the end.
+    if (usage.contains(QStringLiteral("prompt_tokens"))) {
+        m_promptTokens = usage.value(QStringLiteral("prompt_tokens")).toInteger();
+    }
+    if (usage.contains(QStringLiteral("completion_tokens"))) {
+        m_completionTokens = usage.value(QStringLiteral("completion_tokens")).toInteger();
+        m_hasUsage = true;
+    }
+    if (usage.contains(QStringLiteral("input_tokens"))) {
+        m_promptTokens = usage.value(QStringLiteral("input_tokens")).toInteger();
+    }
+    if (usage.contains(QStringLiteral("output_tokens"))) {
+        m_completionTokens = usage.value(QStringLiteral("output_tokens")).toInteger();
+        m_hasUsage = m_hasUsage || m_format == ApiFormat::OpenAi || m_completionTokens > 0;
+    }
+}
+
+void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
+    if (m_format == ApiFormat::OpenAi) {
+        if (event.data == "[DONE]") {
+            m_sawEnd = true;
+            return;
+        }
+        const QJsonObject o = QJsonDocument::fromJson(event.data).object();
+        if (o.contains(QStringLiteral("error"))) {
+            m_error = o.value(QStringLiteral("error"))
+                          .toObject()
+                          .value(QStringLiteral("message"))
+                          .toString(QStringLiteral("error event in stream"));
+            return;
+        }
+        const QJsonArray choices = o.value(QStringLiteral("choices")).toArray();
+        if (!choices.isEmpty()) {
+            const QJsonObject delta = choices.at(0).toObject().value(QStringLiteral("delta")).toObject();
+            QString text = delta.value(QStringLiteral("content")).toString();
+            text += delta.value(QStringLiteral("reasoning_content")).toString();
+            text += delta.value(QStringLiteral("reasoning")).toString();
+            countText(text, chunks);
+        }
+        const QJsonValue usage = o.value(QStringLiteral("usage"));
+        if (usage.isObject()) {
+            readUsage(usage.toObject());
+        }
+        return;
+    }
+    // Anthropic: the event name says what the data is.
+    const QByteArray& type = event.event;
+    if (type == "ping") {
+        return;
+    }
+    const QJsonObject o = QJsonDocument::fromJson(event.data).object();
+    if (type == "message_start") {
+        readUsage(o.value(QStringLiteral("message")).toObject().value(QStringLiteral("usage")).toObject());
+    } else if (type == "content_block_delta") {
+        const QJsonObject delta = o.value(QStringLiteral("delta")).toObject();
+        QString text = delta.value(QStringLiteral("text")).toString();
+        text += delta.value(QStringLiteral("thinking")).toString();
+        countText(text, chunks);
+    } else if (type == "message_delta") {
+        readUsage(o.value(QStringLiteral("usage")).toObject());
+        m_hasUsage = true;
+    } else if (type == "message_stop") {
+        m_sawEnd = true;
+    } else if (type == "error") {
+        m_error = o.value(QStringLiteral("error"))
+                      .toObject()
+                      .value(QStringLiteral("message"))
+                      .toString(QStringLiteral("error event in stream"));
+    }
+}
+
+void ResponseReader::finish() {
+    if (m_stream) {
+        if (!m_sawEnd && m_error.isEmpty()) {
+            m_error = QStringLiteral("stream ended before its end marker");
+        }
+        return;
+    }
+    const QJsonObject o = QJsonDocument::fromJson(m_body).object();
+    if (o.isEmpty()) {
+        return;
+    }
+    int chunks = 0;
+    if (m_format == ApiFormat::OpenAi) {
+        const QJsonArray choices = o.value(QStringLiteral("choices")).toArray();
+        if (!choices.isEmpty()) {
+            countText(choices.at(0)
+                          .toObject()
+                          .value(QStringLiteral("message"))
+                          .toObject()
+                          .value(QStringLiteral("content"))
+                          .toString(),
+                      &chunks);
+        }
+    } else {
+        QString text;
+        const QJsonArray content = o.value(QStringLiteral("content")).toArray();
+        for (const QJsonValue& part : content) {
+            text += part.toObject().value(QStringLiteral("text")).toString();
+        }
+        countText(text, &chunks);
+    }
+    readUsage(o.value(QStringLiteral("usage")).toObject());
+    m_sawEnd = true;
+}
+
+} // namespace sluice

@@ -1,0 +1,85 @@
+#pragma once
+
+#include "core/net/sseparser.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QNetworkRequest>
+#include <QString>
+#include <QUrl>
+
+#include <optional>
+
+namespace sluice {
+
+/// The wire format of an LLM endpoint.
+enum class ApiFormat { OpenAi, Anthropic };
+
+const char* formatName(ApiFormat format);
+std::optional<ApiFormat> parseFormat(QStringView text);
+
+/// The chat endpoint under a base URL, by each provider's convention: an OpenAI base already
+/// ends in /v1 (OPENAI_BASE_URL), an Anthropic one does not. A URL that already names the
+/// endpoint is kept.
+QUrl endpointUrl(ApiFormat format, const QUrl& base);
+
+/// Headers for one call: auth (Bearer or x-api-key + anthropic-version), JSON, SSE accept.
+QNetworkRequest buildNetworkRequest(ApiFormat format, const QUrl& endpoint,
+                                    const QByteArray& apiKey, bool stream);
+
+struct ChatMessage {
+    QString role;
+    QString content;
+};
+
+/// A minimal chat request body. OpenAI streams ask for usage in the last chunk.
+QByteArray buildChatBody(ApiFormat format, const QString& model,
+                         const QList<ChatMessage>& messages, int maxTokens, bool stream);
+
+/// An API key as it may be shown anywhere: "sk-...abcd" (never the key itself).
+QString maskKey(QByteArrayView key);
+
+/// Reads one response as it arrives: SSE events of a stream, or the whole JSON body.
+/// Counts content chunks (events that carry output text or a reasoning delta — not the
+/// role-only first chunk), usage, and a mid-stream error.
+class ResponseReader {
+public:
+    ResponseReader(ApiFormat format, bool stream);
+
+    /// Feeds bytes; returns how many content chunks they completed.
+    int feed(QByteArrayView bytes);
+    /// The body is complete (non-streaming responses are parsed here).
+    void finish();
+
+    bool hasUsage() const { return m_hasUsage; }
+    std::int64_t promptTokens() const { return m_promptTokens; }
+    std::int64_t completionTokens() const { return m_completionTokens; }
+    /// Output tokens estimated from the text received, for when usage is absent.
+    std::int64_t estimatedCompletionTokens() const { return m_estimatedTokens; }
+    int contentChunks() const { return m_chunks; }
+    bool sawEnd() const { return m_sawEnd; }
+    /// A stream that ended without its terminator, or an error event inside a 200 stream.
+    const QString& streamError() const { return m_error; }
+    /// The body of a non-streaming or error response (at most 1 MiB kept).
+    const QByteArray& body() const { return m_body; }
+
+private:
+    void onEvent(const SseEvent& event, int* chunks);
+    void readUsage(const QJsonObject& usage);
+    void countText(QStringView text, int* chunks);
+
+    ApiFormat m_format;
+    bool m_stream;
+    SseParser m_sse;
+    std::vector<SseEvent> m_events;
+    QByteArray m_body;
+    bool m_hasUsage = false;
+    std::int64_t m_promptTokens = 0;
+    std::int64_t m_completionTokens = 0;
+    std::int64_t m_estimatedTokens = 0;
+    int m_chunks = 0;
+    bool m_sawEnd = false;
+    QString m_error;
+};
+
+} // namespace sluice

@@ -1,0 +1,840 @@
+#include "core/net/requestengine.h"
+
+#include "core/net/clientpool.h"
+#include "core/net/errorbody.h"
+#include "core/net/ratelimitheaders.h"
+#include "core/net/tokenestimate.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkReply>
+
+#include <QCoroNetworkReply>
+#include <QCoroSignal>
+
+#include <algorithm>
+#include <cmath>
+
+namespace sluice {
+
+const char* stateName(RequestState state) {
+    switch (state) {
+    case RequestState::Queued:
+        return "queued";
+    case RequestState::WaitingBudget:
+        return "waiting_budget";
+    case RequestState::InFlight:
+        return "in_flight";
+    case RequestState::Streaming:
+        return "streaming";
+    case RequestState::Retrying:
+        return "retrying";
+    case RequestState::Done:
+        return "done";
+    case RequestState::Failed:
+        return "failed";
+    case RequestState::Rejected:
+        return "rejected";
+    case RequestState::TimedOut:
+        return "timed_out";
+    case RequestState::Cancelled:
+        return "cancelled";
+    }
+    return "?";
+}
+
+struct RequestEngine::Call {
+    EngineRequest request;
+    RequestRecord record;
+    Completion done;
+    std::string keyId;
+    std::string breakerKey;
+    RateBudget* budget = nullptr;
+    std::uint64_t scope = 0;
+    Nanos deadline = Nanos::max();
+    QString lane;
+    std::int64_t reservedTokens = 0;
+    std::uint64_t admission = 0; // budget admission number of the current attempt
+    bool holdsSlot = false;      // a concurrency slot (Admission) and a connection slot
+    int connectionSlot = -1;
+    bool breakerPermit = false;
+    QPointer<QNetworkReply> reply;
+    bool cancelRequested = false;
+    bool deadlineHit = false;
+    Nanos retryAt{0};
+    Nanos previousDelay{0};
+    ResponseReader reader{ApiFormat::OpenAi, true};
+};
+
+namespace {
+
+std::string keyIdentity(const QByteArray& apiKey) {
+    // A stable, non-secret identity: the masked form plus a short digest.
+    const QByteArray digest =
+        QCryptographicHash::hash(apiKey, QCryptographicHash::Sha256).toHex().left(8);
+    return (maskKey(apiKey) + QLatin1Char('#') + QString::fromLatin1(digest)).toStdString();
+}
+
+ServerLimitView toView(const RateLimitInfo& info) {
+    ServerLimitView v;
+    v.limitRequests = info.limitRequests;
+    v.remainingRequests = info.remainingRequests;
+    v.limitTokens = info.limitTokens;
+    v.remainingTokens = info.remainingTokens;
+    v.resetRequests = info.resetRequests;
+    v.resetTokens = info.resetTokens;
+    v.retryAfter = info.retryAfter;
+    return v;
+}
+
+std::int64_t percentile(std::vector<std::int64_t>& v, double p) {
+    if (v.empty()) {
+        return 0;
+    }
+    const auto rank = static_cast<std::size_t>(std::clamp(
+        std::ceil(p * static_cast<double>(v.size())) - 1.0, 0.0, static_cast<double>(v.size() - 1)));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank), v.end());
+    return v[rank];
+}
+
+} // namespace
+
+RequestEngine::RequestEngine(EngineConfig config, const Clock* clock, QObject* parent)
+    : QObject(parent),
+      m_config(std::move(config)),
+      m_ownClock(clock ? nullptr : std::make_unique<SteadyClock>()),
+      m_clock(clock ? *clock : *m_ownClock),
+      m_admission(m_config.queue, m_config.concurrency.initial),
+      m_concurrency(m_config.concurrency, m_clock),
+      m_retry(m_config.retry, m_clock, m_config.seed),
+      m_guard(m_config.resources, m_clock),
+      m_pool(new ClientPool(m_config.managers, this)) {
+    qRegisterMetaType<sluice::EngineSnapshot>();
+    qRegisterMetaType<sluice::RequestUpdate>();
+    m_admission.setLimit(m_concurrency.limit());
+    m_budgets.setRules(m_config.budgets, m_clock.now());
+    m_pool->setHttp2(m_config.http2);
+    m_wake.setSingleShot(true);
+    m_wake.setTimerType(Qt::PreciseTimer);
+    connect(&m_wake, &QTimer::timeout, this, &RequestEngine::pump);
+    m_tick.setInterval(std::max(1, realMs(m_config.snapshotInterval)));
+    connect(&m_tick, &QTimer::timeout, this, &RequestEngine::tick);
+    m_tick.start();
+}
+
+RequestEngine::~RequestEngine() {
+    // Replies must finish (aborted) while the engine is whole; their coroutines see m_closing.
+    m_closing = true;
+    m_pool->abortAll();
+}
+
+int RequestEngine::realMs(Nanos d) const {
+    if (d.count() <= 0) {
+        return 0;
+    }
+    const double ms = static_cast<double>(d.count()) / 1e6 / m_clock.speed();
+    return static_cast<int>(std::min(std::ceil(ms), 2e9));
+}
+
+RequestEngine::Call* RequestEngine::find(std::uint64_t id) {
+    const auto it = m_calls.find(id);
+    return it == m_calls.end() ? nullptr : it->second.get();
+}
+
+std::uint64_t RequestEngine::scopeOf(RateBudget* budget) {
+    auto [it, inserted] = m_scopeIds.emplace(budget, m_scopeIds.size() + 1);
+    if (inserted) {
+        m_scopes.emplace(it->second, budget);
+    }
+    return it->second;
+}
+
+CircuitBreaker& RequestEngine::breakerFor(const std::string& key) {
+    auto& slot = m_breakers[key];
+    if (!slot) {
+        slot = std::make_unique<CircuitBreaker>(m_config.breaker, m_clock);
+    }
+    return *slot;
+}
+
+RateBudget& RequestEngine::budget(const QByteArray& apiKey, const QString& model) {
+    return m_budgets.budgetFor(keyIdentity(apiKey), model.toStdString());
+}
+
+std::uint64_t RequestEngine::submit(EngineRequest request, Completion done) {
+    const Nanos now = m_clock.now();
+    auto call = std::make_unique<Call>();
+    Call& c = *call;
+    c.record.id = ++m_nextId;
+    c.record.priority = request.priority;
+    c.record.submittedAt = now;
+    c.record.intendedAt = request.intendedAt;
+    c.done = std::move(done);
+    c.keyId = keyIdentity(request.apiKey);
+    c.breakerKey = c.keyId + ' ' + request.endpoint.toString(QUrl::RemoveQuery).toStdString();
+    c.lane = request.lane.isEmpty() ? QString::fromStdString(c.keyId) : request.lane;
+    if (request.promptTokens < 0 || request.maxTokens < 0) {
+        const QJsonObject body = QJsonDocument::fromJson(request.body).object();
+        if (request.promptTokens < 0) {
+            request.promptTokens = estimatePromptTokens(body);
+        }
+        if (request.maxTokens < 0) {
+            const QJsonValue max = body.contains(QStringLiteral("max_completion_tokens"))
+                                       ? body.value(QStringLiteral("max_completion_tokens"))
+                                       : body.value(QStringLiteral("max_tokens"));
+            request.maxTokens = max.isDouble() ? max.toInteger() : m_config.defaultMaxTokens;
+        }
+    }
+    c.reservedTokens = request.promptTokens + request.maxTokens;
+    c.record.reservedTokens = c.reservedTokens;
+    c.record.promptTokens = request.promptTokens;
+    c.budget = &m_budgets.budgetFor(c.keyId, request.model.toStdString());
+    c.scope = scopeOf(c.budget);
+    if (request.timeout.count() > 0) {
+        c.deadline = now + request.timeout;
+    }
+    c.request = std::move(request);
+    const std::uint64_t id = c.record.id;
+    m_calls.emplace(id, std::move(call));
+    ++m_counters.submitted;
+
+    if (c.budget->tooLarge(c.reservedTokens)) {
+        finish(c, RequestState::Rejected,
+               QStringLiteral("needs %1 tokens (prompt + max_tokens), more than a token limit")
+                   .arg(c.reservedTokens));
+        return id;
+    }
+    const auto pushed =
+        m_admission.submit(QueueEntry{id, c.request.priority, c.lane.toStdString(), c.scope,
+                                      c.record.submittedAt, c.deadline});
+    if (pushed.result != RequestQueue::Push::Accepted) {
+        finish(c, RequestState::Rejected,
+               QStringLiteral("queue full (%1 waiting)").arg(m_config.queue.capacity));
+        return id;
+    }
+    ++m_queuedPerScope[c.scope];
+    if (pushed.displaced) {
+        if (Call* victim = find(pushed.displaced->id)) {
+            --m_queuedPerScope[victim->scope];
+            finish(*victim, RequestState::Rejected,
+                   QStringLiteral("queue full: displaced by a more urgent request"));
+        }
+    }
+    markDirty(c);
+    schedulePump();
+    return id;
+}
+
+QCoro::Task<RequestRecord> RequestEngine::run(EngineRequest request) {
+    auto result = std::make_shared<std::optional<RequestRecord>>();
+    auto signal = std::make_shared<QTimer>();
+    signal->setSingleShot(true);
+    QTimer* raw = signal.get();
+    submit(std::move(request), [result, raw](const RequestRecord& r) {
+        *result = r;
+        raw->start(0);
+    });
+    if (!*result || raw->isActive()) {
+        co_await qCoro(raw, &QTimer::timeout);
+    }
+    co_return **result;
+}
+
+bool RequestEngine::cancel(std::uint64_t id) {
+    Call* c = find(id);
+    if (!c || isTerminal(c->record.state)) {
+        return false;
+    }
+    switch (c->record.state) {
+    case RequestState::Queued:
+    case RequestState::WaitingBudget:
+        if (m_admission.cancel(id)) {
+            --m_queuedPerScope[c->scope];
+        }
+        finish(*c, RequestState::Cancelled, QStringLiteral("cancelled"));
+        return true;
+    case RequestState::Retrying:
+        finish(*c, RequestState::Cancelled, QStringLiteral("cancelled"));
+        return true;
+    case RequestState::InFlight:
+    case RequestState::Streaming:
+        c->cancelRequested = true;
+        if (c->reply) {
+            c->reply->abort(); // finished() follows; the attempt ends as cancelled
+        }
+        return true;
+    default:
+        return false;
+    }
+}
+
+void RequestEngine::cancelAll() {
+    std::vector<std::uint64_t> ids;
+    ids.reserve(m_calls.size());
+    for (const auto& [id, call] : m_calls) {
+        ids.push_back(id);
+    }
+    for (std::uint64_t id : ids) {
+        cancel(id);
+    }
+}
+
+void RequestEngine::schedulePump() {
+    if (m_pumpQueued) {
+        return;
+    }
+    m_pumpQueued = true;
+    QMetaObject::invokeMethod(this, &RequestEngine::pump, Qt::QueuedConnection);
+}
+
+void RequestEngine::pump() {
+    m_pumpQueued = false;
+    if (m_pumping || m_closing) {
+        return;
+    }
+    m_pumping = true;
+    const Nanos now = m_clock.now();
+    for (const QueueEntry& e : m_admission.expire(now)) {
+        if (Call* c = find(e.id)) {
+            --m_queuedPerScope[c->scope];
+            finish(*c, RequestState::TimedOut, QStringLiteral("deadline passed while queued"));
+        }
+    }
+    const bool paused = m_guard.paused();
+    auto scopeOpen = [this, now, paused](std::uint64_t scope) {
+        return !paused && m_scopes.at(scope)->waitTime(now).count() == 0;
+    };
+    while (auto entry = m_admission.acquire(now, scopeOpen)) {
+        Call* c = find(entry->id);
+        if (!c) {
+            m_admission.release();
+            continue;
+        }
+        --m_queuedPerScope[c->scope];
+        dispatch(*c);
+    }
+    armWake(now);
+    m_pumping = false;
+}
+
+void RequestEngine::armWake(Nanos now) {
+    std::optional<Nanos> next = m_admission.nextEvent(now);
+    if (m_admission.inFlight() < m_admission.limit()) {
+        for (const auto& [scope, count] : m_queuedPerScope) {
+            if (count <= 0) {
+                continue;
+            }
+            const Nanos wait = m_scopes.at(scope)->waitTime(now);
+            if (wait.count() > 0) {
+                next = next ? std::min(*next, now + wait) : now + wait;
+            }
+        }
+    }
+    if (!next) {
+        m_wake.stop();
+        return;
+    }
+    m_wake.start(realMs(*next - now));
+}
+
+void RequestEngine::dispatch(Call& c) {
+    const Nanos now = m_clock.now();
+    c.holdsSlot = true;
+    CircuitBreaker& breaker = breakerFor(c.breakerKey);
+    if (!breaker.tryAcquire()) {
+        finish(c, RequestState::Failed, QStringLiteral("circuit open: the endpoint is failing"));
+        return;
+    }
+    c.breakerPermit = true;
+    c.admission = c.budget->admit(c.reservedTokens, now);
+    c.connectionSlot = m_pool->acquireSlot();
+    if (c.record.attempts == 0) {
+        m_retry.recordFirstAttempt();
+        c.record.firstSentAt = now;
+    } else {
+        ++m_counters.retries;
+    }
+    ++c.record.attempts;
+    ++m_counters.attempts;
+    c.record.state = RequestState::InFlight;
+    c.record.sentAt = now;
+    c.record.headersAt = c.record.firstTokenAt = c.record.lastAt = Nanos{0};
+    c.record.chunkTimes.clear();
+    c.record.chunks = 0;
+    markDirty(c);
+    if (c.deadline != Nanos::max()) {
+        const std::uint64_t id = c.record.id;
+        const int attempt = c.record.attempts;
+        QTimer::singleShot(realMs(c.deadline - now), Qt::PreciseTimer, this, [this, id, attempt] {
+            Call* call = find(id);
+            if (call && call->record.attempts == attempt && call->reply) {
+                call->deadlineHit = true;
+                call->reply->abort();
+            }
+        });
+    }
+    runAttempt(c.record.id);
+}
+
+QCoro::Task<> RequestEngine::runAttempt(std::uint64_t id) {
+    Call* c = find(id);
+    if (!c) {
+        co_return;
+    }
+    QNetworkRequest request = buildNetworkRequest(c->request.format, c->request.endpoint,
+                                                  c->request.apiKey, c->request.stream);
+    if (m_config.transferTimeout.count() > 0) {
+        request.setTransferTimeout(std::max(1, realMs(m_config.transferTimeout)));
+    }
+    c->reader = ResponseReader(c->request.format, c->request.stream);
+    QNetworkReply* reply = m_pool->post(c->connectionSlot, request, c->request.body);
+    c->reply = reply;
+    const Clock* clock = &m_clock;
+    connect(reply, &QNetworkReply::requestSent, this, [this, id, clock] {
+        if (Call* call = find(id)) {
+            call->record.sentAt = clock->now();
+        }
+    });
+    connect(reply, &QNetworkReply::metaDataChanged, this, [this, id, clock, reply] {
+        if (Call* call = find(id); call && call->reply == reply && !call->record.headersAt.count()) {
+            call->record.headersAt = clock->now();
+            call->record.status =
+                reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        }
+    });
+    connect(reply, &QNetworkReply::readyRead, this, [this, id, clock, reply] {
+        Call* call = find(id);
+        if (!call || call->reply != reply) {
+            return;
+        }
+        const QByteArray bytes = reply->readAll();
+        const Nanos now = clock->now();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const int chunks = call->reader.feed(bytes);
+        call->record.lastAt = now;
+        if (chunks > 0 && status >= 200 && status < 300) {
+            if (!call->record.firstTokenAt.count()) {
+                call->record.firstTokenAt = now;
+                call->record.state = RequestState::Streaming;
+                markDirty(*call);
+            }
+            call->record.chunks += chunks;
+            for (int i = 0; i < chunks && call->record.chunkTimes.size() < 4096; ++i) {
+                call->record.chunkTimes.push_back(now);
+            }
+        }
+    });
+    QPointer<RequestEngine> self(this);
+    co_await qCoro(reply, &QNetworkReply::finished);
+    if (!self || m_closing) {
+        reply->deleteLater();
+        co_return;
+    }
+    Call* call = find(id);
+    if (!call || call->reply != reply) {
+        reply->deleteLater();
+        co_return;
+    }
+    onAttemptFinished(*call, reply);
+    reply->deleteLater();
+}
+
+void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
+    const Nanos now = m_clock.now();
+    c.reply = nullptr;
+    if (reply->bytesAvailable() > 0) {
+        c.reader.feed(reply->readAll());
+    }
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QNetworkReply::NetworkError error = reply->error();
+    c.record.status = status;
+    c.record.lastAt = c.record.lastAt.count() ? c.record.lastAt : now;
+    if (!c.record.headersAt.count() && status > 0) {
+        c.record.headersAt = now;
+    }
+
+    // What the server told us about our limits, on every answer.
+    const RateLimitInfo info =
+        parseRateLimitHeaders(reply->rawHeaderPairs(), QDateTime::currentDateTimeUtc());
+    const ServerLimitView view = toView(info);
+    c.budget->learn(view, c.admission, now);
+
+    const bool http2xx = status >= 200 && status < 300;
+    bool streamBroken = false;
+    if (http2xx) {
+        c.reader.finish();
+        streamBroken = c.request.stream && !c.reader.streamError().isEmpty();
+    }
+    const bool cancelled = c.cancelRequested;
+    const bool timedOut = c.deadlineHit || (error == QNetworkReply::OperationCanceledError &&
+                                            !cancelled) ||
+                          error == QNetworkReply::TimeoutError;
+    const bool networkError = (error != QNetworkReply::NoError && status == 0) ||
+                              (http2xx && (error != QNetworkReply::NoError || streamBroken));
+    bool quota = false;
+    ProviderError providerError;
+    if (status >= 400) {
+        providerError = parseErrorBody(c.reader.body());
+        quota = status == 429 && isQuotaError(providerError);
+    }
+    Outcome outcome = cancelled ? Outcome::Cancelled
+                                : classifyOutcome(http2xx && networkError ? 0 : status, quota,
+                                                  networkError, timedOut);
+    c.record.outcome = outcome;
+    c.record.attemptLog.push_back(
+        AttemptRecord{c.record.sentAt, now, status, outcome, view.retryAfter});
+
+    // Tokens: what the server charged, reconciled against the reservation.
+    if (outcome == Outcome::Success) {
+        if (c.reader.hasUsage()) {
+            c.record.promptTokens = c.reader.promptTokens() > 0 ? c.reader.promptTokens()
+                                                                  : c.record.promptTokens;
+            c.record.completionTokens = c.reader.completionTokens();
+            c.record.tokensEstimated = false;
+        } else {
+            c.record.completionTokens = c.reader.estimatedCompletionTokens();
+            c.record.tokensEstimated = true;
+        }
+        c.budget->reconcile(c.reservedTokens, c.record.promptTokens + c.record.completionTokens);
+        m_counters.tokensIn += c.record.promptTokens;
+        m_counters.tokensOut += c.record.completionTokens;
+    } else if (status >= 400) {
+        c.budget->reconcile(c.reservedTokens, 0); // refused: nothing generated
+    }
+    if (outcome == Outcome::RateLimited) {
+        ++m_counters.rateLimited;
+        // Nobody on this key sends before the server said it may.
+        const Nanos wait = view.retryAfter.value_or(std::chrono::seconds(1));
+        m_budgets.blockKey(c.keyId, now + wait);
+    }
+
+    // Breaker, concurrency and slots.
+    if (c.breakerPermit) {
+        CircuitBreaker& breaker = breakerFor(c.breakerKey);
+        if (outcome == Outcome::Success) {
+            breaker.onSuccess();
+        } else if (countsAsBreakerFailure(outcome)) {
+            breaker.onFailure();
+        } else {
+            breaker.onIgnored();
+        }
+        c.breakerPermit = false;
+    }
+    if (outcome != Outcome::Cancelled && !(outcome == Outcome::Timeout && c.deadlineHit)) {
+        const Nanos signal = c.request.stream && c.record.firstTokenAt.count()
+                                 ? c.record.firstTokenAt - c.record.sentAt
+                                 : now - c.record.sentAt;
+        if (m_concurrency.onSample(c.record.sentAt, signal, isCongestionSignal(outcome))) {
+            applyLimit(m_concurrency.limit());
+        }
+    }
+    if (outcome == Outcome::Success) {
+        ++m_counters.ok;
+    } else if (outcome != Outcome::Cancelled) {
+        ++m_counters.errors;
+    }
+    m_pool->releaseSlot(c.connectionSlot);
+    c.connectionSlot = -1;
+    c.holdsSlot = false;
+    m_admission.release();
+
+    // The request's fate.
+    if (outcome == Outcome::Success) {
+        finish(c, RequestState::Done);
+    } else if (cancelled) {
+        finish(c, RequestState::Cancelled, QStringLiteral("cancelled"));
+    } else if (c.deadlineHit) {
+        finish(c, RequestState::TimedOut, QStringLiteral("deadline passed in flight"));
+    } else {
+        const auto decision = isRetryable(outcome)
+                                  ? m_retry.onFailure(outcome, c.record.attempts, view.retryAfter,
+                                                      c.previousDelay)
+                                  : RetryPolicy::Decision{};
+        QString why = QString::fromLatin1(outcomeName(outcome));
+        if (status > 0) {
+            why += QStringLiteral(" (HTTP %1)").arg(status);
+        }
+        if (!providerError.message.isEmpty()) {
+            why += QStringLiteral(": ") + providerError.message;
+        } else if (status == 0 && error != QNetworkReply::NoError) {
+            why += QStringLiteral(": ") + reply->errorString();
+        }
+        if (decision.retry && (c.deadline == Nanos::max() || now + decision.delay < c.deadline)) {
+            c.previousDelay = decision.delay;
+            retryLater(c, decision.delay);
+        } else if (decision.retry) {
+            finish(c, RequestState::TimedOut, why + QStringLiteral("; no time left to retry"));
+        } else {
+            if (isRetryable(outcome)) {
+                why += QStringLiteral("; not retried: ") + QString::fromLatin1(decision.reason);
+            }
+            finish(c, RequestState::Failed, why);
+        }
+    }
+    schedulePump();
+}
+
+void RequestEngine::retryLater(Call& c, Nanos delay) {
+    c.record.state = RequestState::Retrying;
+    c.retryAt = m_clock.now() + delay;
+    markDirty(c);
+    const std::uint64_t id = c.record.id;
+    QTimer::singleShot(realMs(delay), Qt::PreciseTimer, this, [this, id] { requeue(id); });
+}
+
+void RequestEngine::requeue(std::uint64_t id) {
+    Call* c = find(id);
+    if (!c || c->record.state != RequestState::Retrying) {
+        return;
+    }
+    const Nanos now = m_clock.now();
+    if (now < c->retryAt) {
+        // Never early, whatever the timer did.
+        QTimer::singleShot(std::max(1, realMs(c->retryAt - now)), Qt::PreciseTimer, this,
+                           [this, id] { requeue(id); });
+        return;
+    }
+    // Keep the original submission time: a retry ages from when the caller asked.
+    const auto pushed =
+        m_admission.submit(QueueEntry{id, c->request.priority, c->lane.toStdString(), c->scope,
+                                      c->record.submittedAt, c->deadline});
+    if (pushed.result != RequestQueue::Push::Accepted) {
+        finish(*c, RequestState::Failed, QStringLiteral("queue full when retrying"));
+        return;
+    }
+    ++m_queuedPerScope[c->scope];
+    if (pushed.displaced) {
+        if (Call* victim = find(pushed.displaced->id)) {
+            --m_queuedPerScope[victim->scope];
+            finish(*victim, RequestState::Rejected,
+                   QStringLiteral("queue full: displaced by a more urgent request"));
+        }
+    }
+    c->record.state = RequestState::Queued;
+    markDirty(*c);
+    schedulePump();
+}
+
+void RequestEngine::finish(Call& c, RequestState state, QString reason) {
+    if (isTerminal(c.record.state)) {
+        return;
+    }
+    if (c.holdsSlot) {
+        // Ended between dispatch and send (breaker refused): give the slot back.
+        if (c.connectionSlot >= 0) {
+            m_pool->releaseSlot(c.connectionSlot);
+        }
+        m_admission.release();
+        c.holdsSlot = false;
+    }
+    c.record.state = state;
+    c.record.reason = std::move(reason);
+    c.record.endedAt = m_clock.now();
+    switch (state) {
+    case RequestState::Done:
+        ++m_counters.done;
+        m_samples.push_back(Sample{c.record.endedAt, c.record.latency().count(),
+                                   c.record.ttft().count()});
+        if (m_samples.size() > 100000) {
+            m_samples.pop_front();
+        }
+        break;
+    case RequestState::Failed:
+        ++m_counters.failed;
+        break;
+    case RequestState::Rejected:
+        ++m_counters.rejected;
+        break;
+    case RequestState::TimedOut:
+        ++m_counters.timedOut;
+        break;
+    case RequestState::Cancelled:
+        ++m_counters.cancelled;
+        break;
+    default:
+        break;
+    }
+    markDirty(c);
+    // Take the call out before running the completion, which may submit more.
+    auto node = m_calls.extract(c.record.id);
+    if (node.mapped()->done) {
+        node.mapped()->done(node.mapped()->record);
+    }
+    if (m_calls.empty()) {
+        Q_EMIT idle();
+    }
+}
+
+void RequestEngine::markDirty(Call& c) {
+    m_dirty.insert(c.record.id);
+    if (isTerminal(c.record.state)) {
+        // Terminal states are published from a copy, since the call goes away.
+        m_finalUpdates.push_back(RequestUpdate{c.record.id, c.record.state, -1, c.record.priority,
+                                               c.record.attempts, c.record.status, c.record.ttft(),
+                                               c.record.latency()});
+        m_dirty.erase(c.record.id);
+    }
+}
+
+void RequestEngine::applyLimit(int limit) {
+    if (limit == m_admission.limit()) {
+        return;
+    }
+    m_admission.setLimit(limit);
+    Q_EMIT limitChanged(limit);
+    schedulePump();
+}
+
+void RequestEngine::setConcurrency(ConcurrencyConfig config) {
+    m_config.concurrency = config;
+    m_concurrency.setConfig(config);
+    applyLimit(m_concurrency.limit());
+}
+
+void RequestEngine::setBudgets(std::vector<BudgetRule> rules) {
+    m_config.budgets = rules;
+    m_budgets.setRules(std::move(rules), m_clock.now());
+    schedulePump(); // waiting callers are re-evaluated at once
+}
+
+void RequestEngine::setRetry(RetryConfig config) {
+    m_config.retry = config;
+    m_retry.setConfig(config);
+}
+
+void RequestEngine::setBreaker(BreakerConfig config) {
+    m_config.breaker = config;
+    for (auto& [key, breaker] : m_breakers) {
+        breaker->setConfig(config);
+    }
+    schedulePump();
+}
+
+void RequestEngine::setQueue(QueueConfig config) {
+    m_config.queue = config;
+    m_admission.setQueueConfig(std::move(config));
+    schedulePump();
+}
+
+std::int64_t RequestEngine::position(std::uint64_t id) const {
+    return m_admission.position(id, m_clock.now());
+}
+
+EngineSnapshot RequestEngine::snapshot() {
+    const Nanos now = m_clock.now();
+    EngineSnapshot s;
+    s.at = now;
+    s.inFlight = m_admission.inFlight();
+    s.limit = m_admission.limit();
+    s.queued = static_cast<int>(m_admission.queued());
+    Nanos nextAllowed = Nanos::max();
+    for (const auto& [scope, count] : m_queuedPerScope) {
+        if (count <= 0) {
+            continue;
+        }
+        const Nanos wait = m_scopes.at(scope)->waitTime(now);
+        if (wait.count() > 0) {
+            s.waitingBudget += count;
+            nextAllowed = std::min(nextAllowed, wait);
+        }
+    }
+    s.nextAllowedIn = nextAllowed == Nanos::max() ? Nanos{0} : nextAllowed;
+    s.submitted = m_counters.submitted;
+    s.done = m_counters.done;
+    s.failed = m_counters.failed;
+    s.rejected = m_counters.rejected;
+    s.timedOut = m_counters.timedOut;
+    s.cancelled = m_counters.cancelled;
+    s.attempts = m_counters.attempts;
+    s.retries = m_counters.retries;
+    s.rateLimited = m_counters.rateLimited;
+
+    // Rates over the last second of engine time.
+    m_history.emplace_back(now, m_counters);
+    while (m_history.size() > 2 && now - m_history[1].first >= std::chrono::seconds(1)) {
+        m_history.pop_front();
+    }
+    const auto& [then, old] = m_history.front();
+    const double seconds = static_cast<double>((now - then).count()) / 1e9;
+    if (seconds > 0) {
+        s.sentPerSecond = static_cast<double>(m_counters.attempts - old.attempts) / seconds;
+        s.okPerSecond = static_cast<double>(m_counters.ok - old.ok) / seconds;
+        s.errorsPerSecond = static_cast<double>(m_counters.errors - old.errors -
+                                                (m_counters.rateLimited - old.rateLimited)) /
+                            seconds;
+        s.rateLimitedPerSecond =
+            static_cast<double>(m_counters.rateLimited - old.rateLimited) / seconds;
+        s.tokensInPerSecond = static_cast<double>(m_counters.tokensIn - old.tokensIn) / seconds;
+        s.tokensOutPerSecond = static_cast<double>(m_counters.tokensOut - old.tokensOut) / seconds;
+    }
+    while (!m_samples.empty() && now - m_samples.front().at > std::chrono::seconds(10)) {
+        m_samples.pop_front();
+    }
+    std::vector<std::int64_t> latency, ttft;
+    latency.reserve(m_samples.size());
+    for (const Sample& x : m_samples) {
+        latency.push_back(x.latency);
+        if (x.ttft > 0) {
+            ttft.push_back(x.ttft);
+        }
+    }
+    s.latencyP50 = Nanos{percentile(latency, 0.5)};
+    s.latencyP95 = Nanos{percentile(latency, 0.95)};
+    s.latencyP99 = Nanos{percentile(latency, 0.99)};
+    s.ttftP50 = Nanos{percentile(ttft, 0.5)};
+    s.ttftP95 = Nanos{percentile(ttft, 0.95)};
+    s.ttftP99 = Nanos{percentile(ttft, 0.99)};
+    s.breaker = CircuitBreaker::State::Closed;
+    for (auto& [key, breaker] : m_breakers) {
+        const auto state = breaker->state();
+        if (state == CircuitBreaker::State::Open ||
+            (state == CircuitBreaker::State::HalfOpen && s.breaker == CircuitBreaker::State::Closed)) {
+            s.breaker = state;
+        }
+    }
+    s.resources = m_resources;
+    s.clientSaturated = m_guard.clientSaturated();
+    return s;
+}
+
+void RequestEngine::tick() {
+    const Nanos now = m_clock.now();
+    if (now - m_lastResourceSample >= std::chrono::seconds(1)) {
+        m_lastResourceSample = now;
+        const bool wasPaused = m_guard.paused();
+        m_resources = m_guard.sample();
+        if (wasPaused && !m_guard.paused()) {
+            schedulePump();
+        }
+    }
+    QList<RequestUpdate> updates;
+    updates.reserve(static_cast<qsizetype>(m_dirty.size() + m_finalUpdates.size()));
+    for (std::uint64_t id : m_dirty) {
+        Call* c = find(id);
+        if (!c) {
+            continue;
+        }
+        RequestUpdate u{id, c->record.state, -1, c->record.priority, c->record.attempts,
+                        c->record.status, c->record.ttft(), Nanos{0}};
+        if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
+            u.position = m_admission.position(id, now);
+            const bool closed = c->budget->waitTime(now).count() > 0;
+            u.state = closed ? RequestState::WaitingBudget : RequestState::Queued;
+            c->record.state = u.state;
+        }
+        updates.push_back(u);
+    }
+    m_dirty.clear();
+    for (RequestUpdate& u : m_finalUpdates) {
+        updates.push_back(u);
+    }
+    m_finalUpdates.clear();
+    if (!updates.isEmpty()) {
+        Q_EMIT requestsUpdated(updates);
+    }
+    Q_EMIT snapshotReady(snapshot());
+}
+
+} // namespace sluice

@@ -1,0 +1,263 @@
+#pragma once
+
+#include "core/engine/admission.h"
+#include "core/engine/circuitbreaker.h"
+#include "core/engine/clock.h"
+#include "core/engine/concurrencylimit.h"
+#include "core/engine/failure.h"
+#include "core/engine/ratebudget.h"
+#include "core/engine/resourceguard.h"
+#include "core/engine/retrypolicy.h"
+#include "core/net/llmformat.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <QUrl>
+
+#include <QCoroTask>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <set>
+#include <unordered_map>
+
+class QNetworkReply;
+
+namespace sluice {
+
+class ClientPool;
+
+/// One LLM call to make.
+struct EngineRequest {
+    ApiFormat format = ApiFormat::OpenAi;
+    QUrl endpoint; ///< the full endpoint URL (see endpointUrl())
+    QByteArray apiKey;
+    QString model;
+    QByteArray body;
+    bool stream = true;
+    std::int64_t promptTokens = -1; ///< -1: estimated from the body
+    std::int64_t maxTokens = -1;    ///< -1: max_tokens from the body, else the default reservation
+    int priority = 1;               ///< 0 most urgent
+    QString lane;                   ///< fairness lane; default: the API key
+    Nanos timeout{0};               ///< deadline from submission over all attempts; 0 = none
+    std::optional<Nanos> intendedAt; ///< open-loop schedule time, for coordinated omission
+};
+
+/// Where a request is. Exactly one of the last five ends every request.
+enum class RequestState : std::uint8_t {
+    Queued,
+    WaitingBudget,
+    InFlight,
+    Streaming,
+    Retrying,
+    Done,
+    Failed,
+    Rejected,
+    TimedOut,
+    Cancelled,
+};
+const char* stateName(RequestState state);
+inline bool isTerminal(RequestState s) { return s >= RequestState::Done; }
+
+/// One attempt of a request, as sent and answered.
+struct AttemptRecord {
+    Nanos sentAt{0};
+    Nanos endedAt{0};
+    int status = 0;
+    Outcome outcome = Outcome::Success;
+    std::optional<Nanos> retryAfter;
+};
+
+/// A request's whole story. Times are the engine clock's.
+struct RequestRecord {
+    std::uint64_t id = 0;
+    RequestState state = RequestState::Queued;
+    int priority = 1;
+    QString reason; ///< why it failed / was rejected; empty when done
+    int attempts = 0;
+    int status = 0; ///< HTTP status of the last attempt (0 = none)
+    Outcome outcome = Outcome::Success;
+    Nanos submittedAt{0};
+    std::optional<Nanos> intendedAt;
+    Nanos firstSentAt{0};
+    Nanos sentAt{0}; ///< the last attempt's
+    Nanos headersAt{0};
+    Nanos firstTokenAt{0};
+    Nanos lastAt{0};
+    Nanos endedAt{0};
+    std::vector<Nanos> chunkTimes; ///< arrival of each content chunk (first 4096)
+    int chunks = 0;
+    std::int64_t promptTokens = 0;
+    std::int64_t completionTokens = 0;
+    bool tokensEstimated = false; ///< no usage in the response: counted locally
+    std::int64_t reservedTokens = 0;
+    std::vector<AttemptRecord> attemptLog;
+
+    /// Time to first token of the last attempt (0 when none arrived).
+    Nanos ttft() const { return firstTokenAt.count() ? firstTokenAt - sentAt : Nanos{0}; }
+    /// From submission to the end.
+    Nanos latency() const { return endedAt - submittedAt; }
+};
+
+/// A request's visible state, for models (sent in batches).
+struct RequestUpdate {
+    std::uint64_t id = 0;
+    RequestState state = RequestState::Queued;
+    std::int64_t position = -1; ///< in the queue, when queued
+    int priority = 1;
+    int attempts = 0;
+    int status = 0;
+    Nanos ttft{0};
+    Nanos latency{0};
+};
+
+/// The engine's values at one moment, for charts and stats (emitted at a fixed cadence).
+struct EngineSnapshot {
+    Nanos at{0};
+    int inFlight = 0;
+    int limit = 0;
+    int queued = 0;
+    int waitingBudget = 0; ///< queued requests whose budget is closed
+    double sentPerSecond = 0, okPerSecond = 0, errorsPerSecond = 0, rateLimitedPerSecond = 0;
+    double tokensInPerSecond = 0, tokensOutPerSecond = 0;
+    Nanos latencyP50{0}, latencyP95{0}, latencyP99{0}; ///< end to end, last 10 s
+    Nanos ttftP50{0}, ttftP95{0}, ttftP99{0};
+    std::int64_t submitted = 0, done = 0, failed = 0, rejected = 0, timedOut = 0, cancelled = 0;
+    std::int64_t attempts = 0, retries = 0, rateLimited = 0;
+    Nanos nextAllowedIn{0}; ///< when budgets are closed: time until the first opens
+    CircuitBreaker::State breaker = CircuitBreaker::State::Closed;
+    ResourceSample resources;
+    bool clientSaturated = false;
+};
+
+struct EngineConfig {
+    ConcurrencyConfig concurrency;
+    QueueConfig queue;
+    std::vector<BudgetRule> budgets;
+    RetryConfig retry;
+    BreakerConfig breaker;
+    ResourceGuardConfig resources;
+    Nanos transferTimeout = std::chrono::seconds(60); ///< no byte for this long ends an attempt
+    std::int64_t defaultMaxTokens = 1024; ///< reserved when a request names no max_tokens
+    int managers = 4;
+    bool http2 = false;
+    Nanos snapshotInterval = std::chrono::milliseconds(100);
+    std::uint64_t seed = 1;
+};
+
+/// The orchestrator: runs every request through queue → budget → concurrency → breaker → send →
+/// outcome → retry, to exactly one terminal state, and publishes what it does. Lives in one
+/// thread (its own or the GUI's); call it from that thread (queued calls from others). Every
+/// limit changes live: waiting requests are re-evaluated at once.
+class RequestEngine final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RequestEngine)
+
+public:
+    using Completion = std::function<void(const RequestRecord&)>;
+
+    explicit RequestEngine(EngineConfig config = {}, const Clock* clock = nullptr,
+                           QObject* parent = nullptr);
+    ~RequestEngine() override;
+
+    /// Queues a request; `done` runs once with its final record. Returns its id.
+    std::uint64_t submit(EngineRequest request, Completion done = {});
+    /// The same, awaited.
+    QCoro::Task<RequestRecord> run(EngineRequest request);
+    /// Cancels a request in any non-terminal state. False when unknown or already ended.
+    bool cancel(std::uint64_t id);
+    void cancelAll();
+
+    void setConcurrency(ConcurrencyConfig config);
+    void setBudgets(std::vector<BudgetRule> rules);
+    void setRetry(RetryConfig config);
+    void setBreaker(BreakerConfig config);
+    void setQueue(QueueConfig config);
+    void setTransferTimeout(Nanos timeout) { m_config.transferTimeout = timeout; }
+    const EngineConfig& config() const { return m_config; }
+
+    EngineSnapshot snapshot();
+    int limit() const { return m_admission.limit(); }
+    int inFlight() const { return m_admission.inFlight(); }
+    std::size_t queued() const { return m_admission.queued(); }
+    std::int64_t position(std::uint64_t id) const;
+    std::size_t active() const { return m_calls.size(); }
+    /// The budget of a key and model (created on first use), e.g. to inspect learned limits.
+    RateBudget& budget(const QByteArray& apiKey, const QString& model);
+    const Clock& clock() const { return m_clock; }
+
+Q_SIGNALS:
+    /// At the snapshot cadence.
+    void snapshotReady(const sluice::EngineSnapshot& snapshot);
+    /// State changes since the last batch (at the snapshot cadence).
+    void requestsUpdated(const QList<sluice::RequestUpdate>& updates);
+    /// The concurrency limit changed (adaptive or set).
+    void limitChanged(int limit);
+    /// Every request has ended.
+    void idle();
+
+private:
+    struct Call;
+    QCoro::Task<> runAttempt(std::uint64_t id);
+    void onAttemptFinished(Call& call, QNetworkReply* reply);
+    void pump();
+    void schedulePump();
+    void dispatch(Call& call);
+    void finish(Call& call, RequestState state, QString reason = {});
+    void retryLater(Call& call, Nanos delay);
+    void requeue(std::uint64_t id);
+    void markDirty(Call& call);
+    void tick();
+    void armWake(Nanos now);
+    void applyLimit(int limit);
+    Call* find(std::uint64_t id);
+    std::uint64_t scopeOf(RateBudget* budget);
+    CircuitBreaker& breakerFor(const std::string& key);
+    int realMs(Nanos d) const;
+
+    EngineConfig m_config;
+    std::unique_ptr<Clock> m_ownClock;
+    const Clock& m_clock;
+    Admission m_admission;
+    ConcurrencyLimit m_concurrency;
+    RateBudgets m_budgets;
+    RetryPolicy m_retry;
+    ResourceGuard m_guard;
+    std::unordered_map<std::string, std::unique_ptr<CircuitBreaker>> m_breakers;
+    ClientPool* m_pool;
+    QTimer m_wake;
+    QTimer m_tick;
+    bool m_pumpQueued = false;
+    bool m_pumping = false;
+    bool m_closing = false;
+
+    std::unordered_map<std::uint64_t, std::unique_ptr<Call>> m_calls;
+    std::unordered_map<RateBudget*, std::uint64_t> m_scopeIds;
+    std::unordered_map<std::uint64_t, RateBudget*> m_scopes;
+    std::unordered_map<std::uint64_t, int> m_queuedPerScope;
+    std::set<std::uint64_t> m_dirty;
+    std::vector<RequestUpdate> m_finalUpdates;
+    std::uint64_t m_nextId = 0;
+
+    struct Counters {
+        std::int64_t submitted = 0, done = 0, failed = 0, rejected = 0, timedOut = 0,
+                     cancelled = 0, attempts = 0, retries = 0, ok = 0, errors = 0,
+                     rateLimited = 0, tokensIn = 0, tokensOut = 0;
+    } m_counters;
+    std::deque<std::pair<Nanos, Counters>> m_history; // for per-second rates
+    struct Sample {
+        Nanos at;
+        std::int64_t latency;
+        std::int64_t ttft;
+    };
+    std::deque<Sample> m_samples; // completions of the last 10 s
+    Nanos m_lastResourceSample{0};
+    ResourceSample m_resources;
+};
+
+} // namespace sluice
+
+Q_DECLARE_METATYPE(sluice::EngineSnapshot)
+Q_DECLARE_METATYPE(sluice::RequestUpdate)
