@@ -5,7 +5,8 @@
 namespace sluice {
 
 Admission::Admission(QueueConfig config, int limit)
-    : m_queue(std::move(config)), m_limit(std::max(limit, 0)) {}
+    : m_queue(std::move(config))
+    , m_limit(std::max(limit, 0)) {}
 
 RequestQueue::PushResult Admission::submit(QueueEntry entry) {
     std::lock_guard lock(m_mutex);

@@ -32,10 +32,11 @@ public:
 class ScaledClock final : public Clock {
 public:
     explicit ScaledClock(double speed)
-        : m_speed(speed), m_origin(m_real.now()) {}
+        : m_speed(speed)
+        , m_origin(m_real.now()) {}
     Nanos now() const override {
-        return Nanos{static_cast<Nanos::rep>(static_cast<double>((m_real.now() - m_origin).count()) *
-                                             m_speed)};
+        return Nanos{static_cast<Nanos::rep>(
+            static_cast<double>((m_real.now() - m_origin).count()) * m_speed)};
     }
     double speed() const override { return m_speed; }
 

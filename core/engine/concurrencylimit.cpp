@@ -25,9 +25,9 @@ std::int64_t percentileOf(std::vector<std::int64_t> values, double p) {
     if (values.empty()) {
         return 0;
     }
-    const auto rank = static_cast<std::size_t>(
-        std::clamp(std::ceil(p * static_cast<double>(values.size())) - 1.0, 0.0,
-                   static_cast<double>(values.size() - 1)));
+    const auto rank =
+        static_cast<std::size_t>(std::clamp(std::ceil(p * static_cast<double>(values.size())) - 1.0,
+                                            0.0, static_cast<double>(values.size() - 1)));
     std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank),
                      values.end());
     return values[rank];
@@ -36,13 +36,13 @@ std::int64_t percentileOf(std::vector<std::int64_t> values, double p) {
 } // namespace
 
 ConcurrencyLimit::ConcurrencyLimit(ConcurrencyConfig config, const Clock& clock)
-    : m_config(config),
-      m_clock(clock),
-      m_estimate(std::clamp(config.initial, config.min, config.max)),
-      m_limit(std::clamp(config.initial, config.min, config.max)),
-      m_slowStart(config.slowStart),
-      m_windowStart(clock.now()),
-      m_lastChange(clock.now()) {}
+    : m_config(config)
+    , m_clock(clock)
+    , m_estimate(std::clamp(config.initial, config.min, config.max))
+    , m_limit(std::clamp(config.initial, config.min, config.max))
+    , m_slowStart(config.slowStart)
+    , m_windowStart(clock.now())
+    , m_lastChange(clock.now()) {}
 
 void ConcurrencyLimit::setConfig(ConcurrencyConfig config) {
     const bool algorithmChanged = config.algorithm != m_config.algorithm;
@@ -57,8 +57,8 @@ void ConcurrencyLimit::setConfig(ConcurrencyConfig config) {
 }
 
 bool ConcurrencyLimit::setLimit(double value, Nanos now) {
-    m_estimate = std::clamp(value, static_cast<double>(m_config.min),
-                            static_cast<double>(m_config.max));
+    m_estimate =
+        std::clamp(value, static_cast<double>(m_config.min), static_cast<double>(m_config.max));
     const int next = static_cast<int>(std::lround(m_estimate));
     if (next == m_limit) {
         return false;
@@ -103,8 +103,9 @@ bool ConcurrencyLimit::evaluate(Nanos now) {
         while (static_cast<int>(m_medians.size()) > std::max(1, m_config.baselineWindows)) {
             m_medians.pop_front();
         }
-        m_baseline = Nanos{percentileOf(std::vector<std::int64_t>(m_medians.begin(), m_medians.end()),
-                                        m_config.baselinePercentile)};
+        m_baseline =
+            Nanos{percentileOf(std::vector<std::int64_t>(m_medians.begin(), m_medians.end()),
+                               m_config.baselinePercentile)};
     }
     const bool haveLatency = !m_latencies.empty();
     m_latencies.clear();
@@ -114,11 +115,11 @@ bool ConcurrencyLimit::evaluate(Nanos now) {
 
     const double limit = m_estimate;
     using A = ConcurrencyConfig::Algorithm;
-    const bool lossCut = m_config.algorithm == A::Aimd ? success < m_config.cutBelowSuccess
-                                                       : success < 1.0;
+    const bool lossCut =
+        m_config.algorithm == A::Aimd ? success < m_config.cutBelowSuccess : success < 1.0;
     if (m_config.algorithm == A::Aimd) {
-        const bool latencyHigh = m_config.latencyHigh.count() > 0 && haveLatency &&
-                                 Nanos{median} > m_config.latencyHigh;
+        const bool latencyHigh =
+            m_config.latencyHigh.count() > 0 && haveLatency && Nanos{median} > m_config.latencyHigh;
         if (lossCut || latencyHigh) {
             m_slowStart = false;
             return setLimit(std::min(limit * m_config.backoff, limit - 1.0), now);

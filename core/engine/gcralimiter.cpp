@@ -17,13 +17,14 @@ void GcraLimiter::recompute() {
         return;
     }
     const double limit = static_cast<double>(m_level.limit);
-    const double jitter = std::min(static_cast<double>(m_level.period.count()) * 0.01, 1e9);
+    const double jitter = std::min(static_cast<double>(m_level.period.count()) * 0.005, 1e9);
     // Keep the last admitted request's size (and at least one unit) in reserve; never pace
     // slower than half the limit for it, so tiny limits still make progress.
     const double effective =
         std::max(limit - static_cast<double>(m_headroom), std::min(limit / 2.0, limit - 0.5));
+    m_catchUp = Nanos{static_cast<Nanos::rep>(jitter)};
     m_interval = Nanos{static_cast<Nanos::rep>(
-        (static_cast<double>(m_level.period.count()) + jitter) / std::max(effective, 1e-9))};
+        (static_cast<double>(m_level.period.count()) + 2 * jitter) / std::max(effective, 1e-9))};
     m_tolerance = m_interval * std::max<std::int64_t>(m_level.burst, 0);
 }
 
@@ -44,10 +45,10 @@ void GcraLimiter::setLevel(RateLevel level, Nanos now) {
     }
     if (m_tat > now) {
         // Carry the outstanding debt over in units, so a cut takes effect at once.
-        const double debtUnits = static_cast<double>((m_tat - now).count()) /
-                                 static_cast<double>(oldInterval.count());
-        m_tat = now + Nanos{static_cast<Nanos::rep>(debtUnits *
-                                                    static_cast<double>(m_interval.count()))};
+        const double debtUnits =
+            static_cast<double>((m_tat - now).count()) / static_cast<double>(oldInterval.count());
+        m_tat = now +
+                Nanos{static_cast<Nanos::rep>(debtUnits * static_cast<double>(m_interval.count()))};
     }
 }
 
@@ -67,7 +68,11 @@ void GcraLimiter::charge(std::int64_t cost, Nanos now) {
         m_headroom = std::min(cost, m_level.limit);
         recompute();
     }
-    m_tat = std::max(m_tat, now) + m_interval * cost;
+    // A caller woken a little late may start where it should have: up to its own cost's
+    // interval back (within the jitter allowance), so timer lateness does not leak throughput
+    // and an idle limiter still lets at most one extra request go at once.
+    const Nanos backdate = std::min(m_catchUp, m_interval * cost);
+    m_tat = std::max(m_tat, now - backdate) + m_interval * cost;
 }
 
 void GcraLimiter::adjust(std::int64_t delta) {

@@ -21,10 +21,11 @@ struct RateLevel {
 ///
 /// Window safety: providers count a sliding window. A plain token bucket at `limit/period` lets
 /// `limit + burst + size of the last request` into some window, and network jitter compresses
-/// gaps further. So the limiter paces at `(limit - headroom) / (period + jitter)`, where
-/// headroom is the largest cost it has admitted (at least one unit) and jitter is 1% of the
-/// period (at most 1 s). With burst 0 no sliding window of `period` ever holds more than `limit`
-/// at the server, and throughput stays within ~1% of the limit.
+/// gaps further. So the limiter paces at `(limit - headroom) / (period + 2 * jitter)`, where
+/// headroom is the largest cost it has admitted (at least one unit) and the jitter allowance is
+/// 0.5% of the period (at most 1 s): half for arrival jitter, half to let a caller woken late
+/// start on time. With burst 0 no sliding window of `period` ever holds more than `limit` at the
+/// server, and throughput stays within ~1% of the limit.
 class GcraLimiter {
 public:
     explicit GcraLimiter(RateLevel level = {});
@@ -64,6 +65,7 @@ private:
     std::int64_t m_headroom = 1;
     Nanos m_interval{0};
     Nanos m_tolerance{0};
+    Nanos m_catchUp{0};
     Nanos m_tat = Nanos::min() / 2;
 };
 

@@ -19,7 +19,8 @@ int minuteLevel(const std::vector<RateLevel>& levels) {
 
 // Applies a server-announced per-minute limit to a set of levels: tightens the minute level,
 // or adds one when none is configured.
-std::vector<RateLevel> tightened(std::vector<RateLevel> levels, std::optional<std::int64_t> server) {
+std::vector<RateLevel> tightened(std::vector<RateLevel> levels,
+                                 std::optional<std::int64_t> server) {
     if (!server || *server <= 0) {
         return levels;
     }

@@ -97,8 +97,8 @@ private:
     std::map<OrderKey, std::uint64_t> m_order;
     std::map<AgeKey, std::uint64_t> m_byAge;
     std::set<std::pair<Nanos, std::uint64_t>> m_deadlines;
-    std::map<int, double> m_virtualTime;                             // per priority
-    std::map<std::pair<int, std::string>, double> m_laneFinish;       // per priority and lane
+    std::map<int, double> m_virtualTime;                        // per priority
+    std::map<std::pair<int, std::string>, double> m_laneFinish; // per priority and lane
     std::map<int, std::size_t> m_perPriority;
     std::uint64_t m_seq = 0;
 };

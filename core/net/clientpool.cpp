@@ -73,8 +73,7 @@ void ClientPool::applySlot(int slot, QNetworkRequest& request) const {
 
 QNetworkReply* ClientPool::post(int slot, QNetworkRequest request, const QByteArray& body) {
     applySlot(slot, request);
-    QNetworkAccessManager* manager =
-        m_managers[static_cast<std::size_t>(slot) % m_managers.size()];
+    QNetworkAccessManager* manager = m_managers[static_cast<std::size_t>(slot) % m_managers.size()];
     return manager->post(request, body);
 }
 

@@ -40,7 +40,7 @@ QUrl endpointUrl(ApiFormat format, const QUrl& base) {
         path += QLatin1String("/chat/completions");
     } else {
         path += path.endsWith(QLatin1String("/v1")) ? QLatin1String("/messages")
-                                                      : QLatin1String("/v1/messages");
+                                                    : QLatin1String("/v1/messages");
     }
     url.setPath(path);
     return url;
@@ -64,8 +64,8 @@ QNetworkRequest buildNetworkRequest(ApiFormat format, const QUrl& endpoint,
     return request;
 }
 
-QByteArray buildChatBody(ApiFormat format, const QString& model,
-                         const QList<ChatMessage>& messages, int maxTokens, bool stream) {
+QByteArray buildChatBody(ApiFormat format, const QString& model, const QList<ChatMessage>& messages,
+                         int maxTokens, bool stream) {
     QJsonArray list;
     QString system;
     for (const ChatMessage& m : messages) {
@@ -73,8 +73,8 @@ QByteArray buildChatBody(ApiFormat format, const QString& model,
             system += m.content;
             continue;
         }
-        list.append(QJsonObject{{QStringLiteral("role"), m.role},
-                                {QStringLiteral("content"), m.content}});
+        list.append(
+            QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
     }
     QJsonObject body{{QStringLiteral("model"), model},
                      {QStringLiteral("messages"), list},
@@ -96,7 +96,8 @@ QString maskKey(QByteArrayView key) {
     if (key.isEmpty()) {
         return QStringLiteral("(none)");
     }
-    const QString tail = key.size() >= 12 ? QString::fromLatin1(key.last(4).toByteArray()) : QString();
+    const QString tail =
+        key.size() >= 12 ? QString::fromLatin1(key.last(4).toByteArray()) : QString();
     const QString head = key.startsWith("sk-ant-") ? QStringLiteral("sk-ant-")
                          : key.startsWith("sk-")   ? QStringLiteral("sk-")
                                                    : QString();
@@ -104,7 +105,8 @@ QString maskKey(QByteArrayView key) {
 }
 
 ResponseReader::ResponseReader(ApiFormat format, bool stream)
-    : m_format(format), m_stream(stream) {}
+    : m_format(format)
+    , m_stream(stream) {}
 
 int ResponseReader::feed(QByteArrayView bytes) {
     if (!m_stream) {
@@ -114,7 +116,8 @@ int ResponseReader::feed(QByteArrayView bytes) {
         return 0;
     }
     if (m_body.size() < 4096) {
-        m_body.append(bytes.first(std::min<qsizetype>(bytes.size(), 4096 - m_body.size()))); // for error answers sent as SSE
+        m_body.append(bytes.first(std::min<qsizetype>(
+            bytes.size(), 4096 - m_body.size()))); // for error answers sent as SSE
     }
     int chunks = 0;
     m_events.clear();
@@ -168,7 +171,8 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
         }
         const QJsonArray choices = o.value(QStringLiteral("choices")).toArray();
         if (!choices.isEmpty()) {
-            const QJsonObject delta = choices.at(0).toObject().value(QStringLiteral("delta")).toObject();
+            const QJsonObject delta =
+                choices.at(0).toObject().value(QStringLiteral("delta")).toObject();
             QString text = delta.value(QStringLiteral("content")).toString();
             text += delta.value(QStringLiteral("reasoning_content")).toString();
             text += delta.value(QStringLiteral("reasoning")).toString();
@@ -187,7 +191,10 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
     }
     const QJsonObject o = QJsonDocument::fromJson(event.data).object();
     if (type == "message_start") {
-        readUsage(o.value(QStringLiteral("message")).toObject().value(QStringLiteral("usage")).toObject());
+        readUsage(o.value(QStringLiteral("message"))
+                      .toObject()
+                      .value(QStringLiteral("usage"))
+                      .toObject());
     } else if (type == "content_block_delta") {
         const QJsonObject delta = o.value(QStringLiteral("delta")).toObject();
         QString text = delta.value(QStringLiteral("text")).toString();

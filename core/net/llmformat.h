@@ -33,8 +33,8 @@ struct ChatMessage {
 };
 
 /// A minimal chat request body. OpenAI streams ask for usage in the last chunk.
-QByteArray buildChatBody(ApiFormat format, const QString& model,
-                         const QList<ChatMessage>& messages, int maxTokens, bool stream);
+QByteArray buildChatBody(ApiFormat format, const QString& model, const QList<ChatMessage>& messages,
+                         int maxTokens, bool stream);
 
 /// An API key as it may be shown anywhere: "sk-...abcd" (never the key itself).
 QString maskKey(QByteArrayView key);

@@ -93,8 +93,9 @@ std::int64_t percentile(std::vector<std::int64_t>& v, double p) {
     if (v.empty()) {
         return 0;
     }
-    const auto rank = static_cast<std::size_t>(std::clamp(
-        std::ceil(p * static_cast<double>(v.size())) - 1.0, 0.0, static_cast<double>(v.size() - 1)));
+    const auto rank =
+        static_cast<std::size_t>(std::clamp(std::ceil(p * static_cast<double>(v.size())) - 1.0, 0.0,
+                                            static_cast<double>(v.size() - 1)));
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank), v.end());
     return v[rank];
 }
@@ -102,15 +103,15 @@ std::int64_t percentile(std::vector<std::int64_t>& v, double p) {
 } // namespace
 
 RequestEngine::RequestEngine(EngineConfig config, const Clock* clock, QObject* parent)
-    : QObject(parent),
-      m_config(std::move(config)),
-      m_ownClock(clock ? nullptr : std::make_unique<SteadyClock>()),
-      m_clock(clock ? *clock : *m_ownClock),
-      m_admission(m_config.queue, m_config.concurrency.initial),
-      m_concurrency(m_config.concurrency, m_clock),
-      m_retry(m_config.retry, m_clock, m_config.seed),
-      m_guard(m_config.resources, m_clock),
-      m_pool(new ClientPool(m_config.managers, this)) {
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_ownClock(clock ? nullptr : std::make_unique<SteadyClock>())
+    , m_clock(clock ? *clock : *m_ownClock)
+    , m_admission(m_config.queue, m_config.concurrency.initial)
+    , m_concurrency(m_config.concurrency, m_clock)
+    , m_retry(m_config.retry, m_clock, m_config.seed)
+    , m_guard(m_config.resources, m_clock)
+    , m_pool(new ClientPool(m_config.managers, this)) {
     qRegisterMetaType<sluice::EngineSnapshot>();
     qRegisterMetaType<sluice::RequestUpdate>();
     m_admission.setLimit(m_concurrency.limit());
@@ -206,9 +207,8 @@ std::uint64_t RequestEngine::submit(EngineRequest request, Completion done) {
                    .arg(c.reservedTokens));
         return id;
     }
-    const auto pushed =
-        m_admission.submit(QueueEntry{id, c.request.priority, c.lane.toStdString(), c.scope,
-                                      c.record.submittedAt, c.deadline});
+    const auto pushed = m_admission.submit(QueueEntry{id, c.request.priority, c.lane.toStdString(),
+                                                      c.scope, c.record.submittedAt, c.deadline});
     if (pushed.result != RequestQueue::Push::Accepted) {
         finish(c, RequestState::Rejected,
                QStringLiteral("queue full (%1 waiting)").arg(m_config.queue.capacity));
@@ -398,7 +398,8 @@ QCoro::Task<> RequestEngine::runAttempt(std::uint64_t id) {
         }
     });
     connect(reply, &QNetworkReply::metaDataChanged, this, [this, id, clock, reply] {
-        if (Call* call = find(id); call && call->reply == reply && !call->record.headersAt.count()) {
+        if (Call* call = find(id);
+            call && call->reply == reply && !call->record.headersAt.count()) {
             call->record.headersAt = clock->now();
             call->record.status =
                 reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -468,8 +469,8 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
         streamBroken = c.request.stream && !c.reader.streamError().isEmpty();
     }
     const bool cancelled = c.cancelRequested;
-    const bool timedOut = c.deadlineHit || (error == QNetworkReply::OperationCanceledError &&
-                                            !cancelled) ||
+    const bool timedOut = c.deadlineHit ||
+                          (error == QNetworkReply::OperationCanceledError && !cancelled) ||
                           error == QNetworkReply::TimeoutError;
     const bool networkError = (error != QNetworkReply::NoError && status == 0) ||
                               (http2xx && (error != QNetworkReply::NoError || streamBroken));
@@ -488,9 +489,14 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
 
     // Tokens: what the server charged, reconciled against the reservation.
     if (outcome == Outcome::Success) {
+        if (!c.request.stream) {
+            // A whole answer shows its first token when the body is complete.
+            c.record.firstTokenAt = c.record.lastAt;
+            c.record.chunks = 1;
+        }
         if (c.reader.hasUsage()) {
-            c.record.promptTokens = c.reader.promptTokens() > 0 ? c.reader.promptTokens()
-                                                                  : c.record.promptTokens;
+            c.record.promptTokens =
+                c.reader.promptTokens() > 0 ? c.reader.promptTokens() : c.record.promptTokens;
             c.record.completionTokens = c.reader.completionTokens();
             c.record.tokensEstimated = false;
         } else {
@@ -548,10 +554,10 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
     } else if (c.deadlineHit) {
         finish(c, RequestState::TimedOut, QStringLiteral("deadline passed in flight"));
     } else {
-        const auto decision = isRetryable(outcome)
-                                  ? m_retry.onFailure(outcome, c.record.attempts, view.retryAfter,
-                                                      c.previousDelay)
-                                  : RetryPolicy::Decision{};
+        const auto decision =
+            isRetryable(outcome)
+                ? m_retry.onFailure(outcome, c.record.attempts, view.retryAfter, c.previousDelay)
+                : RetryPolicy::Decision{};
         QString why = QString::fromLatin1(outcomeName(outcome));
         if (status > 0) {
             why += QStringLiteral(" (HTTP %1)").arg(status);
@@ -635,8 +641,8 @@ void RequestEngine::finish(Call& c, RequestState state, QString reason) {
     switch (state) {
     case RequestState::Done:
         ++m_counters.done;
-        m_samples.push_back(Sample{c.record.endedAt, c.record.latency().count(),
-                                   c.record.ttft().count()});
+        m_samples.push_back(
+            Sample{c.record.endedAt, c.record.latency().count(), c.record.ttft().count()});
         if (m_samples.size() > 100000) {
             m_samples.pop_front();
         }
@@ -789,8 +795,8 @@ EngineSnapshot RequestEngine::snapshot() {
     s.breaker = CircuitBreaker::State::Closed;
     for (auto& [key, breaker] : m_breakers) {
         const auto state = breaker->state();
-        if (state == CircuitBreaker::State::Open ||
-            (state == CircuitBreaker::State::HalfOpen && s.breaker == CircuitBreaker::State::Closed)) {
+        if (state == CircuitBreaker::State::Open || (state == CircuitBreaker::State::HalfOpen &&
+                                                     s.breaker == CircuitBreaker::State::Closed)) {
             s.breaker = state;
         }
     }
@@ -811,15 +817,33 @@ void RequestEngine::tick() {
     }
     QList<RequestUpdate> updates;
     updates.reserve(static_cast<qsizetype>(m_dirty.size() + m_finalUpdates.size()));
+    // Positions come from one walk of the dispatch order, not a search per request.
+    std::unordered_map<std::uint64_t, std::int64_t> positions;
+    bool haveOrder = false;
     for (std::uint64_t id : m_dirty) {
         Call* c = find(id);
         if (!c) {
             continue;
         }
-        RequestUpdate u{id, c->record.state, -1, c->record.priority, c->record.attempts,
-                        c->record.status, c->record.ttft(), Nanos{0}};
+        RequestUpdate u{id,
+                        c->record.state,
+                        -1,
+                        c->record.priority,
+                        c->record.attempts,
+                        c->record.status,
+                        c->record.ttft(),
+                        Nanos{0}};
         if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
-            u.position = m_admission.position(id, now);
+            if (!haveOrder) {
+                const std::vector<std::uint64_t> order = m_admission.order(now);
+                positions.reserve(order.size());
+                for (std::size_t i = 0; i < order.size(); ++i) {
+                    positions.emplace(order[i], static_cast<std::int64_t>(i));
+                }
+                haveOrder = true;
+            }
+            const auto it = positions.find(id);
+            u.position = it == positions.end() ? -1 : it->second;
             const bool closed = c->budget->waitTime(now).count() > 0;
             u.state = closed ? RequestState::WaitingBudget : RequestState::Queued;
             c->record.state = u.state;

@@ -37,11 +37,11 @@ struct EngineRequest {
     QString model;
     QByteArray body;
     bool stream = true;
-    std::int64_t promptTokens = -1; ///< -1: estimated from the body
-    std::int64_t maxTokens = -1;    ///< -1: max_tokens from the body, else the default reservation
-    int priority = 1;               ///< 0 most urgent
-    QString lane;                   ///< fairness lane; default: the API key
-    Nanos timeout{0};               ///< deadline from submission over all attempts; 0 = none
+    std::int64_t promptTokens = -1;  ///< -1: estimated from the body
+    std::int64_t maxTokens = -1;     ///< -1: max_tokens from the body, else the default reservation
+    int priority = 1;                ///< 0 most urgent
+    QString lane;                    ///< fairness lane; default: the API key
+    Nanos timeout{0};                ///< deadline from submission over all attempts; 0 = none
     std::optional<Nanos> intendedAt; ///< open-loop schedule time, for coordinated omission
 };
 
@@ -59,7 +59,9 @@ enum class RequestState : std::uint8_t {
     Cancelled,
 };
 const char* stateName(RequestState state);
-inline bool isTerminal(RequestState s) { return s >= RequestState::Done; }
+inline bool isTerminal(RequestState s) {
+    return s >= RequestState::Done;
+}
 
 /// One attempt of a request, as sent and answered.
 struct AttemptRecord {
@@ -242,9 +244,9 @@ private:
     std::uint64_t m_nextId = 0;
 
     struct Counters {
-        std::int64_t submitted = 0, done = 0, failed = 0, rejected = 0, timedOut = 0,
-                     cancelled = 0, attempts = 0, retries = 0, ok = 0, errors = 0,
-                     rateLimited = 0, tokensIn = 0, tokensOut = 0;
+        std::int64_t submitted = 0, done = 0, failed = 0, rejected = 0, timedOut = 0, cancelled = 0,
+                     attempts = 0, retries = 0, ok = 0, errors = 0, rateLimited = 0, tokensIn = 0,
+                     tokensOut = 0;
     } m_counters;
     std::deque<std::pair<Nanos, Counters>> m_history; // for per-second rates
     struct Sample {

@@ -1,11 +1,13 @@
 #include "tests/support/httptestclient.h"
 
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
+#include <QTimer>
 
 namespace sluice::test {
 
@@ -161,6 +163,31 @@ QByteArray messagesBody(const QString& content, bool stream, int maxTokens) {
         o.insert(QStringLiteral("stream"), true);
     }
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+} // namespace sluice::test
+
+namespace sluice::test {
+
+bool runUntil(const std::function<bool()>& done, int timeoutMs) {
+    if (done()) {
+        return true;
+    }
+    QEventLoop loop;
+    QTimer poll;
+    poll.setInterval(2);
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (done()) {
+            loop.quit();
+        }
+    });
+    QTimer limit;
+    limit.setSingleShot(true);
+    QObject::connect(&limit, &QTimer::timeout, &loop, &QEventLoop::quit);
+    poll.start();
+    limit.start(timeoutMs);
+    loop.exec();
+    return done();
 }
 
 } // namespace sluice::test

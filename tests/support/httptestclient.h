@@ -7,6 +7,8 @@
 #include <QNetworkReply>
 #include <QUrl>
 
+#include <functional>
+
 namespace sluice::test {
 
 /// A finished reply, copied out so the QNetworkReply can go.
@@ -54,4 +56,11 @@ QByteArray chatBody(const QString& content = QStringLiteral("Hello there"), bool
 QByteArray messagesBody(const QString& content = QStringLiteral("Hello there"), bool stream = false,
                         int maxTokens = 1000);
 
+} // namespace sluice::test
+
+namespace sluice::test {
+/// Runs a real event loop until `done()` holds or `timeoutMs` passes; returns done().
+/// Unlike QTRY_* (whose qWait sleeps 10 ms between event batches), timers fire on time, which
+/// matters for anything paced.
+bool runUntil(const std::function<bool()>& done, int timeoutMs);
 } // namespace sluice::test

@@ -1,0 +1,550 @@
+// The engine against the built-in mock on loopback. Claims about concurrency and rates are
+// checked on the server's own counters (MockServer::statsJson(), the same as GET /mock/stats).
+#include "core/net/requestengine.h"
+#include "core/server/mock/mockserver.h"
+#include "tests/support/httptestclient.h"
+
+#include <QSignalSpy>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+namespace {
+
+MockConfig quietMock() {
+    MockConfig c;
+    c.rpm = 0;
+    c.tpm = 0;
+    c.capacity = 1000;
+    c.ttftMs = 20;
+    c.tpotMs = 2;
+    c.tokensMin = 5;
+    c.tokensMax = 5;
+    return c;
+}
+
+EngineRequest chat(const MockServer& mock, int maxTokens = 16, bool stream = true,
+                   ApiFormat format = ApiFormat::OpenAi) {
+    EngineRequest r;
+    r.format = format;
+    r.endpoint = endpointUrl(format, format == ApiFormat::OpenAi
+                                         ? QUrl(mock.baseUrl().toString() + QStringLiteral("/v1"))
+                                         : mock.baseUrl());
+    r.apiKey = QByteArrayLiteral("sk-test-0123456789abcdef");
+    r.model = QStringLiteral("mock-1");
+    r.stream = stream;
+    r.body = buildChatBody(format, r.model, {{QStringLiteral("user"), QStringLiteral("Say hi")}},
+                           maxTokens, stream);
+    return r;
+}
+
+double stat(MockServer& mock, const char* name) {
+    return mock.statsJson().value(QLatin1String(name)).toDouble();
+}
+
+double windowStat(MockServer& mock, const char* name) {
+    return mock.statsJson()
+        .value(QStringLiteral("window"))
+        .toObject()
+        .value(QLatin1String(name))
+        .toDouble();
+}
+
+bool balanced(const EngineSnapshot& s) {
+    return s.submitted == s.done + s.failed + s.rejected + s.timedOut + s.cancelled;
+}
+
+} // namespace
+
+class TestRequestEngine final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void completesStreamAndWhole_data();
+    void completesStreamAndWhole();
+    void reachesConcurrencyAtServer();
+    void limitsHoldAgainstServerWindow_data();
+    void limitsHoldAgainstServerWindow();
+    void followsServerCut();
+    void adaptsToCapacity();
+    void accountingUnderFaults();
+    void cancelEverywhere();
+    void quotaIsNeverRetried();
+    void breakerOpensOnOutage();
+};
+
+void TestRequestEngine::completesStreamAndWhole_data() {
+    QTest::addColumn<int>("format");
+    QTest::addColumn<bool>("stream");
+    QTest::newRow("openai stream") << int(ApiFormat::OpenAi) << true;
+    QTest::newRow("openai whole") << int(ApiFormat::OpenAi) << false;
+    QTest::newRow("anthropic stream") << int(ApiFormat::Anthropic) << true;
+    QTest::newRow("anthropic whole") << int(ApiFormat::Anthropic) << false;
+}
+
+void TestRequestEngine::completesStreamAndWhole() {
+    QFETCH(int, format);
+    QFETCH(bool, stream);
+    MockServer mock(quietMock());
+    QVERIFY(mock.listen());
+    RequestEngine engine;
+    std::optional<RequestRecord> record;
+    engine.submit(chat(mock, 16, stream, static_cast<ApiFormat>(format)),
+                  [&](const RequestRecord& r) { record = r; });
+    QVERIFY(test::runUntil([&] { return record.has_value(); }, 10000));
+    QCOMPARE(stateName(record->state), "done");
+    QCOMPARE(record->status, 200);
+    QCOMPARE(record->attempts, 1);
+    QCOMPARE(record->completionTokens, 5); // the mock's usage, exactly
+    QVERIFY(!record->tokensEstimated);
+    QVERIFY(record->promptTokens > 0);
+    QVERIFY(record->firstTokenAt >= record->sentAt);
+    QVERIFY(record->ttft() >= 15ms); // the mock waits 20 ms (timer slack aside)
+    if (stream) {
+        QCOMPARE(record->chunks, 5);
+        QCOMPARE(int(record->chunkTimes.size()), 5);
+        QVERIFY(std::is_sorted(record->chunkTimes.begin(), record->chunkTimes.end()));
+    }
+    QCOMPARE(engine.inFlight(), 0);
+    QCOMPARE(stat(mock, "requests"), 1.0);
+}
+
+// Acceptance 1: asked for 200 concurrent, the server sees at least 190 at once.
+void TestRequestEngine::reachesConcurrencyAtServer() {
+    MockConfig m = quietMock();
+    m.ttftMs = 500;
+    m.tokensMin = m.tokensMax = 1;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    config.concurrency.initial = 200;
+    config.concurrency.max = 200;
+    RequestEngine engine(config);
+    int done = 0;
+    for (int i = 0; i < 400; ++i) {
+        engine.submit(chat(mock, 4),
+                      [&](const RequestRecord& r) { done += r.state == RequestState::Done; });
+    }
+    QVERIFY(test::runUntil([&] { return engine.active() == std::size_t(0); }, 30000));
+    QCOMPARE(done, 400);
+    const double peak = stat(mock, "peak_concurrent");
+    qInfo("server-side peak concurrency %.0f of 200 asked", peak);
+    QVERIFY2(peak >= 190, qPrintable(QString::number(peak)));
+    QVERIFY(peak <= 200); // and never more than asked
+}
+
+// Acceptance 2: 64 submitters offer twice the limit; with our limits equal to the server's,
+// no sliding window at the server exceeds either limit, no 429, throughput >= 97%.
+void TestRequestEngine::limitsHoldAgainstServerWindow_data() {
+    QTest::addColumn<qint64>("rpm");
+    QTest::addColumn<qint64>("tpm");
+    QTest::addColumn<bool>("tokensBind");
+    QTest::newRow("requests bind") << qint64(600) << qint64(100000) << false;
+    QTest::newRow("tokens bind") << qint64(6000) << qint64(12000) << true;
+}
+
+void TestRequestEngine::limitsHoldAgainstServerWindow() {
+    QFETCH(qint64, rpm);
+    QFETCH(qint64, tpm);
+    QFETCH(bool, tokensBind);
+    const double speed = 20; // a minute passes in 3 s
+    ScaledClock clock(speed);
+    MockConfig m = quietMock();
+    m.rpm = rpm;
+    m.tpm = tpm;
+    m.tokensMin = 10;
+    m.tokensMax = 30;
+    m.ttftMs = 5;
+    m.tpotMs = 1;
+    MockServer mock(m, nullptr, &clock);
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    config.concurrency.initial = 64;
+    config.budgets = {
+        BudgetRule{"*", "*", BudgetLimits{{RateLevel{rpm, 1min, 0}}, {RateLevel{tpm, 1min, 0}}}}};
+    RequestEngine engine(config, &clock);
+
+    // Offered load: twice the binding limit, in requests per minute.
+    const double perRequestTokens = 10 + 20; // prompt ~10, completion 10..30
+    const double limitRpm = tokensBind ? tpm / perRequestTokens : rpm;
+    const double offeredPerMinute = 2 * limitRpm;
+    const Nanos runFor = 3min;
+    const int submitters = 64;
+    const double intervalMs = 60000.0 / (offeredPerMinute / submitters) / speed;
+    std::vector<std::unique_ptr<QTimer>> timers;
+    bool stop = false;
+    for (int i = 0; i < submitters; ++i) {
+        auto t = std::make_unique<QTimer>();
+        t->setInterval(static_cast<int>(intervalMs));
+        connect(t.get(), &QTimer::timeout, &engine, [&] {
+            if (!stop) {
+                engine.submit(chat(mock, 30));
+            }
+        });
+        QTimer::singleShot(static_cast<int>(intervalMs * i / submitters), t.get(),
+                           qOverload<>(&QTimer::start));
+        timers.push_back(std::move(t));
+    }
+    const Nanos start = clock.now();
+    QVERIFY(test::runUntil([&] { return clock.now() - start >= runFor; }, 20000));
+    stop = true;
+    {
+        const EngineSnapshot s = engine.snapshot();
+        qInfo("engine: submitted %lld attempts %lld queued %d in flight %d limit %d waiting budget "
+              "%d",
+              (long long)s.submitted, (long long)s.attempts, s.queued, s.inFlight, s.limit,
+              s.waitingBudget);
+    }
+    // Steady state, from the server's own sliding window: what it charged in the last minute.
+    const double lastMinuteRequests = windowStat(mock, "requests_now");
+    const double lastMinuteTokens = windowStat(mock, "tokens_now");
+    engine.cancelAll();
+    QVERIFY(test::runUntil([&] { return engine.active() == std::size_t(0); }, 10000));
+
+    const double maxRequests = windowStat(mock, "max_requests");
+    const double maxTokens = windowStat(mock, "max_tokens");
+    const double throughput = tokensBind ? lastMinuteTokens / tpm : lastMinuteRequests / rpm;
+    qInfo("server: busiest minute %.0f requests (limit %lld), %.0f tokens (limit %lld); "
+          "429s %.0f; throughput %.1f%% of the binding limit",
+          maxRequests, rpm, maxTokens, tpm, stat(mock, "rate_limited"), throughput * 100);
+    QCOMPARE(stat(mock, "rate_limited"), 0.0);
+    QVERIFY(maxRequests <= rpm);
+    QVERIFY(maxTokens <= tpm);
+    QVERIFY2(throughput >= 0.97, qPrintable(QString::number(throughput)));
+}
+
+// Acceptance 4: the server halves its RPM mid-run. Sluice learns it from the headers and the
+// first 429, sends nothing on the key before Retry-After, and is under the new limit within a
+// window with at most 3 further 429s.
+void TestRequestEngine::followsServerCut() {
+    const double speed = 20;
+    ScaledClock clock(speed);
+    MockConfig m = quietMock();
+    m.rpm = 600;
+    m.tpm = 0;
+    m.ttftMs = 5;
+    m.tpotMs = 1;
+    MockServer mock(m, nullptr, &clock);
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    config.concurrency.initial = 32;
+    config.retry.maxAttempts = 10;
+    config.retry.budgetRatio = 1.0;
+    config.budgets = {BudgetRule{"*", "*", BudgetLimits{{RateLevel{600, 1min, 0}}, {}}}};
+    RequestEngine engine(config, &clock);
+    std::vector<RequestRecord> records;
+    bool stop = false;
+    QTimer feeder;
+    feeder.setInterval(static_cast<int>(60000.0 / 1200 / speed * 4)); // 1200/min offered
+    connect(&feeder, &QTimer::timeout, &engine, [&] {
+        for (int i = 0; i < 4 && !stop; ++i) {
+            engine.submit(chat(mock, 8), [&](const RequestRecord& r) { records.push_back(r); });
+        }
+    });
+    feeder.start();
+    const Nanos start = clock.now();
+    QVERIFY(test::runUntil([&] { return clock.now() - start >= 90s; }, 20000));
+    QCOMPARE(stat(mock, "rate_limited"), 0.0);
+    MockConfig cut = mock.config();
+    cut.rpm = 300;
+    QVERIFY(!mock.setConfig(cut));
+    const Nanos cutAt = clock.now();
+    QVERIFY(test::runUntil([&] { return clock.now() - cutAt >= 60s; }, 20000));
+    const double after429s = stat(mock, "rate_limited");
+    const double requestsAtWindow = stat(mock, "requests");
+    const Nanos windowAt = clock.now();
+    QVERIFY(test::runUntil([&] { return clock.now() - windowAt >= 60s; }, 20000));
+    const double sentLastWindow = stat(mock, "requests") - requestsAtWindow;
+    const double minutes = static_cast<double>((clock.now() - windowAt).count()) / 60e9;
+    stop = true;
+    feeder.stop();
+    engine.cancelAll();
+    QVERIFY(test::runUntil([&] { return engine.active() == std::size_t(0); }, 10000));
+    const double total429 = stat(mock, "rate_limited");
+    qInfo("429s after the cut: %.0f (%.0f in the first window); sent in the next window: "
+          "%.1f/min against 300; learned limit %lld",
+          total429, after429s, sentLastWindow / minutes,
+          static_cast<long long>(engine.budget("sk-test-0123456789abcdef", QStringLiteral("mock-1"))
+                                     .effectiveLimits()
+                                     .requests.at(0)
+                                     .limit));
+    QVERIFY2(total429 <= 3, qPrintable(QString::number(total429)));
+    QVERIFY2(sentLastWindow / minutes <= 300,
+             qPrintable(QString::number(sentLastWindow / minutes)));
+    QVERIFY(sentLastWindow / minutes >= 250); // and still using the key
+    // No retry ever went out before the Retry-After of the answer it retried.
+    int retried = 0;
+    for (const RequestRecord& r : records) {
+        for (std::size_t i = 1; i < r.attemptLog.size(); ++i) {
+            const AttemptRecord& prev = r.attemptLog[i - 1];
+            if (prev.retryAfter) {
+                ++retried;
+                QVERIFY2(r.attemptLog[i].sentAt >= prev.endedAt + *prev.retryAfter,
+                         qPrintable(QStringLiteral("request %1 attempt %2").arg(r.id).arg(i)));
+            }
+        }
+    }
+    qInfo("retries after a Retry-After: %d", retried);
+}
+
+// Acceptance 3: adaptive concurrency finds the server's capacity from its latency alone, follows
+// it down when halved and back up when restored.
+void TestRequestEngine::adaptsToCapacity() {
+    const double speed = 4;
+    ScaledClock clock(speed);
+    MockConfig m = quietMock();
+    m.capacity = 32;
+    m.ttftMs = 40;
+    m.tpotMs = 4;
+    m.tokensMin = m.tokensMax = 15;
+    MockServer mock(m, nullptr, &clock);
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Combined;
+    config.concurrency.initial = 4;
+    config.concurrency.min = 1;
+    config.concurrency.max = 200;
+    RequestEngine engine(config, &clock);
+    // Keep plenty queued: a closed loop of 300 callers.
+    bool stop = false;
+    std::function<void()> one = [&] {
+        if (!stop) {
+            engine.submit(chat(mock, 15), [&](const RequestRecord&) { one(); });
+        }
+    };
+    for (int i = 0; i < 300; ++i) {
+        one();
+    }
+    struct Point {
+        Nanos at;
+        int limit;
+        int serverConcurrent;
+    };
+    std::vector<Point> points;
+    QTimer sampler;
+    sampler.setInterval(50);
+    connect(&sampler, &QTimer::timeout, &engine, [&] {
+        points.push_back(
+            {clock.now(), engine.limit(), int(stat(mock, "in_service") + stat(mock, "waiting"))});
+    });
+    sampler.start();
+    const Nanos start = clock.now();
+    auto waitUntil = [&](Nanos t) {
+        return test::runUntil([&] { return clock.now() - start >= t; }, 60000);
+    };
+    auto range = [&](Nanos from, Nanos to) {
+        int lo = INT_MAX, hi = 0;
+        double sum = 0;
+        int n = 0;
+        for (const Point& p : points) {
+            if (p.at - start >= from && p.at - start <= to) {
+                lo = std::min(lo, p.limit);
+                hi = std::max(hi, p.limit);
+                sum += p.serverConcurrent;
+                ++n;
+            }
+        }
+        return std::tuple{lo, hi, n ? sum / n : 0.0};
+    };
+    auto firstAt = [&](Nanos from, auto pred) -> double {
+        for (const Point& p : points) {
+            if (p.at - start >= from && pred(p.limit)) {
+                return static_cast<double>((p.at - start - from).count()) / 1e9;
+            }
+        }
+        return 1e9;
+    };
+    QVERIFY(waitUntil(30s));
+    const double reached = firstAt(0s, [](int l) { return l >= 28 && l <= 36; });
+    const auto [lo1, hi1, server1] = range(20s, 30s);
+    MockConfig half = mock.config();
+    half.capacity = 16;
+    QVERIFY(!mock.setConfig(half));
+    QVERIFY(waitUntil(40s));
+    const double down = firstAt(30s, [](int l) { return l <= 19; });
+    const auto [lo2, hi2, server2] = range(36s, 40s);
+    QVERIFY(!mock.setConfig(m));
+    QVERIFY(waitUntil(70s));
+    const double up = firstAt(40s, [](int l) { return l >= 29; });
+    const auto [lo3, hi3, server3] = range(60s, 70s);
+    stop = true;
+    sampler.stop();
+    engine.cancelAll();
+    QVERIFY(test::runUntil([&] { return engine.active() == std::size_t(0); }, 10000));
+    qInfo("capacity 32 from 4: in band after %.1f s; 20-30 s limit %d..%d, server holds %.1f",
+          reached, lo1, hi1, server1);
+    qInfo("halved to 16: limit <= 19 after %.1f s; 36-40 s limit %d..%d, server holds %.1f", down,
+          lo2, hi2, server2);
+    qInfo("restored to 32: limit >= 29 after %.1f s; 60-70 s limit %d..%d, server holds %.1f", up,
+          lo3, hi3, server3);
+    QVERIFY(reached <= 30);
+    QVERIFY2(lo1 >= 27 && hi1 <= 37, "outside 32 +-15% once converged");
+    QVERIFY2(hi1 - lo1 <= 0.2 * 32 + 0.5, "oscillation over 20%");
+    QVERIFY(server1 >= 27 && server1 <= 37);
+    QVERIFY(down <= 10);
+    QVERIFY(hi2 <= 19);
+    QVERIFY(up <= 30);
+    QVERIFY(lo3 >= 28);
+}
+
+// Acceptance 6: every submitted request ends in exactly one terminal state, and attempts sent
+// equal what the server received.
+void TestRequestEngine::accountingUnderFaults() {
+    MockConfig m = quietMock();
+    m.capacity = 8;
+    m.faults.error500 = 0.1;
+    m.faults.error503 = 0.05;
+    m.faults.quota = 0.05;
+    m.faults.stall = 0.05;
+    m.faults.midstream = 0.05;
+    m.stallMs = 5000;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    config.concurrency.initial = 16;
+    config.queue.capacity = 150;
+    config.transferTimeout = 300ms;
+    config.retry.baseDelay = 5ms;
+    config.retry.maxDelay = 20ms;
+    config.retry.budgetRatio = 0.5;
+    config.breaker.enabled = false;
+    RequestEngine engine(config);
+    std::map<RequestState, int> ends;
+    int callbacks = 0;
+    std::vector<std::uint64_t> ids;
+    for (int i = 0; i < 300; ++i) {
+        EngineRequest r = chat(mock, 8, i % 3 != 0);
+        if (i % 10 == 0) {
+            r.timeout = 150ms;
+        }
+        ids.push_back(engine.submit(r, [&](const RequestRecord& rec) {
+            ++ends[rec.state];
+            ++callbacks;
+        }));
+    }
+    for (std::size_t i = 0; i < ids.size(); i += 17) {
+        engine.cancel(ids[i]);
+    }
+    QVERIFY(test::runUntil([&] { return engine.active() == std::size_t(0); }, 30000));
+    const EngineSnapshot s = engine.snapshot();
+    qInfo("submitted %lld: done %lld failed %lld rejected %lld timed out %lld cancelled %lld; "
+          "attempts %lld (retries %lld); server saw %.0f",
+          (long long)s.submitted, (long long)s.done, (long long)s.failed, (long long)s.rejected,
+          (long long)s.timedOut, (long long)s.cancelled, (long long)s.attempts,
+          (long long)s.retries, stat(mock, "requests"));
+    QCOMPARE(callbacks, 300);
+    QCOMPARE(s.submitted, 300);
+    QVERIFY(balanced(s));
+    QVERIFY(s.done > 0 && s.failed > 0 && s.rejected > 0 && s.timedOut > 0 && s.cancelled > 0);
+    // The server's own count of requests is our count of attempts: first sends plus retries.
+    QCOMPARE(stat(mock, "requests"), double(s.attempts));
+    QCOMPARE(ends[RequestState::Done], int(s.done));
+    QCOMPARE(engine.inFlight(), 0);
+    QCOMPARE(engine.queued(), std::size_t(0));
+}
+
+void TestRequestEngine::cancelEverywhere() {
+    MockConfig m = quietMock();
+    m.capacity = 1;
+    m.tpotMs = 200;
+    m.tokensMin = m.tokensMax = 50; // ~10 s per reply: stays in flight
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    config.concurrency.initial = 1;
+    RequestEngine engine(config);
+    std::map<std::uint64_t, RequestRecord> ended;
+    auto keep = [&](const RequestRecord& r) { ended[r.id] = r; };
+    const auto streaming = engine.submit(chat(mock, 50), keep);
+    const auto queued = engine.submit(chat(mock, 50), keep);
+    QVERIFY(test::runUntil([&] { return stat(mock, "in_service") == 1; }, 5000));
+    QVERIFY(test::runUntil([&] { return engine.position(queued) == qint64(0); }, 5000));
+    QVERIFY(engine.cancel(queued));
+    QVERIFY(!engine.cancel(queued)); // exactly once
+    QVERIFY(engine.cancel(streaming));
+    QVERIFY(test::runUntil([&] { return int(ended.size()) == 2; }, 5000));
+    QCOMPARE(stateName(ended[queued].state), "cancelled");
+    QCOMPARE(ended[queued].attempts, 0);
+    QCOMPARE(stateName(ended[streaming].state), "cancelled");
+    QCOMPARE(ended[streaming].attempts, 1);
+    QCOMPARE(engine.inFlight(), 0);
+    QVERIFY(test::runUntil([&] { return stat(mock, "concurrent") == 0.0; },
+                           5000)); // the server saw it go
+    QCOMPARE(stat(mock, "requests"), 1.0);
+}
+
+void TestRequestEngine::quotaIsNeverRetried() {
+    MockConfig m = quietMock();
+    m.faults.quota = 1.0;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.retry.budgetRatio = 1.0;
+    config.retry.budgetFloor = 100;
+    RequestEngine engine(config);
+    std::optional<RequestRecord> record;
+    engine.submit(chat(mock), [&](const RequestRecord& r) { record = r; });
+    QVERIFY(test::runUntil([&] { return record.has_value(); }, 5000));
+    QCOMPARE(stateName(record->state), "failed");
+    QCOMPARE(record->status, 429);
+    QCOMPARE(record->attempts, 1);
+    QCOMPARE(outcomeName(record->outcome), "quota_exhausted");
+    QVERIFY2(record->reason.contains(QLatin1String("quota")), qPrintable(record->reason));
+    QCOMPARE(stat(mock, "requests"), 1.0);
+}
+
+void TestRequestEngine::breakerOpensOnOutage() {
+    MockConfig m = quietMock();
+    m.faults.error500 = 1.0;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    ManualClock clock; // breaker timing by hand; network timing is real
+    EngineConfig config;
+    config.retry.maxAttempts = 1;
+    config.breaker.minimumCalls = 5;
+    config.breaker.windowCalls = 10;
+    config.breaker.openDuration = 5s;
+    config.breaker.halfOpenProbes = 2;
+    config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    config.concurrency.initial = 1;
+    RequestEngine engine(config, &clock);
+    std::vector<RequestRecord> records;
+    auto keep = [&](const RequestRecord& r) { records.push_back(r); };
+    for (int i = 0; i < 8; ++i) {
+        engine.submit(chat(mock), keep);
+    }
+    QVERIFY(test::runUntil([&] { return int(records.size()) == 8; }, 10000));
+    // Five real failures open it; the other three fail fast without reaching the server.
+    QCOMPARE(stat(mock, "requests"), 5.0);
+    QCOMPARE(int(std::count_if(records.begin(), records.end(),
+                               [](const RequestRecord& r) {
+                                   return r.reason.startsWith(QLatin1String("circuit open"));
+                               })),
+             3);
+    QCOMPARE(engine.snapshot().breaker, CircuitBreaker::State::Open);
+    // The outage ends; after the open duration two probes close it again.
+    MockConfig healthy = m;
+    healthy.faults = {};
+    QVERIFY(!mock.setConfig(healthy));
+    clock.advance(5s);
+    records.clear();
+    for (int i = 0; i < 4; ++i) {
+        engine.submit(chat(mock), keep);
+    }
+    QVERIFY(test::runUntil([&] { return int(records.size()) == 4; }, 10000));
+    for (const RequestRecord& r : records) {
+        QCOMPARE(stateName(r.state), "done");
+    }
+    QCOMPARE(engine.snapshot().breaker, CircuitBreaker::State::Closed);
+}
+
+QTEST_GUILESS_MAIN(TestRequestEngine)
+#include "tst_requestengine.moc"
