@@ -33,6 +33,20 @@ std::int64_t percentileOf(std::vector<std::int64_t> values, double p) {
     return values[rank];
 }
 
+std::int64_t trimmedMean(std::vector<std::int64_t> values, double trim) {
+    if (values.empty()) {
+        return 0;
+    }
+    std::sort(values.begin(), values.end());
+    const auto keep = std::max<std::size_t>(
+        1, values.size() - static_cast<std::size_t>(trim * static_cast<double>(values.size())));
+    double sum = 0;
+    for (std::size_t i = 0; i < keep; ++i) {
+        sum += static_cast<double>(values[i]);
+    }
+    return static_cast<std::int64_t>(sum / static_cast<double>(keep));
+}
+
 } // namespace
 
 ConcurrencyLimit::ConcurrencyLimit(ConcurrencyConfig config, const Clock& clock)
@@ -96,7 +110,9 @@ bool ConcurrencyLimit::onSample(Nanos startedAt, Nanos latency, bool congestion)
 bool ConcurrencyLimit::evaluate(Nanos now) {
     const int total = m_ok + m_congestion;
     const double success = total > 0 ? static_cast<double>(m_ok) / total : 1.0;
-    const std::int64_t median = percentileOf(m_latencies, 0.5);
+    // The window's typical latency is its mean with the slowest 10% trimmed: a median can stay
+    // flat while a quarter of requests queue at the server, and one stall must not dominate.
+    const std::int64_t median = trimmedMean(m_latencies, 0.1);
     if (!m_latencies.empty()) {
         m_lastMedian = Nanos{median};
         m_medians.push_back(median);
@@ -146,7 +162,7 @@ bool ConcurrencyLimit::evaluate(Nanos now) {
         return setLimit(grown, now);
     }
     m_slowStart = false;
-    const double target = limit * gradient + m_config.queueAllowance;
+    const double target = limit * gradient;
     return setLimit((1.0 - m_config.smoothing) * limit + m_config.smoothing * target, now);
 }
 

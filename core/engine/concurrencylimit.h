@@ -24,7 +24,7 @@ struct ConcurrencyConfig {
 
     /// Evaluation window: at least this long and at least `minSamples` completions.
     Nanos window = std::chrono::milliseconds(500);
-    int minSamples = 10;
+    int minSamples = 20;
 
     // AIMD. Per window: success = ok / (ok + congestion signals). Raise by `increase` when
     // success >= raiseAtSuccess (and p-latency <= latencyHigh when set); cut by `backoff` when
@@ -36,14 +36,15 @@ struct ConcurrencyConfig {
     double cutBelowSuccess = 1.0;
     Nanos latencyHigh{0};
 
-    // Gradient. The window's median latency is compared with a baseline: a low percentile
-    // (baselinePercentile) of the window medians of the last `baselineWindows` windows, so one
-    // lucky sample cannot collapse it and it follows a real change in service speed.
-    double tolerance = 1.05;         ///< latency ratio accepted as noise
+    // Gradient. The window's latency (mean of its fastest 90%) is compared with a baseline: a
+    // low percentile (baselinePercentile) of the window latencies of the last `baselineWindows`
+    // windows, so one lucky sample cannot collapse it and it follows a real change in service
+    // speed. The limit is never cut to probe the baseline.
+    double tolerance = 1.03;         ///< latency ratio accepted as noise
     double baselinePercentile = 0.1; ///< of past window medians
     int baselineWindows = 60;
     double smoothing = 0.5; ///< weight of the new estimate
-    int queueAllowance = 1; ///< requests allowed to queue at the server when latency is flat
+    int queueAllowance = 1; ///< growth per window while latency is flat (after slow start)
 
     friend bool operator==(const ConcurrencyConfig&, const ConcurrencyConfig&) = default;
 };
