@@ -83,11 +83,12 @@ bool ConcurrencyLimit::setLimit(double value, Nanos now) {
     return true;
 }
 
-bool ConcurrencyLimit::onSample(Nanos startedAt, Nanos latency, bool congestion) {
+bool ConcurrencyLimit::onSample(Nanos startedAt, Nanos latency, bool congestion, int inFlight) {
     if (m_config.algorithm == ConcurrencyConfig::Algorithm::Fixed) {
         return false;
     }
     const Nanos now = m_clock.now();
+    m_windowInFlight = std::max(m_windowInFlight, inFlight);
     // A sample from before the last change measured the old limit; congestion still counts,
     // since it is news about the server whatever caused it.
     if (startedAt >= m_lastChange || congestion) {
@@ -128,6 +129,8 @@ bool ConcurrencyLimit::evaluate(Nanos now) {
     m_ok = 0;
     m_congestion = 0;
     m_windowStart = now;
+    const bool used = m_windowInFlight < 0 || 2 * m_windowInFlight >= m_estimate;
+    m_windowInFlight = -1;
 
     const double limit = m_estimate;
     using A = ConcurrencyConfig::Algorithm;
@@ -140,7 +143,7 @@ bool ConcurrencyLimit::evaluate(Nanos now) {
             m_slowStart = false;
             return setLimit(std::min(limit * m_config.backoff, limit - 1.0), now);
         }
-        if (success >= m_config.raiseAtSuccess && haveLatency) {
+        if (success >= m_config.raiseAtSuccess && haveLatency && used) {
             return setLimit(m_slowStart ? limit * 2 : limit + m_config.increase, now);
         }
         return false;
@@ -157,6 +160,9 @@ bool ConcurrencyLimit::evaluate(Nanos now) {
     const double ratio = static_cast<double>(median) / static_cast<double>(m_baseline.count());
     const double gradient = std::clamp(m_config.tolerance / ratio, 0.5, 1.0);
     if (gradient >= 1.0) {
+        if (!used) {
+            return false;
+        }
         // Flat latency: room to grow.
         const double grown = m_slowStart ? limit * 2 : limit + m_config.queueAllowance;
         return setLimit(grown, now);

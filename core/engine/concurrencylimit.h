@@ -60,8 +60,10 @@ public:
     int limit() const { return m_limit; }
     /// A completed request: when it started, its latency signal (time to first token for
     /// streams, end to end otherwise), and whether it ended in a congestion signal (429, 503,
-    /// 529, timeout). Returns true when the limit changed.
-    bool onSample(Nanos startedAt, Nanos latency, bool congestion);
+    /// 529, timeout), and how many requests were in flight (-1 = unknown). The limit only grows
+    /// in windows where at least half of it was in use: an idle limit learns nothing.
+    /// Returns true when the limit changed.
+    bool onSample(Nanos startedAt, Nanos latency, bool congestion, int inFlight = -1);
     /// Live change; `initial` is applied only when the algorithm changes or it is fixed.
     void setConfig(ConcurrencyConfig config);
     const ConcurrencyConfig& config() const { return m_config; }
@@ -85,6 +87,7 @@ private:
     std::vector<std::int64_t> m_latencies; // this window's, in ns
     int m_ok = 0;
     int m_congestion = 0;
+    int m_windowInFlight = -1; // most in flight seen this window
     std::deque<std::int64_t> m_medians; // past window medians
     Nanos m_baseline{0};
     Nanos m_lastMedian{0};

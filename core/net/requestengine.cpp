@@ -532,7 +532,8 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
         const Nanos signal = c.request.stream && c.record.firstTokenAt.count()
                                  ? c.record.firstTokenAt - c.record.sentAt
                                  : now - c.record.sentAt;
-        if (m_concurrency.onSample(c.record.sentAt, signal, isCongestionSignal(outcome))) {
+        if (m_concurrency.onSample(c.record.sentAt, signal, isCongestionSignal(outcome),
+                                   m_admission.inFlight())) {
             applyLimit(m_concurrency.limit());
         }
     }
