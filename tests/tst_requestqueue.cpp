@@ -547,7 +547,7 @@ void TestRequestQueue::positionMatchesOrder() {
                 gone.insert(id);
             }
         }
-        for (const Nanos later : {Nanos{0}, 1s, 3s, 6s, 12s}) {
+        for (const Nanos later : std::vector<Nanos>{0s, 1s, 3s, 6s, 12s}) {
             check(now + later);
             if (QTest::currentTestFailed()) {
                 QFAIL(qPrintable(QStringLiteral("round %1, now + %2 ms").arg(round).arg(ms(later))));
@@ -715,9 +715,9 @@ void TestRequestQueue::overloadKeepsHighFastAndLowAlive() {
     QFETCH(double, lowRate);
     QFETCH(quint64, seed);
 
-    constexpr int slots = 8;
+    constexpr int slotCount = 8;
     const Nanos service = 200ms;
-    const Nanos interval = service / slots; // 25 ms
+    const Nanos interval = service / slotCount; // 25 ms
     const Nanos lowMaxAge = 3s;
     const Nanos runFor = 60s;
 
@@ -725,7 +725,7 @@ void TestRequestQueue::overloadKeepsHighFastAndLowAlive() {
     config.capacity = 100000;
     config.maxAge = {Nanos{0}, Nanos{0}, lowMaxAge};
     ManualClock clock;
-    Admission admission(config, slots);
+    Admission admission(config, slotCount);
 
     struct Request {
         int priority = 0;
@@ -750,7 +750,7 @@ void TestRequestQueue::overloadKeepsHighFastAndLowAlive() {
     // frees (normal alone is over capacity), so every dispatch falls on that 25 ms grid. The
     // test checks this, since the bounds below rest on it.
     std::priority_queue<Nanos, std::vector<Nanos>, std::greater<>> releases;
-    for (int k = 0; k < slots; ++k) {
+    for (int k = 0; k < slotCount; ++k) {
         QVERIFY(admission.acquireSlot());
         releases.push(2 * interval + k * interval);
     }
@@ -789,7 +789,7 @@ void TestRequestQueue::overloadKeepsHighFastAndLowAlive() {
             dispatches.emplace_back(clock.now(), index);
             releases.push(clock.now() + service);
         }
-        QVERIFY(admission.inFlight() <= slots);
+        QVERIFY(admission.inFlight() <= slotCount);
     }
 
     // The model's premise: one dispatch every 25 ms from 50 ms on.
