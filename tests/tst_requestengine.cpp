@@ -8,6 +8,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <set>
 
 using namespace sluice;
 using namespace std::chrono_literals;
@@ -74,6 +75,8 @@ private Q_SLOTS:
     void cancelEverywhere();
     void quotaIsNeverRetried();
     void breakerOpensOnOutage();
+    void publishesSnapshotsAndUpdates();
+    void liveLimitChangeReleasesWaiters();
 };
 
 void TestRequestEngine::completesStreamAndWhole_data() {
@@ -544,6 +547,68 @@ void TestRequestEngine::breakerOpensOnOutage() {
         QCOMPARE(stateName(r.state), "done");
     }
     QCOMPARE(engine.snapshot().breaker, CircuitBreaker::State::Closed);
+}
+
+// The GUI's feed: value snapshots at a fixed cadence and batched per-request updates, with queue
+// positions, never one signal per request.
+void TestRequestEngine::publishesSnapshotsAndUpdates() {
+    MockConfig m = quietMock();
+    m.ttftMs = 300;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    config.concurrency.initial = 2;
+    RequestEngine engine(config);
+    QSignalSpy snapshots(&engine, &RequestEngine::snapshotReady);
+    QSignalSpy updates(&engine, &RequestEngine::requestsUpdated);
+    for (int i = 0; i < 6; ++i) {
+        engine.submit(chat(mock));
+    }
+    QVERIFY(snapshots.wait(2000));
+    QVERIFY(test::runUntil([&] { return engine.inFlight() == 2; }, 2000));
+    QVERIFY(snapshots.wait(2000));
+    const auto s = snapshots.last().at(0).value<EngineSnapshot>();
+    QCOMPARE(s.inFlight, 2);
+    QCOMPARE(s.limit, 2);
+    QCOMPARE(s.queued, 4);
+    QCOMPARE(s.submitted, 6);
+    // Queued requests were published with their places 0..3, in one batch per tick.
+    std::set<qint64> positions;
+    for (const QList<QVariant>& batch : std::as_const(updates)) {
+        for (const RequestUpdate& u : batch.at(0).value<QList<RequestUpdate>>()) {
+            if (u.state == RequestState::Queued) {
+                positions.insert(u.position);
+            }
+        }
+    }
+    QCOMPARE(positions, (std::set<qint64>{0, 1, 2, 3}));
+    QVERIFY(test::runUntil([&] { return engine.active() == 0; }, 10000));
+    QVERIFY(snapshots.wait(2000));
+    const auto end = snapshots.last().at(0).value<EngineSnapshot>();
+    QCOMPARE(end.done, 6);
+    QVERIFY(end.ttftP50 >= 250ms);
+    QVERIFY(balanced(end));
+}
+
+// Raising a limit releases requests waiting for budget at once, not at their old time.
+void TestRequestEngine::liveLimitChangeReleasesWaiters() {
+    ManualClock clock; // nothing moves unless we say so: only the limit change can release them
+    MockServer mock(quietMock());
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.budgets = {BudgetRule{"*", "*", BudgetLimits{{RateLevel{1, 1min, 0}}, {}}}};
+    RequestEngine engine(config, &clock);
+    int done = 0;
+    for (int i = 0; i < 3; ++i) {
+        engine.submit(chat(mock), [&](const RequestRecord&) { ++done; });
+    }
+    QVERIFY(test::runUntil([&] { return done == 1; }, 5000));
+    QVERIFY(!test::runUntil([&] { return done > 1; }, 300)); // the other two wait for budget
+    QCOMPARE(engine.snapshot().waitingBudget, 2);
+    engine.setBudgets({BudgetRule{"*", "*", BudgetLimits{{RateLevel{6000, 1min, 5}}, {}}}});
+    QVERIFY(test::runUntil([&] { return done == 3; }, 5000));
+    QCOMPARE(stat(mock, "requests"), 3.0);
 }
 
 QTEST_GUILESS_MAIN(TestRequestEngine)

@@ -249,7 +249,8 @@ void TestRequestQueue::idleLaneGetsNoBurst() {
 }
 
 // maxAge {0, 10 s, 5 s}: a low request older than 5 s goes ahead of everything that has not aged,
-// including priority 0; aged requests go oldest first whatever their class; priority 0 never ages.
+// including priority 0; aged requests go oldest first whatever their class (same age: in arrival
+// order); priority 0 never ages.
 void TestRequestQueue::agedRequestsGoFirstOldestFirst() {
     QueueConfig config = noAging();
     config.maxAge = {Nanos{0}, 10s, 5s};
@@ -261,10 +262,10 @@ void TestRequestQueue::agedRequestsGoFirstOldestFirst() {
     queue.push(entry(5, 2, 1s));    // low, ages at 6 s
 
     const std::vector<std::pair<Nanos, QString>> expected{
-        {2s, QStringLiteral("3,2,4,1,5")},         {5s - 1ns, QStringLiteral("3,2,4,1,5")},
-        {5s, QStringLiteral("1,3,2,4,5")},         {5500ms, QStringLiteral("1,3,2,4,5")},
-        {6s, QStringLiteral("1,5,3,2,4")},         {10500ms, QStringLiteral("1,2,5,3,4")},
-        {11s, QStringLiteral("1,2,5,4,3")},        {1h, QStringLiteral("1,2,5,4,3")},
+        {2s, QStringLiteral("3,2,4,1,5")},  {5s - 1ns, QStringLiteral("3,2,4,1,5")},
+        {5s, QStringLiteral("1,3,2,4,5")},  {5500ms, QStringLiteral("1,3,2,4,5")},
+        {6s, QStringLiteral("1,5,3,2,4")},  {10500ms, QStringLiteral("1,2,5,3,4")},
+        {11s, QStringLiteral("1,2,4,5,3")}, {1h, QStringLiteral("1,2,4,5,3")},
     };
     for (const auto& [now, order] : expected) {
         QCOMPARE(text(queue.order(now)), order);
@@ -319,7 +320,7 @@ void TestRequestQueue::nextEventIsTheEarliestDeadlineOrAging() {
     QCOMPARE(text(queue.expire(4s)), QStringLiteral("4"));
     QCOMPARE(queue.nextEvent(4s), std::optional<Nanos>(6s));
     QCOMPARE(queue.nextEvent(6s), std::optional<Nanos>(10s)); // 3 has aged
-    QVERIFY(!queue.nextEvent(10s));                            // everything that can age has
+    QVERIFY(!queue.nextEvent(10s));                           // everything that can age has
     queue.remove(3);
     queue.push(entry(5, 1, 9s, "b", 0, 30s));
     QCOMPARE(queue.nextEvent(9s), std::optional<Nanos>(19s));
@@ -369,8 +370,8 @@ void TestRequestQueue::fullQueueDisplacesTheLastInOrder() {
         {7, 3, P::Full, 0},     // less urgent: refused
         {8, 1, P::Accepted, 2}, // more urgent than the remaining low one
         {9, 1, P::Full, 0},     // now only 0 and 1 are queued
-        {10, 0, P::Accepted, 8}, {11, 0, P::Accepted, 4}, {12, 0, P::Accepted, 1},
-        {13, 0, P::Full, 0},
+        {10, 0, P::Accepted, 8}, {11, 0, P::Accepted, 4},
+        {12, 0, P::Accepted, 1}, {13, 0, P::Full, 0},
     };
     for (const Step& step : steps) {
         const Ids before = queue.order(0s);
@@ -550,7 +551,8 @@ void TestRequestQueue::positionMatchesOrder() {
         for (const Nanos later : std::vector<Nanos>{0s, 1s, 3s, 6s, 12s}) {
             check(now + later);
             if (QTest::currentTestFailed()) {
-                QFAIL(qPrintable(QStringLiteral("round %1, now + %2 ms").arg(round).arg(ms(later))));
+                QFAIL(
+                    qPrintable(QStringLiteral("round %1, now + %2 ms").arg(round).arg(ms(later))));
             }
         }
     }
@@ -595,8 +597,8 @@ void TestRequestQueue::bookkeepingSurvivesRandomOperations() {
             const Nanos deadline =
                 rng() % 3 == 0 ? now + Nanos{static_cast<std::int64_t>(rng() % 3'000'000'000)}
                                : Nanos::max();
-            const QueueEntry e = entry(id, static_cast<int>(rng() % 4), now,
-                                       rng() % 2 ? "a" : "b", 0, deadline);
+            const QueueEntry e =
+                entry(id, static_cast<int>(rng() % 4), now, rng() % 2 ? "a" : "b", 0, deadline);
             int leastUrgent = -1;
             for (const auto& [_, q] : model) {
                 leastUrgent = std::max(leastUrgent, q.priority);
@@ -657,8 +659,9 @@ void TestRequestQueue::bookkeepingSurvivesRandomOperations() {
         QCOMPARE(queue.size(), model.size());
         QCOMPARE(queue.empty(), model.empty());
         for (int p = 0; p < 5; ++p) {
-            const auto want = static_cast<std::size_t>(std::count_if(
-                model.begin(), model.end(), [p](const auto& kv) { return kv.second.priority == p; }));
+            const auto want = static_cast<std::size_t>(
+                std::count_if(model.begin(), model.end(),
+                              [p](const auto& kv) { return kv.second.priority == p; }));
             QCOMPARE(queue.sizeOfPriority(p), want);
         }
         for (const auto& [id, e] : model) {
@@ -742,8 +745,9 @@ void TestRequestQueue::overloadKeepsHighFastAndLowAlive() {
             requests.push_back({p, Nanos{std::llround(t * 1e9)}, std::nullopt});
         }
     }
-    std::stable_sort(requests.begin(), requests.end(),
-                     [](const Request& a, const Request& b) { return a.submittedAt < b.submittedAt; });
+    std::stable_sort(requests.begin(), requests.end(), [](const Request& a, const Request& b) {
+        return a.submittedAt < b.submittedAt;
+    });
 
     // The server is already busy at t = 0 with its slots staggered (as in steady state), so
     // slots free at 50, 75, ..., 225 ms and then every 25 ms: the queue is never empty when one
@@ -851,9 +855,8 @@ void TestRequestQueue::overloadKeepsHighFastAndLowAlive() {
         }
         const Nanos wait = *r.dispatchedAt - r.submittedAt;
         const Nanos bound = lowMaxAge + static_cast<std::int64_t>(1 + ahead) * interval;
-        QVERIFY2(wait <= bound, qPrintable(QStringLiteral("low wait %1 ms > %2 ms")
-                                               .arg(ms(wait))
-                                               .arg(ms(bound))));
+        QVERIFY2(wait <= bound,
+                 qPrintable(QStringLiteral("low wait %1 ms > %2 ms").arg(ms(wait)).arg(ms(bound))));
         queuedBehindAged += ahead > 0 ? 1 : 0;
         mostAhead = std::max(mostAhead, ahead);
     }
@@ -865,8 +868,9 @@ void TestRequestQueue::overloadKeepsHighFastAndLowAlive() {
     QVERIFY(lowDispatched > 0);
     for (const Request& r : requests) {
         if (r.priority == 2 && r.submittedAt < runFor - lowMaxAge - 1s) {
-            QVERIFY2(r.dispatchedAt, qPrintable(QStringLiteral("low request from %1 ms starved")
-                                                    .arg(ms(r.submittedAt))));
+            QVERIFY2(r.dispatchedAt,
+                     qPrintable(
+                         QStringLiteral("low request from %1 ms starved").arg(ms(r.submittedAt))));
         }
     }
 }

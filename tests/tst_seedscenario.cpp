@@ -46,13 +46,13 @@ void TestSeedScenario::batchOf1000At500Rpm() {
     Nanos end{0};
     for (int i = 0; i < total; ++i) {
         EngineRequest r;
-        r.endpoint = endpointUrl(ApiFormat::OpenAi,
-                                 QUrl(mock.baseUrl().toString() + QStringLiteral("/v1")));
+        r.endpoint =
+            endpointUrl(ApiFormat::OpenAi, QUrl(mock.baseUrl().toString() + QStringLiteral("/v1")));
         r.apiKey = QByteArrayLiteral("sk-seed-scenario-key-0001");
         r.model = QStringLiteral("mock-1");
-        r.body = buildChatBody(ApiFormat::OpenAi, r.model,
-                               {{QStringLiteral("user"), QStringLiteral("Item %1").arg(i)}}, 40,
-                               true);
+        r.body =
+            buildChatBody(ApiFormat::OpenAi, r.model,
+                          {{QStringLiteral("user"), QStringLiteral("Item %1").arg(i)}}, 40, true);
         engine.submit(r, [&](const RequestRecord& rec) {
             if (rec.state == RequestState::Done) {
                 ++success;
@@ -77,8 +77,10 @@ void TestSeedScenario::batchOf1000At500Rpm() {
           success, failure, seconds, latencySum / std::max(success, 1), total / seconds,
           total / seconds * 60);
     const QJsonObject stats = mock.statsJson();
-    const double serverMax =
-        stats.value(QStringLiteral("window")).toObject().value(QStringLiteral("max_requests")).toDouble();
+    const double serverMax = stats.value(QStringLiteral("window"))
+                                 .toObject()
+                                 .value(QStringLiteral("max_requests"))
+                                 .toDouble();
     qInfo("server: %0.f requests, %0.f rate-limited, busiest minute %.0f",
           stats.value(QStringLiteral("requests")).toDouble(),
           stats.value(QStringLiteral("rate_limited")).toDouble(), serverMax);

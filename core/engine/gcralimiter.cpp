@@ -18,10 +18,12 @@ void GcraLimiter::recompute() {
     }
     const double limit = static_cast<double>(m_level.limit);
     const double jitter = std::min(static_cast<double>(m_level.period.count()) * 0.005, 1e9);
-    // Keep the last admitted request's size (and at least one unit) in reserve; never pace
-    // slower than half the limit for it, so tiny limits still make progress.
-    const double effective =
-        std::max(limit - static_cast<double>(m_headroom), std::min(limit / 2.0, limit - 0.5));
+    // Keep room for the largest admitted request (at least one unit): the debt form admits
+    // while less than `effective` units are in the window, so `effective - 1 + headroom` may
+    // reach the server at once. Never pace slower than half the limit for it, so tiny limits
+    // still make progress.
+    const double effective = std::max(limit - static_cast<double>(m_headroom) + 1.0,
+                                      std::min(limit / 2.0, limit - 0.5));
     m_catchUp = Nanos{static_cast<Nanos::rep>(jitter)};
     m_interval = Nanos{static_cast<Nanos::rep>(
         (static_cast<double>(m_level.period.count()) + 2 * jitter) / std::max(effective, 1e-9))};
@@ -69,10 +71,13 @@ void GcraLimiter::charge(std::int64_t cost, Nanos now) {
         recompute();
     }
     // A caller woken a little late may start where it should have: up to its own cost's
-    // interval back (within the jitter allowance), so timer lateness does not leak throughput
-    // and an idle limiter still lets at most one extra request go at once.
-    const Nanos backdate = std::min(m_catchUp, m_interval * cost);
-    m_tat = std::max(m_tat, now - backdate) + m_interval * cost;
+    // interval back (within the jitter allowance), so timer lateness does not leak throughput.
+    // A TAT that passed longer ago than that means the limiter was idle, not that the caller
+    // was late: it starts now, so an idle limiter lets exactly 1 + burst go at once.
+    const Nanos own = m_interval * cost;
+    const Nanos backdate =
+        m_tat >= now - std::max(m_catchUp, own) ? std::min(m_catchUp, own) : Nanos{0};
+    m_tat = std::max(m_tat, now - backdate) + own;
 }
 
 void GcraLimiter::adjust(std::int64_t delta) {

@@ -20,12 +20,13 @@ struct RateLevel {
 /// is no more than `burst` intervals ahead of now. Memory is one number whatever the rate.
 ///
 /// Window safety: providers count a sliding window. A plain token bucket at `limit/period` lets
-/// `limit + burst + size of the last request` into some window, and network jitter compresses
-/// gaps further. So the limiter paces at `(limit - headroom) / (period + 2 * jitter)`, where
+/// `limit - 1 + burst + size of the last request` into some window, and network jitter compresses
+/// gaps further. So the limiter paces at `(limit - headroom + 1) / (period + 2 * jitter)`, where
 /// headroom is the largest cost it has admitted (at least one unit) and the jitter allowance is
 /// 0.5% of the period (at most 1 s): half for arrival jitter, half to let a caller woken late
 /// start on time. With burst 0 no sliding window of `period` ever holds more than `limit` at the
-/// server, and throughput stays within ~1% of the limit.
+/// server, and throughput stays within ~1% of `limit - headroom + 1` (of the limit itself for
+/// unit costs).
 class GcraLimiter {
 public:
     explicit GcraLimiter(RateLevel level = {});

@@ -180,14 +180,22 @@ std::optional<Nanos> RequestQueue::nextEvent(Nanos now) const {
     if (!m_deadlines.empty()) {
         next = m_deadlines.begin()->first;
     }
-    // The next request to age.
+    // The next request to age. Classes age at different speeds, so the oldest one that has not
+    // aged is not necessarily the first to age; but nothing enqueued at or after
+    // `next - smallest max age` can age before `next`, so the scan stops there.
+    const Nanos smallest = smallestMaxAge();
+    if (smallest == Nanos::max()) {
+        return next;
+    }
     for (const auto& [key, id] : m_byAge) {
+        if (next && key.first >= *next - smallest) {
+            break;
+        }
         const Item& item = m_entries.at(id);
         const Nanos age = maxAgeOf(item.entry.priority);
         if (age.count() > 0 && !aged(item, now)) {
             const Nanos at = item.entry.enqueuedAt + age;
             next = next ? std::min(*next, at) : at;
-            break; // oldest first: later ones age later, give or take class differences
         }
     }
     return next;
