@@ -2,93 +2,73 @@
 
 #include "app/commandline.h"
 #include "app/signalwatcher.h"
+#include "core/net/requestengine.h"
 #include "core/server/mock/mockserver.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QTimer>
-
-#include <QCoro/QCoroNetworkReply>
-#include <QCoro/QCoroTask>
-#include <QCoro/QCoroTimer>
-
-#include <map>
 
 namespace sluice {
 
 namespace {
 
-/// Closed-loop demo traffic: `concurrency` workers, each sending one streaming request after
-/// another until the deadline. A 429 waits for Retry-After. Owned by runDemoCommand, which only
-/// returns after every worker has finished, so `this` outlives the coroutines.
+/// Closed-loop demo traffic through the engine: `callers` callers, each submitting one streaming
+/// request after another until the deadline. The engine paces them inside the mock's rate limit
+/// and finds its capacity by itself.
 class DemoRunner final : public QObject {
 public:
-    DemoRunner(MockServer* mock, int concurrency, std::chrono::milliseconds duration)
+    DemoRunner(MockServer* mock, int callers, std::chrono::milliseconds duration)
         : m_mock(mock)
-        , m_duration(duration)
-        , m_running(concurrency) {
+        , m_engine(engineConfig(mock->config()))
+        , m_duration(duration) {
         m_clock.start();
-        for (int i = 0; i < concurrency; ++i) {
-            worker(i);
+        for (int i = 0; i < callers; ++i) {
+            next();
         }
     }
 
-    bool done() const { return m_running == 0; }
-    const std::map<int, int>& statuses() const { return m_statuses; }
-    void stop() { m_stopped = true; }
+    bool done() const { return m_stopped && m_engine.active() == 0; }
+    void stop() {
+        m_stopped = true;
+        m_engine.cancelAll();
+    }
+    RequestEngine& engine() { return m_engine; }
+    bool expired() const { return m_clock.elapsed() >= m_duration.count(); }
 
 private:
-    QCoro::Task<> worker(int slot) {
-        QNetworkRequest request(
-            QUrl(m_mock->baseUrl().toString() + QStringLiteral("/v1/chat/completions")));
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
-        // One QNAM opens 6 connections per host; a distinct peer name per 6 workers opens more.
-        request.setPeerVerifyName(QStringLiteral("pool%1").arg(slot / 6));
-        const QByteArray body =
-            QJsonDocument(QJsonObject{{QStringLiteral("model"), QStringLiteral("mock-gpt")},
-                                      {QStringLiteral("stream"), true},
-                                      {QStringLiteral("max_tokens"), 64},
-                                      {QStringLiteral("messages"),
-                                       QJsonArray{QJsonObject{
-                                           {QStringLiteral("role"), QStringLiteral("user")},
-                                           {QStringLiteral("content"),
-                                            QStringLiteral("Say something about rivers.")}}}}})
-                .toJson(QJsonDocument::Compact);
-        try {
-            while (!m_stopped && m_clock.elapsed() < m_duration.count()) {
-                QNetworkReply* raw = m_nam.post(request, body);
-                co_await raw;
-                const int status = raw->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                ++m_statuses[status];
-                const QByteArray retryMs = raw->rawHeader("retry-after-ms");
-                raw->deleteLater();
-                if (status == 429) {
-                    const qint64 left = m_duration.count() - m_clock.elapsed();
-                    const qint64 wait =
-                        std::min<qint64>(std::max<qint64>(retryMs.toLongLong(), 50), left);
-                    if (wait > 0) {
-                        co_await QCoro::sleepFor(std::chrono::milliseconds(wait));
-                    }
-                }
-            }
-        } catch (const std::exception& e) {
-            cli::printError(
-                QStringLiteral("demo worker failed: %1").arg(QString::fromUtf8(e.what())));
+    static EngineConfig engineConfig(const MockConfig& mock) {
+        EngineConfig c;
+        c.concurrency.initial = 2;
+        c.concurrency.min = 1;
+        c.concurrency.max = 64;
+        c.budgets = {BudgetRule{"*", "*",
+                                BudgetLimits{{RateLevel{mock.rpm, std::chrono::minutes(1), 0}},
+                                             {RateLevel{mock.tpm, std::chrono::minutes(1), 0}}}}};
+        return c;
+    }
+
+    void next() {
+        if (m_stopped || expired()) {
+            m_stopped = true;
+            return;
         }
-        --m_running;
+        EngineRequest r;
+        r.endpoint = endpointUrl(ApiFormat::OpenAi,
+                                 QUrl(m_mock->baseUrl().toString() + QStringLiteral("/v1")));
+        r.apiKey = QByteArrayLiteral("sk-demo-key-not-secret-0000");
+        r.model = QStringLiteral("mock-gpt");
+        r.body = buildChatBody(
+            ApiFormat::OpenAi, r.model,
+            {{QStringLiteral("user"), QStringLiteral("Say something about rivers.")}}, 64, true);
+        m_engine.submit(r, [this](const RequestRecord&) { next(); });
     }
 
     MockServer* m_mock;
+    RequestEngine m_engine;
     std::chrono::milliseconds m_duration;
-    QNetworkAccessManager m_nam;
     QElapsedTimer m_clock;
-    std::map<int, int> m_statuses;
-    int m_running;
     bool m_stopped = false;
 };
 
@@ -96,17 +76,18 @@ private:
 
 int runDemoCommand(const QStringList& arguments) {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Starts the built-in mock (capacity 4, 40 requests/min) and sends streaming "
-                       "traffic at it,\n"
-                       "printing each second what the server saw."));
+    parser.setApplicationDescription(QStringLiteral(
+        "Starts the built-in mock (capacity 4, 600 requests/min) and sends streaming "
+        "traffic at it\n"
+        "through the engine, printing each second what the server saw."));
     parser.addHelpOption();
     const QCommandLineOption duration(QStringLiteral("duration"),
                                       QStringLiteral("How long to run."),
                                       QStringLiteral("duration"), QStringLiteral("6s"));
     const QCommandLineOption concurrency(QStringLiteral("concurrency"),
-                                         QStringLiteral("Requests kept in flight."),
-                                         QStringLiteral("n"), QStringLiteral("12"));
+                                         QStringLiteral("Callers submitting one request after "
+                                                        "another."),
+                                         QStringLiteral("n"), QStringLiteral("24"));
     parser.addOptions({duration, concurrency});
     const QString me = QStringLiteral("sluice demo");
     if (!parser.parse(arguments)) {
@@ -131,7 +112,7 @@ int runDemoCommand(const QStringList& arguments) {
 
     MockConfig config;
     config.capacity = 4;
-    config.rpm = 40;
+    config.rpm = 600;
     config.tpm = 0;
     config.ttftMs = 150;
     config.tpotMs = 8;
@@ -143,14 +124,15 @@ int runDemoCommand(const QStringList& arguments) {
         cli::printError(me + QStringLiteral(": cannot listen on 127.0.0.1: ") + mock.errorString());
         return 1;
     }
-    cli::printOut(QStringLiteral("Mock LLM server on %1 (capacity %2, %3 requests/min). Sending %4 "
-                                 "streams for %5 ms...")
+    cli::printOut(QStringLiteral("Mock LLM server on %1 (capacity %2, %3 requests/min). %4 callers "
+                                 "send streams through the engine for %5 ms...")
                       .arg(mock.baseUrl().toString())
                       .arg(config.capacity)
                       .arg(config.rpm)
                       .arg(*concurrencyValue)
                       .arg(durationValue->count()));
-    cli::printOut(QStringLiteral("  sec  in-flight  in-service  waiting  ok(200)  limited(429)"));
+    cli::printOut(QStringLiteral(
+        "  sec  limit  queued  in-flight  in-service  waiting  ok(200)  limited(429)"));
 
     DemoRunner runner(&mock, static_cast<int>(*concurrencyValue), *durationValue);
     SignalWatcher watcher;
@@ -161,13 +143,19 @@ int runDemoCommand(const QStringList& arguments) {
     QObject::connect(&ticker, &QTimer::timeout, &runner, [&] {
         const QJsonObject s = mock.statsJson();
         const QJsonObject statuses = s.value(QStringLiteral("by_status")).toObject();
-        cli::printOut(QStringLiteral("  %1  %2  %3  %4  %5  %6")
+        const EngineSnapshot e = runner.engine().snapshot();
+        cli::printOut(QStringLiteral("  %1  %2  %3  %4  %5  %6  %7  %8")
                           .arg(++second, 3)
+                          .arg(e.limit, 5)
+                          .arg(e.queued, 6)
                           .arg(s.value(QStringLiteral("concurrent")).toInt(), 9)
                           .arg(s.value(QStringLiteral("in_service")).toInt(), 10)
                           .arg(s.value(QStringLiteral("waiting")).toInt(), 7)
                           .arg(statuses.value(QStringLiteral("200")).toInt(), 7)
                           .arg(statuses.value(QStringLiteral("429")).toInt(), 12));
+        if (runner.expired()) {
+            runner.stop();
+        }
         if (runner.done()) {
             QCoreApplication::quit();
         }

@@ -63,8 +63,12 @@ GreedyRun runGreedy(GcraLimiter& limiter, Nanos runFor, std::uint64_t seed, Nano
     std::uniform_int_distribution<std::int64_t> late(0, maxLate.count());
     ManualClock clock;
     GreedyRun run;
-    while (clock.now() < runFor) {
-        clock.advance(limiter.waitTime(clock.now()) + Nanos{late(rng)});
+    for (;;) {
+        const Nanos next = clock.now() + limiter.waitTime(clock.now()) + Nanos{late(rng)};
+        if (next >= runFor) {
+            return run;
+        }
+        clock.set(next);
         if (limiter.waitTime(clock.now()) > 0ns) {
             qFatal("admitted while the limiter still asked to wait");
         }
@@ -72,7 +76,6 @@ GreedyRun runGreedy(GcraLimiter& limiter, Nanos runFor, std::uint64_t seed, Nano
         run.arrivals.push_back({clock.now() + Nanos{arrival(rng)}, 1});
         run.lastHalf += clock.now() >= runFor / 2 ? 1 : 0;
     }
-    return run;
 }
 
 } // namespace
@@ -213,12 +216,15 @@ void TestGcraLimiter::tokenCostsNeverOverrunServerWindow_data() {
     QTest::addColumn<qint64>("maxCost");
     QTest::addColumn<qint64>("maxReconcileDelayMs");
     QTest::addColumn<quint64>("seed");
+    QTest::addColumn<double>("minShare"); // of the documented pace, in actual tokens
     QTest::newRow("100k tpm, 10..400, reconciled within 50 ms")
-        << qint64(100000) << qint64(10) << qint64(400) << qint64(50) << quint64(11);
+        << qint64(100000) << qint64(10) << qint64(400) << qint64(50) << quint64(11) << 0.99;
+    // Reconciled long after the next admission: a give-back that lands when the limiter has no
+    // debt left cannot be banked (that would be a burst), so part of it is lost.
     QTest::newRow("100k tpm, 10..400, reconciled within 3 s")
-        << qint64(100000) << qint64(10) << qint64(400) << qint64(3000) << quint64(12);
+        << qint64(100000) << qint64(10) << qint64(400) << qint64(3000) << quint64(12) << 0.90;
     QTest::newRow("10k tpm, 100..4000, reconciled within 1 s")
-        << qint64(10000) << qint64(100) << qint64(4000) << qint64(1000) << quint64(13);
+        << qint64(10000) << qint64(100) << qint64(4000) << qint64(1000) << quint64(13) << 0.90;
 }
 
 // Reservations of random size, each reconciled a little later to a random actual cost via
@@ -229,6 +235,7 @@ void TestGcraLimiter::tokenCostsNeverOverrunServerWindow() {
     QFETCH(qint64, maxCost);
     QFETCH(qint64, maxReconcileDelayMs);
     QFETCH(quint64, seed);
+    QFETCH(double, minShare);
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<std::int64_t> reserve(minCost, maxCost);
     std::uniform_int_distribution<std::int64_t> delay(0, maxReconcileDelayMs * 1'000'000);
@@ -242,14 +249,16 @@ void TestGcraLimiter::tokenCostsNeverOverrunServerWindow() {
     std::priority_queue<Reconcile, std::vector<Reconcile>, std::greater<>> pending;
     std::vector<Arrival> arrivals;
     std::int64_t lastHalf = 0;
-    Nanos now{0};
-    while (now < 10min) {
+    for (Nanos now{0};;) {
         const Nanos admitAt = now + limiter.waitTime(now);
         if (!pending.empty() && pending.top().at <= admitAt) {
             now = std::max(now, pending.top().at);
             limiter.adjust(pending.top().delta);
             pending.pop();
             continue;
+        }
+        if (admitAt >= 10min) {
+            break;
         }
         now = admitAt;
         const std::int64_t reserved = reserve(rng);
@@ -259,12 +268,15 @@ void TestGcraLimiter::tokenCostsNeverOverrunServerWindow() {
         arrivals.push_back({now + Nanos{arrival(rng)}, actual});
         lastHalf += now >= 5min ? actual : 0;
     }
+    // The documented pace: (limit - largest cost + 1) per (period + 2 * jitter allowance).
+    const double pace = static_cast<double>(tpm - maxCost + 1) * 60 / 60.6;
     const double rate = perMinute(lastHalf, 5min);
-    qInfo("%lld tpm: %.0f actual tokens/min over the last 5 min (%.2f%%)",
-          static_cast<long long>(tpm), rate, 100 * rate / static_cast<double>(tpm));
+    qInfo("%lld tpm: %.0f actual tokens/min over the last 5 min (%.2f%% of the limit, %.2f%% of "
+          "the pace)",
+          static_cast<long long>(tpm), rate, 100 * rate / static_cast<double>(tpm),
+          100 * rate / pace);
     QCOMPARE(refusals(arrivals, tpm, 1min), 0);
-    // Reconciling gives the unused part back: far more than the reservations alone would allow.
-    QVERIFY2(rate >= 0.95 * static_cast<double>(tpm), qPrintable(QString::number(rate)));
+    QVERIFY2(rate >= minShare * pace, qPrintable(QString::number(rate)));
 }
 
 void TestGcraLimiter::lateWakeUpsKeepThroughput_data() {
@@ -313,8 +325,7 @@ void TestGcraLimiter::setLevelCutAppliesAtOnce() {
     std::vector<Arrival> all;
     std::vector<Arrival> afterCut;
     std::int64_t lastMinutes = 0;
-    Nanos now{0};
-    while (now < 15min) {
+    for (Nanos now{0};;) {
         Nanos wait = limiter.waitTime(now);
         if (!cut && now + wait >= cutAt) {
             // Cut half-way through a gap: the remaining debt is carried over in units.
@@ -328,6 +339,9 @@ void TestGcraLimiter::setLevelCutAppliesAtOnce() {
             QVERIFY2(ratio > 1.95 && ratio < 2.05, qPrintable(QString::number(ratio)));
             cut = true;
             wait = after;
+        }
+        if (now + wait >= 15min) {
+            break;
         }
         now += wait;
         limiter.charge(1, now);

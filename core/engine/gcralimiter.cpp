@@ -22,8 +22,8 @@ void GcraLimiter::recompute() {
     // while less than `effective` units are in the window, so `effective - 1 + headroom` may
     // reach the server at once. Never pace slower than half the limit for it, so tiny limits
     // still make progress.
-    const double effective = std::max(limit - static_cast<double>(m_headroom) + 1.0,
-                                      std::min(limit / 2.0, limit - 0.5));
+    const double effective =
+        std::max(limit - static_cast<double>(m_headroom) + 1.0, std::min(limit / 2.0, limit - 0.5));
     m_catchUp = Nanos{static_cast<Nanos::rep>(jitter)};
     m_interval = Nanos{static_cast<Nanos::rep>(
         (static_cast<double>(m_level.period.count()) + 2 * jitter) / std::max(effective, 1e-9))};
