@@ -9,6 +9,13 @@ RequestQueue::RequestQueue(QueueConfig config)
 
 void RequestQueue::setConfig(QueueConfig config) {
     m_config = std::move(config);
+    // Which classes age may have changed: rebuild the age index.
+    m_byAge.clear();
+    for (const auto& [id, item] : m_entries) {
+        if (maxAgeOf(item.entry.priority).count() > 0) {
+            m_byAge[item.entry.priority].emplace(AgeKey{item.entry.enqueuedAt, item.seq}, id);
+        }
+    }
 }
 
 Nanos RequestQueue::maxAgeOf(int priority) const {
@@ -22,16 +29,6 @@ Nanos RequestQueue::maxAgeOf(int priority) const {
 bool RequestQueue::aged(const Item& item, Nanos now) const {
     const Nanos age = maxAgeOf(item.entry.priority);
     return age.count() > 0 && now - item.entry.enqueuedAt >= age;
-}
-
-Nanos RequestQueue::smallestMaxAge() const {
-    Nanos smallest = Nanos::max();
-    for (Nanos a : m_config.maxAge) {
-        if (a.count() > 0) {
-            smallest = std::min(smallest, a);
-        }
-    }
-    return smallest;
 }
 
 double RequestQueue::weightOf(const std::string& lane) const {
@@ -76,7 +73,9 @@ RequestQueue::PushResult RequestQueue::push(QueueEntry entry) {
     laneFinish = item.finish;
     const std::uint64_t id = item.entry.id;
     m_order.emplace(OrderKey{p, item.finish, item.seq}, id);
-    m_byAge.emplace(AgeKey{item.entry.enqueuedAt, item.seq}, id);
+    if (maxAgeOf(p).count() > 0) {
+        m_byAge[p].emplace(AgeKey{item.entry.enqueuedAt, item.seq}, id);
+    }
     if (item.entry.deadline != Nanos::max()) {
         m_deadlines.emplace(item.entry.deadline, id);
     }
@@ -87,19 +86,25 @@ RequestQueue::PushResult RequestQueue::push(QueueEntry entry) {
 
 const RequestQueue::Item*
 RequestQueue::pick(Nanos now, const std::function<bool(std::uint64_t)>& scopeOpen) const {
-    // Aged requests first, oldest first. Only those enqueued before now - smallest max age can
-    // be aged, so the scan stops there.
-    const Nanos smallest = smallestMaxAge();
-    if (smallest != Nanos::max()) {
-        for (const auto& [key, id] : m_byAge) {
-            if (now - key.first < smallest) {
+    // Aged requests first, oldest first: in each class that ages, the aged ones are a prefix of
+    // its age index; take the oldest open one across classes.
+    const Item* best = nullptr;
+    for (const auto& [priority, ages] : m_byAge) {
+        const Nanos age = maxAgeOf(priority);
+        const auto end = ages.upper_bound(AgeKey{now - age, ~std::uint64_t{0}});
+        for (auto it = ages.begin(); it != end; ++it) {
+            if (best && AgeKey{best->entry.enqueuedAt, best->seq} < it->first) {
                 break;
             }
-            const Item& item = m_entries.at(id);
-            if (aged(item, now) && scopeOpen(item.entry.scope)) {
-                return &item;
+            const Item& item = m_entries.at(it->second);
+            if (scopeOpen(item.entry.scope)) {
+                best = &item;
+                break;
             }
         }
+    }
+    if (best) {
+        return best;
     }
     std::optional<std::uint64_t> closed; // remember the last closed scope: runs are common
     for (const auto& [key, id] : m_order) {
@@ -146,7 +151,12 @@ std::optional<QueueEntry> RequestQueue::pop(Nanos now,
 void RequestQueue::erase(std::unordered_map<std::uint64_t, Item>::iterator it) {
     const Item& item = it->second;
     m_order.erase(OrderKey{item.entry.priority, item.finish, item.seq});
-    m_byAge.erase(AgeKey{item.entry.enqueuedAt, item.seq});
+    if (const auto ages = m_byAge.find(item.entry.priority); ages != m_byAge.end()) {
+        ages->second.erase(AgeKey{item.entry.enqueuedAt, item.seq});
+        if (ages->second.empty()) {
+            m_byAge.erase(ages);
+        }
+    }
     if (item.entry.deadline != Nanos::max()) {
         m_deadlines.erase({item.entry.deadline, item.entry.id});
     }
@@ -180,34 +190,34 @@ std::optional<Nanos> RequestQueue::nextEvent(Nanos now) const {
     if (!m_deadlines.empty()) {
         next = m_deadlines.begin()->first;
     }
-    // The next request to age. Classes age at different speeds, so the oldest one that has not
-    // aged is not necessarily the first to age; but nothing enqueued at or after
-    // `next - smallest max age` can age before `next`, so the scan stops there.
-    const Nanos smallest = smallestMaxAge();
-    if (smallest == Nanos::max()) {
-        return next;
-    }
-    for (const auto& [key, id] : m_byAge) {
-        if (next && key.first >= *next - smallest) {
-            break;
-        }
-        const Item& item = m_entries.at(id);
-        const Nanos age = maxAgeOf(item.entry.priority);
-        if (age.count() > 0 && !aged(item, now)) {
-            const Nanos at = item.entry.enqueuedAt + age;
+    // The next request to age: in each class, the oldest one not aged yet.
+    for (const auto& [priority, ages] : m_byAge) {
+        const Nanos age = maxAgeOf(priority);
+        const auto it = ages.upper_bound(AgeKey{now - age, ~std::uint64_t{0}});
+        if (it != ages.end()) {
+            const Nanos at = it->first.first + age;
             next = next ? std::min(*next, at) : at;
         }
     }
     return next;
 }
 
+std::vector<std::pair<RequestQueue::AgeKey, std::uint64_t>>
+RequestQueue::agedEntries(Nanos now) const {
+    std::vector<std::pair<AgeKey, std::uint64_t>> aged;
+    for (const auto& [priority, ages] : m_byAge) {
+        const auto end = ages.upper_bound(AgeKey{now - maxAgeOf(priority), ~std::uint64_t{0}});
+        aged.insert(aged.end(), ages.begin(), end);
+    }
+    std::sort(aged.begin(), aged.end());
+    return aged;
+}
+
 std::vector<std::uint64_t> RequestQueue::order(Nanos now) const {
     std::vector<std::uint64_t> ids;
     ids.reserve(m_entries.size());
-    for (const auto& [key, id] : m_byAge) {
-        if (aged(m_entries.at(id), now)) {
-            ids.push_back(id);
-        }
+    for (const auto& [key, id] : agedEntries(now)) {
+        ids.push_back(id);
     }
     for (const auto& [key, id] : m_order) {
         if (!aged(m_entries.at(id), now)) {
@@ -222,18 +232,13 @@ std::int64_t RequestQueue::position(std::uint64_t id, Nanos now) const {
     if (it == m_entries.end()) {
         return -1;
     }
+    const auto agedList = agedEntries(now);
     std::int64_t pos = 0;
-    if (aged(it->second, now)) {
-        for (const auto& [key, other] : m_byAge) {
-            if (other == id) {
-                return pos;
-            }
-            pos += aged(m_entries.at(other), now) ? 1 : 0;
+    for (const auto& [key, other] : agedList) {
+        if (other == id) {
+            return pos;
         }
-        return pos;
-    }
-    for (const auto& [key, other] : m_byAge) {
-        pos += aged(m_entries.at(other), now) ? 1 : 0;
+        ++pos;
     }
     for (const auto& [key, other] : m_order) {
         if (other == id) {

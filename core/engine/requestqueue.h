@@ -87,7 +87,6 @@ private:
 
     Nanos maxAgeOf(int priority) const;
     bool aged(const Item& item, Nanos now) const;
-    Nanos smallestMaxAge() const;
     const Item* pick(Nanos now, const std::function<bool(std::uint64_t)>& scopeOpen) const;
     void erase(std::unordered_map<std::uint64_t, Item>::iterator it);
     double weightOf(const std::string& lane) const;
@@ -95,7 +94,11 @@ private:
     QueueConfig m_config;
     std::unordered_map<std::uint64_t, Item> m_entries;
     std::map<OrderKey, std::uint64_t> m_order;
-    std::map<AgeKey, std::uint64_t> m_byAge;
+    // Per priority that ages: entries by enqueue time. Classes that never age are not indexed,
+    // so a large backlog of them costs nothing when looking for aged requests.
+    std::map<int, std::map<AgeKey, std::uint64_t>> m_byAge;
+    /// The aged entries of every class, oldest first.
+    std::vector<std::pair<AgeKey, std::uint64_t>> agedEntries(Nanos now) const;
     std::set<std::pair<Nanos, std::uint64_t>> m_deadlines;
     std::map<int, double> m_virtualTime;                        // per priority
     std::map<std::pair<int, std::string>, double> m_laneFinish; // per priority and lane
