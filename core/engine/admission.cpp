@@ -90,6 +90,11 @@ void Admission::setQueueConfig(QueueConfig config) {
     m_queue.setConfig(std::move(config));
 }
 
+void Admission::setAgingLead(Nanos lead) {
+    std::lock_guard lock(m_mutex);
+    m_queue.setAgingLead(lead);
+}
+
 QueueConfig Admission::queueConfig() const {
     std::lock_guard lock(m_mutex);
     return m_queue.config();

@@ -33,6 +33,7 @@ public:
     std::vector<std::uint64_t> order(Nanos now) const;
     std::optional<Nanos> nextEvent(Nanos now) const;
     void setQueueConfig(QueueConfig config);
+    void setAgingLead(Nanos lead);
     QueueConfig queueConfig() const;
     /// Runs `f(const RequestQueue&)` under the lock.
     template <typename F> auto inspect(F&& f) const {

@@ -26,8 +26,20 @@ Nanos RequestQueue::maxAgeOf(int priority) const {
     return m_config.maxAge[std::min(i, m_config.maxAge.size() - 1)];
 }
 
+Nanos RequestQueue::promoteAfter(int priority) const {
+    const Nanos age = maxAgeOf(priority);
+    if (age.count() <= 0) {
+        return age;
+    }
+    return std::max(age - std::min(m_agingLead, age / 2), Nanos{1});
+}
+
+void RequestQueue::setAgingLead(Nanos lead) {
+    m_agingLead = std::max(lead, Nanos{0});
+}
+
 bool RequestQueue::aged(const Item& item, Nanos now) const {
-    const Nanos age = maxAgeOf(item.entry.priority);
+    const Nanos age = promoteAfter(item.entry.priority);
     return age.count() > 0 && now - item.entry.enqueuedAt >= age;
 }
 
@@ -90,7 +102,7 @@ RequestQueue::pick(Nanos now, const std::function<bool(std::uint64_t)>& scopeOpe
     // its age index; take the oldest open one across classes.
     const Item* best = nullptr;
     for (const auto& [priority, ages] : m_byAge) {
-        const Nanos age = maxAgeOf(priority);
+        const Nanos age = promoteAfter(priority);
         const auto end = ages.upper_bound(AgeKey{now - age, ~std::uint64_t{0}});
         for (auto it = ages.begin(); it != end; ++it) {
             if (best && AgeKey{best->entry.enqueuedAt, best->seq} < it->first) {
@@ -192,7 +204,7 @@ std::optional<Nanos> RequestQueue::nextEvent(Nanos now) const {
     }
     // The next request to age: in each class, the oldest one not aged yet.
     for (const auto& [priority, ages] : m_byAge) {
-        const Nanos age = maxAgeOf(priority);
+        const Nanos age = promoteAfter(priority);
         const auto it = ages.upper_bound(AgeKey{now - age, ~std::uint64_t{0}});
         if (it != ages.end()) {
             const Nanos at = it->first.first + age;
@@ -206,7 +218,7 @@ std::vector<std::pair<RequestQueue::AgeKey, std::uint64_t>>
 RequestQueue::agedEntries(Nanos now) const {
     std::vector<std::pair<AgeKey, std::uint64_t>> aged;
     for (const auto& [priority, ages] : m_byAge) {
-        const auto end = ages.upper_bound(AgeKey{now - maxAgeOf(priority), ~std::uint64_t{0}});
+        const auto end = ages.upper_bound(AgeKey{now - promoteAfter(priority), ~std::uint64_t{0}});
         aged.insert(aged.end(), ages.begin(), end);
     }
     std::sort(aged.begin(), aged.end());

@@ -75,6 +75,11 @@ public:
     const QueueEntry* find(std::uint64_t id) const;
     void setConfig(QueueConfig config);
     const QueueConfig& config() const { return m_config; }
+    /// Promote aging requests this much before their max age (at most half of it): the owner
+    /// sets it to the expected wait for a free slot, so a promoted request is sent by its max age
+    /// rather than one dispatch after it.
+    void setAgingLead(Nanos lead);
+    Nanos agingLead() const { return m_agingLead; }
 
 private:
     struct Item {
@@ -86,6 +91,7 @@ private:
     using AgeKey = std::pair<Nanos, std::uint64_t>;          // enqueued at, seq
 
     Nanos maxAgeOf(int priority) const;
+    Nanos promoteAfter(int priority) const;
     bool aged(const Item& item, Nanos now) const;
     const Item* pick(Nanos now, const std::function<bool(std::uint64_t)>& scopeOpen) const;
     void erase(std::unordered_map<std::uint64_t, Item>::iterator it);
@@ -104,6 +110,7 @@ private:
     std::map<std::pair<int, std::string>, double> m_laneFinish; // per priority and lane
     std::map<int, std::size_t> m_perPriority;
     std::uint64_t m_seq = 0;
+    Nanos m_agingLead{0};
 };
 
 } // namespace sluice

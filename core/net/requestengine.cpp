@@ -313,6 +313,16 @@ void RequestEngine::pump() {
             continue;
         }
         --m_queuedPerScope[c->scope];
+        // While requests wait, the time between dispatches is what a promoted (aged) request
+        // still has to wait for a slot: promote that much early, so it goes by its max age.
+        if (m_admission.queued() > 0 || m_lastDispatch.count() > 0) {
+            if (m_lastDispatch.count() > 0) {
+                const double gap = static_cast<double>((now - m_lastDispatch).count());
+                m_dispatchGap = m_dispatchGap > 0 ? 0.9 * m_dispatchGap + 0.1 * gap : gap;
+                m_admission.setAgingLead(Nanos{static_cast<Nanos::rep>(3 * m_dispatchGap)});
+            }
+            m_lastDispatch = m_admission.queued() > 0 ? now : Nanos{0};
+        }
         dispatch(*c);
     }
     armWake(now);

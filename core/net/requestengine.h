@@ -256,6 +256,8 @@ private:
     };
     std::deque<Sample> m_samples; // completions of the last 10 s
     Nanos m_lastResourceSample{0};
+    Nanos m_lastDispatch{0};  // while saturated
+    double m_dispatchGap = 0; // mean ns between dispatches while requests wait
     ResourceSample m_resources;
 };
 
