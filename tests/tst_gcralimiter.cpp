@@ -411,9 +411,7 @@ void TestGcraLimiter::clampAvailableTightensOnly() {
 }
 
 void TestGcraLimiter::blockUntilIsExact_data() {
-    QTest::addColumn<qint64>("burst");
-    QTest::newRow("burst 0") << qint64(0);
-    QTest::newRow("burst 50") << qint64(50);
+    clampAvailableTightensOnly_data();
 }
 
 void TestGcraLimiter::blockUntilIsExact() {

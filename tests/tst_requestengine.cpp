@@ -154,7 +154,7 @@ void TestRequestEngine::limitsHoldAgainstServerWindow() {
     QFETCH(qint64, rpm);
     QFETCH(qint64, tpm);
     QFETCH(bool, tokensBind);
-    const double speed = 20; // a minute passes in 3 s
+    const double speed = 12; // a minute passes in 5 s
     ScaledClock clock(speed);
     MockConfig m = quietMock();
     m.rpm = rpm;

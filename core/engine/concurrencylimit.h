@@ -87,7 +87,7 @@ private:
     std::vector<std::int64_t> m_latencies; // this window's, in ns
     int m_ok = 0;
     int m_congestion = 0;
-    int m_windowInFlight = -1; // most in flight seen this window
+    int m_windowInFlight = -1;          // most in flight seen this window
     std::deque<std::int64_t> m_medians; // past window medians
     Nanos m_baseline{0};
     Nanos m_lastMedian{0};

@@ -169,6 +169,9 @@ RateBudget& RateBudgets::budgetFor(const std::string& key, const std::string& mo
     auto& slot = m_budgets[{key, scopeModel}];
     if (!slot) {
         slot = std::make_unique<RateBudget>(rule ? rule->limits : BudgetLimits{});
+        if (const auto block = m_keyBlocks.find(key); block != m_keyBlocks.end()) {
+            slot->blockUntil(block->second);
+        }
     }
     return *slot;
 }
@@ -182,6 +185,8 @@ void RateBudgets::setRules(std::vector<BudgetRule> rules, Nanos now) {
 }
 
 void RateBudgets::blockKey(const std::string& key, Nanos until) {
+    const auto [block, inserted] = m_keyBlocks.try_emplace(key, until);
+    block->second = std::max(block->second, until);
     for (auto& [scope, budget] : m_budgets) {
         if (scope.first == key) {
             budget->blockUntil(until);

@@ -114,6 +114,8 @@ private:
 
     std::vector<BudgetRule> m_rules;
     std::map<std::pair<std::string, std::string>, std::unique_ptr<RateBudget>> m_budgets;
+    // Blocks by key, so a budget first used after the block (a new model) waits too.
+    std::map<std::string, Nanos> m_keyBlocks;
 };
 
 } // namespace sluice

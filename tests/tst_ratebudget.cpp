@@ -1,0 +1,390 @@
+#include "core/engine/clock.h"
+#include "core/engine/ratebudget.h"
+#include "core/engine/slidingwindowlimiter.h"
+
+#include <QTest>
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+namespace {
+
+BudgetLimits perMinute(std::int64_t requests, std::int64_t tokens = 0) {
+    BudgetLimits l;
+    if (requests > 0) {
+        l.requests.push_back(RateLevel{requests, 1min, 0});
+    }
+    if (tokens > 0) {
+        l.tokens.push_back(RateLevel{tokens, 1min, 0});
+    }
+    return l;
+}
+
+std::int64_t minuteRequests(const BudgetLimits& l) {
+    for (const RateLevel& level : l.requests) {
+        if (level.period == 1min) {
+            return level.limit;
+        }
+    }
+    return -1;
+}
+
+// Admits greedily (always at exactly now + waitTime()) and counts admissions before `until`.
+int admitGreedily(RateBudget& budget, Nanos from, Nanos until) {
+    int admitted = 0;
+    for (Nanos now = from;;) {
+        now += budget.waitTime(now);
+        if (now >= until) {
+            return admitted;
+        }
+        budget.admit(1, now);
+        ++admitted;
+    }
+}
+
+} // namespace
+
+class TestRateBudget final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void hourLevelBinds_data();
+    void hourLevelBinds();
+    void tokenReservationsHoldBackConcurrentRequests();
+    void reconcileLetsMoreGoSooner();
+    void learnAdoptsOnlyTighterServerLimits_data();
+    void learnAdoptsOnlyTighterServerLimits();
+    void learnCountsAdmissionsAfterTheAnsweredOne();
+    void learnRemainingTokens();
+    void blockUntil();
+    void mostSpecificRuleWins_data();
+    void mostSpecificRuleWins();
+    void starKeyGivesEachKeyItsOwnBudget();
+    void starModelSharesAmongModelsOfAKey();
+    void setRulesUpdatesExistingBudgetsLive();
+    void blockKeyBlocksEveryModelOfThatKeyOnly();
+};
+
+void TestRateBudget::hourLevelBinds_data() {
+    QTest::addColumn<qint64>("perMinute");
+    QTest::addColumn<qint64>("perHour");
+    QTest::newRow("100/min and 1000/h") << qint64(100) << qint64(1000);
+    QTest::newRow("600/min and 20000/h") << qint64(600) << qint64(20000);
+}
+
+// Two simulated hours of a greedy caller against minute and hour levels: the hour level binds,
+// neither of the server's windows (fed with arrival jitter) ever refuses, and the hour limit is
+// used to within 2%.
+void TestRateBudget::hourLevelBinds() {
+    QFETCH(qint64, perMinute);
+    QFETCH(qint64, perHour);
+    RateBudget budget(BudgetLimits{{RateLevel{perMinute, 1min, 0}, RateLevel{perHour, 1h, 0}}, {}});
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<std::int64_t> arrivalJitter(0, (300ms).count());
+    std::vector<Nanos> arrivals;
+    int admitted = 0;
+    for (Nanos now{0};;) {
+        now += budget.waitTime(now);
+        if (now >= 2h) {
+            break;
+        }
+        budget.admit(1, now);
+        ++admitted;
+        arrivals.push_back(now + Nanos{arrivalJitter(rng)});
+    }
+    std::sort(arrivals.begin(), arrivals.end());
+    SlidingWindowLimiter minuteWindow(perMinute, 1min);
+    SlidingWindowLimiter hourWindow(perHour, 1h);
+    std::int64_t busiestMinute = 0;
+    for (const Nanos at : arrivals) {
+        QVERIFY(minuteWindow.tryAcquire(1, at).allowed);
+        QVERIFY(hourWindow.tryAcquire(1, at).allowed);
+        busiestMinute = std::max(busiestMinute, minuteWindow.used(at));
+    }
+    qInfo("%d admitted in 2 h (%.1f%% of 2 x %lld), busiest minute %lld of %lld", admitted,
+          100.0 * admitted / (2.0 * perHour), static_cast<long long>(perHour),
+          static_cast<long long>(busiestMinute), static_cast<long long>(perMinute));
+    QVERIFY(admitted >= 0.98 * 2 * perHour);
+    QVERIFY(admitted <= 2 * perHour);
+    // The hour level, not the minute level, sets the pace.
+    QVERIFY(busiestMinute <= perHour / 60 * 102 / 100 + 1);
+}
+
+// 64 concurrent requests each reserving 1000 tokens against 10000 tpm: reserving at admission
+// lets one go and holds the rest back; a limiter that counts tokens only when usage comes back
+// sees an empty window and admits all 64, and the server refuses most of them.
+void TestRateBudget::tokenReservationsHoldBackConcurrentRequests() {
+    RateBudget budget(perMinute(0, 10000));
+    SlidingWindowLimiter countedAfterTheFact(10000, 1min);
+    SlidingWindowLimiter serverForBudget(10000, 1min);
+    SlidingWindowLimiter serverForCounted(10000, 1min);
+    const Nanos now = 10s;
+    int budgetAdmitted = 0;
+    int countedAdmitted = 0;
+    int countedRefusedByServer = 0;
+    for (int i = 0; i < 64; ++i) {
+        if (budget.waitTime(now) == 0ns) {
+            budget.admit(1000, now);
+            ++budgetAdmitted;
+            QVERIFY(serverForBudget.tryAcquire(1000, now).allowed);
+        }
+        if (countedAfterTheFact.used(now) < countedAfterTheFact.limit()) {
+            ++countedAdmitted; // its usage is only recorded when the response arrives
+            countedRefusedByServer += serverForCounted.tryAcquire(1000, now).allowed ? 0 : 1;
+        }
+    }
+    qInfo("at once: reserving budget %d, counting after the fact %d (server refuses %d)",
+          budgetAdmitted, countedAdmitted, countedRefusedByServer);
+    QCOMPARE(countedAdmitted, 64);
+    QCOMPARE(countedRefusedByServer, 54);
+    QVERIFY(budgetAdmitted >= 1);
+    QVERIFY(budgetAdmitted <= 10);
+    QCOMPARE(budget.reservedTokens(), 1000 * budgetAdmitted);
+    QVERIFY(budget.waitTime(now) > 0ns);
+}
+
+// 64 clients, each request reserving 1000 tokens, using 100..500, answered 2 s after it was
+// sent. Reconciling at the answer gives the unused part back: more requests go in the same time,
+// and the server's token window, charged what was used, never refuses.
+void TestRateBudget::reconcileLetsMoreGoSooner() {
+    int admittedWith[2] = {0, 0};
+    for (const bool reconcile : {false, true}) {
+        RateBudget budget(perMinute(0, 10000));
+        SlidingWindowLimiter server(10000, 1min);
+        std::mt19937_64 rng(3);
+        std::uniform_int_distribution<std::int64_t> used(100, 500);
+        std::deque<std::pair<Nanos, std::int64_t>> inFlight; // answer time, tokens used
+        int admitted = 0;
+        for (Nanos now{0}; now < 5min;) {
+            const Nanos admitAt = inFlight.size() < 64 ? now + budget.waitTime(now) : Nanos::max();
+            if (!inFlight.empty() && inFlight.front().first <= admitAt) {
+                now = std::max(now, inFlight.front().first);
+                budget.reconcile(1000, reconcile ? inFlight.front().second : 1000);
+                inFlight.pop_front();
+                continue;
+            }
+            now = admitAt;
+            budget.admit(1000, now);
+            const std::int64_t tokens = used(rng);
+            QVERIFY(server.tryAcquire(tokens, now).allowed);
+            inFlight.emplace_back(now + 2s, tokens);
+            ++admitted;
+        }
+        admittedWith[reconcile ? 1 : 0] = admitted;
+    }
+    qInfo("requests in 5 min: %d without reconciling, %d with", admittedWith[0], admittedWith[1]);
+    QVERIFY(admittedWith[0] <= 5 * 10);
+    QVERIFY(admittedWith[1] >= 2 * admittedWith[0]);
+}
+
+void TestRateBudget::learnAdoptsOnlyTighterServerLimits_data() {
+    QTest::addColumn<qint64>("configured"); // 0: none configured
+    QTest::addColumn<qint64>("server");
+    QTest::addColumn<qint64>("effective");
+    QTest::newRow("lower server limit is adopted") << qint64(600) << qint64(300) << qint64(300);
+    QTest::newRow("higher server limit is not") << qint64(600) << qint64(1000) << qint64(600);
+    QTest::newRow("equal") << qint64(600) << qint64(600) << qint64(600);
+    QTest::newRow("none configured: server's") << qint64(0) << qint64(120) << qint64(120);
+}
+
+void TestRateBudget::learnAdoptsOnlyTighterServerLimits() {
+    QFETCH(qint64, configured);
+    QFETCH(qint64, server);
+    QFETCH(qint64, effective);
+    RateBudget budget(perMinute(configured, configured * 100));
+    const std::uint64_t seq = budget.admit(10, 0s);
+    ServerLimitView view;
+    view.limitRequests = server;
+    view.limitTokens = server * 100;
+    budget.learn(view, seq, 1s);
+    QCOMPARE(minuteRequests(budget.effectiveLimits()), effective);
+    QCOMPARE(budget.effectiveLimits().tokens.at(0).limit, effective * 100);
+    QCOMPARE(minuteRequests(budget.limits()), configured > 0 ? configured : -1);
+    // And it paces at the effective limit (within 1%).
+    const int admitted = admitGreedily(budget, 1min, 3min);
+    QVERIFY2(admitted >= 2 * effective * 98 / 100 && admitted <= 2 * effective,
+             qPrintable(QString::number(admitted)));
+}
+
+// The server's "0 remaining" counted everything up to the answered request, not the two sent
+// after it: those still have to fit, so the wait grows by about two intervals. About the latest
+// request it only agrees with what the limiter already knows.
+void TestRateBudget::learnCountsAdmissionsAfterTheAnsweredOne() {
+    auto run = [](bool answeredIsLatest) {
+        RateBudget budget(perMinute(1000));
+        Nanos now{0};
+        std::uint64_t first = 0;
+        std::uint64_t last = 0;
+        for (int i = 0; i < 3; ++i) {
+            now += budget.waitTime(now);
+            last = budget.admit(1, now);
+            first = first ? first : last;
+        }
+        now += 10ms;
+        const Nanos before = budget.waitTime(now);
+        ServerLimitView view;
+        view.remainingRequests = 0;
+        budget.learn(view, answeredIsLatest ? last : first, now);
+        return std::pair{before, budget.waitTime(now)};
+    };
+    const auto [before, afterOlder] = run(false);
+    const auto [beforeToo, afterLatest] = run(true);
+    QCOMPARE(before, beforeToo);
+    const Nanos interval = 60600ms / 1000;
+    qInfo("wait %.1f ms; after 0 remaining for the latest %.1f ms, for one 2 earlier %.1f ms",
+          before.count() / 1e6, afterLatest.count() / 1e6, afterOlder.count() / 1e6);
+    QCOMPARE(afterLatest, before);
+    QVERIFY(afterOlder >= before + 2 * interval);
+    // A later, looser answer never loosens it again.
+    RateBudget budget(perMinute(1000));
+    const std::uint64_t seq = budget.admit(1, 0s);
+    ServerLimitView zero;
+    zero.remainingRequests = 0;
+    budget.learn(zero, seq, 0s);
+    const Nanos blocked = budget.waitTime(0s);
+    ServerLimitView plenty;
+    plenty.remainingRequests = 900;
+    budget.learn(plenty, seq, 0s);
+    QCOMPARE(budget.waitTime(0s), blocked);
+}
+
+void TestRateBudget::learnRemainingTokens() {
+    RateBudget budget(perMinute(0, 10000));
+    Nanos now{0};
+    std::uint64_t first = 0;
+    for (int i = 0; i < 3; ++i) {
+        now += budget.waitTime(now);
+        const std::uint64_t seq = budget.admit(500, now);
+        first = first ? first : seq;
+    }
+    const Nanos before = budget.waitTime(now); // the last 500 tokens' worth
+    // Nothing left after the first, and 1000 more were reserved since: those have to drain first.
+    ServerLimitView view;
+    view.remainingTokens = 0;
+    budget.learn(view, first, now);
+    const double ratio = static_cast<double>(budget.waitTime(now).count()) / before.count();
+    qInfo("token wait %.2f s, after 0 remaining two answers back %.2f s", before.count() / 1e9,
+          budget.waitTime(now).count() / 1e9);
+    QVERIFY2(ratio > 1.9 && ratio < 2.1, qPrintable(QString::number(ratio)));
+}
+
+void TestRateBudget::blockUntil() {
+    RateBudget budget(perMinute(600, 100000));
+    budget.admit(100, 1s);
+    budget.blockUntil(31s);
+    QCOMPARE(budget.blockedUntil(), Nanos{31s});
+    QCOMPARE(budget.waitTime(1s), Nanos{30s});
+    QCOMPARE(budget.waitTime(31s), 0ns);
+    budget.blockUntil(10s); // an earlier block does not shorten it
+    QCOMPARE(budget.waitTime(1s), Nanos{30s});
+    RateBudget unlimited;
+    unlimited.blockUntil(5s);
+    QCOMPARE(unlimited.waitTime(2s), Nanos{3s});
+}
+
+void TestRateBudget::mostSpecificRuleWins_data() {
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<qint64>("expected"); // requests per minute of the winning rule
+    QTest::newRow("exact key and model") << QStringLiteral("k") << QStringLiteral("m") << qint64(4);
+    QTest::newRow("exact key") << QStringLiteral("k") << QStringLiteral("other") << qint64(3);
+    QTest::newRow("exact model") << QStringLiteral("j") << QStringLiteral("m") << qint64(2);
+    QTest::newRow("fallback") << QStringLiteral("j") << QStringLiteral("other") << qint64(1);
+}
+
+void TestRateBudget::mostSpecificRuleWins() {
+    QFETCH(QString, key);
+    QFETCH(QString, model);
+    QFETCH(qint64, expected);
+    std::vector<BudgetRule> rules = {{"*", "*", perMinute(1)},
+                                     {"*", "m", perMinute(2)},
+                                     {"k", "*", perMinute(3)},
+                                     {"k", "m", perMinute(4)}};
+    for (int order = 0; order < 2; ++order) { // the order of the rules does not matter
+        RateBudgets budgets;
+        budgets.setRules(rules, 0s);
+        QCOMPARE(minuteRequests(budgets.budgetFor(key.toStdString(), model.toStdString()).limits()),
+                 expected);
+        std::reverse(rules.begin(), rules.end());
+    }
+    RateBudgets none;
+    QCOMPARE(none.budgetFor("k", "m").limits(), BudgetLimits{});
+}
+
+void TestRateBudget::starKeyGivesEachKeyItsOwnBudget() {
+    RateBudgets budgets;
+    budgets.setRules({{"*", "*", perMinute(60)}}, 0s);
+    RateBudget& a = budgets.budgetFor("a", "m");
+    RateBudget& b = budgets.budgetFor("b", "m");
+    QVERIFY(&a != &b);
+    a.admit(1, 0s);
+    QVERIFY(a.waitTime(0s) > 0ns);
+    QCOMPARE(b.waitTime(0s), 0ns);
+    QCOMPARE(&budgets.budgetFor("a", "m"), &a); // stable
+}
+
+void TestRateBudget::starModelSharesAmongModelsOfAKey() {
+    RateBudgets budgets;
+    budgets.setRules({{"*", "*", perMinute(60)}, {"*", "solo", perMinute(60)}}, 0s);
+    RateBudget& m1 = budgets.budgetFor("a", "m1");
+    QCOMPARE(&budgets.budgetFor("a", "m2"), &m1);
+    m1.admit(1, 0s);
+    QVERIFY(budgets.budgetFor("a", "m2").waitTime(0s) > 0ns);
+    // A rule naming the model gives that model its own budget, per key.
+    RateBudget& solo = budgets.budgetFor("a", "solo");
+    QVERIFY(&solo != &m1);
+    QCOMPARE(solo.waitTime(0s), 0ns);
+    QVERIFY(&budgets.budgetFor("b", "solo") != &solo);
+}
+
+void TestRateBudget::setRulesUpdatesExistingBudgetsLive() {
+    RateBudgets budgets;
+    budgets.setRules({{"*", "*", perMinute(600)}, {"k", "*", perMinute(600)}}, 0s);
+    RateBudget& shared = budgets.budgetFor("j", "m");
+    RateBudget& keyed = budgets.budgetFor("k", "m");
+    shared.admit(1, 0s);
+    const Nanos waitAt600 = shared.waitTime(0s);
+    budgets.setRules({{"*", "*", perMinute(60)}}, 0s);
+    QCOMPARE(&budgets.budgetFor("j", "m"), &shared);
+    QCOMPARE(minuteRequests(shared.limits()), 60);
+    // The debt is kept in units: the same one request now costs ten times as long.
+    const double ratio = static_cast<double>(shared.waitTime(0s).count()) / waitAt600.count();
+    QVERIFY2(ratio > 9.5 && ratio < 10.5, qPrintable(QString::number(ratio)));
+    // The key's own rule is gone: its budget falls back to "*".
+    QCOMPARE(&budgets.budgetFor("k", "m"), &keyed);
+    QCOMPARE(minuteRequests(keyed.limits()), 60);
+    budgets.setRules({}, 1s);
+    QCOMPARE(shared.limits(), BudgetLimits{});
+    QCOMPARE(shared.waitTime(1s), 0ns);
+}
+
+void TestRateBudget::blockKeyBlocksEveryModelOfThatKeyOnly() {
+    RateBudgets budgets;
+    budgets.setRules(
+        {{"*", "*", perMinute(600)}, {"*", "m1", perMinute(600)}, {"*", "m3", perMinute(600)}}, 0s);
+    RateBudget& k1 = budgets.budgetFor("k", "m1");
+    RateBudget& kOther = budgets.budgetFor("k", "m2");
+    RateBudget& j1 = budgets.budgetFor("j", "m1");
+    QVERIFY(&k1 != &kOther);
+    budgets.blockKey("k", 20s);
+    QCOMPARE(k1.waitTime(5s), Nanos{15s});
+    QCOMPARE(kOther.waitTime(5s), Nanos{15s});
+    QCOMPARE(j1.waitTime(5s), 0ns);
+    QCOMPARE(budgets.budgetFor("j", "m2").waitTime(5s), 0ns);
+    // A model with its own budget, first used after the 429, is on the same key: it waits too.
+    RateBudget& k3 = budgets.budgetFor("k", "m3");
+    QVERIFY(&k3 != &k1 && &k3 != &kOther);
+    QCOMPARE(k3.waitTime(5s), Nanos{15s});
+    QCOMPARE(k3.waitTime(20s), 0ns);
+    QCOMPARE(budgets.budgetFor("j", "m3").waitTime(5s), 0ns);
+}
+
+QTEST_GUILESS_MAIN(TestRateBudget)
+#include "tst_ratebudget.moc"
