@@ -77,6 +77,7 @@ private Q_SLOTS:
     void breakerOpensOnOutage();
     void publishesSnapshotsAndUpdates();
     void liveLimitChangeReleasesWaiters();
+    void destructionEndsEveryRequest();
 };
 
 void TestRequestEngine::completesStreamAndWhole_data() {
@@ -608,6 +609,32 @@ void TestRequestEngine::liveLimitChangeReleasesWaiters() {
     engine.setBudgets({BudgetRule{"*", "*", BudgetLimits{{RateLevel{6000, 1min, 5}}, {}}}});
     QVERIFY(test::runUntil([&] { return done == 3; }, 5000));
     QCOMPARE(stat(mock, "requests"), 3.0);
+}
+
+// An engine destroyed with work in hand still ends every request, exactly once.
+void TestRequestEngine::destructionEndsEveryRequest() {
+    MockConfig m = quietMock();
+    m.ttftMs = 5000;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    std::map<RequestState, int> ends;
+    int callbacks = 0;
+    {
+        EngineConfig config;
+        config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+        config.concurrency.initial = 3;
+        RequestEngine engine(config);
+        for (int i = 0; i < 8; ++i) {
+            engine.submit(chat(mock), [&](const RequestRecord& r) {
+                ++ends[r.state];
+                ++callbacks;
+            });
+        }
+        QVERIFY(test::runUntil([&] { return stat(mock, "concurrent") == 3; }, 5000));
+    }
+    QCOMPARE(callbacks, 8);
+    QCOMPARE(ends[RequestState::Cancelled], 8);
+    QVERIFY(test::runUntil([&] { return stat(mock, "concurrent") == 0; }, 5000));
 }
 
 QTEST_GUILESS_MAIN(TestRequestEngine)

@@ -110,6 +110,7 @@ class TestRequestQueue final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void cancelledRequestsLeaveNoLaneDebt();
     void fifoInsideAPriority();
     void strictPriorityBetweenClasses();
     void weightedFairShareAcrossLanes_data();
@@ -923,6 +924,34 @@ void TestRequestQueue::overloadKeepsHighFastAndLowAlive() {
                          QStringLiteral("low request from %1 ms starved").arg(ms(r.submittedAt))));
         }
     }
+}
+
+// A lane whose queued requests were all cancelled is not charged for them: its next request
+// interleaves with the other lane at once instead of waiting behind it.
+void TestRequestQueue::cancelledRequestsLeaveNoLaneDebt() {
+    RequestQueue q(QueueConfig{});
+    std::uint64_t id = 0;
+    for (int i = 0; i < 1000; ++i) {
+        QueueEntry e;
+        e.id = ++id;
+        e.lane = "a";
+        QCOMPARE(q.push(e).result, RequestQueue::Push::Accepted);
+    }
+    for (std::uint64_t i = 1; i <= 1000; ++i) {
+        QVERIFY(q.remove(i));
+    }
+    for (int i = 0; i < 500; ++i) {
+        QueueEntry e;
+        e.id = ++id;
+        e.lane = "b";
+        q.push(e);
+    }
+    QueueEntry late;
+    late.id = ++id;
+    late.lane = "a";
+    q.push(late);
+    QVERIFY2(q.position(late.id, Nanos{0}) <= 1,
+             qPrintable(QString::number(q.position(late.id, Nanos{0}))));
 }
 
 QTEST_APPLESS_MAIN(TestRequestQueue)

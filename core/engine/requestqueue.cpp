@@ -92,6 +92,7 @@ RequestQueue::PushResult RequestQueue::push(QueueEntry entry) {
         m_deadlines.emplace(item.entry.deadline, id);
     }
     ++m_perPriority[p];
+    ++m_laneQueued[{p, item.entry.lane}];
     m_entries.emplace(id, std::move(item));
     return result;
 }
@@ -174,6 +175,13 @@ void RequestQueue::erase(std::unordered_map<std::uint64_t, Item>::iterator it) {
     }
     if (--m_perPriority[item.entry.priority] == 0) {
         m_perPriority.erase(item.entry.priority);
+    }
+    // A lane left with nothing queued (served, cancelled or expired) starts afresh at the
+    // class's virtual time: cancelled requests leave no debt behind.
+    const auto lane = m_laneQueued.find({item.entry.priority, item.entry.lane});
+    if (lane != m_laneQueued.end() && --lane->second == 0) {
+        m_laneFinish.erase(lane->first);
+        m_laneQueued.erase(lane);
     }
     m_entries.erase(it);
 }

@@ -108,6 +108,7 @@ private:
     std::set<std::pair<Nanos, std::uint64_t>> m_deadlines;
     std::map<int, double> m_virtualTime;                        // per priority
     std::map<std::pair<int, std::string>, double> m_laneFinish; // per priority and lane
+    std::map<std::pair<int, std::string>, std::size_t> m_laneQueued; // entries per lane
     std::map<int, std::size_t> m_perPriority;
     std::uint64_t m_seq = 0;
     Nanos m_agingLead{0};

@@ -129,6 +129,12 @@ RequestEngine::~RequestEngine() {
     // Replies must finish (aborted) while the engine is whole; their coroutines see m_closing.
     m_closing = true;
     m_pool->abortAll();
+    // Whatever has not ended ends now, so every caller hears exactly once.
+    while (!m_calls.empty()) {
+        Call& c = *m_calls.begin()->second;
+        c.holdsSlot = false; // the pool and the admission go with the engine
+        finish(c, RequestState::Cancelled, QStringLiteral("the engine stopped"));
+    }
 }
 
 int RequestEngine::realMs(Nanos d) const {
@@ -165,6 +171,9 @@ RateBudget& RequestEngine::budget(const QByteArray& apiKey, const QString& model
 }
 
 std::uint64_t RequestEngine::submit(EngineRequest request, Completion done) {
+    if (m_closing) {
+        return 0; // a completion resubmitting while the engine is destroyed
+    }
     const Nanos now = m_clock.now();
     auto call = std::make_unique<Call>();
     Call& c = *call;

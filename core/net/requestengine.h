@@ -164,7 +164,9 @@ public:
                            QObject* parent = nullptr);
     ~RequestEngine() override;
 
-    /// Queues a request; `done` runs once with its final record. Returns its id.
+    /// Queues a request; `done` runs once with its final record (also when the engine is
+    /// destroyed first: then as cancelled). Returns its id; 0 while the engine is being
+    /// destroyed, when nothing is queued and `done` is not called.
     std::uint64_t submit(EngineRequest request, Completion done = {});
     /// The same, awaited.
     QCoro::Task<RequestRecord> run(EngineRequest request);
