@@ -226,7 +226,7 @@ void TestRequestEngine::limitsHoldAgainstServerWindow() {
 // first 429, sends nothing on the key before Retry-After, and is under the new limit within a
 // window with at most 3 further 429s.
 void TestRequestEngine::followsServerCut() {
-    const double speed = 20;
+    const double speed = 10;
     ScaledClock clock(speed);
     MockConfig m = quietMock();
     m.rpm = 600;

@@ -11,7 +11,6 @@
 #include <QJsonObject>
 #include <QNetworkReply>
 
-#include <QCoroNetworkReply>
 #include <QCoroSignal>
 
 #include <algorithm>
@@ -394,13 +393,13 @@ void RequestEngine::dispatch(Call& c) {
             }
         });
     }
-    runAttempt(c.record.id);
+    startAttempt(c.record.id);
 }
 
-QCoro::Task<> RequestEngine::runAttempt(std::uint64_t id) {
+void RequestEngine::startAttempt(std::uint64_t id) {
     Call* c = find(id);
     if (!c) {
-        co_return;
+        return;
     }
     QNetworkRequest request = buildNetworkRequest(c->request.format, c->request.endpoint,
                                                   c->request.apiKey, c->request.stream);
@@ -446,19 +445,16 @@ QCoro::Task<> RequestEngine::runAttempt(std::uint64_t id) {
             }
         }
     });
-    QPointer<RequestEngine> self(this);
-    co_await qCoro(reply, &QNetworkReply::finished);
-    if (!self || m_closing) {
+    // finished() is handled directly, not awaited: an awaiting coroutine resumes through a
+    // queued call, which an engine being destroyed would never deliver (its frame would leak).
+    connect(reply, &QNetworkReply::finished, this, [this, id, reply] {
         reply->deleteLater();
-        co_return;
-    }
-    Call* call = find(id);
-    if (!call || call->reply != reply) {
-        reply->deleteLater();
-        co_return;
-    }
-    onAttemptFinished(*call, reply);
-    reply->deleteLater();
+        Call* call = find(id);
+        if (m_closing || !call || call->reply != reply) {
+            return;
+        }
+        onAttemptFinished(*call, reply);
+    });
 }
 
 void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {

@@ -204,7 +204,7 @@ Q_SIGNALS:
 
 private:
     struct Call;
-    QCoro::Task<> runAttempt(std::uint64_t id);
+    void startAttempt(std::uint64_t id);
     void onAttemptFinished(Call& call, QNetworkReply* reply);
     void pump();
     void schedulePump();
