@@ -106,8 +106,8 @@ private:
     /// The aged entries of every class, oldest first.
     std::vector<std::pair<AgeKey, std::uint64_t>> agedEntries(Nanos now) const;
     std::set<std::pair<Nanos, std::uint64_t>> m_deadlines;
-    std::map<int, double> m_virtualTime;                        // per priority
-    std::map<std::pair<int, std::string>, double> m_laneFinish; // per priority and lane
+    std::map<int, double> m_virtualTime;                             // per priority
+    std::map<std::pair<int, std::string>, double> m_laneFinish;      // per priority and lane
     std::map<std::pair<int, std::string>, std::size_t> m_laneQueued; // entries per lane
     std::map<int, std::size_t> m_perPriority;
     std::uint64_t m_seq = 0;

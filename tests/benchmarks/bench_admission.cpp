@@ -43,10 +43,11 @@ int main(int argc, char** argv) {
     SteadyClock clock;
     Admission admission(QueueConfig{}, 1 << 30);
     RateBudgets budgets;
-    budgets.setRules({BudgetRule{"*", "*",
-                                 BudgetLimits{{RateLevel{1'000'000'000, std::chrono::minutes(1), 0}},
-                                              {RateLevel{1'000'000'000'000, std::chrono::minutes(1), 0}}}}},
-                     clock.now());
+    budgets.setRules(
+        {BudgetRule{"*", "*",
+                    BudgetLimits{{RateLevel{1'000'000'000, std::chrono::minutes(1), 0}},
+                                 {RateLevel{1'000'000'000'000, std::chrono::minutes(1), 0}}}}},
+        clock.now());
     RateBudget& budget = budgets.budgetFor("key", "model");
     auto open = [&](std::uint64_t) { return budget.waitTime(clock.now()).count() == 0; };
     std::uint64_t id = 0;
@@ -77,8 +78,9 @@ int main(int argc, char** argv) {
     std::printf("admission + release, %d decisions, %d queued:\n", n, backlog);
     std::printf("  sluice     p50 %.2f us  p99 %.2f us  %.0f decisions/s\n", engine.p50, engine.p99,
                 engine.perSecond);
-    std::printf("  reference  p50 %.2f us  p99 %.2f us  %.0f ops/s (mutex + std::map insert/erase)\n",
-                reference.p50, reference.p99, reference.perSecond);
+    std::printf(
+        "  reference  p50 %.2f us  p99 %.2f us  %.0f ops/s (mutex + std::map insert/erase)\n",
+        reference.p50, reference.p99, reference.perSecond);
     std::printf("  ratio      %.1fx the reference's time per operation\n",
                 reference.perSecond / engine.perSecond);
     std::printf("  target     p99 < 5 us, >= 200k decisions/s: %s\n",

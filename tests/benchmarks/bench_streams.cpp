@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
     QTimer poll;
     QObject::connect(&poll, &QTimer::timeout, &app, [&] {
         peakRss = std::max(peakRss, rssMb());
-        QNetworkReply* reply = statsClient.get(QNetworkRequest(QUrl(base.toString() + QStringLiteral("/mock/stats"))));
+        QNetworkReply* reply =
+            statsClient.get(QNetworkRequest(QUrl(base.toString() + QStringLiteral("/mock/stats"))));
         QObject::connect(reply, &QNetworkReply::finished, &app, [&, reply] {
             const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
             serverPeak = std::max(serverPeak, o.value(QStringLiteral("concurrent")).toInt());
