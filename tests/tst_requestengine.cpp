@@ -78,6 +78,7 @@ private Q_SLOTS:
     void publishesSnapshotsAndUpdates();
     void liveLimitChangeReleasesWaiters();
     void destructionEndsEveryRequest();
+    void displacedCallbackMayCancelTheNewcomer();
 };
 
 void TestRequestEngine::completesStreamAndWhole_data() {
@@ -635,6 +636,43 @@ void TestRequestEngine::destructionEndsEveryRequest() {
     QCOMPARE(callbacks, 8);
     QCOMPARE(ends[RequestState::Cancelled], 8);
     QVERIFY(test::runUntil([&] { return stat(mock, "concurrent") == 0; }, 5000));
+}
+
+// A full queue displaces a less urgent request; that request's completion runs while the
+// newcomer is being queued and may cancel it: both end exactly once, nothing is left behind.
+void TestRequestEngine::displacedCallbackMayCancelTheNewcomer() {
+    MockConfig m = quietMock();
+    m.ttftMs = 2000;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    config.concurrency.initial = 1;
+    config.queue.capacity = 1;
+    RequestEngine engine(config);
+    std::map<std::uint64_t, RequestRecord> ended;
+    auto keep = [&](const RequestRecord& r) { ended[r.id] = r; };
+    engine.submit(chat(mock), keep); // in flight
+    QVERIFY(test::runUntil([&] { return engine.inFlight() == 1; }, 5000));
+    std::uint64_t newcomer = 0;
+    EngineRequest low = chat(mock);
+    low.priority = 2;
+    const auto lowId = engine.submit(low, [&](const RequestRecord& r) {
+        keep(r);
+        engine.cancel(newcomer); // re-entrant: the newcomer is still being queued
+    });
+    EngineRequest high = chat(mock);
+    high.priority = 0;
+    // The id is only known after submit returns, so cancel the next id from inside.
+    newcomer = lowId + 1;
+    QCOMPARE(engine.submit(high, keep), newcomer);
+    QCOMPARE(stateName(ended[lowId].state), "rejected");
+    QCOMPARE(stateName(ended[newcomer].state), "cancelled");
+    QCOMPARE(engine.queued(), std::size_t(0));
+    QCOMPARE(engine.snapshot().waitingBudget, 0);
+    engine.cancelAll();
+    QVERIFY(test::runUntil([&] { return engine.active() == 0; }, 5000));
+    QVERIFY(balanced(engine.snapshot()));
 }
 
 QTEST_GUILESS_MAIN(TestRequestEngine)

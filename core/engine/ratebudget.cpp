@@ -113,15 +113,30 @@ void RateBudget::refund(std::int64_t reservedTokens) {
 }
 
 void RateBudget::learn(const ServerLimitView& view, std::uint64_t sequence, Nanos now) {
-    const bool changed = (view.limitRequests && view.limitRequests != m_serverRequests) ||
-                         (view.limitTokens && view.limitTokens != m_serverTokens);
-    if (view.limitRequests && *view.limitRequests > 0) {
-        m_serverRequests = view.limitRequests;
-    }
-    if (view.limitTokens && *view.limitTokens > 0) {
-        m_serverTokens = view.limitTokens;
-    }
-    if (changed) {
+    // A lower server limit is adopted at once; a higher one only after the lower has not been
+    // reported for a whole minute, so answers that alternate (two models sharing a budget)
+    // cannot loosen it back and forth.
+    auto adopt = [now](std::optional<std::int64_t>& learned, Nanos& confirmedAt,
+                       std::optional<std::int64_t> reported) {
+        if (!reported || *reported <= 0) {
+            return false;
+        }
+        if (!learned || *reported <= *learned) {
+            const bool changed = learned != reported;
+            learned = reported;
+            confirmedAt = now;
+            return changed;
+        }
+        if (now - confirmedAt >= kMinute) {
+            learned = reported;
+            confirmedAt = now;
+            return true;
+        }
+        return false;
+    };
+    const bool requestsChanged = adopt(m_serverRequests, m_serverRequestsAt, view.limitRequests);
+    const bool tokensChanged = adopt(m_serverTokens, m_serverTokensAt, view.limitTokens);
+    if (requestsChanged || tokensChanged) {
         rebuild(now);
     }
     // The server counted everything up to this request; what we admitted after it is not in

@@ -73,6 +73,8 @@ private:
     BudgetLimits m_limits;
     std::optional<std::int64_t> m_serverRequests;
     std::optional<std::int64_t> m_serverTokens;
+    Nanos m_serverRequestsAt{0}; // when the learned limit was last reported (or undercut)
+    Nanos m_serverTokensAt{0};
     std::vector<GcraLimiter> m_requests;
     std::vector<GcraLimiter> m_tokens;
     int m_minuteRequests = -1; // index of the per-minute request level, where server limits land

@@ -457,6 +457,7 @@ RateLimitInfo parseRateLimitHeaders(const HeaderList& headers, const QDateTime& 
     info.limitTokens = tokens.limit;
     info.remainingTokens = tokens.remaining;
     info.resetTokens = tokens.reset;
+    info.tokensCombined = &tokens == &windows[static_cast<std::size_t>(Which::Tokens)];
     info.retryAfter = retryAfterMs ? retryAfterMs : retryAfter;
     return info;
 }

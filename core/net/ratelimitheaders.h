@@ -27,7 +27,10 @@ struct RateLimitInfo {
     std::optional<std::int64_t> remainingTokens;
     std::optional<Nanos> resetRequests; ///< time until the request window is back to full
     std::optional<Nanos> resetTokens;   ///< time until the token window is back to full
-    std::optional<Nanos> retryAfter;    ///< when the server says we may send again
+    std::optional<Nanos> retryAfter;
+    /// The token figures are the combined (input + output) window, not Anthropic's input-only
+    /// or output-only one: only a combined limit may stand for prompt + completion tokens.
+    bool tokensCombined = true; ///< when the server says we may send again
 
     /// True when the response carried at least one usable rate-limit header.
     bool any() const;

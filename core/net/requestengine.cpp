@@ -80,7 +80,7 @@ ServerLimitView toView(const RateLimitInfo& info) {
     ServerLimitView v;
     v.limitRequests = info.limitRequests;
     v.remainingRequests = info.remainingRequests;
-    v.limitTokens = info.limitTokens;
+    v.limitTokens = info.tokensCombined ? info.limitTokens : std::nullopt;
     v.remainingTokens = info.remainingTokens;
     v.resetRequests = info.resetRequests;
     v.resetTokens = info.resetTokens;
@@ -223,15 +223,16 @@ std::uint64_t RequestEngine::submit(EngineRequest request, Completion done) {
         return id;
     }
     ++m_queuedPerScope[c.scope];
+    markDirty(c);
+    schedulePump();
+    // Last: the victim's completion may do anything, including cancel this request.
     if (pushed.displaced) {
+        --m_queuedPerScope[pushed.displaced->scope];
         if (Call* victim = find(pushed.displaced->id)) {
-            --m_queuedPerScope[victim->scope];
             finish(*victim, RequestState::Rejected,
                    QStringLiteral("queue full: displaced by a more urgent request"));
         }
     }
-    markDirty(c);
-    schedulePump();
     return id;
 }
 
@@ -240,10 +241,16 @@ QCoro::Task<RequestRecord> RequestEngine::run(EngineRequest request) {
     auto signal = std::make_shared<QTimer>();
     signal->setSingleShot(true);
     QTimer* raw = signal.get();
-    submit(std::move(request), [result, raw](const RequestRecord& r) {
+    const std::uint64_t id = submit(std::move(request), [result, raw](const RequestRecord& r) {
         *result = r;
         raw->start(0);
     });
+    if (id == 0) {
+        RequestRecord stopped;
+        stopped.state = RequestState::Cancelled;
+        stopped.reason = QStringLiteral("the engine is stopping");
+        co_return stopped;
+    }
     if (!*result || raw->isActive()) {
         co_await qCoro(raw, &QTimer::timeout);
     }
@@ -264,6 +271,9 @@ bool RequestEngine::cancel(std::uint64_t id) {
         finish(*c, RequestState::Cancelled, QStringLiteral("cancelled"));
         return true;
     case RequestState::Retrying:
+        if (m_admission.cancel(id)) {
+            --m_queuedPerScope[c->scope];
+        }
         finish(*c, RequestState::Cancelled, QStringLiteral("cancelled"));
         return true;
     case RequestState::InFlight:
@@ -305,8 +315,8 @@ void RequestEngine::pump() {
     m_pumping = true;
     const Nanos now = m_clock.now();
     for (const QueueEntry& e : m_admission.expire(now)) {
+        --m_queuedPerScope[e.scope];
         if (Call* c = find(e.id)) {
-            --m_queuedPerScope[c->scope];
             finish(*c, RequestState::TimedOut, QStringLiteral("deadline passed while queued"));
         }
     }
@@ -314,13 +324,24 @@ void RequestEngine::pump() {
     auto scopeOpen = [this, now, paused](std::uint64_t scope) {
         return !paused && m_scopes.at(scope)->waitTime(now).count() == 0;
     };
-    while (auto entry = m_admission.acquire(now, scopeOpen)) {
+    // Scopes are few and requests many: look at the queue only when some scope with queued
+    // requests is open, or a closed scope's backlog would be walked on every event.
+    auto anyOpen = [this, &scopeOpen] {
+        return std::any_of(
+            m_queuedPerScope.begin(), m_queuedPerScope.end(),
+            [&](const auto& entry) { return entry.second > 0 && scopeOpen(entry.first); });
+    };
+    while (anyOpen()) {
+        auto entry = m_admission.acquire(now, scopeOpen);
+        if (!entry) {
+            break;
+        }
+        --m_queuedPerScope[entry->scope];
         Call* c = find(entry->id);
         if (!c) {
             m_admission.release();
             continue;
         }
-        --m_queuedPerScope[c->scope];
         // While requests wait, the time between dispatches is what a promoted (aged) request
         // still has to wait for a slot: promote that much early, so it goes by its max age.
         if (m_admission.queued() > 0 || m_lastDispatch.count() > 0) {
@@ -475,7 +496,6 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
     const RateLimitInfo info =
         parseRateLimitHeaders(reply->rawHeaderPairs(), QDateTime::currentDateTimeUtc());
     const ServerLimitView view = toView(info);
-    c.budget->learn(view, c.admission, now);
 
     const bool http2xx = status >= 200 && status < 300;
     bool streamBroken = false;
@@ -521,9 +541,13 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
         c.budget->reconcile(c.reservedTokens, c.record.promptTokens + c.record.completionTokens);
         m_counters.tokensIn += c.record.promptTokens;
         m_counters.tokensOut += c.record.completionTokens;
-    } else if (status >= 400) {
-        c.budget->reconcile(c.reservedTokens, 0); // refused: nothing generated
+    } else if (status >= 400 || error == QNetworkReply::ConnectionRefusedError ||
+               error == QNetworkReply::HostNotFoundError) {
+        c.budget->reconcile(c.reservedTokens, 0); // refused, or never reached: nothing charged
     }
+    // The server's view comes last, so a refund can never leave us believing in more room
+    // than it says there is.
+    c.budget->learn(view, c.admission, now);
     if (outcome == Outcome::RateLimited) {
         ++m_counters.rateLimited;
         // Nobody on this key sends before the server said it may.
@@ -536,19 +560,21 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
         CircuitBreaker& breaker = breakerFor(c.breakerKey);
         if (outcome == Outcome::Success) {
             breaker.onSuccess();
-        } else if (countsAsBreakerFailure(outcome)) {
+        } else if (countsAsBreakerFailure(outcome) && !c.deadlineHit) {
             breaker.onFailure();
         } else {
             breaker.onIgnored();
         }
         c.breakerPermit = false;
     }
-    if (outcome != Outcome::Cancelled && !(outcome == Outcome::Timeout && c.deadlineHit)) {
+    // Latency is learned from successes, congestion from congestion signals; a fast error (a
+    // refused connection, a 400) says nothing about the server's queue.
+    const bool congestion = isCongestionSignal(outcome) && !c.deadlineHit;
+    if (outcome == Outcome::Success || congestion) {
         const Nanos signal = c.request.stream && c.record.firstTokenAt.count()
                                  ? c.record.firstTokenAt - c.record.sentAt
                                  : now - c.record.sentAt;
-        if (m_concurrency.onSample(c.record.sentAt, signal, isCongestionSignal(outcome),
-                                   m_admission.inFlight())) {
+        if (m_concurrency.onSample(c.record.sentAt, signal, congestion, m_admission.inFlight())) {
             applyLimit(m_concurrency.limit());
         }
     }
@@ -579,11 +605,19 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
             why += QStringLiteral(" (HTTP %1)").arg(status);
         }
         if (!providerError.message.isEmpty()) {
-            why += QStringLiteral(": ") + providerError.message;
+            // A proxy may echo the key it was given: never let it into a reason.
+            QString message = providerError.message;
+            if (!c.request.apiKey.isEmpty()) {
+                message.replace(QString::fromLatin1(c.request.apiKey), maskKey(c.request.apiKey));
+            }
+            why += QStringLiteral(": ") + message;
         } else if (status == 0 && error != QNetworkReply::NoError) {
             why += QStringLiteral(": ") + reply->errorString();
         }
-        if (decision.retry && (c.deadline == Nanos::max() || now + decision.delay < c.deadline)) {
+        if (c.cancelRequested) { // cancelled while this answer was being handled
+            finish(c, RequestState::Cancelled, QStringLiteral("cancelled"));
+        } else if (decision.retry &&
+                   (c.deadline == Nanos::max() || now + decision.delay < c.deadline)) {
             c.previousDelay = decision.delay;
             retryLater(c, decision.delay);
         } else if (decision.retry) {
@@ -627,16 +661,17 @@ void RequestEngine::requeue(std::uint64_t id) {
         return;
     }
     ++m_queuedPerScope[c->scope];
+    c->record.state = RequestState::Queued;
+    markDirty(*c);
+    schedulePump();
+    // Last: the victim's completion may do anything, including cancel this request.
     if (pushed.displaced) {
+        --m_queuedPerScope[pushed.displaced->scope];
         if (Call* victim = find(pushed.displaced->id)) {
-            --m_queuedPerScope[victim->scope];
             finish(*victim, RequestState::Rejected,
                    QStringLiteral("queue full: displaced by a more urgent request"));
         }
     }
-    c->record.state = RequestState::Queued;
-    markDirty(*c);
-    schedulePump();
 }
 
 void RequestEngine::finish(Call& c, RequestState state, QString reason) {
