@@ -55,6 +55,7 @@ class TestRateBudget final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void learnedLimitOnlyLoosensAfterAQuietMinute();
     void hourLevelBinds_data();
     void hourLevelBinds();
     void tokenReservationsHoldBackConcurrentRequests();
@@ -384,6 +385,30 @@ void TestRateBudget::blockKeyBlocksEveryModelOfThatKeyOnly() {
     QCOMPARE(k3.waitTime(5s), Nanos{15s});
     QCOMPARE(k3.waitTime(20s), 0ns);
     QCOMPARE(budgets.budgetFor("j", "m3").waitTime(5s), 0ns);
+}
+
+// Answers that alternate between two server limits (two models sharing one budget) keep the
+// lower; a higher one is believed once the lower has not been reported for a minute.
+void TestRateBudget::learnedLimitOnlyLoosensAfterAQuietMinute() {
+    RateBudget budget;
+    ServerLimitView low;
+    low.limitRequests = 300;
+    ServerLimitView high;
+    high.limitRequests = 600;
+    Nanos now{0};
+    budget.learn(high, 0, now);
+    QCOMPARE(budget.effectiveLimits().requests.at(0).limit, 600);
+    budget.learn(low, 0, now += 1s);
+    QCOMPARE(budget.effectiveLimits().requests.at(0).limit, 300);
+    for (int i = 0; i < 10; ++i) {
+        budget.learn(high, 0, now += 1s);
+        QCOMPARE(budget.effectiveLimits().requests.at(0).limit, 300);
+        budget.learn(low, 0, now += 1s);
+    }
+    budget.learn(high, 0, now += 59s);
+    QCOMPARE(budget.effectiveLimits().requests.at(0).limit, 300);
+    budget.learn(high, 0, now += 1s);
+    QCOMPARE(budget.effectiveLimits().requests.at(0).limit, 600);
 }
 
 QTEST_GUILESS_MAIN(TestRateBudget)

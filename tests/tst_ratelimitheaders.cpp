@@ -40,6 +40,7 @@ class TestRateLimitHeaders final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void tokensCombinedOnlyForTheCombinedWindow();
     void retryAfter_data();
     void retryAfter();
     void retryAfterNowInOtherZone();
@@ -326,6 +327,20 @@ void TestRateLimitHeaders::invalidNow() {
     QCOMPARE(value(info.resetTokens), kSec);
     QCOMPARE(value(info.retryAfter), kAbsent);
     QCOMPARE(value(parseRetryAfter("4", QDateTime())), 4 * kSec);
+}
+
+// Only a combined tokens window may stand for prompt + completion tokens.
+void TestRateLimitHeaders::tokensCombinedOnlyForTheCombinedWindow() {
+    QVERIFY(parseRateLimitHeaders(headers("x-ratelimit-limit-tokens: 1000\n"
+                                          "x-ratelimit-remaining-tokens: 10\n"),
+                                  now())
+                .tokensCombined);
+    QVERIFY(!parseRateLimitHeaders(headers("anthropic-ratelimit-tokens-limit: 100000\n"
+                                           "anthropic-ratelimit-tokens-remaining: 90000\n"
+                                           "anthropic-ratelimit-output-tokens-limit: 16000\n"
+                                           "anthropic-ratelimit-output-tokens-remaining: 12\n"),
+                                   now())
+                 .tokensCombined);
 }
 
 QTEST_GUILESS_MAIN(TestRateLimitHeaders)
