@@ -79,6 +79,8 @@ private Q_SLOTS:
     void liveLimitChangeReleasesWaiters();
     void destructionEndsEveryRequest();
     void displacedCallbackMayCancelTheNewcomer();
+    void midstreamErrorEventsAreClassified_data();
+    void midstreamErrorEventsAreClassified();
 };
 
 void TestRequestEngine::completesStreamAndWhole_data() {
@@ -673,6 +675,34 @@ void TestRequestEngine::displacedCallbackMayCancelTheNewcomer() {
     engine.cancelAll();
     QVERIFY(test::runUntil([&] { return engine.active() == 0; }, 5000));
     QVERIFY(balanced(engine.snapshot()));
+}
+
+void TestRequestEngine::midstreamErrorEventsAreClassified_data() {
+    QTest::addColumn<int>("format");
+    QTest::addColumn<QString>("outcome");
+    // The mock breaks a stream halfway with Anthropic's overloaded_error or OpenAI's
+    // server_error event.
+    QTest::newRow("anthropic") << int(ApiFormat::Anthropic) << QStringLiteral("overloaded");
+    QTest::newRow("openai") << int(ApiFormat::OpenAi) << QStringLiteral("server_error");
+}
+
+void TestRequestEngine::midstreamErrorEventsAreClassified() {
+    QFETCH(int, format);
+    QFETCH(QString, outcome);
+    MockConfig m = quietMock();
+    m.faults.midstream = 1.0;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    EngineConfig config;
+    config.retry.maxAttempts = 1;
+    RequestEngine engine(config);
+    std::optional<RequestRecord> record;
+    engine.submit(chat(mock, 16, true, static_cast<ApiFormat>(format)),
+                  [&](const RequestRecord& r) { record = r; });
+    QVERIFY(test::runUntil([&] { return record.has_value(); }, 5000));
+    QCOMPARE(stateName(record->state), "failed");
+    QCOMPARE(record->status, 200);
+    QCOMPARE(QString::fromLatin1(outcomeName(record->outcome)), outcome);
 }
 
 QTEST_GUILESS_MAIN(TestRequestEngine)

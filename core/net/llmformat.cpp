@@ -163,10 +163,10 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
         }
         const QJsonObject o = QJsonDocument::fromJson(event.data).object();
         if (o.contains(QStringLiteral("error"))) {
-            m_error = o.value(QStringLiteral("error"))
-                          .toObject()
-                          .value(QStringLiteral("message"))
+            const QJsonObject error = o.value(QStringLiteral("error")).toObject();
+            m_error = error.value(QStringLiteral("message"))
                           .toString(QStringLiteral("error event in stream"));
+            m_errorType = error.value(QStringLiteral("type")).toString();
             return;
         }
         const QJsonArray choices = o.value(QStringLiteral("choices")).toArray();
@@ -206,10 +206,10 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
     } else if (type == "message_stop") {
         m_sawEnd = true;
     } else if (type == "error") {
-        m_error = o.value(QStringLiteral("error"))
-                      .toObject()
-                      .value(QStringLiteral("message"))
+        const QJsonObject error = o.value(QStringLiteral("error")).toObject();
+        m_error = error.value(QStringLiteral("message"))
                       .toString(QStringLiteral("error event in stream"));
+        m_errorType = error.value(QStringLiteral("type")).toString();
     }
 }
 

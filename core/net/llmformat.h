@@ -60,6 +60,8 @@ public:
     bool sawEnd() const { return m_sawEnd; }
     /// A stream that ended without its terminator, or an error event inside a 200 stream.
     const QString& streamError() const { return m_error; }
+    /// The provider's type of that error event ("overloaded_error", "rate_limit_error", ...).
+    const QString& streamErrorType() const { return m_errorType; }
     /// The body of a non-streaming or error response (at most 1 MiB kept).
     const QByteArray& body() const { return m_body; }
 
@@ -80,6 +82,7 @@ private:
     int m_chunks = 0;
     bool m_sawEnd = false;
     QString m_error;
+    QString m_errorType;
 };
 
 } // namespace sluice

@@ -518,6 +518,17 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
     Outcome outcome = cancelled ? Outcome::Cancelled
                                 : classifyOutcome(http2xx && networkError ? 0 : status, quota,
                                                   networkError, timedOut);
+    if (!cancelled && !timedOut && streamBroken) {
+        // An error event inside a 200 stream names what went wrong at the server.
+        const QString& type = c.reader.streamErrorType();
+        if (type == QLatin1String("overloaded_error")) {
+            outcome = Outcome::Overloaded;
+        } else if (type == QLatin1String("rate_limit_error")) {
+            outcome = Outcome::RateLimited;
+        } else if (type == QLatin1String("server_error") || type == QLatin1String("api_error")) {
+            outcome = Outcome::ServerError;
+        }
+    }
     c.record.outcome = outcome;
     c.record.attemptLog.push_back(
         AttemptRecord{c.record.sentAt, now, status, outcome, view.retryAfter});
