@@ -90,9 +90,10 @@ std::uint64_t RateBudget::admit(std::int64_t tokens, Nanos now) {
     }
     m_reservedTokens += tokens;
     ++m_sequence;
-    m_recentTokens.emplace_back(m_sequence, tokens);
+    m_admittedTokens += tokens;
+    m_recentTokens.emplace_back(m_sequence, m_admittedTokens);
     if (m_recentTokens.size() > 4096) {
-        m_recentTokens.erase(m_recentTokens.begin(), m_recentTokens.begin() + 2048);
+        m_recentTokens.pop_front();
     }
     return m_sequence;
 }
@@ -147,10 +148,13 @@ void RateBudget::learn(const ServerLimitView& view, std::uint64_t sequence, Nano
             *view.remainingRequests - static_cast<std::int64_t>(since), now);
     }
     if (view.remainingTokens && m_minuteTokens >= 0) {
+        // Admission numbers are consecutive: the running total at `sequence` is found by index.
         std::int64_t tokensSince = 0;
-        for (auto it = m_recentTokens.rbegin(); it != m_recentTokens.rend() && it->first > sequence;
-             ++it) {
-            tokensSince += it->second;
+        if (!m_recentTokens.empty() && sequence >= m_recentTokens.front().first) {
+            const auto index = static_cast<std::size_t>(sequence - m_recentTokens.front().first);
+            if (index < m_recentTokens.size()) {
+                tokensSince = m_admittedTokens - m_recentTokens[index].second;
+            }
         }
         m_tokens[m_minuteTokens].clampAvailable(*view.remainingTokens - tokensSince, now);
     }

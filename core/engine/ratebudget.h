@@ -4,6 +4,7 @@
 #include "core/engine/gcralimiter.h"
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -82,8 +83,10 @@ private:
     Nanos m_blockedUntil{Nanos::min() / 2};
     std::uint64_t m_sequence = 0;
     std::int64_t m_reservedTokens = 0;
-    // Tokens reserved by admission number, for the admissions made since a given one.
-    std::vector<std::pair<std::uint64_t, std::int64_t>> m_recentTokens;
+    // Running total of reserved tokens by admission number (the last 4096), for the tokens
+    // admitted since a given admission.
+    std::deque<std::pair<std::uint64_t, std::int64_t>> m_recentTokens;
+    std::int64_t m_admittedTokens = 0;
 };
 
 /// Which limits apply to which (key, model): the most specific rule wins (exact key and model,
