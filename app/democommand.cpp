@@ -54,14 +54,10 @@ private:
             m_stopped = true;
             return;
         }
-        EngineRequest r;
-        r.endpoint = endpointUrl(ApiFormat::OpenAi,
-                                 QUrl(m_mock->baseUrl().toString() + QStringLiteral("/v1")));
-        r.apiKey = QByteArrayLiteral("sk-demo-key-not-secret-0000");
-        r.model = QStringLiteral("mock-gpt");
-        r.body = buildChatBody(
-            ApiFormat::OpenAi, r.model,
-            {{QStringLiteral("user"), QStringLiteral("Say something about rivers.")}}, 64, true);
+        const EngineRequest r = chatRequest(
+            ApiFormat::OpenAi, QUrl(m_mock->baseUrl().toString() + QStringLiteral("/v1")),
+            QByteArrayLiteral("sk-demo-key-not-secret-0000"), QStringLiteral("mock-gpt"),
+            {{QStringLiteral("user"), QStringLiteral("Say something about rivers.")}}, 64);
         m_engine.submit(r, [this](const RequestRecord&) { next(); });
     }
 

@@ -1,9 +1,11 @@
 // The engine against the built-in mock on loopback. Claims about concurrency and rates are
 // checked on the server's own counters (MockServer::statsJson(), the same as GET /mock/stats).
 #include "core/net/requestengine.h"
+#include "core/net/tokenestimate.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
 
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -30,17 +32,12 @@ MockConfig quietMock() {
 
 EngineRequest chat(const MockServer& mock, int maxTokens = 16, bool stream = true,
                    ApiFormat format = ApiFormat::OpenAi) {
-    EngineRequest r;
-    r.format = format;
-    r.endpoint = endpointUrl(format, format == ApiFormat::OpenAi
-                                         ? QUrl(mock.baseUrl().toString() + QStringLiteral("/v1"))
-                                         : mock.baseUrl());
-    r.apiKey = QByteArrayLiteral("sk-test-0123456789abcdef");
-    r.model = QStringLiteral("mock-1");
-    r.stream = stream;
-    r.body = buildChatBody(format, r.model, {{QStringLiteral("user"), QStringLiteral("Say hi")}},
-                           maxTokens, stream);
-    return r;
+    const QUrl base = format == ApiFormat::OpenAi
+                          ? QUrl(mock.baseUrl().toString() + QStringLiteral("/v1"))
+                          : mock.baseUrl();
+    return chatRequest(format, base, QByteArrayLiteral("sk-test-0123456789abcdef"),
+                       QStringLiteral("mock-1"),
+                       {{QStringLiteral("user"), QStringLiteral("Say hi")}}, maxTokens, stream);
 }
 
 double stat(MockServer& mock, const char* name) {
@@ -101,15 +98,19 @@ void TestRequestEngine::completesStreamAndWhole() {
     QVERIFY(mock.listen());
     RequestEngine engine;
     std::optional<RequestRecord> record;
-    engine.submit(chat(mock, 16, stream, static_cast<ApiFormat>(format)),
-                  [&](const RequestRecord& r) { record = r; });
+    const EngineRequest request = chat(mock, 16, stream, static_cast<ApiFormat>(format));
+    // chatRequest() estimates the prompt as the body would be counted; the mock counts it the
+    // same way, so its usage must agree exactly.
+    QCOMPARE(request.promptTokens,
+             qint64(estimatePromptTokens(QJsonDocument::fromJson(request.body).object())));
+    engine.submit(request, [&](const RequestRecord& r) { record = r; });
     QVERIFY(test::runUntil([&] { return record.has_value(); }, 10000));
     QCOMPARE(stateName(record->state), "done");
     QCOMPARE(record->status, 200);
     QCOMPARE(record->attempts, 1);
     QCOMPARE(record->completionTokens, 5); // the mock's usage, exactly
     QVERIFY(!record->tokensEstimated);
-    QVERIFY(record->promptTokens > 0);
+    QCOMPARE(record->promptTokens, request.promptTokens);
     QVERIFY(record->firstTokenAt >= record->sentAt);
     QVERIFY(record->ttft() >= 15ms); // the mock waits 20 ms (timer slack aside)
     if (stream) {

@@ -45,14 +45,10 @@ void TestSeedScenario::batchOf1000At500Rpm() {
     const Nanos start = clock.now();
     Nanos end{0};
     for (int i = 0; i < total; ++i) {
-        EngineRequest r;
-        r.endpoint =
-            endpointUrl(ApiFormat::OpenAi, QUrl(mock.baseUrl().toString() + QStringLiteral("/v1")));
-        r.apiKey = QByteArrayLiteral("sk-seed-scenario-key-0001");
-        r.model = QStringLiteral("mock-1");
-        r.body =
-            buildChatBody(ApiFormat::OpenAi, r.model,
-                          {{QStringLiteral("user"), QStringLiteral("Item %1").arg(i)}}, 40, true);
+        const EngineRequest r =
+            chatRequest(ApiFormat::OpenAi, QUrl(mock.baseUrl().toString() + QStringLiteral("/v1")),
+                        QByteArrayLiteral("sk-seed-scenario-key-0001"), QStringLiteral("mock-1"),
+                        {{QStringLiteral("user"), QStringLiteral("Item %1").arg(i)}}, 40);
         engine.submit(r, [&](const RequestRecord& rec) {
             if (rec.state == RequestState::Done) {
                 ++success;

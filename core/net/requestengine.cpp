@@ -101,6 +101,23 @@ std::int64_t percentile(std::vector<std::int64_t>& v, double p) {
 
 } // namespace
 
+EngineRequest chatRequest(ApiFormat format, const QUrl& base, QByteArray apiKey, QString model,
+                          const QList<ChatMessage>& messages, int maxTokens, bool stream) {
+    EngineRequest r;
+    r.format = format;
+    r.endpoint = endpointUrl(format, base);
+    r.apiKey = std::move(apiKey);
+    r.model = std::move(model);
+    r.stream = stream;
+    r.body = buildChatBody(format, r.model, messages, maxTokens, stream);
+    r.maxTokens = maxTokens;
+    r.promptTokens = 0; // as estimatePromptTokens() counts the body: 3 per message plus text
+    for (const ChatMessage& m : messages) {
+        r.promptTokens += 3 + estimateTokens(m.content);
+    }
+    return r;
+}
+
 RequestEngine::RequestEngine(EngineConfig config, const Clock* clock, QObject* parent)
     : QObject(parent)
     , m_config(std::move(config))

@@ -45,6 +45,11 @@ struct EngineRequest {
     std::optional<Nanos> intendedAt; ///< open-loop schedule time, for coordinated omission
 };
 
+/// A chat request ready to submit: endpoint under `base` (see endpointUrl()), body, and the
+/// prompt estimate and max_tokens already known, so submit() need not parse the body again.
+EngineRequest chatRequest(ApiFormat format, const QUrl& base, QByteArray apiKey, QString model,
+                          const QList<ChatMessage>& messages, int maxTokens, bool stream = true);
+
 /// Where a request is. Exactly one of the last five ends every request.
 enum class RequestState : std::uint8_t {
     Queued,

@@ -59,12 +59,10 @@ int main(int argc, char** argv) {
     int done = 0;
     int failed = 0;
     for (int i = 0; i < streams; ++i) {
-        EngineRequest r;
-        r.endpoint = endpointUrl(ApiFormat::OpenAi, QUrl(base.toString() + QStringLiteral("/v1")));
-        r.apiKey = QByteArrayLiteral("sk-bench-streams-000000");
-        r.model = QStringLiteral("mock-1");
-        r.body = buildChatBody(ApiFormat::OpenAi, r.model,
-                               {{QStringLiteral("user"), QStringLiteral("hello")}}, 2, true);
+        const EngineRequest r =
+            chatRequest(ApiFormat::OpenAi, QUrl(base.toString() + QStringLiteral("/v1")),
+                        QByteArrayLiteral("sk-bench-streams-000000"), QStringLiteral("mock-1"),
+                        {{QStringLiteral("user"), QStringLiteral("hello")}}, 2);
         engine.submit(r, [&](const RequestRecord& rec) {
             ++done;
             failed += rec.state != RequestState::Done;
