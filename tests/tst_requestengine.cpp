@@ -148,19 +148,30 @@ void TestRequestEngine::reachesConcurrencyAtServer() {
 }
 
 // Acceptance 2: 64 submitters offer twice the limit; with our limits equal to the server's,
-// no sliding window at the server exceeds either limit, no 429, throughput >= 97%.
+// no sliding window at the server exceeds either limit, no 429, throughput >= 97% (95% with
+// 40 answers in flight, see the row).
 void TestRequestEngine::limitsHoldAgainstServerWindow_data() {
     QTest::addColumn<qint64>("rpm");
     QTest::addColumn<qint64>("tpm");
     QTest::addColumn<bool>("tokensBind");
-    QTest::newRow("requests bind") << qint64(600) << qint64(100000) << false;
-    QTest::newRow("tokens bind") << qint64(6000) << qint64(12000) << true;
+    QTest::addColumn<int>("ttftMs"); // real time: at 6x a 500 ms answer takes 3 s of the minute
+    QTest::addColumn<int>("tpotMs");
+    QTest::addColumn<double>("minThroughput");
+    QTest::newRow("requests bind") << qint64(600) << qint64(100000) << false << 5 << 1 << 0.97;
+    QTest::newRow("tokens bind") << qint64(6000) << qint64(12000) << true << 5 << 1 << 0.97;
+    // ~40 answers in flight. Until its answer, a request counts at its reservation (the server
+    // may have charged max_tokens), here a third above what the mock charged: 2% of the limit.
+    QTest::newRow("tokens bind, slow answers")
+        << qint64(6000) << qint64(12000) << true << 500 << 20 << 0.95;
 }
 
 void TestRequestEngine::limitsHoldAgainstServerWindow() {
     QFETCH(qint64, rpm);
     QFETCH(qint64, tpm);
     QFETCH(bool, tokensBind);
+    QFETCH(int, ttftMs);
+    QFETCH(int, tpotMs);
+    QFETCH(double, minThroughput);
     const double speed = 6; // a minute passes in 10 s
     ScaledClock clock(speed);
     MockConfig m = quietMock();
@@ -168,8 +179,8 @@ void TestRequestEngine::limitsHoldAgainstServerWindow() {
     m.tpm = tpm;
     m.tokensMin = 10;
     m.tokensMax = 30;
-    m.ttftMs = 5;
-    m.tpotMs = 1;
+    m.ttftMs = ttftMs;
+    m.tpotMs = tpotMs;
     MockServer mock(m, nullptr, &clock);
     QVERIFY(mock.listen());
     EngineConfig config;
@@ -225,7 +236,7 @@ void TestRequestEngine::limitsHoldAgainstServerWindow() {
     QCOMPARE(stat(mock, "rate_limited"), 0.0);
     QVERIFY(maxRequests <= rpm);
     QVERIFY(maxTokens <= tpm);
-    QVERIFY2(throughput >= 0.97, qPrintable(QString::number(throughput)));
+    QVERIFY2(throughput >= minThroughput, qPrintable(QString::number(throughput)));
 }
 
 // Acceptance 4: the server halves its RPM mid-run. Sluice learns it from the headers and the

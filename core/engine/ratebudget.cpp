@@ -90,27 +90,51 @@ std::uint64_t RateBudget::admit(std::int64_t tokens, Nanos now) {
     }
     m_reservedTokens += tokens;
     ++m_sequence;
-    m_admittedTokens += tokens;
-    m_recentTokens.emplace_back(m_sequence, m_admittedTokens);
-    if (m_recentTokens.size() > 4096) {
-        m_recentTokens.pop_front();
-    }
+    // The slot held the admission kRecent back, now out of reach: replace its cost.
+    addRecent(m_sequence, tokens - m_recentCost[m_sequence % kRecent]);
+    m_recentAt[m_sequence % kRecent] = now;
     return m_sequence;
 }
 
-void RateBudget::reconcile(std::int64_t reserved, std::int64_t actual) {
+void RateBudget::reconcile(std::uint64_t sequence, std::int64_t reserved, std::int64_t actual) {
     const std::int64_t delta = actual - reserved;
     for (auto& l : m_tokens) {
         l.adjust(delta);
     }
     m_reservedTokens += delta;
+    if (sequence > 0 && sequence <= m_sequence && m_sequence - sequence < kRecent) {
+        addRecent(sequence, delta);
+    }
 }
 
-void RateBudget::refund(std::int64_t reservedTokens) {
-    for (auto& l : m_requests) {
-        l.adjust(-1);
+void RateBudget::addRecent(std::uint64_t sequence, std::int64_t delta) {
+    const std::size_t slot = sequence % kRecent;
+    m_recentCost[slot] += delta;
+    for (std::size_t i = slot + 1; i <= kRecent; i += i & (~i + 1)) {
+        m_recentTree[i] += delta;
     }
-    reconcile(reservedTokens, 0);
+}
+
+std::int64_t RateBudget::recentPrefix(std::size_t slots) const {
+    std::int64_t sum = 0;
+    for (std::size_t i = slots; i > 0; i -= i & (~i + 1)) {
+        sum += m_recentTree[i];
+    }
+    return sum;
+}
+
+std::int64_t RateBudget::recentTokensAfter(std::uint64_t sequence) const {
+    // Admissions sequence+1 .. m_sequence, at most kRecent - 1 of them, on the ring.
+    const std::uint64_t count = m_sequence - sequence;
+    if (count == 0) {
+        return 0;
+    }
+    const std::size_t first = (sequence + 1) % kRecent;
+    const std::size_t last = m_sequence % kRecent; // inclusive
+    if (first <= last) {
+        return recentPrefix(last + 1) - recentPrefix(first);
+    }
+    return recentPrefix(kRecent) - recentPrefix(first) + recentPrefix(last + 1);
 }
 
 void RateBudget::learn(const ServerLimitView& view, std::uint64_t sequence, Nanos now) {
@@ -140,23 +164,23 @@ void RateBudget::learn(const ServerLimitView& view, std::uint64_t sequence, Nano
     if (requestsChanged || tokensChanged) {
         rebuild(now);
     }
-    // The server counted everything up to this request; what we admitted after it is not in
-    // its `remaining` yet.
+    // The server counted everything up to this request when it arrived there; what we admitted
+    // after it is not in its `remaining` yet, and its window has been draining since. So the
+    // view is applied as of the request's admission, with the admissions since charged on top:
+    // applied as of now, every answer to a long request would look tighter than the server
+    // really is, and throughput would leak in proportion to the time requests take.
+    const bool known = sequence > 0 && sequence <= m_sequence && m_sequence - sequence < kRecent;
+    const Nanos at = known ? std::min(m_recentAt[sequence % kRecent], now) : now;
     const std::uint64_t since = m_sequence > sequence ? m_sequence - sequence : 0;
     if (view.remainingRequests && m_minuteRequests >= 0) {
         m_requests[m_minuteRequests].clampAvailable(
-            *view.remainingRequests - static_cast<std::int64_t>(since), now);
+            *view.remainingRequests - static_cast<std::int64_t>(since), at);
     }
-    if (view.remainingTokens && m_minuteTokens >= 0) {
-        // Admission numbers are consecutive: the running total at `sequence` is found by index.
-        std::int64_t tokensSince = 0;
-        if (!m_recentTokens.empty() && sequence >= m_recentTokens.front().first) {
-            const auto index = static_cast<std::size_t>(sequence - m_recentTokens.front().first);
-            if (index < m_recentTokens.size()) {
-                tokensSince = m_admittedTokens - m_recentTokens[index].second;
-            }
-        }
-        m_tokens[m_minuteTokens].clampAvailable(*view.remainingTokens - tokensSince, now);
+    if (view.remainingTokens && m_minuteTokens >= 0 && known) {
+        // Admissions since count at what they were charged where the answer is in, and at
+        // their reservation where it is not.
+        m_tokens[m_minuteTokens].clampAvailable(*view.remainingTokens - recentTokensAfter(sequence),
+                                                at);
     }
 }
 

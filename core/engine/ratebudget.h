@@ -4,7 +4,6 @@
 #include "core/engine/gcralimiter.h"
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,10 +52,9 @@ public:
     /// Admits one request reserving `tokens`. Returns the admission sequence number, used to
     /// tell which admissions a later response's headers could not have counted yet.
     std::uint64_t admit(std::int64_t tokens, Nanos now);
-    /// Reconciles a reservation with the tokens the server actually charged.
-    void reconcile(std::int64_t reserved, std::int64_t actual);
-    /// Gives back an admission the server provably did not count (it refused the request).
-    void refund(std::int64_t reservedTokens);
+    /// Reconciles the reservation of admission `sequence` with the tokens the server actually
+    /// charged (0 when it refused the request or never saw it).
+    void reconcile(std::uint64_t sequence, std::int64_t reserved, std::int64_t actual);
 
     /// Learns from a response to the request admitted as `sequence`: adopts a server limit
     /// tighter than ours and never lets our view of what remains exceed the server's.
@@ -83,10 +81,16 @@ private:
     Nanos m_blockedUntil{Nanos::min() / 2};
     std::uint64_t m_sequence = 0;
     std::int64_t m_reservedTokens = 0;
-    // Running total of reserved tokens by admission number (the last 4096), for the tokens
-    // admitted since a given admission.
-    std::deque<std::pair<std::uint64_t, std::int64_t>> m_recentTokens;
-    std::int64_t m_admittedTokens = 0;
+    // Tokens of the last kRecent admissions by admission number: the reservation until the
+    // answer reconciles it, then what was charged. A Fenwick tree over a ring, so "tokens
+    // admitted since admission n" is O(log) however many are in flight or already answered.
+    static constexpr std::uint64_t kRecent = 4096;
+    std::int64_t recentTokensAfter(std::uint64_t sequence) const;
+    void addRecent(std::uint64_t sequence, std::int64_t delta);
+    std::int64_t recentPrefix(std::size_t slots) const; // sum of ring slots [0, slots)
+    std::vector<std::int64_t> m_recentCost = std::vector<std::int64_t>(kRecent, 0);
+    std::vector<std::int64_t> m_recentTree = std::vector<std::int64_t>(kRecent + 1, 0);
+    std::vector<Nanos> m_recentAt = std::vector<Nanos>(kRecent, Nanos{0}); // admission times
 };
 
 /// Which limits apply to which (key, model): the most specific rule wins (exact key and model,

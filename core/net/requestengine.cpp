@@ -566,12 +566,14 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
             c.record.completionTokens = c.reader.estimatedCompletionTokens();
             c.record.tokensEstimated = true;
         }
-        c.budget->reconcile(c.reservedTokens, c.record.promptTokens + c.record.completionTokens);
+        c.budget->reconcile(c.admission, c.reservedTokens,
+                            c.record.promptTokens + c.record.completionTokens);
         m_counters.tokensIn += c.record.promptTokens;
         m_counters.tokensOut += c.record.completionTokens;
     } else if (status >= 400 || error == QNetworkReply::ConnectionRefusedError ||
                error == QNetworkReply::HostNotFoundError) {
-        c.budget->reconcile(c.reservedTokens, 0); // refused, or never reached: nothing charged
+        c.budget->reconcile(c.admission, c.reservedTokens,
+                            0); // refused, or never reached: nothing charged
     }
     // The server's view comes last, so a refund can never leave us believing in more room
     // than it says there is.
