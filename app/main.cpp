@@ -1,5 +1,6 @@
 // sluice: the GUI console by default; subcommands run headless.
 
+#include "app/benchcommand.h"
 #include "app/commandline.h"
 #include "app/democommand.h"
 #include "app/mockcommand.h"
@@ -29,6 +30,8 @@ const char* const kUsage =
     "\n"
     "Commands:\n"
     "  mock     run the mock LLM server alone (sluice mock --help)\n"
+    "  bench    load-test an endpoint or the built-in mock (sluice bench --help)\n"
+    "  report   compare two benchmark reports in one HTML (sluice report A B)\n"
     "  demo     start the mock in-process, send traffic at it, print what it saw\n"
     "  help     show this text\n"
     "\n"
@@ -64,7 +67,8 @@ int main(int argc, char** argv) {
         sluice::cli::printOut(QStringLiteral("sluice " SLUICE_VERSION));
         return 0;
     }
-    if (command == QLatin1String("mock") || command == QLatin1String("demo")) {
+    if (command == QLatin1String("mock") || command == QLatin1String("demo") ||
+        command == QLatin1String("bench")) {
         // Qt's own event dispatcher handles thousands of sockets markedly faster than GLib's.
         if (!qEnvironmentVariableIsSet("QT_NO_GLIB")) {
             qputenv("QT_NO_GLIB", "1");
@@ -73,6 +77,14 @@ int main(int argc, char** argv) {
     if (command == QLatin1String("mock")) {
         QCoreApplication app(argc, argv);
         return sluice::runMockCommand(subcommandArguments(argc, argv));
+    }
+    if (command == QLatin1String("bench")) {
+        QCoreApplication app(argc, argv);
+        return sluice::runBenchCommand(subcommandArguments(argc, argv));
+    }
+    if (command == QLatin1String("report")) {
+        QCoreApplication app(argc, argv);
+        return sluice::runReportCommand(subcommandArguments(argc, argv));
     }
     if (command == QLatin1String("demo")) {
         QCoreApplication app(argc, argv);

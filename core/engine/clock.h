@@ -7,6 +7,14 @@ namespace sluice {
 using Nanos = std::chrono::nanoseconds;
 using Millis = std::chrono::milliseconds;
 
+/// A duration as floating-point seconds / milliseconds, for reports and people.
+inline double toSeconds(Nanos d) {
+    return static_cast<double>(d.count()) / 1e9;
+}
+inline double toMillis(Nanos d) {
+    return static_cast<double>(d.count()) / 1e6;
+}
+
 /// Monotonic time source injected into every algorithm so tests can drive time by hand.
 class Clock {
 public:

@@ -37,7 +37,10 @@ QUrl endpointUrl(ApiFormat format, const QUrl& base) {
         path.chop(1);
     }
     if (format == ApiFormat::OpenAi) {
-        path += QLatin1String("/chat/completions");
+        // A bare host means the usual /v1 (vLLM, LiteLLM, the mock); a path is taken as given
+        // (OPENAI_BASE_URL style: https://api.openai.com/v1, Azure-style prefixes).
+        path += path.isEmpty() ? QLatin1String("/v1/chat/completions")
+                               : QLatin1String("/chat/completions");
     } else {
         path += path.endsWith(QLatin1String("/v1")) ? QLatin1String("/messages")
                                                     : QLatin1String("/v1/messages");

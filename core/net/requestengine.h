@@ -148,6 +148,9 @@ struct EngineConfig {
     ResourceGuardConfig resources;
     Nanos transferTimeout = std::chrono::seconds(60); ///< no byte for this long ends an attempt
     std::int64_t defaultMaxTokens = 1024; ///< reserved when a request names no max_tokens
+    /// Learn limits from the server's headers and hold a key back after a rate 429 (traffic
+    /// control). A benchmark turns it off to measure the target as it is.
+    bool followServerLimits = true;
     int managers = 4;
     bool http2 = false;
     Nanos snapshotInterval = std::chrono::milliseconds(100);

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "core/bench/reporthtml.h"
+
+#include <QFile>
+#include <QJsonObject>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+namespace sluice {
+
+class BenchRunner;
+class SeriesRing;
+
+/// The per-second rows of a run as the report files hold them (t_s first).
+SeriesData seriesData(const SeriesRing& ring);
+
+/// requests.jsonl, written as requests end, so a long run never holds them in memory.
+class RequestLog {
+public:
+    /// Opens `dir`/requests.jsonl (creating `dir`); on error returns a message.
+    std::optional<QString> open(const QString& dir);
+    void append(const QJsonObject& row);
+    void close();
+    std::int64_t rows() const { return m_rows; }
+
+private:
+    std::unique_ptr<QFile> m_file;
+    std::int64_t m_rows = 0;
+};
+
+/// Writes summary.json, timeseries.csv and report.html of a finished run into `dir`.
+std::optional<QString> writeReport(const QString& dir, const QJsonObject& summary,
+                                   const SeriesData& series);
+
+/// A report directory read back.
+struct LoadedReport {
+    QJsonObject summary;
+    SeriesData series;
+};
+std::optional<LoadedReport> loadReport(const QString& dir, QString* error);
+
+} // namespace sluice

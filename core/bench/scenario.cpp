@@ -1,0 +1,609 @@
+#include "core/bench/scenario.h"
+
+#include "core/net/goduration.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+
+#include <cmath>
+
+namespace sluice {
+
+namespace {
+
+const QStringList kLatencyMetrics = {
+    QStringLiteral("ttft"),         QStringLiteral("ttfb"),    QStringLiteral("ttst"),
+    QStringLiteral("itl"),          QStringLiteral("tpot"),    QStringLiteral("tpot_overall"),
+    QStringLiteral("e2e"),          QStringLiteral("corrected"), QStringLiteral("service"),
+    QStringLiteral("queue")};
+
+const QStringList kKnobs = {QStringLiteral("rate"), QStringLiteral("concurrency"),
+                            QStringLiteral("rpm"), QStringLiteral("tpm"),
+                            QStringLiteral("max_concurrency")};
+
+// Reads typed fields of one JSON object, naming "prefix.field" in every error.
+class Fields {
+public:
+    Fields(const QJsonObject& o, QString prefix, QString* error)
+        : m_o(o),
+          m_prefix(std::move(prefix)),
+          m_error(error) {}
+
+    QString name(const QString& key) const {
+        return m_prefix.isEmpty() ? key : m_prefix + QLatin1Char('.') + key;
+    }
+    bool has(const QString& key) const { return m_o.contains(key); }
+    bool fail(const QString& key, const QString& what) {
+        if (m_error->isEmpty()) {
+            *m_error = name(key) + QStringLiteral(": ") + what;
+        }
+        return false;
+    }
+    bool number(const QString& key, double* out, double min, double max) {
+        if (!has(key)) {
+            return true;
+        }
+        const QJsonValue v = m_o.value(key);
+        if (!v.isDouble() || !std::isfinite(v.toDouble()) || v.toDouble() < min ||
+            v.toDouble() > max) {
+            return fail(key, QStringLiteral("must be a number in [%1, %2]").arg(min).arg(max));
+        }
+        *out = v.toDouble();
+        return true;
+    }
+    template <typename Int> bool integer(const QString& key, Int* out, double min, double max) {
+        double d = static_cast<double>(*out);
+        if (!number(key, &d, min, max)) {
+            return false;
+        }
+        if (has(key) && d != std::floor(d)) {
+            return fail(key, QStringLiteral("must be a whole number"));
+        }
+        *out = static_cast<Int>(d);
+        return true;
+    }
+    bool boolean(const QString& key, bool* out) {
+        if (!has(key)) {
+            return true;
+        }
+        if (!m_o.value(key).isBool()) {
+            return fail(key, QStringLiteral("must be true or false"));
+        }
+        *out = m_o.value(key).toBool();
+        return true;
+    }
+    bool string(const QString& key, QString* out) {
+        if (!has(key)) {
+            return true;
+        }
+        if (!m_o.value(key).isString()) {
+            return fail(key, QStringLiteral("must be a string"));
+        }
+        *out = m_o.value(key).toString();
+        return true;
+    }
+    /// "30s", "1.5m", "250ms" (or a number of seconds).
+    bool duration(const QString& key, Nanos* out, Nanos max = std::chrono::hours(24)) {
+        if (!has(key)) {
+            return true;
+        }
+        const QJsonValue v = m_o.value(key);
+        std::optional<Nanos> d;
+        if (v.isDouble() && std::isfinite(v.toDouble()) && v.toDouble() >= 0) {
+            d = Nanos{static_cast<Nanos::rep>(v.toDouble() * 1e9)};
+        } else if (v.isString()) {
+            d = parseGoDuration(v.toString().toUtf8());
+        }
+        if (!d || d->count() < 0 || *d > max) {
+            return fail(key, QStringLiteral("must be a duration like \"30s\" or \"250ms\" (at most "
+                                            "%1 h)")
+                                 .arg(std::chrono::duration_cast<std::chrono::hours>(max).count()));
+        }
+        *out = *d;
+        return true;
+    }
+    bool object(const QString& key, QJsonObject* out) {
+        if (!has(key)) {
+            return true;
+        }
+        if (!m_o.value(key).isObject()) {
+            return fail(key, QStringLiteral("must be an object"));
+        }
+        *out = m_o.value(key).toObject();
+        return true;
+    }
+    /// Refuses fields this object does not know: a typo must not be silently ignored.
+    bool only(const QStringList& known) {
+        for (auto it = m_o.begin(); it != m_o.end(); ++it) {
+            if (!known.contains(it.key())) {
+                return fail(it.key(), QStringLiteral("unknown field (known: %1)")
+                                          .arg(known.join(QStringLiteral(", "))));
+            }
+        }
+        return true;
+    }
+
+private:
+    const QJsonObject& m_o;
+    QString m_prefix;
+    QString* m_error;
+};
+
+QString resolve(const QString& path, const QString& baseDir) {
+    return baseDir.isEmpty() || QDir::isAbsolutePath(path) ? path : QDir(baseDir).filePath(path);
+}
+
+} // namespace
+
+std::optional<SloSpec> SloSpec::parse(const QString& text, QString* error) {
+    static const QRegularExpression re(QStringLiteral(
+        R"(^\s*([a-z_0-9]+)(?::p([0-9]+(?:\.[0-9]+)?))?\s*<\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|us|%)?\s*$)"));
+    const auto m = re.match(text);
+    SloSpec spec;
+    spec.text = text.trimmed();
+    if (!m.hasMatch()) {
+        *error = QStringLiteral("SLO '%1': expected METRIC[:pNN]<VALUE, e.g. ttft:p95<500ms, "
+                                "e2e<2s or errors<1%")
+                     .arg(text);
+        return std::nullopt;
+    }
+    spec.metric = m.captured(1);
+    const double value = m.captured(3).toDouble();
+    const QString unit = m.captured(4);
+    if (spec.metric == QLatin1String("errors")) {
+        if (!m.captured(2).isEmpty() || (unit != QLatin1String("%") && !unit.isEmpty())) {
+            *error = QStringLiteral("SLO '%1': errors takes a share, e.g. errors<1%").arg(text);
+            return std::nullopt;
+        }
+        spec.threshold = unit.isEmpty() ? value : value / 100.0;
+        if (spec.threshold > 1) {
+            *error = QStringLiteral("SLO '%1': a share above 100%").arg(text);
+            return std::nullopt;
+        }
+        return spec;
+    }
+    if (!kLatencyMetrics.contains(spec.metric)) {
+        *error = QStringLiteral("SLO '%1': unknown metric '%2' (known: %3, errors)")
+                     .arg(text, spec.metric, kLatencyMetrics.join(QStringLiteral(", ")));
+        return std::nullopt;
+    }
+    if (unit.isEmpty() || unit == QLatin1String("%")) {
+        *error = QStringLiteral("SLO '%1': the threshold needs a unit: ms, s or us").arg(text);
+        return std::nullopt;
+    }
+    if (!m.captured(2).isEmpty()) {
+        spec.percentile = m.captured(2).toDouble();
+        if (spec.percentile <= 0 || spec.percentile > 100) {
+            *error = QStringLiteral("SLO '%1': percentile must be in (0, 100]").arg(text);
+            return std::nullopt;
+        }
+    }
+    spec.threshold = unit == QLatin1String("s") ? value * 1000
+                     : unit == QLatin1String("us") ? value / 1000
+                                                   : value;
+    return spec;
+}
+
+QStringList BenchScenario::maskedKeys() const {
+    QStringList out;
+    for (const QByteArray& key : keys) {
+        out.append(maskKey(key));
+    }
+    return out;
+}
+
+QJsonObject BenchScenario::toJson() const {
+    QJsonArray slo;
+    for (const SloSpec& s : slos) {
+        slo.append(s.text);
+    }
+    QJsonArray changeList;
+    for (const ScheduledChange& c : changes) {
+        changeList.append(QJsonObject{{QStringLiteral("at_s"), toSeconds(c.at)},
+                                      {QStringLiteral("knob"), c.knob},
+                                      {QStringLiteral("value"), c.value}});
+    }
+    QJsonObject o{
+        {QStringLiteral("target"), useMock ? QStringLiteral("built-in mock") : target.toString()},
+        {QStringLiteral("format"), QString::fromLatin1(formatName(format))},
+        {QStringLiteral("model"), model},
+        {QStringLiteral("stream"), stream},
+        {QStringLiteral("max_tokens"), maxTokens},
+        {QStringLiteral("keys"), QJsonArray::fromStringList(maskedKeys())},
+        {QStringLiteral("prompts"), prompts.isEmpty()
+                                        ? QStringLiteral("generated, %1 tokens").arg(promptTokens)
+                                        : QStringLiteral("%1 from file").arg(prompts.size())},
+        {QStringLiteral("profile"), profile.toJson()},
+        {QStringLiteral("limits"),
+         QJsonObject{{QStringLiteral("rpm"), static_cast<double>(rpm)},
+                     {QStringLiteral("tpm"), static_cast<double>(tpm)},
+                     {QStringLiteral("max_concurrency"), maxConcurrency},
+                     {QStringLiteral("adaptive"), adaptive},
+                     {QStringLiteral("retries"), retries},
+                     {QStringLiteral("follow_server"), followServerLimits}}},
+        {QStringLiteral("warmup_s"), toSeconds(warmup)},
+        {QStringLiteral("duration_s"), toSeconds(duration)},
+        {QStringLiteral("requests"), static_cast<double>(requests)},
+        {QStringLiteral("seed"), static_cast<double>(seed)},
+        {QStringLiteral("slo"), slo},
+        {QStringLiteral("changes"), changeList},
+    };
+    if (adaptive) {
+        QJsonObject limits = o.value(QStringLiteral("limits")).toObject();
+        limits.insert(QStringLiteral("adaptive_range"),
+                      QStringLiteral("%1..%2 from %3")
+                          .arg(adaptiveMin)
+                          .arg(adaptiveMax)
+                          .arg(adaptiveInitial));
+        o.insert(QStringLiteral("limits"), limits);
+    }
+    if (useMock) {
+        o.insert(QStringLiteral("mock"), mock.toJson());
+    }
+    return o;
+}
+
+std::optional<QString> BenchScenario::validate() const {
+    if (!useMock && !target.isValid()) {
+        return QStringLiteral("target: give a URL (--target) or use the built-in mock (--mock)");
+    }
+    if (!useMock && target.scheme() != QLatin1String("http") &&
+        target.scheme() != QLatin1String("https")) {
+        return QStringLiteral("target: '%1' is not an http(s) URL").arg(target.toString());
+    }
+    if (duration.count() == 0 && requests == 0 && !profile.stress) {
+        return QStringLiteral("duration: give a duration or a number of requests");
+    }
+    if (!(profile.load > 0)) {
+        return profile.openLoop() ? QStringLiteral("profile.rate: must be above 0")
+                                  : QStringLiteral("profile.concurrency: must be at least 1");
+    }
+    if (!profile.openLoop() && profile.load != std::floor(profile.load)) {
+        return QStringLiteral("profile.concurrency: must be a whole number");
+    }
+    if (profile.stress && !(profile.stressStep > 0 && profile.stressMax >= profile.load)) {
+        return QStringLiteral("profile.stress: needs step > 0 and max >= the starting load");
+    }
+    if (adaptive && !(adaptiveMin >= 1 && adaptiveMin <= adaptiveInitial &&
+                      adaptiveInitial <= adaptiveMax)) {
+        return QStringLiteral("limits.adaptive: needs 1 <= min <= initial <= max");
+    }
+    if (maxTokens < 1) {
+        return QStringLiteral("max_tokens: must be at least 1");
+    }
+    if (warmup >= duration && duration.count() > 0) {
+        return QStringLiteral("warmup: must be shorter than the duration");
+    }
+    for (const ScheduledChange& c : changes) {
+        if (!kKnobs.contains(c.knob)) {
+            return QStringLiteral("changes: unknown knob '%1' (known: %2)")
+                .arg(c.knob, kKnobs.join(QStringLiteral(", ")));
+        }
+        if (c.value < 0 || ((c.knob == QLatin1String("rate") || c.knob == QLatin1String("concurrency")) &&
+                            c.value <= 0)) {
+            return QStringLiteral("changes: %1 = %2 is out of range").arg(c.knob).arg(c.value);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QString& baseDir) {
+    BenchScenario s = *this;
+    QString error;
+    Fields f(json, {}, &error);
+    f.only({QStringLiteral("title"), QStringLiteral("target"), QStringLiteral("mock"),
+            QStringLiteral("format"), QStringLiteral("model"), QStringLiteral("stream"),
+            QStringLiteral("max_tokens"), QStringLiteral("prompts"), QStringLiteral("keys"),
+            QStringLiteral("profile"), QStringLiteral("duration"), QStringLiteral("requests"),
+            QStringLiteral("warmup"), QStringLiteral("seed"), QStringLiteral("limits"),
+            QStringLiteral("slo"), QStringLiteral("changes"), QStringLiteral("http2")});
+    f.string(QStringLiteral("title"), &s.title);
+    QString target;
+    if (f.string(QStringLiteral("target"), &target) && f.has(QStringLiteral("target"))) {
+        s.target = QUrl(target, QUrl::StrictMode);
+        if (!s.target.isValid() || (s.target.scheme() != QLatin1String("http") &&
+                                    s.target.scheme() != QLatin1String("https"))) {
+            f.fail(QStringLiteral("target"), QStringLiteral("'%1' is not an http(s) URL").arg(target));
+        }
+        s.useMock = false;
+    }
+    if (f.has(QStringLiteral("mock"))) {
+        const QJsonValue mock = json.value(QStringLiteral("mock"));
+        if (mock.isBool()) {
+            s.useMock = mock.toBool();
+        } else if (mock.isObject()) {
+            s.useMock = true;
+            if (const auto e = s.mock.apply(mock.toObject())) {
+                f.fail(QStringLiteral("mock"), *e);
+            }
+        } else {
+            f.fail(QStringLiteral("mock"), QStringLiteral("must be true or an object of mock settings"));
+        }
+    }
+    QString format;
+    if (f.string(QStringLiteral("format"), &format) && f.has(QStringLiteral("format"))) {
+        if (const auto fmt = parseFormat(format)) {
+            s.format = *fmt;
+        } else {
+            f.fail(QStringLiteral("format"), QStringLiteral("'%1' is not openai or anthropic").arg(format));
+        }
+    }
+    f.string(QStringLiteral("model"), &s.model);
+    f.boolean(QStringLiteral("stream"), &s.stream);
+    f.boolean(QStringLiteral("http2"), &s.http2);
+    f.integer(QStringLiteral("max_tokens"), &s.maxTokens, 1, 1e6);
+    f.integer(QStringLiteral("requests"), &s.requests, 0, 1e9);
+    f.integer(QStringLiteral("seed"), &s.seed, 0, 9e15);
+    f.duration(QStringLiteral("duration"), &s.duration);
+    f.duration(QStringLiteral("warmup"), &s.warmup);
+
+    QJsonObject prompts;
+    if (f.object(QStringLiteral("prompts"), &prompts)) {
+        Fields p(prompts, QStringLiteral("prompts"), &error);
+        p.only({QStringLiteral("file"), QStringLiteral("tokens")});
+        p.integer(QStringLiteral("tokens"), &s.promptTokens, 1, 1e6);
+        QString file;
+        if (p.string(QStringLiteral("file"), &file) && !file.isEmpty()) {
+            s.prompts.clear();
+            if (const auto e = readPrompts(resolve(file, baseDir), &s.prompts)) {
+                p.fail(QStringLiteral("file"), *e);
+            }
+        }
+    }
+    QJsonObject keys;
+    if (f.object(QStringLiteral("keys"), &keys)) {
+        Fields k(keys, QStringLiteral("keys"), &error);
+        k.only({QStringLiteral("env"), QStringLiteral("file")});
+        QString env;
+        QString file;
+        if (k.string(QStringLiteral("env"), &env) && !env.isEmpty()) {
+            const QByteArray value = qgetenv(env.toLocal8Bit().constData());
+            if (value.isEmpty()) {
+                k.fail(QStringLiteral("env"), QStringLiteral("environment variable %1 is not set").arg(env));
+            } else {
+                s.keys = {value};
+            }
+        }
+        if (k.string(QStringLiteral("file"), &file) && !file.isEmpty()) {
+            s.keys.clear();
+            if (const auto e = readKeys(resolve(file, baseDir), &s.keys)) {
+                k.fail(QStringLiteral("file"), *e);
+            }
+        }
+    }
+    QJsonObject profile;
+    if (f.object(QStringLiteral("profile"), &profile)) {
+        Fields p(profile, QStringLiteral("profile"), &error);
+        p.only({QStringLiteral("kind"), QStringLiteral("rate"), QStringLiteral("concurrency"),
+                QStringLiteral("ramp"), QStringLiteral("spike"), QStringLiteral("stress")});
+        QString kind = QString::fromLatin1(loadKindName(s.profile.kind));
+        p.string(QStringLiteral("kind"), &kind);
+        if (kind == QLatin1String("closed")) {
+            s.profile.kind = LoadProfile::Kind::Closed;
+            p.number(QStringLiteral("concurrency"), &s.profile.load, 1, 100000);
+        } else if (kind == QLatin1String("constant") || kind == QLatin1String("poisson")) {
+            s.profile.kind = kind == QLatin1String("constant") ? LoadProfile::Kind::Constant
+                                                               : LoadProfile::Kind::Poisson;
+            p.number(QStringLiteral("rate"), &s.profile.load, 1e-3, 1e6);
+        } else {
+            p.fail(QStringLiteral("kind"), QStringLiteral("'%1' is not closed, constant or poisson").arg(kind));
+        }
+        QJsonObject ramp;
+        if (p.object(QStringLiteral("ramp"), &ramp) && p.has(QStringLiteral("ramp"))) {
+            Fields r(ramp, QStringLiteral("profile.ramp"), &error);
+            r.only({QStringLiteral("to"), QStringLiteral("over"), QStringLiteral("steps")});
+            double to = 0;
+            r.number(QStringLiteral("to"), &to, 1e-3, 1e6);
+            r.duration(QStringLiteral("over"), &s.profile.rampOver);
+            r.integer(QStringLiteral("steps"), &s.profile.rampSteps, 0, 1000);
+            if (!r.has(QStringLiteral("to")) || !r.has(QStringLiteral("over"))) {
+                r.fail(QStringLiteral("to"), QStringLiteral("a ramp needs 'to' and 'over'"));
+            }
+            s.profile.rampTo = to;
+        }
+        QJsonObject spike;
+        if (p.object(QStringLiteral("spike"), &spike) && p.has(QStringLiteral("spike"))) {
+            Fields r(spike, QStringLiteral("profile.spike"), &error);
+            r.only({QStringLiteral("load"), QStringLiteral("at"), QStringLiteral("for")});
+            double load = 0;
+            r.number(QStringLiteral("load"), &load, 1e-3, 1e6);
+            r.duration(QStringLiteral("at"), &s.profile.spikeAt);
+            r.duration(QStringLiteral("for"), &s.profile.spikeFor);
+            if (!r.has(QStringLiteral("load")) || !r.has(QStringLiteral("for"))) {
+                r.fail(QStringLiteral("load"), QStringLiteral("a spike needs 'load', 'at' and 'for'"));
+            }
+            s.profile.spikeLoad = load;
+        }
+        QJsonObject stress;
+        if (p.object(QStringLiteral("stress"), &stress) && p.has(QStringLiteral("stress"))) {
+            Fields r(stress, QStringLiteral("profile.stress"), &error);
+            r.only({QStringLiteral("step"), QStringLiteral("max"), QStringLiteral("step_duration")});
+            s.profile.stress = true;
+            r.number(QStringLiteral("step"), &s.profile.stressStep, 1e-3, 1e6);
+            r.number(QStringLiteral("max"), &s.profile.stressMax, 1e-3, 1e6);
+            r.duration(QStringLiteral("step_duration"), &s.profile.stressStepFor,
+                       std::chrono::hours(1));
+        }
+    }
+    QJsonObject limits;
+    if (f.object(QStringLiteral("limits"), &limits)) {
+        Fields l(limits, QStringLiteral("limits"), &error);
+        l.only({QStringLiteral("rpm"), QStringLiteral("tpm"), QStringLiteral("max_concurrency"),
+                QStringLiteral("adaptive"), QStringLiteral("retries"), QStringLiteral("timeout"),
+                QStringLiteral("follow_server")});
+        l.boolean(QStringLiteral("follow_server"), &s.followServerLimits);
+        l.integer(QStringLiteral("rpm"), &s.rpm, 0, 1e9);
+        l.integer(QStringLiteral("tpm"), &s.tpm, 0, 1e12);
+        l.integer(QStringLiteral("max_concurrency"), &s.maxConcurrency, 0, 100000);
+        l.integer(QStringLiteral("retries"), &s.retries, 0, 10);
+        l.duration(QStringLiteral("timeout"), &s.timeout);
+        if (l.has(QStringLiteral("adaptive"))) {
+            const QJsonValue a = limits.value(QStringLiteral("adaptive"));
+            if (a.isBool()) {
+                s.adaptive = a.toBool();
+            } else if (a.isObject()) {
+                s.adaptive = true;
+                const QJsonObject ao = a.toObject();
+                Fields r(ao, QStringLiteral("limits.adaptive"), &error);
+                r.only({QStringLiteral("min"), QStringLiteral("max"), QStringLiteral("initial")});
+                r.integer(QStringLiteral("min"), &s.adaptiveMin, 1, 100000);
+                r.integer(QStringLiteral("max"), &s.adaptiveMax, 1, 100000);
+                r.integer(QStringLiteral("initial"), &s.adaptiveInitial, 1, 100000);
+            } else {
+                l.fail(QStringLiteral("adaptive"),
+                       QStringLiteral("must be true/false or {\"min\", \"max\", \"initial\"}"));
+            }
+        }
+    }
+    if (f.has(QStringLiteral("slo"))) {
+        const QJsonValue v = json.value(QStringLiteral("slo"));
+        if (!v.isArray()) {
+            f.fail(QStringLiteral("slo"), QStringLiteral("must be a list like [\"ttft:p95<500ms\"]"));
+        } else {
+            s.slos.clear();
+            const QJsonArray list = v.toArray();
+            for (qsizetype i = 0; i < list.size(); ++i) {
+                QString e;
+                const auto spec = SloSpec::parse(list.at(i).toString(), &e);
+                if (!spec) {
+                    f.fail(QStringLiteral("slo[%1]").arg(i), e);
+                    break;
+                }
+                s.slos.push_back(*spec);
+            }
+        }
+    }
+    if (f.has(QStringLiteral("changes"))) {
+        const QJsonValue v = json.value(QStringLiteral("changes"));
+        if (!v.isArray()) {
+            f.fail(QStringLiteral("changes"),
+                   QStringLiteral("must be a list like [{\"at\": \"30s\", \"rate\": 50}]"));
+        } else {
+            s.changes.clear();
+            const QJsonArray list = v.toArray();
+            for (qsizetype i = 0; i < list.size(); ++i) {
+                const QJsonObject c = list.at(i).toObject();
+                Fields r(c, QStringLiteral("changes[%1]").arg(i), &error);
+                ScheduledChange change;
+                if (!r.has(QStringLiteral("at")) || c.size() != 2) {
+                    r.fail(QStringLiteral("at"),
+                           QStringLiteral("each change needs 'at' and exactly one knob (%1)")
+                               .arg(kKnobs.join(QStringLiteral(", "))));
+                    break;
+                }
+                r.duration(QStringLiteral("at"), &change.at);
+                for (auto it = c.begin(); it != c.end(); ++it) {
+                    if (it.key() != QLatin1String("at")) {
+                        change.knob = it.key();
+                        r.number(it.key(), &change.value, 0, 1e12);
+                    }
+                }
+                s.changes.push_back(change);
+            }
+        }
+    }
+    if (!error.isEmpty()) {
+        return error;
+    }
+    *this = std::move(s);
+    return std::nullopt;
+}
+
+std::optional<QString> BenchScenario::readPrompts(const QString& path,
+                                                  QList<QList<ChatMessage>>* out) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+    }
+    QList<QList<ChatMessage>> prompts;
+    int line = 0;
+    while (!file.atEnd()) {
+        const QByteArray text = file.readLine().trimmed();
+        ++line;
+        if (text.isEmpty()) {
+            continue;
+        }
+        QJsonParseError parseError{};
+        // A bare string is not a JSON document for QJsonDocument: wrap it in an array.
+        const QJsonDocument doc = QJsonDocument::fromJson("[" + text + "]", &parseError);
+        if (parseError.error != QJsonParseError::NoError) {
+            return QStringLiteral("%1 line %2: not JSON (%3)").arg(path).arg(line).arg(parseError.errorString());
+        }
+        const QJsonValue v = doc.array().at(0);
+        QList<ChatMessage> messages;
+        if (v.isString()) {
+            messages.append(ChatMessage{QStringLiteral("user"), v.toString()});
+        } else if (v.isObject() && v.toObject().value(QStringLiteral("prompt")).isString()) {
+            messages.append(
+                ChatMessage{QStringLiteral("user"), v.toObject().value(QStringLiteral("prompt")).toString()});
+        } else if (v.isObject() && v.toObject().value(QStringLiteral("messages")).isArray()) {
+            for (const QJsonValue& m : v.toObject().value(QStringLiteral("messages")).toArray()) {
+                const QJsonObject mo = m.toObject();
+                if (!mo.value(QStringLiteral("role")).isString() ||
+                    !mo.value(QStringLiteral("content")).isString()) {
+                    return QStringLiteral("%1 line %2: each message needs string 'role' and 'content'")
+                        .arg(path)
+                        .arg(line);
+                }
+                messages.append(ChatMessage{mo.value(QStringLiteral("role")).toString(),
+                                            mo.value(QStringLiteral("content")).toString()});
+            }
+        }
+        if (messages.isEmpty()) {
+            return QStringLiteral("%1 line %2: expected a string, {\"prompt\": ...} or "
+                                  "{\"messages\": [...]}")
+                .arg(path)
+                .arg(line);
+        }
+        prompts.append(messages);
+    }
+    if (prompts.isEmpty()) {
+        return QStringLiteral("%1: no prompts in the file").arg(path);
+    }
+    *out = std::move(prompts);
+    return std::nullopt;
+}
+
+std::optional<QString> BenchScenario::readKeys(const QString& path, QList<QByteArray>* out) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+    }
+    QList<QByteArray> keys;
+    while (!file.atEnd()) {
+        const QByteArray line = file.readLine().trimmed();
+        if (!line.isEmpty() && !line.startsWith('#')) {
+            keys.append(line);
+        }
+    }
+    if (keys.isEmpty()) {
+        return QStringLiteral("%1: no keys in the file").arg(path);
+    }
+    *out = std::move(keys);
+    return std::nullopt;
+}
+
+QList<ChatMessage> BenchScenario::generatedPrompt(int tokens, std::uint64_t index) {
+    // Under the documented tokenizer each word of up to 4 letters is one token and a message
+    // adds 3; words vary with the index so a server cannot cache one prompt.
+    static const char* const kWords[] = {"time", "flow", "gate", "lock", "tide", "pool", "rate",
+                                         "wave", "mill", "weir", "dam",  "sea",  "bank", "reed"};
+    QString text;
+    const int words = std::max(1, tokens - 3);
+    std::uint64_t x = index * 0x9E3779B97F4A7C15ULL + 1;
+    for (int i = 0; i < words; ++i) {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        if (i > 0) {
+            text += QLatin1Char(' ');
+        }
+        text += QLatin1String(kWords[(x * 0x2545F4914F6CDD1DULL >> 60) % 14]);
+    }
+    return {ChatMessage{QStringLiteral("user"), text}};
+}
+
+} // namespace sluice

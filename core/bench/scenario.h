@@ -1,0 +1,101 @@
+#pragma once
+
+#include "core/bench/loadprofile.h"
+#include "core/net/llmformat.h"
+#include "core/server/mock/mockconfig.h"
+
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <optional>
+#include <vector>
+
+namespace sluice {
+
+/// A service-level objective: a percentile of a latency metric under a threshold, or the error
+/// rate under a share. Written "ttft:p95<500ms", "e2e<2s" (p99 when no percentile is given),
+/// "errors<1%". A request meets a latency SLO when its own value is under the threshold; goodput
+/// counts requests that meet every SLO given.
+struct SloSpec {
+    QString text;   ///< as written
+    QString metric; ///< ttft ttfb ttst itl tpot tpot_overall e2e corrected service queue errors
+    double percentile = 99;
+    double threshold = 0; ///< milliseconds, or a fraction for errors
+    bool isErrorRate() const { return metric == QLatin1String("errors"); }
+
+    /// Parses one spec; on error returns nothing and sets `error` naming the spec.
+    static std::optional<SloSpec> parse(const QString& text, QString* error);
+};
+
+/// A scripted change during the run: at `at`, set `knob` (rate, concurrency, rpm, tpm,
+/// max_concurrency) to `value`.
+struct ScheduledChange {
+    Nanos at{0};
+    QString knob;
+    double value = 0;
+};
+
+/// Everything a benchmark run needs. Built from a JSON scenario file, command-line flags, or
+/// both (flags override the file).
+struct BenchScenario {
+    // Target.
+    QUrl target;     ///< base URL (…/v1 or host root) or a full endpoint; empty with useMock
+    bool useMock = false;
+    MockConfig mock; ///< the built-in mock's settings, when useMock
+    ApiFormat format = ApiFormat::OpenAi;
+    QString model = QStringLiteral("mock-1");
+    QList<QByteArray> keys; ///< never printed: see maskedKeys()
+    bool stream = true;
+    int maxTokens = 128;
+
+    // Prompts: from a JSONL file, else generated with `promptTokens` tokens each.
+    QList<QList<ChatMessage>> prompts;
+    int promptTokens = 32;
+
+    // Load and bounds.
+    LoadProfile profile;
+    Nanos duration{0};         ///< 0 = until `requests` were sent
+    std::int64_t requests = 0; ///< 0 = until `duration`
+    Nanos warmup{0};
+    std::uint64_t seed = 1;
+
+    // Limits through the engine.
+    std::int64_t rpm = 0, tpm = 0;
+    int maxConcurrency = 0; ///< open loop: cap on requests in flight (0 = none)
+    bool adaptive = false;
+    int adaptiveMin = 1, adaptiveMax = 1000, adaptiveInitial = 10;
+    int retries = 0; ///< attempts after the first
+    Nanos timeout{0}; ///< per request, over all attempts; 0 = none
+    bool http2 = false;
+    /// Also follow the target's rate-limit headers and Retry-After (as traffic control does).
+    /// Off by default: a benchmark measures what the target does under the offered load.
+    bool followServerLimits = false;
+
+    std::vector<SloSpec> slos;
+    std::vector<ScheduledChange> changes;
+    QString title;
+
+    QStringList maskedKeys() const;
+    /// The scenario as the report shows it (keys masked, no prompts).
+    QJsonObject toJson() const;
+    /// Cross-field checks; a message naming the field when something is wrong.
+    std::optional<QString> validate() const;
+
+    /// Applies a scenario JSON object on top of this one. On error returns a message naming the
+    /// field (e.g. "profile.rate: must be a number above 0") and leaves this scenario unchanged.
+    /// Relative paths (prompts.file, keys.file) resolve against `baseDir`.
+    std::optional<QString> apply(const QJsonObject& json, const QString& baseDir = {});
+    /// Reads prompts from JSONL: one per line, either {"messages": [...]}, {"prompt": "..."} or
+    /// a JSON string. Errors name the line.
+    static std::optional<QString> readPrompts(const QString& path,
+                                              QList<QList<ChatMessage>>* out);
+    /// Reads API keys, one per line ('#' comments and blank lines skipped).
+    static std::optional<QString> readKeys(const QString& path, QList<QByteArray>* out);
+    /// A prompt of about `tokens` tokens under the documented tokenizer, varied by `index`.
+    static QList<ChatMessage> generatedPrompt(int tokens, std::uint64_t index);
+};
+
+} // namespace sluice

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "core/engine/clock.h"
+#include "core/net/requestengine.h"
+
+#include <optional>
+#include <vector>
+
+namespace sluice {
+
+/// The LLM latency metrics of one request, with the definitions stated once, here. All times
+/// are in nanoseconds. "Sent" is when the last attempt's request went on the wire
+/// (QNetworkReply::requestSent), so retries and client-side queueing are not in TTFT or E2E;
+/// they are in the open-loop figures at the end.
+struct RequestMetrics {
+    bool ok = false; ///< ended done (a complete answer)
+    /// Time to first byte: sent → response headers.
+    std::optional<Nanos> ttfb;
+    /// Time to first token: sent → the first event carrying non-empty content or a reasoning
+    /// delta. A role-only chunk, a comment ping or message_start is not a token.
+    std::optional<Nanos> ttft;
+    /// Time to second token: sent → the second such event.
+    std::optional<Nanos> ttst;
+    /// Gaps between consecutive content events (chunk arrivals), pooled over all requests by
+    /// whoever aggregates them. A chunk carrying several tokens is one gap.
+    std::vector<Nanos> itl;
+    /// End to end: sent → the last byte of the answer.
+    std::optional<Nanos> e2e;
+    /// Time per output token, decode convention: (E2E - TTFT) / (N - 1); needs N >= 2.
+    std::optional<Nanos> tpotDecode;
+    /// Time per output token, whole-request convention: E2E / N; needs N >= 1.
+    std::optional<Nanos> tpotOverall;
+    /// Output tokens: the server's usage, or counted locally (then tokensEstimated).
+    std::int64_t outputTokens = 0;
+    std::int64_t promptTokens = 0;
+    bool tokensEstimated = false;
+    /// Output tokens per second of this request: N / E2E.
+    std::optional<double> outputTokensPerSecond;
+
+    // Open loop (coordinated omission). For a closed loop the intended time is the submission.
+    /// When the schedule meant to send it.
+    Nanos intendedAt{0};
+    /// Intended → the engine handed the first attempt to the network (client-side queue time:
+    /// concurrency limit, rate budget, a late timer).
+    Nanos queueTime{0};
+    /// The first attempt's hand-over → end (what a closed-loop tool would call latency).
+    std::optional<Nanos> serviceTime;
+    /// Intended → end: the latency a user arriving on schedule saw (corrected for coordinated
+    /// omission).
+    std::optional<Nanos> correctedLatency;
+};
+
+/// Derives the metrics of a finished request.
+RequestMetrics measureRequest(const RequestRecord& record);
+
+} // namespace sluice
