@@ -103,7 +103,7 @@ private:
         double load = 0;
         Nanos start{0}, end{0};
         std::int64_t sent = 0, ok = 0, errors = 0;
-        std::multiset<Nanos> outstanding; ///< intended times of requests not yet ended
+        std::multiset<Nanos> outstanding;              ///< intended times of requests not yet ended
         std::map<QString, std::vector<double>> values; ///< per SLO metric, ms
         bool evaluated = false;
         bool met = false;
@@ -155,8 +155,8 @@ private:
     QTimer m_arrivalTimer;
     QTimer m_tickTimer;
     QTimer m_drainTimer;
-    int m_workers = 0;   ///< closed loop: requests kept in flight
-    int m_running = 0;   ///< closed loop: workers with a request out
+    int m_workers = 0; ///< closed loop: requests kept in flight
+    int m_running = 0; ///< closed loop: workers with a request out
     std::size_t m_nextChange = 0;
     bool m_warmupDone = false;
     bool m_spikeOn = false;

@@ -20,9 +20,8 @@ const char* loadKindName(LoadProfile::Kind kind) {
 double LoadProfile::loadAt(Nanos t) const {
     double value = load;
     if (rampTo && rampOver.count() > 0) {
-        const double f = std::clamp(static_cast<double>(t.count()) /
-                                        static_cast<double>(rampOver.count()),
-                                    0.0, 1.0);
+        const double f = std::clamp(
+            static_cast<double>(t.count()) / static_cast<double>(rampOver.count()), 0.0, 1.0);
         if (rampSteps > 0) {
             // Steps: `load` during the first step, `rampTo` during the last.
             const double step =
@@ -43,8 +42,8 @@ double LoadProfile::loadAt(Nanos t) const {
 
 QString LoadProfile::describe() const {
     const QString unit = openLoop() ? QStringLiteral(" rps") : QStringLiteral(" concurrent");
-    QString text = QString::fromLatin1(loadKindName(kind)) + QLatin1Char(' ') +
-                   QString::number(load) + unit;
+    QString text =
+        QString::fromLatin1(loadKindName(kind)) + QLatin1Char(' ') + QString::number(load) + unit;
     if (rampTo) {
         text += QStringLiteral(", ramp to %1 over %2 s").arg(*rampTo).arg(toSeconds(rampOver));
     }
@@ -73,9 +72,10 @@ QJsonObject LoadProfile::toJson() const {
                              {QStringLiteral("steps"), rampSteps}});
     }
     if (spikeLoad) {
-        o.insert(QStringLiteral("spike"), QJsonObject{{QStringLiteral("load"), *spikeLoad},
-                                                      {QStringLiteral("at_s"), toSeconds(spikeAt)},
-                                                      {QStringLiteral("for_s"), toSeconds(spikeFor)}});
+        o.insert(QStringLiteral("spike"),
+                 QJsonObject{{QStringLiteral("load"), *spikeLoad},
+                             {QStringLiteral("at_s"), toSeconds(spikeAt)},
+                             {QStringLiteral("for_s"), toSeconds(spikeFor)}});
     }
     if (stress) {
         o.insert(QStringLiteral("stress"),
@@ -87,8 +87,8 @@ QJsonObject LoadProfile::toJson() const {
 }
 
 ArrivalSchedule::ArrivalSchedule(bool poisson, std::uint64_t seed)
-    : m_poisson(poisson),
-      m_rng(seed) {}
+    : m_poisson(poisson)
+    , m_rng(seed) {}
 
 Nanos ArrivalSchedule::gap(double rate) {
     if (!(rate > 0)) {

@@ -26,7 +26,8 @@ std::optional<QString> RequestLog::open(const QString& dir) {
     }
     m_file = std::make_unique<QFile>(QDir(dir).filePath(QStringLiteral("requests.jsonl")));
     if (!m_file->open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        const QString error = QStringLiteral("cannot write %1: %2").arg(m_file->fileName(), m_file->errorString());
+        const QString error =
+            QStringLiteral("cannot write %1: %2").arg(m_file->fileName(), m_file->errorString());
         m_file.reset();
         return error;
     }

@@ -160,8 +160,9 @@ const std::initializer_list<const char*> kThroughputOrder = {
     "requests_per_s", "ok_per_s",      "goodput_per_s",    "output_tokens_per_s",
     "output_tokens",  "prompt_tokens", "tokens_estimated", "peak_concurrency"};
 /// Counts where more is worse, so a comparison can flag them.
-const QStringList kBadCounts = {u"failed"_s,       u"rejected"_s, u"timed_out"_s,   u"cancelled"_s,
-                                u"rate_limited"_s, u"retries"_s,  u"late_starts"_s, u"dropped"_s};
+constexpr std::array<const char*, 8> kBadCounts = {"failed",      "rejected",     "timed_out",
+                                                   "cancelled",   "rate_limited", "retries",
+                                                   "late_starts", "dropped"};
 
 // ---- Latency -----------------------------------------------------------------------------------
 
@@ -270,6 +271,13 @@ double xOf(const Line& line, size_t i) {
     return line.x >= 0 ? cellOf(line.data->rows[i], line.x) : static_cast<double>(i);
 }
 
+/// Data to SVG coordinates inside the plot area.
+struct Frame {
+    double x0, x1, y0, y1;
+    double x(double t) const { return kLeft + (t - x0) / (x1 - x0) * kPlotW; }
+    double y(double v) const { return kTop + kPlotH - (v - y0) / (y1 - y0) * kPlotH; }
+};
+
 QString n1(double v) {
     return QString::number(v, 'f', 1);
 }
@@ -314,13 +322,11 @@ QString tickLabel(double v, double step) {
 
 /// Path data of one line. A NaN cell (or a pixel column with no finite cell) ends the path's
 /// segment, so a gap shows as a gap; a lone point becomes a dot rather than vanishing.
-QString pathData(const Line& line, double x0, double x1, double y0, double y1) {
-    const auto px = [&](double x) { return kLeft + (x - x0) / (x1 - x0) * kPlotW; };
-    const auto py = [&](double y) { return kTop + kPlotH - (y - y0) / (y1 - y0) * kPlotH; };
+QString pathData(const Line& line, const Frame& f) {
     QString d;
     int segment = 0;
     const auto point = [&](double x, double y) {
-        d += (segment++ == 0 ? u'M' : u'L') + n1(px(x)) + u',' + n1(py(y));
+        d += (segment++ == 0 ? u'M' : u'L') + n1(f.x(x)) + u',' + n1(f.y(y));
     };
     const auto gap = [&] {
         if (segment == 1) {
@@ -347,14 +353,10 @@ QString pathData(const Line& line, double x0, double x1, double y0, double y1) {
             gap();
             return;
         }
-        if (minI <= maxI) {
-            point(minX, minY);
-        }
-        if (maxI != minI) {
-            point(maxX, maxY);
-        }
-        if (minI > maxI) {
-            point(minX, minY);
+        const bool minFirst = minI <= maxI;
+        point(minFirst ? minX : maxX, minFirst ? minY : maxY);
+        if (minI != maxI) {
+            point(minFirst ? maxX : minX, minFirst ? maxY : minY);
         }
         has = false;
     };
@@ -363,7 +365,7 @@ QString pathData(const Line& line, double x0, double x1, double y0, double y1) {
         if (!std::isfinite(x)) {
             continue;
         }
-        const auto b = static_cast<qint64>(std::floor(px(x)));
+        const auto b = static_cast<qint64>(std::floor(f.x(x)));
         if (b != bucket) {
             if (bucket != std::numeric_limits<qint64>::min()) {
                 flush();
@@ -463,35 +465,33 @@ QString chartSvg(const ChartDef& def, const std::vector<Run>& runs) {
     const double yStep = niceStep(y1 - y0, 4);
     y0 = std::floor(y0 / yStep) * yStep;
     y1 = std::ceil(y1 / yStep) * yStep;
-    const auto px = [&](double x) { return n1(kLeft + (x - x0) / (x1 - x0) * kPlotW); };
-    const auto py = [&](double y) { return n1(kTop + kPlotH - (y - y0) / (y1 - y0) * kPlotH); };
+    const Frame f{x0, x1, y0, y1};
     for (int k = 0; y0 + k * yStep <= y1 + yStep * 1e-9; ++k) {
         const double v = y0 + k * yStep;
         s += u"<line class=\"grid\" x1=\"%1\" x2=\"%2\" y1=\"%3\" y2=\"%3\"/>"
              u"<text x=\"%4\" y=\"%5\" text-anchor=\"end\">%6</text>"_s.arg(
-                 n1(kLeft), n1(kW - kRight), py(v), n1(kLeft - 6), n1(py(v).toDouble() + 4),
+                 n1(kLeft), n1(kW - kRight), n1(f.y(v)), n1(kLeft - 6), n1(f.y(v) + 4),
                  tickLabel(v, yStep));
     }
     const double xStep = timeStep(x1 - x0);
     for (double t = std::ceil(x0 / xStep) * xStep; t <= x1 + xStep * 1e-9; t += xStep) {
         s += u"<line class=\"grid\" x1=\"%1\" x2=\"%1\" y1=\"%2\" y2=\"%3\"/>"
              u"<text x=\"%1\" y=\"%4\" text-anchor=\"middle\">%5</text>"_s.arg(
-                 px(t), n1(kTop), n1(kTop + kPlotH), n1(kH - 8), timeLabel(t, x1 - x0));
+                 n1(f.x(t)), n1(kTop), n1(kTop + kPlotH), n1(kH - 8), timeLabel(t, x1 - x0));
     }
     s += u"<path class=\"axis\" d=\"M%1,%2V%3H%4\"/>"_s.arg(n1(kLeft), n1(kTop), n1(kTop + kPlotH),
                                                             n1(kW - kRight));
     for (const double share : thresholds ? std::vector<double>{0.8, 0.95} : std::vector<double>{}) {
         const QString color = share < 0.9 ? u"#f59e0b"_s : u"#ef4444"_s;
-        s +=
-            u"<line class=\"threshold\" x1=\"%1\" x2=\"%2\" y1=\"%3\" y2=\"%3\" stroke=\"%4\"/>"
-            u"<text x=\"%2\" y=\"%5\" text-anchor=\"end\" style=\"fill:%4\">%6% of max limit"
-            u"</text>"_s.arg(n1(kLeft), n1(kW - kRight), py(share * maxLimit), color,
-                             n1(py(share * maxLimit).toDouble() - 3), QString::number(share * 100));
+        s += u"<line class=\"threshold\" x1=\"%1\" x2=\"%2\" y1=\"%3\" y2=\"%3\" stroke=\"%4\"/>"
+             u"<text x=\"%2\" y=\"%5\" text-anchor=\"end\" style=\"fill:%4\">%6% of max limit"
+             u"</text>"_s.arg(n1(kLeft), n1(kW - kRight), n1(f.y(share * maxLimit)), color,
+                              n1(f.y(share * maxLimit) - 3), QString::number(share * 100));
     }
     for (const Line& l : lines) {
         s += u"<path class=\"line%1\" data-series=\"%2\" stroke=\"%3\" d=\"%4\"><title>%5</title>"
-             u"</path>"_s.arg(l.dashed ? u" dash"_s : QString(), l.column, l.color,
-                              pathData(l, x0, x1, y0, y1), esc(l.label));
+             u"</path>"_s.arg(l.dashed ? u" dash"_s : QString(), l.column, l.color, pathData(l, f),
+                              esc(l.label));
     }
     // Change events as dashed verticals; a label only where it does not overlap the last one.
     double lastLabel = -1e9;
@@ -501,7 +501,7 @@ QString chartSvg(const ChartDef& def, const std::vector<Run>& runs) {
             if (!(m.t >= x0 && m.t <= x1) || drawn++ >= kMaxMarkers) {
                 continue;
             }
-            const double x = px(m.t).toDouble();
+            const double x = f.x(m.t);
             s += u"<g class=\"marker\"><title>%1</title><line x1=\"%2\" x2=\"%2\" y1=\"%3\" "
                  u"y2=\"%4\"/>"_s.arg(esc(m.tip), n1(x), n1(kTop), n1(kTop + kPlotH));
             if (x - lastLabel > 60) {
@@ -540,36 +540,28 @@ QString chartsHtml(const std::vector<Run>& runs) {
 
 // ---- Page pieces -------------------------------------------------------------------------------
 
+// One stylesheet for both pages: system fonts, a light background, tabular figures.
 const char* const kCss = R"(
-body{margin:0;background:#f6f7f9;color:#1f2937;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
-main{max-width:960px;margin:0 auto;padding:24px}
-h1{font-size:22px;margin:0 0 4px}
-h2{font-size:16px;margin:28px 0 8px}
-.sub,dt,.kv span{color:#6b7280}
+body{margin:0;background:#f6f7f9;color:#1f2937;font:14px/1.45 system-ui,-apple-system,"Segoe UI",
+Roboto,sans-serif}main{max-width:960px;margin:0 auto;padding:24px}h1{font-size:22px;margin:0 0 4px}
+h2{font-size:16px;margin:28px 0 8px}.sub,dt,.kv span{color:#6b7280}.none{color:#9ca3af}
 section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px;margin:8px 0}
-table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
+table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th{color:#4b5563}
 th,td{padding:4px 8px;text-align:right;border-bottom:1px solid #f0f1f3}
-th:first-child,td:first-child,td.text{text-align:left}
-th{font-weight:600;color:#4b5563}
-.none{color:#9ca3af;font-style:italic}
+th:first-child,td:first-child,td.text{text-align:left}dd{margin:0;overflow-wrap:anywhere}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0}
-dd{margin:0;overflow-wrap:anywhere}
 .banner{padding:10px 16px;border-radius:8px;font-weight:600;margin:12px 0}
-.pass,td.better{background:#dcfce7;color:#166534}
-.fail,td.worse{background:#fee2e2;color:#991b1b}
-.met{color:#15803d;font-weight:600}
-.failed{color:#b91c1c;font-weight:600}
+.pass,td.better{background:#dcfce7;color:#166534}.fail,td.worse{background:#fee2e2;color:#991b1b}
+.met{color:#15803d;font-weight:600}.failed{color:#b91c1c;font-weight:600}
 .kv{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:8px}
-.kv div{background:#f9fafb;border-radius:6px;padding:6px 10px}
-.kv b{display:block;font-size:18px}
-svg{display:block;width:100%;height:auto;margin:6px 0 14px}
+.kv div{background:#f9fafb;border-radius:6px;padding:6px 10px}.kv b{display:block;font-size:18px}
+svg{display:block;width:100%;height:auto;margin:6px 0 14px}svg .nodata{font-size:14px;fill:#9ca3af}
 svg text{font:11px system-ui,sans-serif;fill:#4b5563}
 svg .ct{font-size:13px;font-weight:600;fill:#1f2937}
 .grid{stroke:#eef0f3}.axis{stroke:#9ca3af;fill:none}.frame{fill:#fafafa;stroke:#e5e7eb}
 .line{fill:none;stroke-width:1.5;stroke-linejoin:round;stroke-linecap:round}
 .dash{stroke-dasharray:6 4}.threshold{stroke-dasharray:8 4}
 .marker line{stroke:#6b7280;stroke-dasharray:3 3}
-.nodata{font-size:14px;fill:#9ca3af}
 )";
 
 QString pageStart(const QString& title) {
@@ -653,8 +645,10 @@ QString latencyTable(const QJsonObject& summary) {
     for (const char* metric : kMetrics) {
         const QString name = QLatin1String(metric);
         const MetricStats m = readMetric(latency.value(name).toObject());
-        s += u"<tr><td title=\"%1\">%2</td><td>%3</td>"_s.arg(
-            esc(definitions.value(name).toString()), name, fmtNum(m.count));
+        const QString definition = definitions.value(name).toString();
+        s += u"<tr><td%1>%2</td><td>%3</td>"_s.arg(
+            definition.isEmpty() ? QString() : u" title=\""_s + esc(definition) + u'"', name,
+            fmtNum(m.count));
         if (m.count <= 0) {
             s += u"<td colspan=\"7\" class=\"none\">no samples</td></tr>\n"_s;
             continue;
@@ -712,10 +706,10 @@ QString compareTable(const QJsonObject& a, const QJsonObject& b,
     }
     QString s = u"<section><table><tr><th></th><th>A</th><th>B</th><th>B/A</th></tr>\n"_s;
     for (const QString& key : keys) {
-        const std::optional<bool> higherIsWorse =
-            kBadCounts.contains(key)    ? std::optional<bool>(true)
-            : key.endsWith(u"_per_s"_s) ? std::optional<bool>(false)
-                                        : std::nullopt;
+        const bool bad = std::any_of(kBadCounts.begin(), kBadCounts.end(),
+                                     [&](const char* k) { return key == QLatin1String(k); });
+        const bool rate = key.endsWith(u"_per_s"_s);
+        const auto higherIsWorse = bad || rate ? std::optional(bad) : std::nullopt;
         s += u"<tr><td>%1</td><td>%2</td><td>%3</td>"_s.arg(esc(key), esc(jsonText(a.value(key))),
                                                             esc(jsonText(b.value(key)))) +
              ratioCell(numberOf(a.value(key)), numberOf(b.value(key)), higherIsWorse) +
@@ -865,6 +859,10 @@ QString renderComparisonHtml(const QJsonObject& summaryA, const SeriesData& seri
         const MetricStats a = readMetric(latencyA.value(name).toObject());
         const MetricStats b = readMetric(latencyB.value(name).toObject());
         s += u"<tr><td>"_s + name + u"</td>"_s;
+        if (a.count <= 0 && b.count <= 0) {
+            s += u"<td colspan=\"9\" class=\"none\">no samples</td></tr>\n"_s;
+            continue;
+        }
         for (const size_t i : {size_t(1), size_t(3), size_t(4)}) {
             const auto va = a.count > 0 ? a.values[i] : std::nullopt;
             const auto vb = b.count > 0 ? b.values[i] : std::nullopt;

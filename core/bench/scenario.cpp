@@ -14,11 +14,11 @@ namespace sluice {
 
 namespace {
 
-const QStringList kLatencyMetrics = {
-    QStringLiteral("ttft"),         QStringLiteral("ttfb"),    QStringLiteral("ttst"),
-    QStringLiteral("itl"),          QStringLiteral("tpot"),    QStringLiteral("tpot_overall"),
-    QStringLiteral("e2e"),          QStringLiteral("corrected"), QStringLiteral("service"),
-    QStringLiteral("queue")};
+const QStringList kLatencyMetrics = {QStringLiteral("ttft"),    QStringLiteral("ttfb"),
+                                     QStringLiteral("ttst"),    QStringLiteral("itl"),
+                                     QStringLiteral("tpot"),    QStringLiteral("tpot_overall"),
+                                     QStringLiteral("e2e"),     QStringLiteral("corrected"),
+                                     QStringLiteral("service"), QStringLiteral("queue")};
 
 const QStringList kKnobs = {QStringLiteral("rate"), QStringLiteral("concurrency"),
                             QStringLiteral("rpm"), QStringLiteral("tpm"),
@@ -28,9 +28,9 @@ const QStringList kKnobs = {QStringLiteral("rate"), QStringLiteral("concurrency"
 class Fields {
 public:
     Fields(const QJsonObject& o, QString prefix, QString* error)
-        : m_o(o),
-          m_prefix(std::move(prefix)),
-          m_error(error) {}
+        : m_o(o)
+        , m_prefix(std::move(prefix))
+        , m_error(error) {}
 
     QString name(const QString& key) const {
         return m_prefix.isEmpty() ? key : m_prefix + QLatin1Char('.') + key;
@@ -181,7 +181,7 @@ std::optional<SloSpec> SloSpec::parse(const QString& text, QString* error) {
             return std::nullopt;
         }
     }
-    spec.threshold = unit == QLatin1String("s") ? value * 1000
+    spec.threshold = unit == QLatin1String("s")    ? value * 1000
                      : unit == QLatin1String("us") ? value / 1000
                                                    : value;
     return spec;
@@ -233,11 +233,10 @@ QJsonObject BenchScenario::toJson() const {
     };
     if (adaptive) {
         QJsonObject limits = o.value(QStringLiteral("limits")).toObject();
-        limits.insert(QStringLiteral("adaptive_range"),
-                      QStringLiteral("%1..%2 from %3")
-                          .arg(adaptiveMin)
-                          .arg(adaptiveMax)
-                          .arg(adaptiveInitial));
+        limits.insert(QStringLiteral("adaptive_range"), QStringLiteral("%1..%2 from %3")
+                                                            .arg(adaptiveMin)
+                                                            .arg(adaptiveMax)
+                                                            .arg(adaptiveInitial));
         o.insert(QStringLiteral("limits"), limits);
     }
     if (useMock) {
@@ -267,8 +266,8 @@ std::optional<QString> BenchScenario::validate() const {
     if (profile.stress && !(profile.stressStep > 0 && profile.stressMax >= profile.load)) {
         return QStringLiteral("profile.stress: needs step > 0 and max >= the starting load");
     }
-    if (adaptive && !(adaptiveMin >= 1 && adaptiveMin <= adaptiveInitial &&
-                      adaptiveInitial <= adaptiveMax)) {
+    if (adaptive &&
+        !(adaptiveMin >= 1 && adaptiveMin <= adaptiveInitial && adaptiveInitial <= adaptiveMax)) {
         return QStringLiteral("limits.adaptive: needs 1 <= min <= initial <= max");
     }
     if (maxTokens < 1) {
@@ -282,8 +281,9 @@ std::optional<QString> BenchScenario::validate() const {
             return QStringLiteral("changes: unknown knob '%1' (known: %2)")
                 .arg(c.knob, kKnobs.join(QStringLiteral(", ")));
         }
-        if (c.value < 0 || ((c.knob == QLatin1String("rate") || c.knob == QLatin1String("concurrency")) &&
-                            c.value <= 0)) {
+        if (c.value < 0 ||
+            ((c.knob == QLatin1String("rate") || c.knob == QLatin1String("concurrency")) &&
+             c.value <= 0)) {
             return QStringLiteral("changes: %1 = %2 is out of range").arg(c.knob).arg(c.value);
         }
     }
@@ -306,7 +306,8 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
         s.target = QUrl(target, QUrl::StrictMode);
         if (!s.target.isValid() || (s.target.scheme() != QLatin1String("http") &&
                                     s.target.scheme() != QLatin1String("https"))) {
-            f.fail(QStringLiteral("target"), QStringLiteral("'%1' is not an http(s) URL").arg(target));
+            f.fail(QStringLiteral("target"),
+                   QStringLiteral("'%1' is not an http(s) URL").arg(target));
         }
         s.useMock = false;
     }
@@ -320,7 +321,8 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
                 f.fail(QStringLiteral("mock"), *e);
             }
         } else {
-            f.fail(QStringLiteral("mock"), QStringLiteral("must be true or an object of mock settings"));
+            f.fail(QStringLiteral("mock"),
+                   QStringLiteral("must be true or an object of mock settings"));
         }
     }
     QString format;
@@ -328,7 +330,8 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
         if (const auto fmt = parseFormat(format)) {
             s.format = *fmt;
         } else {
-            f.fail(QStringLiteral("format"), QStringLiteral("'%1' is not openai or anthropic").arg(format));
+            f.fail(QStringLiteral("format"),
+                   QStringLiteral("'%1' is not openai or anthropic").arg(format));
         }
     }
     f.string(QStringLiteral("model"), &s.model);
@@ -362,7 +365,8 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
         if (k.string(QStringLiteral("env"), &env) && !env.isEmpty()) {
             const QByteArray value = qgetenv(env.toLocal8Bit().constData());
             if (value.isEmpty()) {
-                k.fail(QStringLiteral("env"), QStringLiteral("environment variable %1 is not set").arg(env));
+                k.fail(QStringLiteral("env"),
+                       QStringLiteral("environment variable %1 is not set").arg(env));
             } else {
                 s.keys = {value};
             }
@@ -389,7 +393,8 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
                                                                : LoadProfile::Kind::Poisson;
             p.number(QStringLiteral("rate"), &s.profile.load, 1e-3, 1e6);
         } else {
-            p.fail(QStringLiteral("kind"), QStringLiteral("'%1' is not closed, constant or poisson").arg(kind));
+            p.fail(QStringLiteral("kind"),
+                   QStringLiteral("'%1' is not closed, constant or poisson").arg(kind));
         }
         QJsonObject ramp;
         if (p.object(QStringLiteral("ramp"), &ramp) && p.has(QStringLiteral("ramp"))) {
@@ -413,14 +418,16 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
             r.duration(QStringLiteral("at"), &s.profile.spikeAt);
             r.duration(QStringLiteral("for"), &s.profile.spikeFor);
             if (!r.has(QStringLiteral("load")) || !r.has(QStringLiteral("for"))) {
-                r.fail(QStringLiteral("load"), QStringLiteral("a spike needs 'load', 'at' and 'for'"));
+                r.fail(QStringLiteral("load"),
+                       QStringLiteral("a spike needs 'load', 'at' and 'for'"));
             }
             s.profile.spikeLoad = load;
         }
         QJsonObject stress;
         if (p.object(QStringLiteral("stress"), &stress) && p.has(QStringLiteral("stress"))) {
             Fields r(stress, QStringLiteral("profile.stress"), &error);
-            r.only({QStringLiteral("step"), QStringLiteral("max"), QStringLiteral("step_duration")});
+            r.only(
+                {QStringLiteral("step"), QStringLiteral("max"), QStringLiteral("step_duration")});
             s.profile.stress = true;
             r.number(QStringLiteral("step"), &s.profile.stressStep, 1e-3, 1e6);
             r.number(QStringLiteral("max"), &s.profile.stressMax, 1e-3, 1e6);
@@ -461,7 +468,8 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
     if (f.has(QStringLiteral("slo"))) {
         const QJsonValue v = json.value(QStringLiteral("slo"));
         if (!v.isArray()) {
-            f.fail(QStringLiteral("slo"), QStringLiteral("must be a list like [\"ttft:p95<500ms\"]"));
+            f.fail(QStringLiteral("slo"),
+                   QStringLiteral("must be a list like [\"ttft:p95<500ms\"]"));
         } else {
             s.slos.clear();
             const QJsonArray list = v.toArray();
@@ -530,21 +538,25 @@ std::optional<QString> BenchScenario::readPrompts(const QString& path,
         // A bare string is not a JSON document for QJsonDocument: wrap it in an array.
         const QJsonDocument doc = QJsonDocument::fromJson("[" + text + "]", &parseError);
         if (parseError.error != QJsonParseError::NoError) {
-            return QStringLiteral("%1 line %2: not JSON (%3)").arg(path).arg(line).arg(parseError.errorString());
+            return QStringLiteral("%1 line %2: not JSON (%3)")
+                .arg(path)
+                .arg(line)
+                .arg(parseError.errorString());
         }
         const QJsonValue v = doc.array().at(0);
         QList<ChatMessage> messages;
         if (v.isString()) {
             messages.append(ChatMessage{QStringLiteral("user"), v.toString()});
         } else if (v.isObject() && v.toObject().value(QStringLiteral("prompt")).isString()) {
-            messages.append(
-                ChatMessage{QStringLiteral("user"), v.toObject().value(QStringLiteral("prompt")).toString()});
+            messages.append(ChatMessage{QStringLiteral("user"),
+                                        v.toObject().value(QStringLiteral("prompt")).toString()});
         } else if (v.isObject() && v.toObject().value(QStringLiteral("messages")).isArray()) {
             for (const QJsonValue& m : v.toObject().value(QStringLiteral("messages")).toArray()) {
                 const QJsonObject mo = m.toObject();
                 if (!mo.value(QStringLiteral("role")).isString() ||
                     !mo.value(QStringLiteral("content")).isString()) {
-                    return QStringLiteral("%1 line %2: each message needs string 'role' and 'content'")
+                    return QStringLiteral(
+                               "%1 line %2: each message needs string 'role' and 'content'")
                         .arg(path)
                         .arg(line);
                 }

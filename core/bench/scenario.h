@@ -42,7 +42,7 @@ struct ScheduledChange {
 /// both (flags override the file).
 struct BenchScenario {
     // Target.
-    QUrl target;     ///< base URL (…/v1 or host root) or a full endpoint; empty with useMock
+    QUrl target; ///< base URL (…/v1 or host root) or a full endpoint; empty with useMock
     bool useMock = false;
     MockConfig mock; ///< the built-in mock's settings, when useMock
     ApiFormat format = ApiFormat::OpenAi;
@@ -67,7 +67,7 @@ struct BenchScenario {
     int maxConcurrency = 0; ///< open loop: cap on requests in flight (0 = none)
     bool adaptive = false;
     int adaptiveMin = 1, adaptiveMax = 1000, adaptiveInitial = 10;
-    int retries = 0; ///< attempts after the first
+    int retries = 0;  ///< attempts after the first
     Nanos timeout{0}; ///< per request, over all attempts; 0 = none
     bool http2 = false;
     /// Also follow the target's rate-limit headers and Retry-After (as traffic control does).
@@ -90,8 +90,7 @@ struct BenchScenario {
     std::optional<QString> apply(const QJsonObject& json, const QString& baseDir = {});
     /// Reads prompts from JSONL: one per line, either {"messages": [...]}, {"prompt": "..."} or
     /// a JSON string. Errors name the line.
-    static std::optional<QString> readPrompts(const QString& path,
-                                              QList<QList<ChatMessage>>* out);
+    static std::optional<QString> readPrompts(const QString& path, QList<QList<ChatMessage>>* out);
     /// Reads API keys, one per line ('#' comments and blank lines skipped).
     static std::optional<QString> readKeys(const QString& path, QList<QByteArray>* out);
     /// A prompt of about `tokens` tokens under the documented tokenizer, varied by `index`.

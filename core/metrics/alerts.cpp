@@ -8,8 +8,8 @@ std::vector<AlertRule> AlertRule::defaults() {
     return {
         {QStringLiteral("concurrency-warning"), QStringLiteral("concurrency_ratio"), 0.80, true, w,
          S::Warning, QStringLiteral("in flight above 80% of the concurrency limit")},
-        {QStringLiteral("concurrency-critical"), QStringLiteral("concurrency_ratio"), 0.95, true,
-         w, S::Critical, QStringLiteral("in flight above 95% of the concurrency limit")},
+        {QStringLiteral("concurrency-critical"), QStringLiteral("concurrency_ratio"), 0.95, true, w,
+         S::Critical, QStringLiteral("in flight above 95% of the concurrency limit")},
         {QStringLiteral("queue-critical"), QStringLiteral("queued"), 50, true, w, S::Critical,
          QStringLiteral("more than 50 requests queued")},
         {QStringLiteral("reject-critical"), QStringLiteral("reject_ratio"), 0.05, true, w,
@@ -22,8 +22,8 @@ const char* severityName(AlertRule::Severity severity) {
 }
 
 AlertMonitor::AlertMonitor(std::vector<AlertRule> rules)
-    : m_rules(std::move(rules)),
-      m_states(m_rules.size()) {}
+    : m_rules(std::move(rules))
+    , m_states(m_rules.size()) {}
 
 std::vector<AlertEvent> AlertMonitor::evaluate(Nanos at, const std::map<QString, double>& values) {
     std::vector<AlertEvent> events;

@@ -17,7 +17,7 @@ struct AlertRule {
     QString name;   ///< unique, e.g. "concurrency-warning"
     QString series; ///< e.g. "concurrency_ratio", "queued", "reject_ratio"
     double threshold = 0;
-    bool above = true;        ///< raise when the mean is above (else below) the threshold
+    bool above = true; ///< raise when the mean is above (else below) the threshold
     Nanos window = std::chrono::seconds(5);
     Severity severity = Severity::Warning;
     QString text; ///< what it means, for people

@@ -52,7 +52,8 @@ RequestMetrics measureRequest(const RequestRecord& r) {
     const std::int64_t n = m.outputTokens;
     if (n >= 1 && m.e2e->count() > 0) {
         m.tpotOverall = *m.e2e / n;
-        m.outputTokensPerSecond = static_cast<double>(n) * 1e9 / static_cast<double>(m.e2e->count());
+        m.outputTokensPerSecond =
+            static_cast<double>(n) * 1e9 / static_cast<double>(m.e2e->count());
     }
     if (n >= 2 && m.ttft) {
         m.tpotDecode = (*m.e2e - *m.ttft) / (n - 1);

@@ -3,8 +3,8 @@
 namespace sluice {
 
 SeriesRing::SeriesRing(QStringList columns, std::size_t capacity)
-    : m_columns(std::move(columns)),
-      m_capacity(std::max<std::size_t>(capacity, 1)) {}
+    : m_columns(std::move(columns))
+    , m_capacity(std::max<std::size_t>(capacity, 1)) {}
 
 void SeriesRing::append(double t, std::vector<double> values) {
     values.resize(static_cast<std::size_t>(m_columns.size()), missing());

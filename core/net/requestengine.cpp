@@ -577,12 +577,16 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
     }
     // The server's view comes last, so a refund can never leave us believing in more room
     // than it says there is.
-    c.budget->learn(view, c.admission, now);
+    if (m_config.followServerLimits) {
+        c.budget->learn(view, c.admission, now);
+    }
     if (outcome == Outcome::RateLimited) {
         ++m_counters.rateLimited;
         // Nobody on this key sends before the server said it may.
-        const Nanos wait = view.retryAfter.value_or(std::chrono::seconds(1));
-        m_budgets.blockKey(c.keyId, now + wait);
+        if (m_config.followServerLimits) {
+            const Nanos wait = view.retryAfter.value_or(std::chrono::seconds(1));
+            m_budgets.blockKey(c.keyId, now + wait);
+        }
     }
 
     // Breaker, concurrency and slots.
@@ -634,9 +638,13 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
         if (status > 0) {
             why += QStringLiteral(" (HTTP %1)").arg(status);
         }
-        if (!providerError.message.isEmpty()) {
+        // An error event inside a 200 stream carries its message in the stream, not a body.
+        const QString& providerMessage = providerError.message.isEmpty() && streamBroken
+                                             ? c.reader.streamError()
+                                             : providerError.message;
+        if (!providerMessage.isEmpty()) {
             // A proxy may echo the key it was given: never let it into a reason.
-            QString message = providerError.message;
+            QString message = providerMessage;
             if (!c.request.apiKey.isEmpty()) {
                 message.replace(QString::fromLatin1(c.request.apiKey), maskKey(c.request.apiKey));
             }

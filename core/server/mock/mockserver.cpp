@@ -83,6 +83,10 @@ QJsonObject MockServer::statsJson() {
     return json;
 }
 
+void MockServer::pause(Nanos duration) {
+    m_ticker.pauseUntil(m_ticker.now() + duration);
+}
+
 void MockServer::resetStats() {
     m_stats.reset();
 }
@@ -382,9 +386,11 @@ void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responde
         ApiError e;
         e.status = 404;
         e.type = "invalid_request_error";
-        e.message = QStringLiteral("Unknown request URL: %1 %2. The mock serves GET /mock/stats, "
-                                   "GET|POST /mock/config, POST /mock/reset and GET /health.")
-                        .arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path));
+        e.message =
+            QStringLiteral(
+                "Unknown request URL: %1 %2. The mock serves GET /mock/stats, "
+                "GET|POST /mock/config, POST /mock/reset, POST /mock/pause and GET /health.")
+                .arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path));
         replyError(responder, Provider::OpenAI, e);
     };
     if (request.parseError != 0) {
@@ -422,6 +428,20 @@ void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responde
         }
         setConfig(next);
         replyJson(responder, 200, m_config.toJson());
+    } else if (request.path == "/mock/pause" && request.method == "POST") {
+        const QJsonDocument doc = QJsonDocument::fromJson(request.body);
+        const QJsonValue ms = doc.object().value(QStringLiteral("ms"));
+        if (!ms.isDouble() || ms.toDouble() < 0 || ms.toDouble() > 3'600'000) {
+            ApiError e;
+            e.status = 400;
+            e.type = "invalid_request_error";
+            e.param = "ms";
+            e.message = QStringLiteral("ms: the body must be {\"ms\": N} with N in [0, 3600000]");
+            replyError(responder, Provider::OpenAI, e);
+            return;
+        }
+        pause(Nanos{static_cast<Nanos::rep>(ms.toDouble() * 1e6)});
+        replyJson(responder, 200, {{QStringLiteral("paused_ms"), ms.toDouble()}});
     } else if (request.path == "/mock/reset" && request.method == "POST") {
         resetStats();
         replyJson(responder, 200, statsJson());

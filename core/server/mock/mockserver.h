@@ -45,6 +45,9 @@ public:
     /// The JSON of GET /mock/stats.
     QJsonObject statsJson();
     void resetStats();
+    /// Freezes every reply for `duration` (POST /mock/pause {"ms": N}): a server stall, for
+    /// coordinated-omission checks. Requests keep arriving and wait.
+    void pause(Nanos duration);
 
     HttpServer& http() { return m_http; }
 

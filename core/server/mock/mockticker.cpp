@@ -1,5 +1,7 @@
 #include "core/server/mock/mockticker.h"
 
+#include <algorithm>
+
 namespace sluice::mock {
 
 namespace {
@@ -26,14 +28,23 @@ void MockTicker::arm() {
         m_timer.stop();
         return;
     }
-    const Nanos due = m_heap.top().due;
+    const Nanos due = std::max(m_heap.top().due, m_pausedUntil);
     const Nanos wait = due - m_clock.now();
     const auto ms = wait <= kSlack ? 0 : static_cast<int>((wait - kSlack).count() / 1'000'000 + 1);
     m_armedFor = due;
     m_timer.start(ms);
 }
 
+void MockTicker::pauseUntil(Nanos until) {
+    m_pausedUntil = std::max(m_pausedUntil, until);
+    arm();
+}
+
 void MockTicker::fire() {
+    if (paused()) {
+        arm();
+        return;
+    }
     const Nanos horizon = m_clock.now() + kSlack;
     // Take the due steps out first: a step may schedule its successor, possibly due at once,
     // which then waits for the next pass instead of running in this loop forever.

@@ -26,6 +26,10 @@ public:
     /// Runs `step` at `due` (steady-clock time, see now()), unless `owner` is gone by then.
     void schedule(Nanos due, QObject* owner, std::function<void()> step);
     Nanos now() const { return m_clock.now(); }
+    /// Freezes every reply until `until` (a server stall: a GC pause, a stuck host). Steps due
+    /// meanwhile run together when it ends; steps scheduled meanwhile wait too.
+    void pauseUntil(Nanos until);
+    bool paused() const { return m_clock.now() < m_pausedUntil; }
     std::size_t pending() const { return m_heap.size(); }
 
 private:
@@ -47,6 +51,7 @@ private:
     std::priority_queue<Entry, std::vector<Entry>, Later> m_heap;
     QTimer m_timer;
     Nanos m_armedFor{-1};
+    Nanos m_pausedUntil{0};
     quint64 m_order = 0;
 };
 

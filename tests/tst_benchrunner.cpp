@@ -1,0 +1,530 @@
+// The benchmark runner against the built-in mock: live rate changes, coordinated omission,
+// schedule precision, the stress knee and reports that read back. The truth about what was sent
+// comes from the mock's own counters where the claim is about the server.
+#include "core/bench/benchrunner.h"
+#include "core/bench/reportfiles.h"
+#include "core/server/mock/mockserver.h"
+#include "tests/support/httptestclient.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <cmath>
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+namespace {
+
+MockConfig fastMock() {
+    MockConfig m;
+    m.rpm = 0;
+    m.tpm = 0;
+    m.capacity = 1000;
+    m.ttftMs = 1;
+    m.tpotMs = 0;
+    m.tokensMin = m.tokensMax = 1;
+    return m;
+}
+
+BenchScenario openLoop(double rate, Nanos duration) {
+    BenchScenario s;
+    s.profile.kind = LoadProfile::Kind::Constant;
+    s.profile.load = rate;
+    s.duration = duration;
+    s.maxTokens = 16;
+    s.promptTokens = 8;
+    return s;
+}
+
+QUrl v1(const MockServer& mock) {
+    return QUrl(mock.baseUrl().toString() + QStringLiteral("/v1"));
+}
+
+double mockRequests(MockServer& mock) {
+    return mock.statsJson().value(QStringLiteral("requests")).toDouble();
+}
+
+// The mock on a thread of its own, so the runner's timing is not the mock's work.
+class ThreadedMock {
+public:
+    explicit ThreadedMock(const MockConfig& config) {
+        // Built inside the thread, so every object it owns (members too) lives there.
+        m_context.moveToThread(&m_thread);
+        m_thread.start();
+        QMetaObject::invokeMethod(
+            &m_context,
+            [this, config] {
+                m_mock = new MockServer(config);
+                m_ok = m_mock->listen();
+            },
+            Qt::BlockingQueuedConnection);
+    }
+    ~ThreadedMock() {
+        QMetaObject::invokeMethod(
+            &m_context, [this] { delete m_mock; }, Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+    }
+    bool ok() const { return m_ok; }
+    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(m_mock->port())); }
+    double requests() {
+        double n = 0;
+        QMetaObject::invokeMethod(
+            &m_context, [this, &n] { n = mockRequests(*m_mock); }, Qt::BlockingQueuedConnection);
+        return n;
+    }
+
+private:
+    QThread m_thread;
+    QObject m_context;
+    MockServer* m_mock = nullptr;
+    bool m_ok = false;
+};
+
+bool runToEnd(BenchRunner& runner, int timeoutMs) {
+    return test::runUntil([&] { return runner.isFinished(); }, timeoutMs);
+}
+
+double hp(const BenchRunner& runner, const char* metric, double p) {
+    return static_cast<double>(runner.histogram(QLatin1String(metric))->percentile(p)) / 1e6;
+}
+
+} // namespace
+
+class TestBenchRunner final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void poissonArrivalsAreDispersedLikePoisson();
+    void constantArrivalsAndRateChanges();
+    void rampAndSpikeShapes();
+    void sloSpecs_data();
+    void sloSpecs();
+    void scenarioErrorsNameTheField_data();
+    void scenarioErrorsNameTheField();
+    void midRunRateChangeReachesTheNewRate();
+    void scheduleIsPreciseAt1000Rps();
+    void coordinatedOmissionIsCorrected();
+    void stressFindsTheKnee();
+    void closedLoopKeepsNInFlight();
+    void reportsAreWrittenAndReadBack();
+};
+
+// Counts per second of a Poisson process have variance = mean (index of dispersion 1), and its
+// gaps are exponential (coefficient of variation 1); constant gaps have neither.
+void TestBenchRunner::poissonArrivalsAreDispersedLikePoisson() {
+    for (const std::uint64_t seed : {1ULL, 2ULL, 3ULL}) {
+        ArrivalSchedule schedule(true, seed);
+        schedule.start(0s);
+        const double rate = 50;
+        std::vector<int> perSecond(2000, 0);
+        double gapSum = 0;
+        double gapSq = 0;
+        int gaps = 0;
+        Nanos last = schedule.next();
+        while (schedule.next() < 2000s) {
+            ++perSecond[static_cast<std::size_t>(schedule.next() / 1s)];
+            schedule.advance(rate);
+            const double g = toSeconds(schedule.next() - last);
+            last = schedule.next();
+            gapSum += g;
+            gapSq += g * g;
+            ++gaps;
+        }
+        double mean = 0;
+        for (const int c : perSecond) {
+            mean += c;
+        }
+        mean /= static_cast<double>(perSecond.size());
+        double var = 0;
+        for (const int c : perSecond) {
+            var += (c - mean) * (c - mean);
+        }
+        var /= static_cast<double>(perSecond.size() - 1);
+        const double gapMean = gapSum / gaps;
+        const double cv = std::sqrt(gapSq / gaps - gapMean * gapMean) / gapMean;
+        qInfo("seed %llu: mean %.2f/s, dispersion %.3f, gap CV %.3f", (unsigned long long)seed,
+              mean, var / mean, cv);
+        QVERIFY(std::abs(mean - rate) < 0.02 * rate);
+        // For 2000 windows the index of dispersion has a standard error of about 0.03.
+        QVERIFY2(var / mean > 0.88 && var / mean < 1.12, qPrintable(QString::number(var / mean)));
+        QVERIFY(cv > 0.95 && cv < 1.05);
+    }
+    // The same seed gives the same arrivals.
+    ArrivalSchedule a(true, 7), b(true, 7);
+    a.start(0s);
+    b.start(0s);
+    for (int i = 0; i < 100; ++i) {
+        a.advance(10);
+        b.advance(10);
+    }
+    QCOMPARE(a.next(), b.next());
+}
+
+void TestBenchRunner::constantArrivalsAndRateChanges() {
+    ArrivalSchedule s(false, 1);
+    s.start(10s);
+    QCOMPARE(s.next(), Nanos{10s});
+    s.advance(10);
+    QCOMPARE(s.next(), Nanos{10100ms});
+    s.advance(10);
+    QCOMPARE(s.next(), Nanos{10200ms});
+    // 10 -> 50 rps at 10.25 s: the next is one new gap after the last (10.2 + 0.02 = 10.22 is
+    // past), so at once; then every 20 ms.
+    s.changeRate(50, 10250ms);
+    QCOMPARE(s.next(), Nanos{10250ms});
+    s.advance(50);
+    QCOMPARE(s.next(), Nanos{10270ms});
+    // Down to 1 rps: one second after the last sent.
+    s.changeRate(1, 10280ms);
+    QCOMPARE(s.next(), Nanos{11250ms});
+    s.changeRate(0, 10290ms);
+    QCOMPARE(s.next(), Nanos::max());
+}
+
+void TestBenchRunner::rampAndSpikeShapes() {
+    LoadProfile p;
+    p.kind = LoadProfile::Kind::Constant;
+    p.load = 10;
+    p.rampTo = 50;
+    p.rampOver = 40s;
+    QCOMPARE(p.loadAt(0s), 10.0);
+    QCOMPARE(p.loadAt(20s), 30.0);
+    QCOMPARE(p.loadAt(60s), 50.0);
+    p.rampSteps = 5; // 10, 20, 30, 40, 50 for 8 s each
+    QCOMPARE(p.loadAt(0s), 10.0);
+    QCOMPARE(p.loadAt(7s), 10.0);
+    QCOMPARE(p.loadAt(8s), 20.0);
+    QCOMPARE(p.loadAt(39s), 50.0);
+    QCOMPARE(p.loadAt(41s), 50.0);
+    LoadProfile spike;
+    spike.load = 5;
+    spike.spikeLoad = 40;
+    spike.spikeAt = 10s;
+    spike.spikeFor = 2s;
+    QCOMPARE(spike.loadAt(9s), 5.0);
+    QCOMPARE(spike.loadAt(10s), 40.0);
+    QCOMPARE(spike.loadAt(11999ms), 40.0);
+    QCOMPARE(spike.loadAt(12s), 5.0);
+}
+
+void TestBenchRunner::sloSpecs_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("metric");
+    QTest::addColumn<double>("percentile");
+    QTest::addColumn<double>("threshold");
+    QTest::addColumn<QString>("error"); // a fragment of the message, empty when valid
+    QTest::newRow("ttft p95 ms") << "ttft:p95<500ms"
+                                 << "ttft" << 95.0 << 500.0 << "";
+    QTest::newRow("e2e s, default p99") << "e2e<2s"
+                                        << "e2e" << 99.0 << 2000.0 << "";
+    QTest::newRow("itl p99.9 us") << "itl:p99.9<800us"
+                                  << "itl" << 99.9 << 0.8 << "";
+    QTest::newRow("errors") << "errors<1%"
+                            << "errors" << 99.0 << 0.01 << "";
+    QTest::newRow("no unit") << "ttft<500"
+                             << "" << 0.0 << 0.0 << "needs a unit";
+    QTest::newRow("unknown metric") << "speed<5ms"
+                                    << "" << 0.0 << 0.0 << "unknown metric 'speed'";
+    QTest::newRow("garbage") << "ttft>5ms"
+                             << "" << 0.0 << 0.0 << "expected METRIC";
+    QTest::newRow("percentile 0") << "ttft:p0<5ms"
+                                  << "" << 0.0 << 0.0 << "percentile";
+    QTest::newRow("errors over 100%") << "errors<150%"
+                                      << "" << 0.0 << 0.0 << "above 100%";
+}
+
+void TestBenchRunner::sloSpecs() {
+    QFETCH(QString, text);
+    QFETCH(QString, metric);
+    QFETCH(double, percentile);
+    QFETCH(double, threshold);
+    QFETCH(QString, error);
+    QString message;
+    const auto spec = SloSpec::parse(text, &message);
+    if (!error.isEmpty()) {
+        QVERIFY(!spec);
+        QVERIFY2(message.contains(error) && message.contains(text), qPrintable(message));
+        return;
+    }
+    QVERIFY2(spec, qPrintable(message));
+    QCOMPARE(spec->metric, metric);
+    QCOMPARE(spec->percentile, percentile);
+    QVERIFY(std::abs(spec->threshold - threshold) < 1e-9);
+}
+
+void TestBenchRunner::scenarioErrorsNameTheField_data() {
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("field");
+    QTest::newRow("negative rate")
+        << QByteArray(R"({"profile": {"kind": "constant", "rate": -1}})") << "profile.rate";
+    QTest::newRow("rpm not a number")
+        << QByteArray(R"({"limits": {"rpm": "lots"}})") << "limits.rpm";
+    QTest::newRow("unknown field") << QByteArray(R"({"duraton": "10s"})") << "duraton";
+    QTest::newRow("bad duration") << QByteArray(R"({"duration": "ten seconds"})") << "duration";
+    QTest::newRow("bad kind") << QByteArray(R"({"profile": {"kind": "wave"}})") << "profile.kind";
+    QTest::newRow("bad slo") << QByteArray(R"({"slo": ["ttft:p95<500ms", "fast"]})") << "slo[1]";
+    QTest::newRow("bad change") << QByteArray(R"({"changes": [{"at": "5s"}]})") << "changes[0]";
+    QTest::newRow("bad mock field") << QByteArray(R"({"mock": {"capacity": -3}})") << "capacity";
+    QTest::newRow("missing prompts file")
+        << QByteArray(R"({"prompts": {"file": "/nonexistent/prompts.jsonl"}})") << "prompts.file";
+    QTest::newRow("ramp without over")
+        << QByteArray(R"({"profile": {"ramp": {"to": 5}}})") << "profile.ramp";
+}
+
+void TestBenchRunner::scenarioErrorsNameTheField() {
+    QFETCH(QByteArray, json);
+    QFETCH(QString, field);
+    BenchScenario s;
+    s.duration = 5s;
+    const BenchScenario before = s;
+    const auto error = s.apply(QJsonDocument::fromJson(json).object());
+    QVERIFY(error);
+    QVERIFY2(error->contains(field), qPrintable(*error));
+    QCOMPARE(s.duration, before.duration); // nothing applied
+    // And a good one applies.
+    BenchScenario good;
+    QVERIFY(!good.apply(QJsonDocument::fromJson(
+                            R"({"mock": true, "profile": {"kind": "poisson", "rate": 12},
+                                "duration": "30s", "slo": ["e2e<2s"],
+                                "changes": [{"at": "10s", "rate": 20}]})")
+                            .object()));
+    QVERIFY(good.useMock);
+    QCOMPARE(good.profile.kind, LoadProfile::Kind::Poisson);
+    QCOMPARE(good.profile.load, 12.0);
+    QCOMPARE(good.duration, Nanos{30s});
+    QCOMPARE(good.changes.size(), std::size_t(1));
+    QVERIFY(!good.validate());
+}
+
+// Acceptance: a mid-run rate change 10 -> 50 rps reaches +-5% of 50 within 2 s, counted by the
+// server.
+void TestBenchRunner::midRunRateChangeReachesTheNewRate() {
+    MockServer mock(fastMock());
+    QVERIFY(mock.listen());
+    BenchRunner runner(openLoop(10, 8s), v1(mock));
+    runner.start();
+    QVERIFY(test::runUntil(
+        [&] { return toSeconds(runner.engine().clock().now()) > 0 && runner.series().size() >= 3; },
+        10000));
+    const SteadyClock clock;
+    runner.setLoad(50);
+    const Nanos changedAt = clock.now();
+    QVERIFY(test::runUntil([&] { return clock.now() - changedAt >= 1s; }, 5000));
+    const double at1 = mockRequests(mock);
+    QVERIFY(test::runUntil([&] { return clock.now() - changedAt >= 2s; }, 5000));
+    const double at2 = mockRequests(mock);
+    qInfo("server saw %.0f requests in the second second after 10 -> 50 rps", at2 - at1);
+    QVERIFY2(at2 - at1 >= 47.5 && at2 - at1 <= 52.5, qPrintable(QString::number(at2 - at1)));
+    QVERIFY(runToEnd(runner, 20000));
+    const auto& events = runner.events();
+    QVERIFY(std::any_of(events.begin(), events.end(), [](const BenchEvent& e) {
+        return e.kind == QLatin1String("rate") && e.text.contains(QLatin1String("10 -> 50"));
+    }));
+}
+
+// Acceptance: without a stall, the p99 of (sent - intended) is <= 1 ms at 1,000 rps.
+void TestBenchRunner::scheduleIsPreciseAt1000Rps() {
+    ThreadedMock mock(fastMock());
+    QVERIFY(mock.ok());
+    BenchScenario s = openLoop(1000, 3s);
+    s.stream = false;
+    BenchRunner runner(s, mock.url());
+    runner.start();
+    QVERIFY(runToEnd(runner, 30000));
+    const LatencyHistogram& lag = *runner.histogram(QStringLiteral("queue"));
+    const QJsonObject counts = runner.summary().value(QStringLiteral("counts")).toObject();
+    qInfo("1000 rps for 3 s: %lld sent, (sent - intended) p50 %.3f ms, p99 %.3f ms, max %.3f ms; "
+          "server saw %.0f; late starts %.0f",
+          (long long)lag.count(), hp(runner, "queue", 50), hp(runner, "queue", 99),
+          static_cast<double>(lag.max()) / 1e6, mock.requests(),
+          counts.value(QStringLiteral("late_starts")).toDouble());
+    QCOMPARE(lag.count(), 3000);
+    QCOMPARE(mock.requests(), 3000.0);
+    QVERIFY2(hp(runner, "queue", 99) <= 1.0, qPrintable(QString::number(hp(runner, "queue", 99))));
+}
+
+// Acceptance: at 100 rps for 20 s against a mock that stalls for 5 s, latency from the intended
+// send time has p99 >= 4.5 s while service time p99 stays low. The client caps what is in flight
+// (10), as every real client does: requests scheduled during the stall wait on our side, where a
+// closed-loop tool would simply not send them and never see the stall.
+void TestBenchRunner::coordinatedOmissionIsCorrected() {
+    MockServer mock(fastMock());
+    QVERIFY(mock.listen());
+    BenchScenario s = openLoop(100, 20s);
+    s.maxConcurrency = 10;
+    BenchRunner runner(s, v1(mock));
+    runner.start();
+    QVERIFY(test::runUntil([&] { return runner.series().size() >= 5; }, 10000));
+    mock.pause(5s);
+    QVERIFY(runToEnd(runner, 60000));
+    const double corrected99 = hp(runner, "corrected", 99);
+    const double service99 = hp(runner, "service", 99);
+    const double service50 = hp(runner, "service", 50);
+    qInfo("corrected p99 %.0f ms, service p50 %.1f ms, p99 %.1f ms; requests %lld", corrected99,
+          service50, service99, (long long)runner.histogram(QStringLiteral("corrected"))->count());
+    QCOMPARE(runner.histogram(QStringLiteral("corrected"))->count(), 2000);
+    QVERIFY2(corrected99 >= 4500, qPrintable(QString::number(corrected99)));
+    QVERIFY2(service99 < 200, qPrintable(QString::number(service99)));
+    QVERIFY(runner.summary()
+                .value(QStringLiteral("counts"))
+                .toObject()
+                .value(QStringLiteral("late_starts"))
+                .toDouble() >= 400);
+}
+
+// Acceptance: stress against a mock with 8 slots and 200 ms service (capacity 40 rps) reports
+// a knee of 40 +- 4 rps.
+void TestBenchRunner::stressFindsTheKnee() {
+    MockConfig m = fastMock();
+    m.capacity = 8;
+    m.ttftMs = 200;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    BenchScenario s;
+    s.profile.kind = LoadProfile::Kind::Constant;
+    s.profile.load = 16;
+    s.profile.stress = true;
+    s.profile.stressStep = 8;
+    s.profile.stressMax = 80;
+    s.profile.stressStepFor = 2s;
+    QString error;
+    s.slos = {*SloSpec::parse(QStringLiteral("e2e:p99<300ms"), &error)};
+    BenchRunner runner(s, v1(mock));
+    runner.start();
+    QVERIFY(runToEnd(runner, 90000));
+    const QJsonObject stress = runner.summary().value(QStringLiteral("stress")).toObject();
+    QStringList steps;
+    for (const QJsonValue& v : stress.value(QStringLiteral("steps")).toArray()) {
+        steps.append(QStringLiteral("%1%2")
+                         .arg(v.toObject().value(QStringLiteral("load")).toDouble())
+                         .arg(QLatin1String(
+                             v.toObject().value(QStringLiteral("met")).toBool() ? "+" : "-")));
+    }
+    qInfo("steps %s; knee %s", qPrintable(steps.join(QLatin1Char(' '))),
+          runner.knee() ? qPrintable(QString::number(*runner.knee())) : "none");
+    QVERIFY(runner.knee());
+    QVERIFY2(std::abs(*runner.knee() - 40) <= 4, qPrintable(QString::number(*runner.knee())));
+    QCOMPARE(stress.value(QStringLiteral("knee")).toDouble(), *runner.knee());
+    QVERIFY(runner.passed());
+}
+
+void TestBenchRunner::closedLoopKeepsNInFlight() {
+    MockConfig m = fastMock();
+    m.ttftMs = 100;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    BenchScenario s;
+    s.profile.kind = LoadProfile::Kind::Closed;
+    s.profile.load = 12;
+    s.requests = 120;
+    BenchRunner runner(s, v1(mock));
+    runner.start();
+    QVERIFY(runToEnd(runner, 20000));
+    const double peak = mock.statsJson().value(QStringLiteral("peak_concurrent")).toDouble();
+    qInfo("closed loop of 12: server peak %.0f, requests %.0f", peak, mockRequests(mock));
+    QCOMPARE(peak, 12.0);
+    QCOMPARE(mockRequests(mock), 120.0);
+}
+
+// Acceptance: reports are written and re-read; summary.json percentiles match requests.jsonl
+// recomputed (within the histogram's 0.1%).
+void TestBenchRunner::reportsAreWrittenAndReadBack() {
+    MockConfig m = fastMock();
+    m.ttftMs = 20;
+    m.tpotMs = 2;
+    m.tokensMin = 5;
+    m.tokensMax = 30;
+    m.jitter = 0.5;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    BenchScenario s = openLoop(100, 3s);
+    s.warmup = 500ms;
+    QString error;
+    s.slos = {*SloSpec::parse(QStringLiteral("ttft:p95<2s"), &error)};
+    s.keys = {QByteArrayLiteral("sk-test-secret-key-9876")};
+    RequestLog log;
+    QVERIFY(!log.open(dir.path()));
+    BenchRunner runner(s, v1(mock));
+    runner.setRequestSink([&log](const QJsonObject& row) { log.append(row); });
+    runner.start();
+    QVERIFY(runToEnd(runner, 20000));
+    log.close();
+    QVERIFY(!writeReport(dir.path(), runner.summary(), seriesData(runner.series())));
+
+    const auto report = loadReport(dir.path(), &error);
+    QVERIFY2(report, qPrintable(error));
+    QVERIFY(report->series.rows.size() >= 3);
+    QCOMPARE(report->series.columns.first(), QStringLiteral("t_s"));
+    QFile jsonl(dir.filePath(QStringLiteral("requests.jsonl")));
+    QVERIFY(jsonl.open(QIODevice::ReadOnly));
+    const QByteArray all = jsonl.readAll();
+    QVERIFY(!all.contains("sk-test-secret-key-9876"));
+    QVERIFY(!all.contains("content"));
+    std::map<QString, std::vector<double>> values;
+    int rows = 0;
+    int warmup = 0;
+    for (const QByteArray& line : all.split('\n')) {
+        if (line.isEmpty()) {
+            continue;
+        }
+        const QJsonObject row = QJsonDocument::fromJson(line).object();
+        QVERIFY(!row.isEmpty());
+        ++rows;
+        if (row.value(QStringLiteral("warmup")).toBool()) {
+            ++warmup;
+            continue;
+        }
+        for (const char* metric : {"ttft", "e2e", "corrected", "tpot_decode"}) {
+            const QJsonValue v = row.value(QLatin1String(metric) + QStringLiteral("_ms"));
+            if (!v.isUndefined()) {
+                values[QLatin1String(metric)].push_back(v.toDouble());
+            }
+        }
+    }
+    const QJsonObject summary = report->summary;
+    QCOMPARE(rows, 300);
+    QCOMPARE(
+        summary.value(QStringLiteral("counts")).toObject().value(QStringLiteral("warmup")).toInt(),
+        warmup);
+    QVERIFY(warmup >= 45 && warmup <= 55);
+    const QJsonObject latency = summary.value(QStringLiteral("latency_ms")).toObject();
+    for (auto& [metric, v] : values) {
+        std::sort(v.begin(), v.end());
+        const QJsonObject m = latency.value(metric).toObject();
+        QCOMPARE(m.value(QStringLiteral("count")).toInt(), static_cast<int>(v.size()));
+        for (const double p : {50.0, 95.0, 99.0}) {
+            const auto rank = static_cast<std::size_t>(std::ceil(p / 100 * v.size()));
+            const double exact = v[rank - 1];
+            const double reported =
+                m.value(QStringLiteral("p%1").arg(static_cast<int>(p))).toDouble();
+            QVERIFY2(std::abs(reported - exact) <= exact * 1e-3 + 1e-3,
+                     qPrintable(QStringLiteral("%1 p%2: reported %3, recomputed %4")
+                                    .arg(metric)
+                                    .arg(p)
+                                    .arg(reported)
+                                    .arg(exact)));
+        }
+        // The histogram in the summary reproduces the same figures.
+        const auto h = LatencyHistogram::deserialize(
+            m.value(QStringLiteral("histogram")).toString().toStdString());
+        QVERIFY(h);
+        QCOMPARE(h->count(), static_cast<std::int64_t>(v.size()));
+    }
+    QVERIFY(!QJsonDocument(summary).toJson().contains("sk-test-secret-key-9876"));
+    QVERIFY(QJsonDocument(summary).toJson().contains("sk-...9876"));
+    QFile html(dir.filePath(QStringLiteral("report.html")));
+    QVERIFY(html.open(QIODevice::ReadOnly));
+    const QByteArray page = html.readAll();
+    QVERIFY(page.contains("<svg"));
+    QVERIFY(!page.contains("sk-test-secret-key-9876"));
+}
+
+QTEST_GUILESS_MAIN(TestBenchRunner)
+#include "tst_benchrunner.moc"
