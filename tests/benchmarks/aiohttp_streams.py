@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Reference client for scripts/bench-runner: N concurrent OpenAI streams with aiohttp (what
+vLLM's benchmark_serving uses), timed the same way Sluice times them: TTFT from the request's
+send to the first content chunk, inter-token latency between content chunks. Prints one JSON line.
+Loopback only; bounded by the mock's own reply length and a total timeout."""
+import asyncio
+import json
+import resource
+import sys
+import time
+
+import aiohttp
+
+
+def pct(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    rank = max(1, -(-len(values) * p // 100))
+    return values[int(rank) - 1]
+
+
+async def one(session, url, body, ttfts, itls, counts):
+    sent = time.perf_counter()
+    last = None
+    chunks = 0
+    async with session.post(url, data=body, headers={"content-type": "application/json"}) as r:
+        buf = b""
+        async for data in r.content.iter_any():
+            now = time.perf_counter()
+            buf += data
+            while b"\n\n" in buf:
+                event, buf = buf.split(b"\n\n", 1)
+                if not event.startswith(b"data: ") or event == b"data: [DONE]":
+                    continue
+                payload = json.loads(event[6:])
+                choices = payload.get("choices") or []
+                if not choices or not (choices[0].get("delta") or {}).get("content"):
+                    continue
+                if last is None:
+                    ttfts.append((now - sent) * 1000)
+                else:
+                    itls.append((now - last) * 1000)
+                last = now
+                chunks += 1
+    counts["chunks"] += chunks
+    counts["ok"] += 1 if r.status == 200 else 0
+
+
+async def main():
+    url, n, max_tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    body = json.dumps({"model": "mock-1", "stream": True, "max_tokens": max_tokens,
+                       "messages": [{"role": "user", "content": "time flow gate lock"}]})
+    ttfts, itls, counts = [], [], {"chunks": 0, "ok": 0}
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=600)
+    start = time.perf_counter()
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        results = await asyncio.gather(*(one(session, url, body, ttfts, itls, counts)
+                                         for _ in range(n)), return_exceptions=True)
+    errors = sum(1 for r in results if isinstance(r, Exception))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({
+        "ok": counts["ok"], "errors": errors, "chunks": counts["chunks"],
+        "wall_s": time.perf_counter() - start,
+        "cpu_s": usage.ru_utime + usage.ru_stime, "max_rss_mb": usage.ru_maxrss / 1024,
+        "ttft_p50": pct(ttfts, 50), "ttft_p99": pct(ttfts, 99),
+        "itl_p1": pct(itls, 1), "itl_p50": pct(itls, 50), "itl_p99": pct(itls, 99),
+    }))
+
+
+asyncio.run(main())
