@@ -613,6 +613,9 @@ void BenchRunner::onFinished(const RequestRecord& r, const Pending& pending) {
     if (m_stressIdle) {
         stressEvaluatePending();
     }
+    if (m_state == State::Draining) {
+        armDrainLimit();
+    }
     checkEnd();
 }
 
@@ -791,20 +794,27 @@ void BenchRunner::beginDrain(const QString& why) {
     }
     m_state = State::Draining;
     m_endReason = why;
-    m_end = m_clock.now();
+    m_offerEnd = m_clock.now();
     m_arrivalTimer.stop();
     m_workers = 0;
     addEvent(QStringLiteral("end"), why);
+    armDrainLimit();
+    checkEnd();
+}
+
+void BenchRunner::armDrainLimit() {
+    // What was sent goes on to its end (a batch handed over at once drains for minutes), as long
+    // as something still ends: only a run with no progress for this long is cut short.
     const Nanos limit =
         m_scenario.timeout.count() > 0 ? m_scenario.timeout : std::chrono::seconds(60);
     m_drainTimer.start(std::max(1, realMs(limit)));
-    checkEnd();
 }
 
 void BenchRunner::finish() {
     if (m_state != State::Draining || m_engine->active() != 0) {
         return;
     }
+    m_end = m_clock.now();
     m_state = State::Finished;
     m_drainTimer.stop();
     m_tickTimer.stop();
@@ -1017,6 +1027,7 @@ QJsonObject BenchRunner::summary() const {
              .addMSecs(-static_cast<qint64>(toMillis(m_clock.now() - m_start)))
              .toString(Qt::ISODate)},
         {QStringLiteral("duration_s"), toSeconds(end - m_start)},
+        {QStringLiteral("offered_s"), toSeconds((m_offerEnd.count() ? m_offerEnd : end) - m_start)},
         {QStringLiteral("end_reason"), m_endReason},
         {QStringLiteral("config"), m_scenario.toJson()},
         {QStringLiteral("counts"),

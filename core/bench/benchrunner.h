@@ -129,6 +129,7 @@ private:
     void checkEnd();
     void beginDrain(const QString& why);
     void finish();
+    void armDrainLimit();
     void stressAdvance();
     void startStressStep(double load);
     bool evaluateStressStep(StressStep& step, bool force);
@@ -147,7 +148,8 @@ private:
 
     State m_state = State::Idle;
     Nanos m_start{0};
-    Nanos m_end{0};
+    Nanos m_end{0};      ///< when the last request ended
+    Nanos m_offerEnd{0}; ///< when load stopped being offered
     Nanos m_drainStart{0};
     double m_load = 0;
     bool m_loadOverridden = false;

@@ -479,8 +479,8 @@ QString chartSvg(const ChartDef& def, const std::vector<Run>& runs) {
              u"<text x=\"%1\" y=\"%4\" text-anchor=\"middle\">%5</text>"_s.arg(
                  n1(f.x(t)), n1(kTop), n1(kTop + kPlotH), n1(kH - 8), timeLabel(t, x1 - x0));
     }
-    s += u"<path class=\"axis\" d=\"M%1,%2V%3H%4\"/>"_s.arg(n1(kLeft), n1(kTop), n1(kTop + kPlotH),
-                                                            n1(kW - kRight));
+    s += u"<path class=\"axis\" fill=\"none\" d=\"M%1,%2V%3H%4\"/>"_s.arg(
+        n1(kLeft), n1(kTop), n1(kTop + kPlotH), n1(kW - kRight));
     for (const double share : thresholds ? std::vector<double>{0.8, 0.95} : std::vector<double>{}) {
         const QString color = share < 0.9 ? u"#f59e0b"_s : u"#ef4444"_s;
         s += u"<line class=\"threshold\" x1=\"%1\" x2=\"%2\" y1=\"%3\" y2=\"%3\" stroke=\"%4\"/>"
@@ -489,7 +489,8 @@ QString chartSvg(const ChartDef& def, const std::vector<Run>& runs) {
                               n1(f.y(share * maxLimit) - 3), QString::number(share * 100));
     }
     for (const Line& l : lines) {
-        s += u"<path class=\"line%1\" data-series=\"%2\" stroke=\"%3\" d=\"%4\"><title>%5</title>"
+        s += u"<path class=\"line%1\" fill=\"none\" data-series=\"%2\" stroke=\"%3\" "
+             u"d=\"%4\"><title>%5</title>"
              u"</path>"_s.arg(l.dashed ? u" dash"_s : QString(), l.column, l.color, pathData(l, f),
                               esc(l.label));
     }
