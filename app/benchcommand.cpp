@@ -127,7 +127,7 @@ void printSummary(const QJsonObject& s, const QString& reportDir) {
                .arg(QStringLiteral("p99"), 10)
                .arg(QStringLiteral("max"), 10);
     for (const char* metric : {"ttfb", "ttft", "ttst", "itl", "tpot_decode", "tpot_overall", "e2e",
-                               "service", "queue", "corrected"}) {
+                               "service", "queue", "corrected", "transit", "ttft_error"}) {
         const QJsonObject m = lat.value(QLatin1String(metric)).toObject();
         const qint64 count = static_cast<qint64>(m.value(QStringLiteral("count")).toDouble());
         if (count == 0) {
@@ -277,6 +277,9 @@ int runBenchCommand(const QStringList& arguments) {
         "name");
     const auto keysFile = opt("keys-file", "API keys, one per line, used in turn.", "file");
     const auto http2 = opt("http2", "Use HTTP/2 (h2c for http:// targets).");
+    const auto clientThreads =
+        opt("client-threads",
+            "HTTP client threads (default: one per 250 requests in flight, 4..32).", "n");
     const auto seed = opt("seed", "Seed of the random source (Poisson gaps, prompts).", "n");
     const auto report =
         opt("report", "Write summary.json, requests.jsonl, timeseries.csv and report.html here.",
@@ -611,6 +614,13 @@ int runBenchCommand(const QStringList& arguments) {
     if (parser.isSet(http2)) {
         s.http2 = true;
     }
+    if (parser.isSet(clientThreads)) {
+        const auto v = cli::parseInteger(QStringLiteral("--client-threads"),
+                                         parser.value(clientThreads), 1, 256, &error);
+        if (!v)
+            return fail(error);
+        s.clientThreads = static_cast<int>(*v);
+    }
     if (parser.isSet(seed)) {
         const auto v =
             cli::parseInteger(QStringLiteral("--seed"), parser.value(seed), 0, 9e15, &error);
@@ -652,7 +662,10 @@ int runBenchCommand(const QStringList& arguments) {
     std::unique_ptr<MockServer> mockServer;
     QUrl base = s.target;
     if (s.useMock) {
-        mockServer = std::make_unique<MockServer>(s.mock);
+        // Stamped events let the report show our own timing error against the server's clock.
+        MockConfig mockConfig = s.mock;
+        mockConfig.stamp = true;
+        mockServer = std::make_unique<MockServer>(mockConfig);
         if (!mockServer->listen(QHostAddress::LocalHost, 0)) {
             cli::printError(kMe + QStringLiteral(": cannot start the built-in mock: ") +
                             mockServer->errorString());

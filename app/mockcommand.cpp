@@ -64,8 +64,12 @@ int runMockCommand(const QStringList& arguments) {
     const QCommandLineOption exitAfter(QStringLiteral("exit-after"),
                                        QStringLiteral("Stop by itself after this long."),
                                        QStringLiteral("duration"));
+    const QCommandLineOption stamp(
+        QStringLiteral("stamp"),
+        QStringLiteral("Stamp streamed events with the server's own times (x_sent_ns,\n"
+                       "x_arrived_ns) so a client here can measure its timing error."));
     parser.addOptions({host, port, rpm, tpm, capacity, queueLimit, ttft, tpot, jitter, tokens, seed,
-                       faults, stall, maxBody, exitAfter});
+                       faults, stall, maxBody, exitAfter, stamp});
 
     const QString me = QStringLiteral("sluice mock");
     if (!parser.parse(arguments)) {
@@ -147,6 +151,7 @@ int runMockCommand(const QStringList& arguments) {
     if (!stallValue)
         return fail();
     config.stallMs = static_cast<int>(stallValue->count());
+    config.stamp = parser.isSet(stamp);
     if (parser.isSet(faults)) {
         if (auto e = MockConfig::parseFaults(parser.value(faults), &config.faults)) {
             error = *e;

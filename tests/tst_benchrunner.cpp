@@ -111,6 +111,7 @@ private Q_SLOTS:
     void coordinatedOmissionIsCorrected();
     void stressFindsTheKnee();
     void closedLoopKeepsNInFlight();
+    void serverStampsMeasureOurTimingError();
     void reportsAreWrittenAndReadBack();
 };
 
@@ -429,6 +430,43 @@ void TestBenchRunner::closedLoopKeepsNInFlight() {
     qInfo("closed loop of 12: server peak %.0f, requests %.0f", peak, mockRequests(mock));
     QCOMPARE(peak, 12.0);
     QCOMPARE(mockRequests(mock), 120.0);
+}
+
+// The mock stamps each content event with its own clock; the runner turns that into our timing
+// error per chunk (transit) and on TTFT. Without stamps there is nothing to report.
+void TestBenchRunner::serverStampsMeasureOurTimingError() {
+    for (const bool stamp : {true, false}) {
+        MockConfig m = fastMock();
+        m.ttftMs = 50;
+        m.tpotMs = 10;
+        m.tokensMin = m.tokensMax = 10;
+        m.stamp = stamp;
+        MockServer mock(m);
+        QVERIFY(mock.listen());
+        BenchScenario s;
+        s.profile.kind = LoadProfile::Kind::Closed;
+        s.profile.load = 4;
+        s.requests = 40;
+        BenchRunner runner(s, v1(mock));
+        runner.start();
+        QVERIFY(runToEnd(runner, 20000));
+        const LatencyHistogram& transit = *runner.histogram(QStringLiteral("transit"));
+        const LatencyHistogram& ttftError = *runner.histogram(QStringLiteral("ttft_error"));
+        if (!stamp) {
+            QCOMPARE(transit.count(), 0);
+            QCOMPARE(ttftError.count(), 0);
+            continue;
+        }
+        qInfo("stamped: transit p50 %.3f ms p99 %.3f ms, TTFT error p50 %.3f ms p99 %.3f ms",
+              hp(runner, "transit", 50), hp(runner, "transit", 99), hp(runner, "ttft_error", 50),
+              hp(runner, "ttft_error", 99));
+        QCOMPARE(transit.count(), 400); // one per content chunk
+        QCOMPARE(ttftError.count(), 40);
+        QVERIFY(hp(runner, "transit", 50) < 5);
+        QVERIFY(hp(runner, "ttft_error", 50) < 5);
+        // The server's TTFT is its 50 ms; ours adds only the way there and back.
+        QVERIFY(hp(runner, "ttft", 50) >= 50);
+    }
 }
 
 // Acceptance: reports are written and re-read; summary.json percentiles match requests.jsonl

@@ -299,7 +299,9 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
             QStringLiteral("max_tokens"), QStringLiteral("prompts"), QStringLiteral("keys"),
             QStringLiteral("profile"), QStringLiteral("duration"), QStringLiteral("requests"),
             QStringLiteral("warmup"), QStringLiteral("seed"), QStringLiteral("limits"),
-            QStringLiteral("slo"), QStringLiteral("changes"), QStringLiteral("http2")});
+            QStringLiteral("slo"), QStringLiteral("changes"), QStringLiteral("http2"),
+            QStringLiteral("client_threads")});
+    f.integer(QStringLiteral("client_threads"), &s.clientThreads, 0, 256);
     f.string(QStringLiteral("title"), &s.title);
     QString target;
     if (f.string(QStringLiteral("target"), &target) && f.has(QStringLiteral("target"))) {

@@ -49,6 +49,10 @@ RequestMetrics measureRequest(const RequestRecord& r) {
     for (std::size_t i = 1; i < r.chunkTimes.size(); ++i) {
         m.itl.push_back(r.chunkTimes[i] - r.chunkTimes[i - 1]);
     }
+    m.transit = r.chunkTransit;
+    if (m.ttft && r.serverTtft) {
+        m.ttftError = *m.ttft - *r.serverTtft;
+    }
     const std::int64_t n = m.outputTokens;
     if (n >= 1 && m.e2e->count() > 0) {
         m.tpotOverall = *m.e2e / n;

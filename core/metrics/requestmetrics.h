@@ -37,6 +37,14 @@ struct RequestMetrics {
     /// Output tokens per second of this request: N / E2E.
     std::optional<double> outputTokensPerSecond;
 
+    // Timing error, against a server that stamps its events with its own clock (the built-in
+    // mock with stamp on, same machine).
+    /// Per content chunk: when we saw it minus when the server wrote it.
+    std::vector<Nanos> transit;
+    /// Our TTFT minus the server's own (its arrival to its first write): what the network and
+    /// the client add to the figure.
+    std::optional<Nanos> ttftError;
+
     // Open loop (coordinated omission). For a closed loop the intended time is the submission.
     /// When the schedule meant to send it.
     Nanos intendedAt{0};

@@ -123,6 +123,7 @@ int ResponseReader::feed(QByteArrayView bytes) {
             bytes.size(), 4096 - m_body.size()))); // for error answers sent as SSE
     }
     int chunks = 0;
+    m_feedStamps.clear();
     m_events.clear();
     m_sse.feed(bytes, m_events);
     for (const SseEvent& e : m_events) {
@@ -137,7 +138,17 @@ void ResponseReader::countText(QStringView text, int* chunks) {
     }
     ++*chunks;
     ++m_chunks;
+    m_feedStamps.push_back(m_eventStamp);
     m_estimatedTokens += std::max(1, estimateTokens(text));
+}
+
+void ResponseReader::readStamp(const QJsonObject& o) {
+    const QJsonValue sent = o.value(QLatin1String("x_sent_ns"));
+    m_eventStamp = sent.isDouble() ? sent.toInteger(-1) : -1;
+    const QJsonValue arrived = o.value(QLatin1String("x_arrived_ns"));
+    if (arrived.isDouble() && m_arrivedNs < 0) {
+        m_arrivedNs = arrived.toInteger(-1);
+    }
 }
 
 void ResponseReader::readUsage(const QJsonObject& usage) {
@@ -165,6 +176,7 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
             return;
         }
         const QJsonObject o = QJsonDocument::fromJson(event.data).object();
+        readStamp(o);
         if (o.contains(QStringLiteral("error"))) {
             const QJsonObject error = o.value(QStringLiteral("error")).toObject();
             m_error = error.value(QStringLiteral("message"))
@@ -199,6 +211,7 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
                       .value(QStringLiteral("usage"))
                       .toObject());
     } else if (type == "content_block_delta") {
+        readStamp(o);
         const QJsonObject delta = o.value(QStringLiteral("delta")).toObject();
         QString text = delta.value(QStringLiteral("text")).toString();
         text += delta.value(QStringLiteral("thinking")).toString();

@@ -57,6 +57,10 @@ public:
     /// Output tokens estimated from the text received, for when usage is absent.
     std::int64_t estimatedCompletionTokens() const { return m_estimatedTokens; }
     int contentChunks() const { return m_chunks; }
+    /// Server times carried by the content chunks of the last feed() (the built-in mock's
+    /// "x_sent_ns"; -1 when a chunk had none), and the request's arrival there ("x_arrived_ns").
+    const std::vector<std::int64_t>& feedStamps() const { return m_feedStamps; }
+    std::int64_t serverArrivedNs() const { return m_arrivedNs; }
     bool sawEnd() const { return m_sawEnd; }
     /// A stream that ended without its terminator, or an error event inside a 200 stream.
     const QString& streamError() const { return m_error; }
@@ -69,6 +73,7 @@ private:
     void onEvent(const SseEvent& event, int* chunks);
     void readUsage(const QJsonObject& usage);
     void countText(QStringView text, int* chunks);
+    void readStamp(const QJsonObject& o);
 
     ApiFormat m_format;
     bool m_stream;
@@ -80,6 +85,9 @@ private:
     std::int64_t m_completionTokens = 0;
     std::int64_t m_estimatedTokens = 0;
     int m_chunks = 0;
+    std::vector<std::int64_t> m_feedStamps;
+    std::int64_t m_arrivedNs = -1;
+    std::int64_t m_eventStamp = -1;
     bool m_sawEnd = false;
     QString m_error;
     QString m_errorType;

@@ -130,6 +130,7 @@ RequestEngine::RequestEngine(EngineConfig config, const Clock* clock, QObject* p
     , m_pool(new ClientPool(m_config.managers, this)) {
     qRegisterMetaType<sluice::EngineSnapshot>();
     qRegisterMetaType<sluice::RequestUpdate>();
+    m_steadyClock = dynamic_cast<const SteadyClock*>(&m_clock) != nullptr;
     m_admission.setLimit(m_concurrency.limit());
     m_budgets.setRules(m_config.budgets, m_clock.now());
     m_pool->setHttp2(m_config.http2);
@@ -418,6 +419,8 @@ void RequestEngine::dispatch(Call& c) {
     c.record.sentAt = now;
     c.record.headersAt = c.record.firstTokenAt = c.record.lastAt = Nanos{0};
     c.record.chunkTimes.clear();
+    c.record.chunkTransit.clear();
+    c.record.serverTtft.reset();
     c.record.chunks = 0;
     markDirty(c);
     if (c.deadline != Nanos::max()) {
@@ -480,6 +483,20 @@ void RequestEngine::startAttempt(std::uint64_t id) {
             call->record.chunks += chunks;
             for (int i = 0; i < chunks && call->record.chunkTimes.size() < 4096; ++i) {
                 call->record.chunkTimes.push_back(now);
+            }
+            // Server stamps share our clock only when ours is the plain steady clock.
+            const auto& stamps = call->reader.feedStamps();
+            if (m_steadyClock && !stamps.empty()) {
+                for (const std::int64_t stamp : stamps) {
+                    if (stamp >= 0 && call->record.chunkTransit.size() < 4096) {
+                        call->record.chunkTransit.push_back(now - Nanos{stamp});
+                    }
+                }
+                if (!call->record.serverTtft && stamps.front() >= 0 &&
+                    call->reader.serverArrivedNs() >= 0) {
+                    call->record.serverTtft =
+                        Nanos{stamps.front() - call->reader.serverArrivedNs()};
+                }
             }
         }
     });

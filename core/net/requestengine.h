@@ -95,6 +95,11 @@ struct RequestRecord {
     Nanos lastAt{0};
     Nanos endedAt{0};
     std::vector<Nanos> chunkTimes; ///< arrival of each content chunk (first 4096)
+    /// Against a server that stamps its events (the built-in mock with stamp on, on this
+    /// machine): for each content chunk, our arrival time minus the server's write time, and
+    /// the server's own time to first token (its arrival to its first write).
+    std::vector<Nanos> chunkTransit;
+    std::optional<Nanos> serverTtft;
     int chunks = 0;
     std::int64_t promptTokens = 0;
     std::int64_t completionTokens = 0;
@@ -232,6 +237,7 @@ private:
     EngineConfig m_config;
     std::unique_ptr<Clock> m_ownClock;
     const Clock& m_clock;
+    bool m_steadyClock = false; ///< m_clock reads std::chrono::steady_clock as it is
     Admission m_admission;
     ConcurrencyLimit m_concurrency;
     RateBudgets m_budgets;

@@ -88,6 +88,7 @@ QJsonObject MockConfig::toJson() const {
         {QStringLiteral("tokens_max"), tokensMax},
         {QStringLiteral("seed"), static_cast<double>(seed)},
         {QStringLiteral("stall_ms"), stallMs},
+        {QStringLiteral("stamp"), stamp},
         {QStringLiteral("faults"), faultsJson},
     };
 }
@@ -98,6 +99,7 @@ std::optional<QString> MockConfig::apply(const QJsonObject& json) {
         QStringLiteral("queue_limit"), QStringLiteral("ttft_ms"),    QStringLiteral("tpot_ms"),
         QStringLiteral("jitter"),      QStringLiteral("tokens_min"), QStringLiteral("tokens_max"),
         QStringLiteral("seed"),        QStringLiteral("stall_ms"),   QStringLiteral("faults"),
+        QStringLiteral("stamp"),
     };
     for (auto it = json.begin(); it != json.end(); ++it) {
         if (!known.contains(it.key())) {
@@ -128,6 +130,12 @@ std::optional<QString> MockConfig::apply(const QJsonObject& json) {
         return e;
     if (auto e = readInt(json, "seed", 0, std::int64_t{1} << 53, &next.seed))
         return e;
+    if (json.contains(QStringLiteral("stamp"))) {
+        if (!json.value(QStringLiteral("stamp")).isBool()) {
+            return QStringLiteral("stamp: expected true or false");
+        }
+        next.stamp = json.value(QStringLiteral("stamp")).toBool();
+    }
     if (json.contains(QStringLiteral("jitter"))) {
         const QJsonValue v = json.value(QStringLiteral("jitter"));
         if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1) {

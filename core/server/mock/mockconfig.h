@@ -38,6 +38,10 @@ struct MockConfig {
     int tokensMax = 200;
     std::uint64_t seed = 1; ///< seed of the random source (lengths, jitter, faults)
     int stallMs = 30'000;   ///< how long a stalled response stays silent before closing
+    /// Stamp each streamed content event with the server's own times (steady clock, ns):
+    /// "x_sent_ns" when it was written and "x_arrived_ns" when the request arrived, so a
+    /// client on the same machine can measure its own timing error against the server's.
+    bool stamp = false;
     MockFaults faults;
 
     friend bool operator==(const MockConfig&, const MockConfig&) = default;

@@ -23,6 +23,7 @@ MockExchange::MockExchange(Plan plan, HttpResponder* responder, MockTicker* tick
     , m_writer(m_plan.request, m_plan.id, QDateTime::currentSecsSinceEpoch())
     , m_rng(m_plan.seed)
     , m_ticker(ticker) {
+    m_arrivedAt = ticker->now();
     connect(responder, &HttpResponder::clientGone, this, [this] { complete("client_closed"); });
 }
 
@@ -82,6 +83,15 @@ void MockExchange::emitNextToken() {
     const QByteArray token = outputToken(m_plan.seed, m_sent);
     QByteArray events =
         anthropic ? m_writer.anthropicDelta(token) : m_writer.openAiContentChunk(token);
+    if (m_plan.stamp) {
+        // Taken right before the write: the server's own time of this event.
+        const qsizetype brace = events.indexOf("data: {");
+        if (brace >= 0) {
+            events.insert(brace + 7,
+                          "\"x_sent_ns\":" + QByteArray::number(m_ticker->now().count()) +
+                              ",\"x_arrived_ns\":" + QByteArray::number(m_arrivedAt.count()) + ',');
+        }
+    }
     if (m_sent == 0) {
         m_responder->beginChunked(200, streamHeaders(m_plan.headers));
         events.prepend(anthropic ? m_writer.anthropicStart() : m_writer.openAiRoleChunk());

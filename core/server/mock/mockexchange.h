@@ -37,6 +37,7 @@ public:
         int tpotMs = 0;
         double jitter = 0;
         std::uint64_t seed = 0; ///< this reply's own random source (words, jitter)
+        bool stamp = false;     ///< add the server's own times to content events
     };
 
     MockExchange(Plan plan, HttpResponder* responder, MockTicker* ticker, QObject* parent);
@@ -58,6 +59,7 @@ private:
     void scheduleAt(Nanos due, void (MockExchange::*step)());
 
     Plan m_plan;
+    Nanos m_arrivedAt{0};
     QPointer<HttpResponder> m_responder;
     ReplyWriter m_writer;
     std::mt19937_64 m_rng;

@@ -319,6 +319,7 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
     plan.ttftMs = m_config.ttftMs;
     plan.tpotMs = m_config.tpotMs;
     plan.jitter = m_config.jitter;
+    plan.stamp = m_config.stamp;
     plan.seed = seed;
 
     auto* exchange = new MockExchange(std::move(plan), responder, &m_ticker, this);
