@@ -277,9 +277,7 @@ int runBenchCommand(const QStringList& arguments) {
         "name");
     const auto keysFile = opt("keys-file", "API keys, one per line, used in turn.", "file");
     const auto http2 = opt("http2", "Use HTTP/2 (h2c for http:// targets).");
-    const auto clientThreads =
-        opt("client-threads",
-            "HTTP client threads (default: one per 250 requests in flight, 4..32).", "n");
+    const auto clientThreads = opt("client-threads", "HTTP client threads (default 4).", "n");
     const auto seed = opt("seed", "Seed of the random source (Poisson gaps, prompts).", "n");
     const auto report =
         opt("report", "Write summary.json, requests.jsonl, timeseries.csv and report.html here.",

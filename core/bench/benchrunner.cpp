@@ -139,21 +139,6 @@ const char* stateJsonName(RequestState s) {
     }
 }
 
-// One client thread per 250 requests expected in flight (4..32): a thread polls every socket it
-// owns on each wake-up, so 10,000 streams on 4 threads spend most of their CPU in poll().
-int defaultClientThreads(const BenchScenario& s) {
-    double inFlight = 0;
-    if (!s.profile.openLoop()) {
-        inFlight = std::max(s.profile.load, s.profile.rampTo.value_or(0));
-    } else {
-        inFlight = s.maxConcurrency > 0 ? s.maxConcurrency : 1000;
-    }
-    if (s.adaptive) {
-        inFlight = std::min<double>(inFlight, s.adaptiveMax);
-    }
-    return std::clamp(static_cast<int>(std::ceil(inFlight / 250.0)), 4, 32);
-}
-
 } // namespace
 
 QStringList BenchRunner::seriesColumns() {
@@ -189,7 +174,7 @@ BenchRunner::BenchRunner(BenchScenario scenario, QUrl target, const Clock* clock
     EngineConfig config;
     config.seed = s.seed;
     config.http2 = s.http2;
-    config.managers = s.clientThreads > 0 ? s.clientThreads : defaultClientThreads(s);
+    config.managers = s.clientThreads > 0 ? s.clientThreads : config.managers;
     if (s.adaptive) {
         config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Combined;
         config.concurrency.initial = s.adaptiveInitial;
