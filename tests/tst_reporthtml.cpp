@@ -383,8 +383,8 @@ void TestReportHtml::comparison() {
     QVERIFY(html.contains(u"failed: ttft:p95&lt;500ms"_s));
     QCOMPARE(html.count(u"<svg"_s), 5);
     // A solid, B dashed: each chart with data draws both runs.
-    QCOMPARE(html.count(u"<path class=\"line\" data-series=\"in_flight\""_s), 1);
-    QCOMPARE(html.count(u"<path class=\"line dash\" data-series=\"in_flight\""_s), 1);
+    QCOMPARE(html.count(u"<path class=\"line\" fill=\"none\" data-series=\"in_flight\""_s), 1);
+    QCOMPARE(html.count(u"<path class=\"line dash\" fill=\"none\" data-series=\"in_flight\""_s), 1);
     QCOMPARE(html.count(u"<g class=\"marker\">"_s), 10);
 }
 

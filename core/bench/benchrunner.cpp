@@ -122,23 +122,6 @@ QJsonObject histogramJson(const LatencyHistogram& h) {
     return o;
 }
 
-const char* stateJsonName(RequestState s) {
-    switch (s) {
-    case RequestState::Done:
-        return "done";
-    case RequestState::Failed:
-        return "failed";
-    case RequestState::Rejected:
-        return "rejected";
-    case RequestState::TimedOut:
-        return "timed_out";
-    case RequestState::Cancelled:
-        return "cancelled";
-    default:
-        return "active";
-    }
-}
-
 } // namespace
 
 QStringList BenchRunner::seriesColumns() {
@@ -430,6 +413,7 @@ void BenchRunner::onArrivalTimer() {
         m_schedule.advance(rate);
         submitOne(intended);
     }
+    m_engine->dispatchNow();
     if (m_scenario.duration.count() > 0 && m_state == State::Running &&
         !m_scenario.profile.stress && now - m_start >= m_scenario.duration) {
         beginDrain(QStringLiteral("duration reached"));
@@ -575,7 +559,7 @@ void BenchRunner::onFinished(const RequestRecord& r, const Pending& pending) {
 
     if (m_sink) {
         QJsonObject row{{QStringLiteral("id"), static_cast<double>(r.id)},
-                        {QStringLiteral("state"), QString::fromLatin1(stateJsonName(r.state))},
+                        {QStringLiteral("state"), QString::fromLatin1(stateName(r.state))},
                         {QStringLiteral("outcome"), QString::fromLatin1(outcomeName(r.outcome))},
                         {QStringLiteral("status"), r.status},
                         {QStringLiteral("attempts"), r.attempts},

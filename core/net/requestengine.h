@@ -186,6 +186,10 @@ public:
     /// Cancels a request in any non-terminal state. False when unknown or already ended.
     bool cancel(std::uint64_t id);
     void cancelAll();
+    /// Dispatches what can go now, without waiting for the queued pass submit() schedules: an
+    /// open-loop scheduler calls it so a request leaves at its intended time, not after
+    /// whatever else the event loop has queued.
+    void dispatchNow() { pump(); }
 
     void setConcurrency(ConcurrencyConfig config);
     void setBudgets(std::vector<BudgetRule> rules);
