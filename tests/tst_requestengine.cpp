@@ -774,9 +774,9 @@ void TestRequestEngine::priorityUnderOverload() {
              qPrintable(QString::number(p99(beyondFirstSlot))));
     // ...so it waits one dispatch interval: a random gap between completions, mean 25 ms here.
     QVERIFY2(p99(waits[0]) <= 150, qPrintable(QString::number(p99(waits[0]))));
-    // Low is promoted ahead of its max age by the expected wait for a slot; allow that wait's
-    // own randomness a little.
-    QVERIFY2(waits[2].back() <= 2050, qPrintable(QString::number(waits[2].back())));
+    // Low is promoted ahead of its max age by twice the longest recent wait for a slot, so it
+    // leaves by its max age (25 ms for timer lateness on a loaded machine).
+    QVERIFY2(waits[2].back() <= 2025, qPrintable(QString::number(waits[2].back())));
     QVERIFY(balanced(engine.snapshot()));
 }
 

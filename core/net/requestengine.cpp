@@ -362,11 +362,17 @@ void RequestEngine::pump() {
         }
         // While requests wait, the time between dispatches is what a promoted (aged) request
         // still has to wait for a slot: promote that much early, so it goes by its max age.
+        // Gaps between completions are random, so the lead covers the longest recent gap
+        // twice over (a second aged request may be ahead), and at least 3 mean gaps.
         if (m_admission.queued() > 0 || m_lastDispatch.count() > 0) {
             if (m_lastDispatch.count() > 0) {
-                const double gap = static_cast<double>((now - m_lastDispatch).count());
+                const Nanos gapNs = now - m_lastDispatch;
+                const double gap = static_cast<double>(gapNs.count());
                 m_dispatchGap = m_dispatchGap > 0 ? 0.9 * m_dispatchGap + 0.1 * gap : gap;
-                m_admission.setAgingLead(Nanos{static_cast<Nanos::rep>(3 * m_dispatchGap)});
+                m_recentGaps[m_recentGapAt++ % m_recentGaps.size()] = gapNs;
+                const Nanos longest = *std::max_element(m_recentGaps.begin(), m_recentGaps.end());
+                m_admission.setAgingLead(std::max(
+                    Nanos{static_cast<Nanos::rep>(3 * m_dispatchGap)}, 2 * longest));
             }
             m_lastDispatch = m_admission.queued() > 0 ? now : Nanos{0};
         }
