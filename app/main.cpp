@@ -2,10 +2,9 @@
 
 #include "app/benchcommand.h"
 #include "app/commandline.h"
+#include "app/consoleapp.h"
 #include "app/democommand.h"
 #include "app/mockcommand.h"
-#include "core/server/mock/mockserver.h"
-#include "ui/mainwindow.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -36,9 +35,12 @@ const char* const kUsage =
     "  help     show this text\n"
     "\n"
     "Options:\n"
-    "  --mock-port N  port of the built-in mock server (default: any free port)\n"
-    "  -h, --help     show this text\n"
-    "  -v, --version  show the version\n";
+    "  --mock-port N        port of the built-in mock server (default: any free port)\n"
+    "  --demo ID            play a demo at start (1-429-storm, 2-adaptive-capacity,\n"
+    "                       3-priority-lanes, 4-breaker-outage)\n"
+    "  --screenshot FILE    save a PNG of the window after --screenshot-after (20s), then quit\n"
+    "  -h, --help           show this text\n"
+    "  -v, --version        show the version\n";
 
 QStringList subcommandArguments(int argc, char** argv) {
     // "sluice mock --port 1" -> {"sluice mock", "--port", "1"}: QCommandLineParser skips argv[0].
@@ -90,43 +92,14 @@ int main(int argc, char** argv) {
         QCoreApplication app(argc, argv);
         return sluice::runDemoCommand(subcommandArguments(argc, argv));
     }
-    quint16 mockPort = 0;
-    if (command == QLatin1String("--mock-port")) {
-        QString error;
-        const auto port =
-            argc > 2 ? sluice::cli::parseInteger(QStringLiteral("--mock-port"),
-                                                 QString::fromLocal8Bit(argv[2]), 0, 65535, &error)
-                     : std::nullopt;
-        if (!port || argc > 3) {
-            sluice::cli::printError(
-                QStringLiteral("sluice: ") +
-                (error.isEmpty() ? QStringLiteral("--mock-port needs a port number") : error));
-            return 2;
-        }
-        mockPort = static_cast<quint16>(*port);
-    } else if (!command.isEmpty()) {
+    if (!command.isEmpty() && !command.startsWith(QLatin1String("--"))) {
         sluice::cli::printError(QStringLiteral("sluice: unknown command or option '%1'\n\n%2")
                                     .arg(command, QString::fromLatin1(kUsage).trimmed()));
         return 2;
     }
-
-    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
-        qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
-        sluice::cli::printError(
-            QStringLiteral("sluice: no display for the console. Headless: 'sluice demo' or 'sluice "
-                           "mock' (or set QT_QPA_PLATFORM=offscreen)."));
-        return 1;
+    QStringList options;
+    for (int i = 1; i < argc; ++i) {
+        options << QString::fromLocal8Bit(argv[i]);
     }
-    QApplication app(argc, argv);
-    sluice::MockConfig config;
-    config.capacity = 8;
-    config.rpm = 600;
-    sluice::MockServer mock(config);
-    if (!mock.listen(QHostAddress::LocalHost, mockPort)) {
-        sluice::cli::printError(QStringLiteral("sluice: cannot start the built-in mock server: ") +
-                                mock.errorString());
-    }
-    sluice::MainWindow window(mock.port() != 0 ? &mock : nullptr);
-    window.show();
-    return QApplication::exec();
+    return sluice::runConsole(argc, argv, options);
 }

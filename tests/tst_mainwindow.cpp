@@ -1,82 +1,411 @@
-#include "core/server/mock/mockserver.h"
-#include "tests/support/httptestclient.h"
-#include "ui/mainwindow.h"
+// The console driven offscreen as an operator would: a run against the in-process mock, live
+// limit changes, stop and results, demos, scenario files, languages and screenshots.
 
-#include <QGroupBox>
+#include "ui/charts/livechart.h"
+#include "ui/demos.h"
+#include "ui/mainwindow.h"
+#include "ui/models/requestfiltermodel.h"
+#include "ui/models/requesttablemodel.h"
+#include "ui/panels/alertslog.h"
+#include "ui/panels/benchpanel.h"
+#include "ui/panels/chartspanel.h"
+#include "ui/panels/limitspanel.h"
+#include "ui/panels/mockpanel.h"
+#include "ui/panels/requestspanel.h"
+#include "ui/panels/resultsview.h"
+#include "ui/session.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QJsonArray>
 #include <QLabel>
-#include <QNetworkAccessManager>
-#include <QPushButton>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QSettings>
+#include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTranslator>
+#include <QTreeWidget>
+
+#include <memory>
 
 using namespace sluice;
-using namespace sluice::test;
 
 class TestMainWindow final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void showsWhatTheMockSaw();
-    void appliesLimitsLive();
-    void worksWithoutMock();
+    void initTestCase();
+    void init();
+    void runDrivesChartsLimitsAndResults();
+    void overloadRaisesAlertsAndColours();
+    void idleWindowAndShippedDemos();
+    void demoPlaysItsSteps();
+    void badScenarioFileNamesTheField();
+    void settingsAreRemembered();
+    void chineseTranslationIsCompiledIn();
+
+private:
+    static MockConfig fastMock();
+    static void configureRun(MainWindow& window, int profile, double load);
+    static void screenshot(QWidget& window, const QString& name);
 };
 
-void TestMainWindow::showsWhatTheMockSaw() {
-    MockConfig config;
-    config.rpm = 2;
-    config.ttftMs = 1;
-    config.tpotMs = 1;
-    config.tokensMin = config.tokensMax = 3;
-    MockServer mock(config);
-    QVERIFY(mock.listen());
-    MainWindow window(&mock);
-    window.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QNetworkAccessManager nam;
-    const QUrl chat(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
-    for (int i = 0; i < 3; ++i) {
-        post(nam, chat, chatBody());
+void TestMainWindow::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true); // settings go to a test location
+    QCoreApplication::setOrganizationName(QStringLiteral("SluiceTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+}
+
+void TestMainWindow::init() {
+    QSettings().clear();
+}
+
+MockConfig TestMainWindow::fastMock() {
+    MockConfig m;
+    m.rpm = 0;
+    m.tpm = 0;
+    m.capacity = 64;
+    m.ttftMs = 40;
+    m.tpotMs = 5;
+    m.tokensMin = 5;
+    m.tokensMax = 10;
+    return m;
+}
+
+// Profile index: 0 Poisson, 1 constant, 2 closed loop.
+void TestMainWindow::configureRun(MainWindow& window, int profile, double load) {
+    auto* bench = window.benchPanel();
+    bench->findChild<QComboBox*>(QStringLiteral("presetCombo"))->setCurrentIndex(0); // the mock
+    QVERIFY(bench->targetIsMock());
+    bench->findChild<QComboBox*>(QStringLiteral("profileCombo"))->setCurrentIndex(profile);
+    bench->findChild<QDoubleSpinBox*>(QStringLiteral("loadSpin"))->setValue(load);
+    bench->findChild<QSpinBox*>(QStringLiteral("durationSpin"))->setValue(0); // until stopped
+    bench->findChild<QSpinBox*>(QStringLiteral("maxTokensSpin"))->setValue(10);
+}
+
+void TestMainWindow::screenshot(QWidget& window, const QString& name) {
+    if (auto* main = qobject_cast<MainWindow*>(&window)) {
+        main->charts()->refreshAll();
     }
-    window.refresh();
-    QCOMPARE(window.findChild<QLabel*>(QStringLiteral("requestsValue"))->text(),
-             QStringLiteral("3"));
-    QCOMPARE(window.findChild<QLabel*>(QStringLiteral("rateLimitedValue"))->text(),
-             QStringLiteral("1"));
-    QVERIFY(window.findChild<QLabel*>(QStringLiteral("inServiceValue"))
-                ->text()
-                .endsWith(QStringLiteral("/ 32")));
     const QPixmap shot = window.grab();
     QVERIFY(!shot.isNull());
-    QVERIFY(shot.width() >= 600);
+
+    QCOMPARE(shot.size(), QSize(1280, 800));
     if (qEnvironmentVariableIsSet("SLUICE_SCREENSHOT_DIR")) {
-        shot.save(qEnvironmentVariable("SLUICE_SCREENSHOT_DIR") +
-                  QStringLiteral("/mainwindow.png"));
+        QVERIFY(shot.save(qEnvironmentVariable("SLUICE_SCREENSHOT_DIR") + QLatin1Char('/') + name));
     }
 }
 
-void TestMainWindow::appliesLimitsLive() {
-    MockServer mock;
-    QVERIFY(mock.listen());
-    MainWindow window(&mock);
-    window.findChild<QSpinBox*>(QStringLiteral("capacitySpin"))->setValue(3);
-    window.findChild<QSpinBox*>(QStringLiteral("rpmSpin"))->setValue(90);
-    QTest::mouseClick(window.findChild<QPushButton*>(QStringLiteral("applyLimits")),
-                      Qt::LeftButton);
-    QCOMPARE(mock.config().capacity, 3);
-    QCOMPARE(mock.config().rpm, 90);
-    // A change made elsewhere (e.g. POST /mock/config) shows in the controls.
-    MockConfig other = mock.config();
-    other.capacity = 11;
-    QVERIFY(!mock.setConfig(other));
-    QCOMPARE(window.findChild<QSpinBox*>(QStringLiteral("capacitySpin"))->value(), 11);
+void TestMainWindow::runDrivesChartsLimitsAndResults() {
+    Session session;
+    MockConfig mock = fastMock();
+    mock.ttftMs = 150; // ~0.3 s per request: 20 workers offer ~60 requests/s
+    mock.tpotMs = 20;
+    QVERIFY(session.startMock(mock));
+    MainWindow window(&session);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    // The testers check the whole model on every change: on while the first requests flow.
+    auto modelTester = std::make_unique<QAbstractItemModelTester>(
+        window.requestsPanel()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto filterTester = std::make_unique<QAbstractItemModelTester>(
+        window.requestsPanel()->filterModel(),
+        QAbstractItemModelTester::FailureReportingMode::QtTest);
+    // Limits: fixed, no cap, so the closed loop's 20 workers are all in flight.
+    TrafficLimits limits = session.limits();
+    limits.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    limits.maxConcurrency = 0;
+    window.limitsPanel()->setLimits(limits);
+    session.applyLimits(limits);
+    configureRun(window, 2, 20);
+
+    QSignalSpy started(&session, &Session::runStarted);
+    QSignalSpy finished(&session, &Session::runFinished);
+    QAction* start = window.findChild<QAction*>(QStringLiteral("startAction"));
+    QVERIFY(start && start->isEnabled());
+    start->trigger();
+    QCOMPARE(started.size(), 1);
+    QVERIFY(!start->isEnabled());
+
+    // Points on every chart.
+    int lastLimit = 0;
+    int lastInFlight = 0;
+    connect(&session, &Session::snapshot, this, [&](const EngineSnapshot& s) {
+        lastLimit = s.limit;
+        lastInFlight = s.inFlight;
+    });
+    ChartsPanel* charts = window.charts();
+    for (int c = 0; c < ChartsPanel::ChartCount; ++c) {
+        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(c));
+        QTRY_VERIFY_WITH_TIMEOUT(chart->sampleCount(0) >= 10, 10000);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(lastInFlight >= 15, 10000);
+    // Latency percentiles arrive once requests have finished.
+    QTRY_VERIFY_WITH_TIMEOUT(window.requestsPanel()->model()->rowCount() > 50, 10000);
+    charts->refreshAll();
+    for (int c = 0; c < ChartsPanel::ChartCount; ++c) {
+        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(c));
+        QVERIFY2(chart->pointCount(0) > 0, qPrintable(chart->objectName()));
+        QVERIFY(chart->lineSeries(0)->count() <= 2 * 1280);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(charts->chart(ChartsPanel::Latency)->pointCount(0) > 0 ||
+                                 (charts->refreshAll(), false),
+                             5000);
+    modelTester.reset();
+    filterTester.reset();
+    screenshot(window, QStringLiteral("console-running.png"));
+
+    // Change max concurrency in the limits panel: the engine's limit, a marker, and the
+    // server's own count of concurrent requests follow.
+    const int markersBefore = charts->chart(ChartsPanel::Concurrency)->markerCount();
+    auto* maxSpin = window.limitsPanel()->findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"));
+    QVERIFY(maxSpin);
+    maxSpin->setValue(5);
+    QTRY_COMPARE_WITH_TIMEOUT(lastLimit, 5, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(charts->chart(ChartsPanel::Concurrency)->markerCount() > markersBefore,
+                             5000);
+    QTRY_VERIFY_WITH_TIMEOUT(lastInFlight <= 5, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.limitsPanel()->findChild<QLabel*>(QStringLiteral("currentLimitLabel"))
+            ->text()
+            .contains(QLatin1Char('5')),
+        5000);
+    // The mock counts what it serves: from now on never more than 5 at once.
+    QSignalSpy stats(&session, &Session::mockStats);
+    int serverMax = 0;
+    for (int i = 0; i < 4; ++i) {
+        QVERIFY(stats.wait(2000));
+        serverMax = std::max(serverMax, stats.last().at(0).toJsonObject()
+                                            .value(QStringLiteral("concurrent"))
+                                            .toInt());
+    }
+    QVERIFY2(serverMax <= 5, qPrintable(QString::number(serverMax)));
+    QVERIFY(serverMax >= 1);
+
+    // Filter the table by state while updates flow.
+    auto* filter = window.requestsPanel()->findChild<QComboBox*>(
+        QStringLiteral("requestFilterCombo"));
+    filter->setCurrentIndex(filter->findData(int(RequestFilterModel::Filter::Done)));
+    QTRY_VERIFY(window.requestsPanel()->filterModel()->rowCount() > 0);
+    for (int r = 0; r < window.requestsPanel()->filterModel()->rowCount(); ++r) {
+        QCOMPARE(window.requestsPanel()
+                     ->filterModel()
+                     ->index(r, RequestTableModel::State)
+                     .data(RequestTableModel::StateRole)
+                     .toInt(),
+                 int(RequestState::Done));
+    }
+
+    // Stop: the summary shows in the results view.
+    window.findChild<QAction*>(QStringLiteral("stopAction"))->trigger();
+    QVERIFY(finished.wait(20000));
+    QVERIFY(start->isEnabled());
+    ResultsView* results = window.resultsView();
+    QCOMPARE(window.bottomTabs()->currentWidget(), results);
+    const QJsonObject counts = results->summary().value(QStringLiteral("counts")).toObject();
+    QVERIFY(counts.value(QStringLiteral("done")).toInt() > 50);
+    QCOMPARE(counts.value(QStringLiteral("failed")).toInt(), 0);
+    QVERIFY(results->percentileTable()->rowCount() >= 3);
+    QVERIFY(results->findChild<QLabel*>(QStringLiteral("resultsHeadline"))
+                ->text()
+                .contains(QString::number(counts.value(QStringLiteral("done")).toInt())));
+    // Export: the bench issue's files.
+    QTemporaryDir dir;
+    QVERIFY(!window.exportReport(dir.path()));
+    for (const char* name : {"summary.json", "timeseries.csv", "report.html"}) {
+        QVERIFY2(QFileInfo::exists(dir.filePath(QLatin1String(name))), name);
+    }
+    QVERIFY(!charts->renderImage().isNull());
 }
 
-void TestMainWindow::worksWithoutMock() {
-    MainWindow window(nullptr);
+void TestMainWindow::overloadRaisesAlertsAndColours() {
+    Session session;
+    MockConfig mock = fastMock();
+    mock.capacity = 4;
+    mock.ttftMs = 100;
+    mock.tpotMs = 10;
+    QVERIFY(session.startMock(mock));
+    MainWindow window(&session);
+    window.resize(1280, 800);
     window.show();
-    window.refresh();
-    QVERIFY(!window.findChild<QGroupBox*>(QStringLiteral("limitsGroup"))->isEnabled());
-    QVERIFY(!window.grab().isNull());
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    TrafficLimits limits = session.limits();
+    limits.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    limits.maxConcurrency = 4; // the server's capacity: everything else queues with us
+    limits.queueCapacity = 300;
+    limits.requestTimeout = std::chrono::seconds(4);
+    window.limitsPanel()->setLimits(limits);
+    session.applyLimits(limits);
+    configureRun(window, 1, 60); // ~3x what 4 slots of ~150 ms serve
+    QSignalSpy alerts(&session, &Session::alertChanged);
+    window.findChild<QAction*>(QStringLiteral("startAction"))->trigger();
+    QVERIFY(session.running());
+    // Queue > 50 for 5 s and in flight > 95% of the limit: critical alerts, red series.
+    QTRY_VERIFY_WITH_TIMEOUT(window.charts()->chart(ChartsPanel::Queue)->level(0) ==
+                                 LiveChart::Level::Critical,
+                             15000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.charts()->chart(ChartsPanel::Concurrency)->level(0) ==
+                                 LiveChart::Level::Critical,
+                             15000);
+    QVERIFY(window.alertsLog()->alertCount() >= 2);
+    QVERIFY(window.alertsLog()->tree()->topLevelItemCount() >= 2);
+    QVERIFY(window.bottomTabs()->tabText(1).contains(QLatin1Char('(')));
+    window.charts()->setWindow(60);
+    window.bottomTabs()->setCurrentWidget(window.alertsLog());
+    screenshot(window, QStringLiteral("console-overloaded.png"));
+    window.stopRun();
+    window.stopRun(); // twice: cancel what is still queued
+    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
+}
+
+void TestMainWindow::idleWindowAndShippedDemos() {
+    Session session;
+    QVERIFY(session.startMock(fastMock()));
+    MainWindow window(&session);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QVERIFY(window.findChild<QAction*>(QStringLiteral("startAction"))->isEnabled());
+    QVERIFY(!window.findChild<QAction*>(QStringLiteral("stopAction"))->isEnabled());
+    screenshot(window, QStringLiteral("console-idle.png"));
+    QStringList errors;
+    const QList<Demo> demos = loadDemos(&errors);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
+    QCOMPARE(demos.size(), 4);
+    for (const Demo& d : demos) {
+        QVERIFY(!d.caption.isEmpty());
+        QVERIFY(!d.steps.empty());
+        QVERIFY(d.scenario.useMock);
+        QVERIFY(window.findChild<QAction*>(QStringLiteral("demo-") + d.id));
+        for (const Demo::Step& s : d.steps) {
+            QVERIFY2(!s.caption.isEmpty(), qPrintable(d.id));
+            QVERIFY(s.at < d.scenario.duration);
+        }
+    }
+    // Every provider preset fills the target.
+    auto* presets = window.benchPanel()->findChild<QComboBox*>(QStringLiteral("presetCombo"));
+    QVERIFY(presets->count() >= 11);
+    QStringList names;
+    for (int i = 0; i < presets->count(); ++i) {
+        names << presets->itemText(i);
+    }
+    for (const char* n : {"OpenAI", "Anthropic", "Azure OpenAI", "DeepSeek", "Moonshot (Kimi)",
+                          "Zhipu (GLM)", "vLLM (local)", "Ollama (local)"}) {
+        QVERIFY2(names.contains(QLatin1String(n)), n);
+    }
+}
+
+void TestMainWindow::demoPlaysItsSteps() {
+    // The breaker demo, with its steps brought forward: the outage opens the breaker.
+    Session session;
+    QVERIFY(session.startMock(fastMock()));
+    MainWindow window(&session);
+    QStringList errors;
+    std::optional<Demo> breaker;
+    for (const Demo& d : loadDemos(&errors)) {
+        if (d.id.contains(QLatin1String("breaker"))) {
+            breaker = d;
+        }
+    }
+    QVERIFY(breaker);
+    breaker->steps[0].at = std::chrono::seconds(2);
+    breaker->steps[1].at = std::chrono::seconds(6);
+    DemoPlayer player(&session);
+    QSignalSpy captions(&player, &DemoPlayer::captionChanged);
+    std::optional<CircuitBreaker::State> seen;
+    connect(&session, &Session::snapshot, this, [&](const EngineSnapshot& s) {
+        if (s.breaker != CircuitBreaker::State::Closed) {
+            seen = s.breaker;
+        }
+    });
+    QString error;
+    QVERIFY2(player.play(*breaker, &error), qPrintable(error));
+    QCOMPARE(captions.size(), 1);
+    QTRY_VERIFY_WITH_TIMEOUT(seen.has_value(), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(captions.size(), 3, 10000);
+    QCOMPARE(session.mockConfig().faults.error503, 0.0);
+    session.stopRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
+    QVERIFY(!player.playing());
+}
+
+void TestMainWindow::badScenarioFileNamesTheField() {
+    Session session;
+    MainWindow window(&session);
+    BenchPanel* bench = window.benchPanel();
+    const auto e = bench->loadScenarioJson(QJsonObject{
+        {QStringLiteral("mock"), true},
+        {QStringLiteral("profile"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("zigzag")}}}});
+    QVERIFY(e);
+    QVERIFY2(e->contains(QLatin1String("profile.kind")), qPrintable(*e));
+    // A good file round-trips through the panel.
+    const QJsonObject good{
+        {QStringLiteral("mock"), true},
+        {QStringLiteral("model"), QStringLiteral("m-7")},
+        {QStringLiteral("max_tokens"), 77},
+        {QStringLiteral("profile"),
+         QJsonObject{{QStringLiteral("kind"), QStringLiteral("closed")},
+                     {QStringLiteral("concurrency"), 9}}},
+        {QStringLiteral("duration"), QStringLiteral("42s")}};
+    QVERIFY(!bench->loadScenarioJson(good));
+    const QJsonObject back = bench->scenarioJson();
+    QCOMPARE(back.value(QStringLiteral("model")).toString(), QStringLiteral("m-7"));
+    QCOMPARE(back.value(QStringLiteral("max_tokens")).toInt(), 77);
+    QCOMPARE(back.value(QStringLiteral("profile")).toObject().value(QStringLiteral("concurrency")).toDouble(), 9.0);
+    QCOMPARE(back.value(QStringLiteral("duration")).toString(), QStringLiteral("42s"));
+    QString error;
+    const auto s = bench->scenario(&error);
+    QVERIFY2(s, qPrintable(error));
+    QCOMPARE(s->profile.kind, LoadProfile::Kind::Closed);
+    QCOMPARE(s->duration, Nanos{std::chrono::seconds(42)});
+}
+
+void TestMainWindow::settingsAreRemembered() {
+    Session session;
+    QVERIFY(session.startMock(fastMock()));
+    {
+        MainWindow window(&session);
+        window.resize(1234, 777);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        TrafficLimits limits = window.limitsPanel()->limits();
+        limits.rpm = 1234;
+        window.limitsPanel()->setLimits(limits);
+        window.charts()->setWindow(900);
+        auto* model = window.benchPanel()->findChild<QLineEdit*>(QStringLiteral("modelEdit"));
+        model->setText(QStringLiteral("remembered-model"));
+        window.close();
+    }
+    MainWindow again(&session);
+    QCOMPARE(again.limitsPanel()->limits().rpm, 1234);
+    QCOMPARE(session.limits().rpm, 1234);
+    QCOMPARE(again.charts()->window(), 900.0);
+    QCOMPARE(again.benchPanel()->findChild<QLineEdit*>(QStringLiteral("modelEdit"))->text(),
+             QStringLiteral("remembered-model"));
+    QCOMPARE(again.size(), QSize(1234, 777));
+}
+
+void TestMainWindow::chineseTranslationIsCompiledIn() {
+    QTranslator translator;
+    QVERIFY(translator.load(QLocale(QStringLiteral("zh_CN")), QStringLiteral("sluice"),
+                            QStringLiteral("_"), QStringLiteral(":/i18n")));
+    QVERIFY(!translator.isEmpty());
+    QCoreApplication::installTranslator(&translator);
+    Session session;
+    MainWindow window(&session);
+    const QString start = window.findChild<QAction*>(QStringLiteral("startAction"))->text();
+    QCoreApplication::removeTranslator(&translator);
+    QVERIFY2(start != QLatin1String("Start") && !start.isEmpty(), qPrintable(start));
+    QCOMPARE(start, QStringLiteral("开始"));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -1,206 +1,549 @@
 #include "ui/mainwindow.h"
 
-#include "core/server/mock/mockserver.h"
+#include "core/bench/reportfiles.h"
+#include "ui/demos.h"
+#include "ui/panels/alertslog.h"
+#include "ui/panels/benchpanel.h"
+#include "ui/panels/chartspanel.h"
+#include "ui/panels/limitspanel.h"
+#include "ui/panels/mockpanel.h"
+#include "ui/panels/requestspanel.h"
+#include "ui/panels/resultsview.h"
+#include "ui/panels/statsstrip.h"
+#include "ui/session.h"
 
-#include <QChart>
-#include <QChartView>
-#include <QFormLayout>
-#include <QGroupBox>
-#include <QHBoxLayout>
-#include <QJsonArray>
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QJsonDocument>
 #include <QLabel>
-#include <QLineSeries>
-#include <QPen>
-#include <QPushButton>
-#include <QSpinBox>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSaveFile>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSplitter>
 #include <QStatusBar>
-#include <QTimer>
+#include <QStyle>
+#include <QTabWidget>
+#include <QToolBar>
 #include <QVBoxLayout>
-#include <QValueAxis>
 
 namespace sluice {
 
 namespace {
-constexpr int kHistorySeconds = 60;
 
-QLabel* valueLabel(QWidget* parent) {
-    auto* label = new QLabel(QStringLiteral("–"), parent);
-    label->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    label->setMinimumWidth(90);
-    return label;
+QScrollArea* scrolled(QWidget* panel, QWidget* parent) {
+    auto* area = new QScrollArea(parent);
+    area->setWidget(panel);
+    area->setWidgetResizable(true);
+    area->setFrameShape(QFrame::NoFrame);
+    area->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    return area;
 }
+
+// Kinds of run events that are changes worth a marker on the charts.
+bool isMarker(const QString& kind) {
+    return kind != QLatin1String("alert") && kind != QLatin1String("end");
+}
+
 } // namespace
 
-MainWindow::MainWindow(MockServer* mock, QWidget* parent)
+MainWindow::MainWindow(Session* session, QWidget* parent)
     : QMainWindow(parent)
-    , m_mock(mock) {
-    setWindowTitle(QStringLiteral("Sluice"));
+    , m_session(session) {
+    setWindowTitle(tr("Sluice — LLM traffic console"));
+    setObjectName(QStringLiteral("mainWindow"));
+    m_demos = new DemoPlayer(session, this);
+
+    // Actions (shortcuts live here; the benchmark panel's buttons trigger them).
+    m_start = new QAction(tr("Start"), this);
+    m_start->setObjectName(QStringLiteral("startAction"));
+    m_start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_start->setToolTip(tr("Start a run with the benchmark panel's target and load (Ctrl+R)."));
+    m_start->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    m_pause = new QAction(tr("Pause"), this);
+    m_pause->setObjectName(QStringLiteral("pauseAction"));
+    m_pause->setCheckable(true);
+    m_pause->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    m_pause->setToolTip(tr("Stop offering new requests for now; what is in flight finishes "
+                           "(Ctrl+P)."));
+    m_pause->setIcon(style()->standardIcon(QStyle::SP_MediaPause));
+    m_stop = new QAction(tr("Stop"), this);
+    m_stop->setObjectName(QStringLiteral("stopAction"));
+    m_stop->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    m_stop->setToolTip(tr("End the run: no new requests, in-flight ones finish, then the results "
+                          "(Ctrl+.). Twice: cancel what is still out."));
+    m_stop->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
+    connect(m_start, &QAction::triggered, this, [this] {
+        QString error;
+        if (!startRun(&error)) {
+            QMessageBox::warning(this, tr("Cannot start"), error);
+        }
+    });
+    connect(m_pause, &QAction::toggled, m_session, &Session::setPaused);
+    connect(m_stop, &QAction::triggered, this, &MainWindow::stopRun);
+
+    // Centre: stats strip, demo caption, charts over the bottom tabs.
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
-
-    m_target = new QLabel(central);
-    m_target->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    layout->addWidget(m_target);
-
-    auto* row = new QHBoxLayout;
-    layout->addLayout(row, 1);
-
-    auto* side = new QVBoxLayout;
-    row->addLayout(side);
-    auto* seen = new QGroupBox(tr("What the mock server saw"), central);
-    auto* form = new QFormLayout(seen);
-    m_requests = valueLabel(seen);
-    m_inFlight = valueLabel(seen);
-    m_inService = valueLabel(seen);
-    m_waiting = valueLabel(seen);
-    m_limited = valueLabel(seen);
-    m_tokens = valueLabel(seen);
-    m_window = valueLabel(seen);
-    m_requests->setObjectName(QStringLiteral("requestsValue"));
-    m_inFlight->setObjectName(QStringLiteral("inFlightValue"));
-    m_inService->setObjectName(QStringLiteral("inServiceValue"));
-    m_limited->setObjectName(QStringLiteral("rateLimitedValue"));
-    form->addRow(tr("Requests"), m_requests);
-    form->addRow(tr("In flight (peak)"), m_inFlight);
-    form->addRow(tr("In service / capacity"), m_inService);
-    form->addRow(tr("Waiting for a slot"), m_waiting);
-    form->addRow(tr("Rate-limited (429)"), m_limited);
-    form->addRow(tr("Tokens in / out"), m_tokens);
-    form->addRow(tr("Busiest minute"), m_window);
-    side->addWidget(seen);
-
-    auto* limits = new QGroupBox(tr("Mock limits (live)"), central);
-    limits->setObjectName(QStringLiteral("limitsGroup"));
-    auto* limitsForm = new QFormLayout(limits);
-    m_capacity = new QSpinBox(limits);
-    m_capacity->setObjectName(QStringLiteral("capacitySpin"));
-    m_capacity->setRange(1, 100000);
-    m_rpm = new QSpinBox(limits);
-    m_rpm->setObjectName(QStringLiteral("rpmSpin"));
-    m_rpm->setRange(0, 10'000'000);
-    m_rpm->setSpecialValueText(tr("unlimited"));
-    limitsForm->addRow(tr("Capacity (slots)"), m_capacity);
-    limitsForm->addRow(tr("Requests / min"), m_rpm);
-    auto* apply = new QPushButton(tr("Apply"), limits);
-    apply->setObjectName(QStringLiteral("applyLimits"));
-    limitsForm->addRow(apply);
-    connect(apply, &QPushButton::clicked, this, &MainWindow::applyLimits);
-    side->addWidget(limits);
-    side->addStretch(1);
-
-    auto* chart = new QChart;
-    chart->setTitle(tr("Requests per second at the mock (last %1 s)").arg(kHistorySeconds));
-    chart->setAnimationOptions(QChart::NoAnimation);
-    m_arrivals = new QLineSeries(chart);
-    m_arrivals->setName(tr("arrivals"));
-    m_rejected = new QLineSeries(chart);
-    m_rejected->setName(tr("429s"));
-    m_arrivals->setPen(QPen(QColor(0x1f, 0x77, 0xb4), 2));
-    m_rejected->setPen(QPen(QColor(0xd6, 0x27, 0x28), 2));
-    chart->addSeries(m_arrivals);
-    chart->addSeries(m_rejected);
-    auto* xAxis = new QValueAxis(chart);
-    xAxis->setRange(-kHistorySeconds, 0);
-    xAxis->setTitleText(tr("seconds ago"));
-    xAxis->setLabelFormat(QStringLiteral("%d"));
-    m_yAxis = new QValueAxis(chart);
-    m_yAxis->setRange(0, 10);
-    m_yAxis->setTickCount(6); // ceilings are multiples of 5: whole-number ticks
-    m_yAxis->setLabelFormat(QStringLiteral("%d"));
-    chart->addAxis(xAxis, Qt::AlignBottom);
-    chart->addAxis(m_yAxis, Qt::AlignLeft);
-    for (QLineSeries* s : {m_arrivals, m_rejected}) {
-        s->attachAxis(xAxis);
-        s->attachAxis(m_yAxis);
-    }
-    auto* view = new QChartView(chart, central);
-    view->setRenderHint(QPainter::Antialiasing);
-    view->setMinimumSize(520, 320);
-    row->addWidget(view, 1);
-
+    layout->setContentsMargins(4, 4, 4, 0);
+    layout->setSpacing(4);
+    m_stats = new StatsStrip(central);
+    layout->addWidget(m_stats);
+    m_caption = new QLabel(central);
+    m_caption->setObjectName(QStringLiteral("demoCaption"));
+    m_caption->setWordWrap(true);
+    m_caption->setStyleSheet(QStringLiteral(
+        "QLabel { background: #eef4fb; border: 1px solid #b9d0ea; border-radius: 3px; "
+        "padding: 4px 8px; color: #1b3a5c; }"));
+    m_caption->hide();
+    layout->addWidget(m_caption);
+    auto* split = new QSplitter(Qt::Vertical, central);
+    split->setObjectName(QStringLiteral("centralSplitter"));
+    m_charts = new ChartsPanel(split);
+    m_bottomTabs = new QTabWidget(split);
+    m_bottomTabs->setObjectName(QStringLiteral("bottomTabs"));
+    m_requests = new RequestsPanel(m_bottomTabs);
+    m_alerts = new AlertsLog(m_bottomTabs);
+    m_results = new ResultsView(m_bottomTabs);
+    m_bottomTabs->addTab(m_requests, tr("Requests"));
+    m_bottomTabs->addTab(m_alerts, tr("Alerts && events"));
+    m_bottomTabs->addTab(m_results, tr("Results"));
+    split->addWidget(m_charts);
+    split->addWidget(m_bottomTabs);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    split->setSizes({600, 140});
+    layout->addWidget(split, 1);
     setCentralWidget(central);
-    resize(960, 560);
 
-    if (m_mock) {
-        m_target->setText(
-            tr("Target: built-in mock LLM server at %1  (OpenAI /v1/chat/completions, "
-               "Anthropic /v1/messages)")
-                .arg(m_mock->baseUrl().toString()));
-        showLimits(m_mock->config());
-        // Limits may also change from outside (POST /mock/config): the controls follow.
-        connect(m_mock, &MockServer::configChanged, this, &MainWindow::showLimits);
-    } else {
-        m_target->setText(tr("No built-in mock server running."));
-        limits->setEnabled(false);
-    }
+    // Side dock: benchmark, limits, mock.
+    auto* dock = new QDockWidget(tr("Controls"), this);
+    dock->setObjectName(QStringLiteral("controlsDock"));
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    m_sideTabs = new QTabWidget(dock);
+    m_sideTabs->setObjectName(QStringLiteral("sideTabs"));
+    m_bench = new BenchPanel;
+    m_limits = new LimitsPanel;
+    m_mock = new MockPanel;
+    m_sideTabs->addTab(scrolled(m_bench, m_sideTabs), tr("Benchmark"));
+    m_sideTabs->addTab(scrolled(m_limits, m_sideTabs), tr("Limits"));
+    m_sideTabs->addTab(scrolled(m_mock, m_sideTabs), tr("Mock server"));
+    dock->setWidget(m_sideTabs);
+    dock->setMinimumWidth(330);
+    addDockWidget(Qt::LeftDockWidgetArea, dock);
+    m_bench->setActions(m_start, m_pause, m_stop);
 
-    m_timer = new QTimer(this);
-    connect(m_timer, &QTimer::timeout, this, &MainWindow::refresh);
-    m_timer->start(500);
-    refresh();
-}
+    auto* toolbar = addToolBar(tr("Run"));
+    toolbar->setObjectName(QStringLiteral("runToolbar"));
+    toolbar->setMovable(false);
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addAction(m_start);
+    toolbar->addAction(m_pause);
+    toolbar->addAction(m_stop);
 
-void MainWindow::showLimits(const MockConfig& config) {
-    m_capacity->setValue(config.capacity);
-    m_rpm->setValue(static_cast<int>(std::min<std::int64_t>(config.rpm, m_rpm->maximum())));
-}
+    m_statusTarget = new QLabel(this);
+    statusBar()->addPermanentWidget(m_statusTarget);
 
-void MainWindow::applyLimits() {
-    if (!m_mock) {
-        return;
-    }
-    MockConfig config = m_mock->config();
-    config.capacity = m_capacity->value();
-    config.rpm = m_rpm->value();
-    if (auto error = m_mock->setConfig(config)) {
-        statusBar()->showMessage(*error, 5000);
-        return;
-    }
-    statusBar()->showMessage(tr("Mock limits applied: capacity %1, %2 requests/min")
-                                 .arg(config.capacity)
-                                 .arg(config.rpm),
-                             5000);
-}
+    buildMenus();
 
-void MainWindow::refresh() {
-    if (!m_mock) {
-        return;
-    }
-    const QJsonObject s = m_mock->statsJson();
-    const auto num = [&s](const char* key) {
-        return QString::number(s.value(QLatin1String(key)).toDouble(), 'f', 0);
-    };
-    m_requests->setText(num("requests"));
-    m_inFlight->setText(num("concurrent") + QStringLiteral(" (") + num("peak_concurrent") +
-                        QLatin1Char(')'));
-    m_inService->setText(num("in_service") + QStringLiteral(" / ") + num("capacity"));
-    m_waiting->setText(num("waiting"));
-    m_limited->setText(num("rate_limited"));
-    m_tokens->setText(num("tokens_in") + QStringLiteral(" / ") + num("tokens_out"));
-    const QJsonObject window = s.value(QStringLiteral("window")).toObject();
-    const double rpmLimit = window.value(QStringLiteral("rpm_limit")).toDouble();
-    m_window->setText(
-        QString::number(window.value(QStringLiteral("max_requests")).toDouble(), 'f', 0) +
-        (rpmLimit > 0 ? QStringLiteral(" / ") + QString::number(rpmLimit, 'f', 0) : QString()));
-
-    // Only the last minute is drawn: a fixed relative axis, one replace() per series per tick.
-    const auto points = [](const QJsonArray& values, double* top) {
-        QList<QPointF> out;
-        const qsizetype n = values.size();
-        const qsizetype first = std::max<qsizetype>(0, n - kHistorySeconds - 1);
-        for (qsizetype i = first; i < n; ++i) {
-            const double v = values.at(i).toDouble();
-            *top = std::max(*top, v);
-            out.append(QPointF(static_cast<double>(i - (n - 1)), v));
+    // Wiring.
+    connect(m_session, &Session::snapshot, this, &MainWindow::onSnapshot);
+    connect(m_session, &Session::requestsUpdated, m_requests, &RequestsPanel::apply);
+    connect(m_session, &Session::progress, m_bench, &BenchPanel::setProgress);
+    connect(m_session, &Session::eventRecorded, this, &MainWindow::onEvent);
+    connect(m_session, &Session::alertChanged, this, [this](const AlertEvent& a) {
+        m_charts->applyAlert(a);
+        m_alerts->addAlert(a);
+        const int index = m_bottomTabs->indexOf(m_alerts);
+        m_bottomTabs->setTabText(index, m_alerts->alertCount() > 0
+                                            ? tr("Alerts && events (%1)").arg(m_alerts->alertCount())
+                                            : tr("Alerts && events"));
+    });
+    connect(m_session, &Session::limitChanged, m_limits, &LimitsPanel::setCurrentLimit);
+    connect(m_session, &Session::runStarted, this, &MainWindow::onRunStarted);
+    connect(m_session, &Session::runFinished, this, &MainWindow::onRunFinished);
+    connect(m_session, &Session::pausedChanged, this, [this](bool paused) {
+        m_bench->setPaused(paused);
+        updateActions();
+    });
+    connect(m_session, &Session::mockStats, m_mock, &MockPanel::setStats);
+    connect(m_session, &Session::mockConfigChanged, this, [this](const MockConfig& config) {
+        if (!(m_mock->config() == config)) {
+            m_mock->setConfig(config);
         }
-        return out;
-    };
-    double top = 0;
-    m_arrivals->replace(points(s.value(QStringLiteral("arrivals_per_second")).toArray(), &top));
-    m_rejected->replace(points(s.value(QStringLiteral("rate_limited_per_second")).toArray(), &top));
-    const double ceiling = std::max(10.0, std::ceil(top * 1.2 / 5.0) * 5.0);
-    if (!qFuzzyCompare(m_yAxis->max(), ceiling)) {
-        m_yAxis->setRange(0, ceiling);
+    });
+    connect(m_limits, &LimitsPanel::limitsChanged, this, [this](const TrafficLimits& limits) {
+        if (const auto e = limits.validate()) {
+            statusBar()->showMessage(*e, 8000);
+            return;
+        }
+        m_session->applyLimits(limits);
+        if (!m_session->running()) {
+            statusBar()->showMessage(tr("Limits saved for the next run."), 4000);
+        }
+    });
+    connect(m_mock, &MockPanel::configChanged, this,
+            [this](const MockConfig& config, const QString& label) {
+                if (const auto e = m_session->setMockConfig(config, label)) {
+                    statusBar()->showMessage(tr("Mock: %1").arg(*e), 8000);
+                }
+            });
+    connect(m_bench, &BenchPanel::loadChanged, m_session, &Session::setLoad);
+    connect(m_bench, &BenchPanel::targetChanged, this, [this](bool mock) {
+        m_sideTabs->setTabEnabled(2, mock && m_session->mockRunning());
+    });
+    connect(m_results, &ResultsView::exportReportRequested, this,
+            &MainWindow::exportReportDialog);
+    connect(m_results, &ResultsView::exportChartsRequested, this,
+            &MainWindow::exportChartsDialog);
+    connect(m_demos, &DemoPlayer::captionChanged, this, &MainWindow::showCaption);
+    connect(m_demos, &DemoPlayer::limitsApplied, m_limits, &LimitsPanel::setLimits);
+    connect(m_demos, &DemoPlayer::mockApplied, m_mock, &MockPanel::setConfig);
+
+    m_limits->setLimits(m_session->limits());
+    m_mock->setConfig(m_session->mockConfig());
+    m_sideTabs->setTabEnabled(2, m_bench->targetIsMock() && m_session->mockRunning());
+    m_statusTarget->setText(m_session->mockRunning()
+                                ? tr("Built-in mock at %1").arg(m_session->mockBaseUrl().toString())
+                                : tr("Built-in mock not running"));
+    restoreSettings();
+    if (m_session->running()) {
+        onRunStarted();
+    }
+    updateActions();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open scenario…"), this, &MainWindow::openScenario);
+    open->setShortcut(QKeySequence::Open);
+    QAction* save = file->addAction(tr("&Save scenario…"), this, &MainWindow::saveScenario);
+    save->setShortcut(QKeySequence::Save);
+    file->addSeparator();
+    file->addAction(tr("Export &report…"), this, &MainWindow::exportReportDialog)
+        ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    file->addAction(tr("Export &charts as PNG…"), this, &MainWindow::exportChartsDialog);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(m_start);
+    run->addAction(m_pause);
+    run->addAction(m_stop);
+
+    QMenu* demos = menuBar()->addMenu(tr("&Demos"));
+    QStringList errors;
+    for (const Demo& demo : loadDemos(&errors)) {
+        QAction* a = demos->addAction(demo.title);
+        a->setToolTip(demo.caption);
+        a->setStatusTip(demo.caption);
+        a->setObjectName(QStringLiteral("demo-") + demo.id);
+        const QString id = demo.id;
+        connect(a, &QAction::triggered, this, [this, id] {
+            QString error;
+            if (!playDemo(id, &error)) {
+                QMessageBox::warning(this, tr("Cannot start the demo"), error);
+            }
+        });
+    }
+    for (const QString& e : errors) {
+        qWarning("demo not loaded: %s", qPrintable(e));
+    }
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    auto* windows = new QActionGroup(this);
+    const std::pair<QString, int> choices[] = {
+        {tr("Last minute"), 60}, {tr("Last 5 minutes"), 300}, {tr("Last 15 minutes"), 900},
+        {tr("Last hour"), 3600}};
+    int key = Qt::Key_1;
+    for (const auto& [label, seconds] : choices) {
+        QAction* a = view->addAction(label);
+        a->setCheckable(true);
+        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(key++)));
+        a->setChecked(seconds == static_cast<int>(m_charts->window()));
+        windows->addAction(a);
+        const int s = seconds;
+        connect(a, &QAction::triggered, this, [this, s] { m_charts->setWindow(s); });
+    }
+    view->addSeparator();
+    QAction* freeze = view->addAction(tr("&Freeze charts"));
+    freeze->setCheckable(true);
+    freeze->setShortcut(QKeySequence(Qt::Key_F9));
+    connect(freeze, &QAction::toggled, m_charts, &ChartsPanel::setPaused);
+
+    QMenu* language = menuBar()->addMenu(tr("&Language"));
+    auto* languages = new QActionGroup(this);
+    const QString current = QSettings().value(QStringLiteral("language")).toString();
+    const std::pair<QString, QString> langs[] = {{tr("System default"), QString()},
+                                                 {QStringLiteral("English"), QStringLiteral("en")},
+                                                 {QStringLiteral("简体中文"),
+                                                  QStringLiteral("zh_CN")}};
+    for (const auto& [label, locale] : langs) {
+        QAction* a = language->addAction(label);
+        a->setCheckable(true);
+        a->setChecked(locale == current);
+        a->setObjectName(QStringLiteral("language-") +
+                         (locale.isEmpty() ? QStringLiteral("system") : locale));
+        languages->addAction(a);
+        const QString l = locale;
+        connect(a, &QAction::triggered, this, [this, l] { Q_EMIT languageChangeRequested(l); });
+    }
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Sluice"), this, [this] {
+        QMessageBox::about(
+            this, tr("About Sluice"),
+            tr("<b>Sluice %1</b><br>A console for LLM API traffic: load-test a key, keep traffic "
+               "inside its limits, and watch it live.")
+                .arg(QCoreApplication::applicationVersion()));
+    });
+}
+
+bool MainWindow::startRun(QString* error) {
+    QString e;
+    auto scenario = m_bench->scenario(&e);
+    if (!scenario) {
+        if (error) {
+            *error = e;
+        }
+        return false;
+    }
+    scenario->limits = m_limits->limits();
+    if (const auto v = scenario->limits->validate()) {
+        if (error) {
+            *error = *v;
+        }
+        return false;
+    }
+    m_demos->stop();
+    m_caption->hide();
+    return m_session->startRun(*scenario, error);
+}
+
+void MainWindow::stopRun() {
+    m_session->stopRun();
+}
+
+bool MainWindow::playDemo(const QString& id, QString* error) {
+    for (const Demo& demo : loadDemos()) {
+        if (demo.id == id) {
+            m_sideTabs->setCurrentIndex(1);
+            return m_demos->play(demo, error);
+        }
+    }
+    if (error) {
+        *error = tr("no demo called %1").arg(id);
+    }
+    return false;
+}
+
+void MainWindow::onRunStarted() {
+    m_requests->clear();
+    m_results->clear();
+    m_bench->setRunning(true);
+    m_charts->addMarker(tr("run started"));
+    const BenchScenario& s = m_session->scenario();
+    m_statusTarget->setText(
+        tr("Running: %1 → %2")
+            .arg(s.profile.describe(),
+                 s.useMock ? tr("built-in mock at %1").arg(m_session->mockBaseUrl().toString())
+                           : m_bench->targetDescription()));
+    updateActions();
+}
+
+void MainWindow::onRunFinished(const QJsonObject& summary) {
+    m_bench->setRunning(false);
+    m_results->setSummary(summary);
+    m_bottomTabs->setCurrentWidget(m_results);
+    m_charts->addMarker(tr("run ended"));
+    m_statusTarget->setText(tr("Run finished"));
+    updateActions();
+}
+
+void MainWindow::onSnapshot(const EngineSnapshot& snapshot) {
+    m_stats->setSnapshot(snapshot);
+    m_charts->addSnapshot(snapshot);
+    m_limits->setCurrentLimit(snapshot.limit);
+}
+
+void MainWindow::onEvent(const BenchEvent& event) {
+    m_alerts->addEvent(event);
+    if (event.kind == QLatin1String("start") || !isMarker(event.kind)) {
+        return;
+    }
+    QString label = event.text;
+    if (label.size() > 40) {
+        label = label.left(38) + QStringLiteral("…");
+    }
+    m_charts->addMarker(label);
+}
+
+void MainWindow::updateActions() {
+    const bool running = m_session->running();
+    m_start->setEnabled(!running);
+    m_pause->setEnabled(running);
+    m_stop->setEnabled(running);
+    const QSignalBlocker block(m_pause);
+    m_pause->setChecked(running && m_session->paused());
+}
+
+void MainWindow::showCaption(const QString& caption) {
+    m_caption->setText(QStringLiteral("<b>%1</b> — %2")
+                           .arg(m_demos->demo().title.toHtmlEscaped(), caption.toHtmlEscaped()));
+    m_caption->setVisible(!caption.isEmpty());
+}
+
+void MainWindow::saveScenario() {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save scenario"), m_lastDir, tr("Scenario files (*.json)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    QJsonObject json = m_bench->scenarioJson();
+    json.insert(QStringLiteral("traffic"), m_limits->limits().toJson());
+    if (m_bench->targetIsMock()) {
+        json.insert(QStringLiteral("mock"), m_session->mockConfig().toJson());
+    }
+    QSaveFile file(path);
+    const QByteArray bytes = QJsonDocument(json).toJson(QJsonDocument::Indented);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        QMessageBox::warning(this, tr("Cannot save"), file.errorString());
+        return;
+    }
+    m_lastDir = QFileInfo(path).absolutePath();
+    statusBar()->showMessage(tr("Scenario saved to %1").arg(path), 5000);
+}
+
+void MainWindow::openScenario() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open scenario"), m_lastDir,
+                                                      tr("Scenario files (*.json)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    QFile file(path);
+    QJsonParseError parseError;
+    const QJsonDocument doc = file.open(QIODevice::ReadOnly)
+                                  ? QJsonDocument::fromJson(file.readAll(), &parseError)
+                                  : QJsonDocument();
+    if (!doc.isObject()) {
+        QMessageBox::warning(this, tr("Cannot open scenario"),
+                             file.error() != QFile::NoError ? file.errorString()
+                                                            : parseError.errorString());
+        return;
+    }
+    QJsonObject json = doc.object();
+    const QString baseDir = QFileInfo(path).absolutePath();
+    if (json.value(QStringLiteral("traffic")).isObject()) {
+        TrafficLimits limits = m_limits->limits();
+        if (const auto e = limits.apply(json.value(QStringLiteral("traffic")).toObject())) {
+            QMessageBox::warning(this, tr("Cannot open scenario"), *e);
+            return;
+        }
+        m_limits->setLimits(limits);
+        m_session->applyLimits(limits);
+    }
+    json.remove(QStringLiteral("traffic"));
+    if (json.value(QStringLiteral("mock")).isObject()) {
+        MockConfig mock = m_session->mockConfig();
+        if (const auto e = mock.apply(json.value(QStringLiteral("mock")).toObject())) {
+            QMessageBox::warning(this, tr("Cannot open scenario"), tr("mock: %1").arg(*e));
+            return;
+        }
+        m_session->setMockConfig(mock);
+        m_mock->setConfig(mock);
+        json.insert(QStringLiteral("mock"), true);
+    }
+    if (const auto e = m_bench->loadScenarioJson(json, baseDir)) {
+        QMessageBox::warning(this, tr("Cannot open scenario"), *e);
+        return;
+    }
+    m_lastDir = baseDir;
+    statusBar()->showMessage(tr("Scenario loaded from %1").arg(path), 5000);
+}
+
+std::optional<QString> MainWindow::exportReport(const QString& dir) {
+    if (m_session->lastSummary().isEmpty()) {
+        return tr("no run has finished yet");
+    }
+    return writeReport(dir, m_session->lastSummary(), m_session->lastSeries());
+}
+
+void MainWindow::exportReportDialog() {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export report into"), m_lastDir);
+    if (dir.isEmpty()) {
+        return;
+    }
+    if (const auto e = exportReport(dir)) {
+        QMessageBox::warning(this, tr("Cannot export"), *e);
+        return;
+    }
+    m_lastDir = dir;
+    statusBar()->showMessage(tr("Report written to %1").arg(dir), 5000);
+}
+
+void MainWindow::exportChartsDialog() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save charts"), m_lastDir,
+                                                      tr("PNG images (*.png)"));
+    if (path.isEmpty()) {
+        return;
+    }
+    if (!m_charts->renderImage().save(path, "PNG")) {
+        QMessageBox::warning(this, tr("Cannot save"), tr("Could not write %1").arg(path));
+        return;
+    }
+    m_lastDir = QFileInfo(path).absolutePath();
+    statusBar()->showMessage(tr("Charts saved to %1").arg(path), 5000);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    saveSettings();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::saveSettings() {
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/chartWindow"), m_charts->window());
+    settings.setValue(QStringLiteral("limits"), m_limits->limits().toJson().toVariantMap());
+    settings.setValue(QStringLiteral("mock"), m_session->mockConfig().toJson().toVariantMap());
+    settings.setValue(QStringLiteral("lastDir"), m_lastDir);
+    m_bench->saveSettings(settings);
+}
+
+void MainWindow::restoreSettings() {
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    const double window = settings.value(QStringLiteral("window/chartWindow"), 300).toDouble();
+    if (window != m_charts->window()) {
+        m_charts->setWindow(window);
+    }
+    m_lastDir = settings.value(QStringLiteral("lastDir")).toString();
+    m_bench->restoreSettings(settings);
+    if (m_session->running()) {
+        return; // a rebuilt window (language switch) shows the run as it is
+    }
+    const QJsonObject limits =
+        QJsonObject::fromVariantMap(settings.value(QStringLiteral("limits")).toMap());
+    TrafficLimits l = m_session->limits();
+    if (!limits.isEmpty() && !l.apply(limits)) {
+        m_session->applyLimits(l);
+        m_limits->setLimits(l);
+    }
+    const QJsonObject mock =
+        QJsonObject::fromVariantMap(settings.value(QStringLiteral("mock")).toMap());
+    MockConfig m = m_session->mockConfig();
+    if (!mock.isEmpty() && !m.apply(mock) && !m_session->setMockConfig(m)) {
+        m_mock->setConfig(m);
     }
 }
 

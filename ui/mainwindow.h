@@ -1,52 +1,98 @@
 #pragma once
 
-#include <QMainWindow>
-#include <QPointer>
+#include "core/bench/benchrunner.h"
+#include "core/net/requestengine.h"
 
-class QChartView;
+#include <QMainWindow>
+
+class QAction;
 class QLabel;
-class QLineSeries;
-class QSpinBox;
-class QTimer;
-class QValueAxis;
+class QTabWidget;
 
 namespace sluice {
 
-class MockServer;
-struct MockConfig;
+class AlertsLog;
+class BenchPanel;
+class ChartsPanel;
+class DemoPlayer;
+class LimitsPanel;
+class MockPanel;
+class RequestsPanel;
+class ResultsView;
+class Session;
+class StatsStrip;
 
-/// The console's main window. For now: the built-in mock server's live view (what it saw,
-/// arrivals per second) and its limits, changeable while traffic flows.
+/// The console: live charts and the stats strip in the middle; the benchmark, limits and mock
+/// panels in a side dock; requests, alerts and results below. Everything it shows comes from
+/// the session's snapshots; everything it changes goes to the session as a live change.
 class MainWindow final : public QMainWindow {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MainWindow)
 
 public:
-    /// `mock` may be null (no built-in target); it must outlive the window otherwise.
-    explicit MainWindow(MockServer* mock, QWidget* parent = nullptr);
+    explicit MainWindow(Session* session, QWidget* parent = nullptr);
+    ~MainWindow() override;
 
-    /// Pulls a fresh snapshot from the mock and redraws; called by the refresh timer.
-    void refresh();
+    /// Starts a run from the benchmark panel (as the Start action does); false with a message
+    /// box's text in `error` when it could not.
+    bool startRun(QString* error = nullptr);
+    void stopRun();
+    /// Plays the demo with this id (resources/demos/<id>.json).
+    bool playDemo(const QString& id, QString* error = nullptr);
+
+    ChartsPanel* charts() const { return m_charts; }
+    LimitsPanel* limitsPanel() const { return m_limits; }
+    BenchPanel* benchPanel() const { return m_bench; }
+    MockPanel* mockPanel() const { return m_mock; }
+    RequestsPanel* requestsPanel() const { return m_requests; }
+    ResultsView* resultsView() const { return m_results; }
+    AlertsLog* alertsLog() const { return m_alerts; }
+    StatsStrip* statsStrip() const { return m_stats; }
+    QTabWidget* bottomTabs() const { return m_bottomTabs; }
+    QTabWidget* sideTabs() const { return m_sideTabs; }
+    /// Exports the last run's report into `dir` (summary.json, timeseries.csv, report.html).
+    std::optional<QString> exportReport(const QString& dir);
+
+Q_SIGNALS:
+    /// The user picked a language ("" = follow the system); the application rebuilds the window.
+    void languageChangeRequested(const QString& locale);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
 
 private:
-    void applyLimits();
-    void showLimits(const sluice::MockConfig& config);
+    void buildMenus();
+    void onRunStarted();
+    void onRunFinished(const QJsonObject& summary);
+    void onSnapshot(const EngineSnapshot& snapshot);
+    void onEvent(const BenchEvent& event);
+    void updateActions();
+    void saveScenario();
+    void openScenario();
+    void exportReportDialog();
+    void exportChartsDialog();
+    void showCaption(const QString& caption);
+    void saveSettings();
+    void restoreSettings();
 
-    QPointer<MockServer> m_mock;
-    QLabel* m_target = nullptr;
-    QLabel* m_requests = nullptr;
-    QLabel* m_inFlight = nullptr;
-    QLabel* m_inService = nullptr;
-    QLabel* m_waiting = nullptr;
-    QLabel* m_limited = nullptr;
-    QLabel* m_tokens = nullptr;
-    QLabel* m_window = nullptr;
-    QSpinBox* m_capacity = nullptr;
-    QSpinBox* m_rpm = nullptr;
-    QLineSeries* m_arrivals = nullptr;
-    QLineSeries* m_rejected = nullptr;
-    QValueAxis* m_yAxis = nullptr;
-    QTimer* m_timer = nullptr;
+    Session* m_session;
+    DemoPlayer* m_demos = nullptr;
+    StatsStrip* m_stats = nullptr;
+    QLabel* m_caption = nullptr;
+    ChartsPanel* m_charts = nullptr;
+    BenchPanel* m_bench = nullptr;
+    LimitsPanel* m_limits = nullptr;
+    MockPanel* m_mock = nullptr;
+    RequestsPanel* m_requests = nullptr;
+    AlertsLog* m_alerts = nullptr;
+    ResultsView* m_results = nullptr;
+    QTabWidget* m_sideTabs = nullptr;
+    QTabWidget* m_bottomTabs = nullptr;
+    QLabel* m_statusTarget = nullptr;
+    QAction* m_start = nullptr;
+    QAction* m_pause = nullptr;
+    QAction* m_stop = nullptr;
+    QString m_lastDir;
 };
 
 } // namespace sluice

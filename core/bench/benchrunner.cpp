@@ -152,7 +152,11 @@ BenchRunner::BenchRunner(BenchScenario scenario, QUrl target, const Clock* clock
     , m_ownClock(clock ? nullptr : std::make_unique<SteadyClock>())
     , m_clock(clock ? *clock : *m_ownClock)
     , m_schedule(m_scenario.profile.kind == LoadProfile::Kind::Poisson, m_scenario.seed)
+    , m_priorityRng(m_scenario.seed ^ 0x9e3779b97f4a7c15ULL)
     , m_series(seriesColumns()) {
+    if (m_scenario.limits) {
+        m_scenario.timeout = m_scenario.limits->requestTimeout;
+    }
     const BenchScenario& s = m_scenario;
     EngineConfig config;
     config.seed = s.seed;
@@ -174,7 +178,9 @@ BenchRunner::BenchRunner(BenchScenario scenario, QUrl target, const Clock* clock
     // A benchmark measures the target as it is: no breaker failing requests on its behalf.
     config.breaker.enabled = false;
     config.followServerLimits = s.followServerLimits;
-    if (s.rpm > 0 || s.tpm > 0) {
+    if (s.limits) {
+        s.limits->applyTo(config);
+    } else if (s.rpm > 0 || s.tpm > 0) {
         BudgetLimits limits;
         if (s.rpm > 0) {
             limits.requests.push_back(RateLevel{s.rpm, std::chrono::minutes(1), 0});
@@ -314,7 +320,7 @@ void BenchRunner::applyLoad(double load, bool record, const QString& kind) {
         }
     } else {
         m_workers = static_cast<int>(std::lround(load));
-        while (m_state == State::Running && !m_stressIdle && m_running < m_workers) {
+        while (m_state == State::Running && !m_stressIdle && !m_paused && m_running < m_workers) {
             ++m_running;
             submitOne(now);
             if (m_state != State::Running) {
@@ -359,6 +365,60 @@ void BenchRunner::setMaxConcurrency(int limit) {
                                                  : QStringLiteral("max concurrency off"));
 }
 
+void BenchRunner::applyLimits(const TrafficLimits& limits) {
+    const TrafficLimits before = m_scenario.limits.value_or(TrafficLimits{});
+    const QStringList changes = limits.changesFrom(before);
+    m_scenario.limits = limits;
+    m_scenario.rpm = limits.rpm;
+    m_scenario.tpm = limits.tpm;
+    m_scenario.maxConcurrency = limits.maxConcurrency;
+    m_scenario.adaptive = limits.adaptive();
+    m_scenario.retries = limits.retries;
+    m_scenario.timeout = limits.requestTimeout;
+    m_scenario.followServerLimits = limits.followServerLimits;
+    const EngineConfig& now = m_engine->config();
+    if (before.concurrency().algorithm != limits.concurrency().algorithm ||
+        before.maxConcurrency != limits.maxConcurrency ||
+        before.adaptiveMin != limits.adaptiveMin || !before.adaptive() != !limits.adaptive()) {
+        ConcurrencyConfig c = limits.concurrency();
+        if (limits.adaptive() && before.adaptive() == limits.adaptive()) {
+            // Bounds changed on a running adaptive limit: carry on from where it is.
+            c.initial = std::clamp(m_engine->limit(), c.min, c.max);
+            c.slowStart = false;
+        }
+        m_engine->setConcurrency(c);
+    }
+    m_engine->setBudgets(limits.budgets());
+    m_engine->setRetry(limits.retry());
+    m_engine->setBreaker(limits.breaker());
+    QueueConfig q = limits.queue();
+    q.maxAge = now.queue.maxAge;
+    q.laneWeights = now.queue.laneWeights;
+    m_engine->setQueue(q);
+    if (!changes.isEmpty()) {
+        addEvent(QStringLiteral("limits"), changes.join(QStringLiteral(", ")));
+    }
+}
+
+void BenchRunner::setPaused(bool paused) {
+    if (paused == m_paused || m_state != State::Running) {
+        return;
+    }
+    m_paused = paused;
+    addEvent(QStringLiteral("pause"), paused ? QStringLiteral("paused") : QStringLiteral("resumed"));
+    if (paused) {
+        m_arrivalTimer.stop();
+        return;
+    }
+    if (m_scenario.profile.openLoop()) {
+        // Resume at the current rate from now: no burst catching up on the paused time.
+        m_schedule.start(m_clock.now());
+        armArrival();
+    } else {
+        applyLoad(m_load, false, {});
+    }
+}
+
 void BenchRunner::submitOne(Nanos intendedAt) {
     const BenchScenario& s = m_scenario;
     const std::int64_t index = m_submitted++;
@@ -372,6 +432,10 @@ void BenchRunner::submitOne(Nanos intendedAt) {
         chatRequest(s.format, m_target, key, s.model, prompt, s.maxTokens, s.stream);
     request.intendedAt = intendedAt;
     request.timeout = s.timeout;
+    if (!s.priorityMix.empty()) {
+        std::discrete_distribution<int> pick(s.priorityMix.begin(), s.priorityMix.end());
+        request.priority = pick(m_priorityRng);
+    }
     Pending pending;
     pending.intendedAt = intendedAt;
     pending.warmup = intendedAt < m_measureStart;
@@ -392,7 +456,7 @@ void BenchRunner::submitOne(Nanos intendedAt) {
 }
 
 void BenchRunner::onArrivalTimer() {
-    if (m_state != State::Running || m_stressIdle || !m_scenario.profile.openLoop()) {
+    if (m_state != State::Running || m_stressIdle || m_paused || !m_scenario.profile.openLoop()) {
         return;
     }
     const Nanos now = m_clock.now();
@@ -422,7 +486,7 @@ void BenchRunner::onArrivalTimer() {
 }
 
 void BenchRunner::armArrival() {
-    if (m_state != State::Running || m_stressIdle || !m_scenario.profile.openLoop()) {
+    if (m_state != State::Running || m_stressIdle || m_paused || !m_scenario.profile.openLoop()) {
         return;
     }
     const Nanos next = m_schedule.next();
@@ -601,7 +665,7 @@ void BenchRunner::onFinished(const RequestRecord& r, const Pending& pending) {
 
     if (pending.worker) {
         --m_running;
-        while (m_state == State::Running && !m_stressIdle && m_running < m_workers) {
+        while (m_state == State::Running && !m_stressIdle && !m_paused && m_running < m_workers) {
             ++m_running;
             submitOne(m_clock.now());
         }
@@ -675,6 +739,7 @@ void BenchRunner::tick() {
                  QStringLiteral("%1 %2: %3")
                      .arg(e.rule, e.raised ? QStringLiteral("raised") : QStringLiteral("cleared"),
                           e.text));
+        Q_EMIT alertChanged(e);
     }
     m_second = Second{};
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <set>
 
 namespace sluice {
@@ -74,6 +75,14 @@ public:
     void setLoad(double load); ///< rate (open loop) or concurrency (closed loop)
     void setRateLimits(std::int64_t rpm, std::int64_t tpm);
     void setMaxConcurrency(int limit);
+    /// Every traffic-control knob at once (the console's limits panel); one event names what
+    /// changed. Switches the run to traffic-control limits if it had the benchmark's.
+    void applyLimits(const TrafficLimits& limits);
+    /// Paused: no new requests are offered (what is in flight goes on); the clock runs on.
+    void setPaused(bool paused);
+    bool paused() const { return m_paused; }
+    /// A change made outside the runner (e.g. to the target), drawn as a marker like its own.
+    void recordEvent(const QString& kind, const QString& text) { addEvent(kind, text); }
 
     bool running() const { return m_state == State::Running; }
     bool isFinished() const { return m_state == State::Finished; }
@@ -95,6 +104,8 @@ public:
 Q_SIGNALS:
     void progress(const sluice::BenchProgress& progress);
     void eventRecorded(const sluice::BenchEvent& event);
+    /// An alert rule raised or cleared (also recorded as an "alert" event).
+    void alertChanged(const sluice::AlertEvent& alert);
     void finished();
 
 private:
@@ -162,6 +173,8 @@ private:
     std::size_t m_nextChange = 0;
     bool m_warmupDone = false;
     bool m_spikeOn = false;
+    bool m_paused = false;
+    std::mt19937_64 m_priorityRng;
     QString m_endReason;
 
     // Counts (all requests) and measured aggregates (warm-up excluded).
@@ -199,3 +212,4 @@ private:
 
 Q_DECLARE_METATYPE(sluice::BenchProgress)
 Q_DECLARE_METATYPE(sluice::BenchEvent)
+Q_DECLARE_METATYPE(sluice::AlertEvent)

@@ -1,5 +1,6 @@
 #include "core/bench/scenario.h"
 
+#include "core/bench/jsonfields.h"
 #include "core/net/goduration.h"
 
 #include <QDir>
@@ -8,6 +9,7 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 
+#include <algorithm>
 #include <cmath>
 
 namespace sluice {
@@ -23,114 +25,6 @@ const QStringList kLatencyMetrics = {QStringLiteral("ttft"),    QStringLiteral("
 const QStringList kKnobs = {QStringLiteral("rate"), QStringLiteral("concurrency"),
                             QStringLiteral("rpm"), QStringLiteral("tpm"),
                             QStringLiteral("max_concurrency")};
-
-// Reads typed fields of one JSON object, naming "prefix.field" in every error.
-class Fields {
-public:
-    Fields(const QJsonObject& o, QString prefix, QString* error)
-        : m_o(o)
-        , m_prefix(std::move(prefix))
-        , m_error(error) {}
-
-    QString name(const QString& key) const {
-        return m_prefix.isEmpty() ? key : m_prefix + QLatin1Char('.') + key;
-    }
-    bool has(const QString& key) const { return m_o.contains(key); }
-    bool fail(const QString& key, const QString& what) {
-        if (m_error->isEmpty()) {
-            *m_error = name(key) + QStringLiteral(": ") + what;
-        }
-        return false;
-    }
-    bool number(const QString& key, double* out, double min, double max) {
-        if (!has(key)) {
-            return true;
-        }
-        const QJsonValue v = m_o.value(key);
-        if (!v.isDouble() || !std::isfinite(v.toDouble()) || v.toDouble() < min ||
-            v.toDouble() > max) {
-            return fail(key, QStringLiteral("must be a number in [%1, %2]").arg(min).arg(max));
-        }
-        *out = v.toDouble();
-        return true;
-    }
-    template <typename Int> bool integer(const QString& key, Int* out, double min, double max) {
-        double d = static_cast<double>(*out);
-        if (!number(key, &d, min, max)) {
-            return false;
-        }
-        if (has(key) && d != std::floor(d)) {
-            return fail(key, QStringLiteral("must be a whole number"));
-        }
-        *out = static_cast<Int>(d);
-        return true;
-    }
-    bool boolean(const QString& key, bool* out) {
-        if (!has(key)) {
-            return true;
-        }
-        if (!m_o.value(key).isBool()) {
-            return fail(key, QStringLiteral("must be true or false"));
-        }
-        *out = m_o.value(key).toBool();
-        return true;
-    }
-    bool string(const QString& key, QString* out) {
-        if (!has(key)) {
-            return true;
-        }
-        if (!m_o.value(key).isString()) {
-            return fail(key, QStringLiteral("must be a string"));
-        }
-        *out = m_o.value(key).toString();
-        return true;
-    }
-    /// "30s", "1.5m", "250ms" (or a number of seconds).
-    bool duration(const QString& key, Nanos* out, Nanos max = std::chrono::hours(24)) {
-        if (!has(key)) {
-            return true;
-        }
-        const QJsonValue v = m_o.value(key);
-        std::optional<Nanos> d;
-        if (v.isDouble() && std::isfinite(v.toDouble()) && v.toDouble() >= 0) {
-            d = Nanos{static_cast<Nanos::rep>(v.toDouble() * 1e9)};
-        } else if (v.isString()) {
-            d = parseGoDuration(v.toString().toUtf8());
-        }
-        if (!d || d->count() < 0 || *d > max) {
-            return fail(key, QStringLiteral("must be a duration like \"30s\" or \"250ms\" (at most "
-                                            "%1 h)")
-                                 .arg(std::chrono::duration_cast<std::chrono::hours>(max).count()));
-        }
-        *out = *d;
-        return true;
-    }
-    bool object(const QString& key, QJsonObject* out) {
-        if (!has(key)) {
-            return true;
-        }
-        if (!m_o.value(key).isObject()) {
-            return fail(key, QStringLiteral("must be an object"));
-        }
-        *out = m_o.value(key).toObject();
-        return true;
-    }
-    /// Refuses fields this object does not know: a typo must not be silently ignored.
-    bool only(const QStringList& known) {
-        for (auto it = m_o.begin(); it != m_o.end(); ++it) {
-            if (!known.contains(it.key())) {
-                return fail(it.key(), QStringLiteral("unknown field (known: %1)")
-                                          .arg(known.join(QStringLiteral(", "))));
-            }
-        }
-        return true;
-    }
-
-private:
-    const QJsonObject& m_o;
-    QString m_prefix;
-    QString* m_error;
-};
 
 QString resolve(const QString& path, const QString& baseDir) {
     return baseDir.isEmpty() || QDir::isAbsolutePath(path) ? path : QDir(baseDir).filePath(path);
@@ -242,6 +136,16 @@ QJsonObject BenchScenario::toJson() const {
     if (useMock) {
         o.insert(QStringLiteral("mock"), mock.toJson());
     }
+    if (limits) {
+        o.insert(QStringLiteral("traffic"), limits->toJson());
+    }
+    if (!priorityMix.empty()) {
+        QJsonArray mix;
+        for (double share : priorityMix) {
+            mix.append(share);
+        }
+        o.insert(QStringLiteral("priority_mix"), mix);
+    }
     return o;
 }
 
@@ -300,7 +204,8 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
             QStringLiteral("profile"), QStringLiteral("duration"), QStringLiteral("requests"),
             QStringLiteral("warmup"), QStringLiteral("seed"), QStringLiteral("limits"),
             QStringLiteral("slo"), QStringLiteral("changes"), QStringLiteral("http2"),
-            QStringLiteral("client_threads")});
+            QStringLiteral("client_threads"), QStringLiteral("traffic"),
+            QStringLiteral("priority_mix")});
     f.integer(QStringLiteral("client_threads"), &s.clientThreads, 0, 256);
     f.string(QStringLiteral("title"), &s.title);
     QString target;
@@ -465,6 +370,34 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
                 l.fail(QStringLiteral("adaptive"),
                        QStringLiteral("must be true/false or {\"min\", \"max\", \"initial\"}"));
             }
+        }
+    }
+    QJsonObject traffic;
+    if (f.object(QStringLiteral("traffic"), &traffic) && f.has(QStringLiteral("traffic"))) {
+        TrafficLimits t = s.limits.value_or(TrafficLimits{});
+        if (const auto e = t.apply(traffic)) {
+            f.fail(QStringLiteral("traffic"), *e);
+        } else {
+            s.limits = t;
+        }
+    }
+    if (f.has(QStringLiteral("priority_mix"))) {
+        const QJsonValue v = json.value(QStringLiteral("priority_mix"));
+        const QJsonArray list = v.toArray();
+        double total = 0;
+        std::vector<double> mix;
+        for (const QJsonValue& share : list) {
+            mix.push_back(share.toDouble(-1));
+            total += std::max(0.0, mix.back());
+        }
+        if (!v.isArray() || list.isEmpty() || list.size() > 10 ||
+            std::any_of(mix.begin(), mix.end(), [](double x) { return !(x >= 0); }) ||
+            !(total > 0)) {
+            f.fail(QStringLiteral("priority_mix"),
+                   QStringLiteral("must be a list of 1 to 10 shares >= 0, like [0.1, 0.8, 0.1] "
+                                  "(index 0 = most urgent)"));
+        } else {
+            s.priorityMix = mix;
         }
     }
     if (f.has(QStringLiteral("slo"))) {

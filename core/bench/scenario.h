@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/bench/loadprofile.h"
+#include "core/bench/trafficlimits.h"
 #include "core/net/llmformat.h"
 #include "core/server/mock/mockconfig.h"
 
@@ -76,6 +77,13 @@ struct BenchScenario {
     /// Also follow the target's rate-limit headers and Retry-After (as traffic control does).
     /// Off by default: a benchmark measures what the target does under the offered load.
     bool followServerLimits = false;
+
+    /// Traffic control instead of the benchmark's engine settings (the console runs this way):
+    /// when set, the engine's rate limits, concurrency, queue, retries and breaker come from it.
+    std::optional<TrafficLimits> limits;
+    /// Share of requests per priority (index 0 = most urgent), e.g. {0.1, 0.8, 0.1}; empty =
+    /// every request at priority 1.
+    std::vector<double> priorityMix;
 
     std::vector<SloSpec> slos;
     std::vector<ScheduledChange> changes;

@@ -55,8 +55,14 @@ QNetworkRequest buildNetworkRequest(ApiFormat format, const QUrl& endpoint,
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     request.setRawHeader("Accept", stream ? "text/event-stream" : "application/json");
     if (format == ApiFormat::OpenAi) {
+        // Azure OpenAI takes its resource keys in an api-key header, not as a bearer token.
+        const bool azure = endpoint.host().endsWith(QLatin1String(".azure.com"), Qt::CaseInsensitive);
         if (!apiKey.isEmpty()) {
-            request.setRawHeader("Authorization", "Bearer " + apiKey);
+            if (azure) {
+                request.setRawHeader("api-key", apiKey);
+            } else {
+                request.setRawHeader("Authorization", "Bearer " + apiKey);
+            }
         }
     } else {
         if (!apiKey.isEmpty()) {

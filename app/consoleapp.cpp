@@ -1,0 +1,146 @@
+#include "app/consoleapp.h"
+
+#include "app/commandline.h"
+#include "core/server/mock/mockconfig.h"
+#include "ui/mainwindow.h"
+#include "ui/panels/chartspanel.h"
+#include "ui/session.h"
+
+#include <QApplication>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QSettings>
+#include <QTimer>
+
+namespace sluice {
+
+ConsoleApp::ConsoleApp()
+    : m_session(std::make_unique<Session>()) {}
+
+ConsoleApp::~ConsoleApp() {
+    m_window.reset();
+    m_session.reset();
+}
+
+bool ConsoleApp::start(quint16 mockPort, QString* error) {
+    setLanguage(QSettings().value(QStringLiteral("language")).toString());
+    // The console's mock: a small server with real limits, so the first run shows something.
+    MockConfig mock;
+    mock.capacity = 16;
+    mock.rpm = 600;
+    mock.tpm = 0;
+    mock.ttftMs = 150;
+    mock.tpotMs = 10;
+    mock.tokensMin = 20;
+    mock.tokensMax = 60;
+    mock.jitter = 0.2;
+    const bool ok = m_session->startMock(mock, mockPort, error);
+    buildWindow();
+    return ok;
+}
+
+void ConsoleApp::buildWindow() {
+    QByteArray geometry;
+    if (m_window) {
+        geometry = m_window->saveGeometry();
+        m_window->close(); // saves its settings
+        m_window.reset();
+    }
+    m_window = std::make_unique<MainWindow>(m_session.get());
+    if (!geometry.isEmpty()) {
+        m_window->restoreGeometry(geometry);
+    } else if (QSettings().value(QStringLiteral("window/geometry")).isNull()) {
+        m_window->resize(1280, 800);
+    }
+    connect(m_window.get(), &MainWindow::languageChangeRequested, this, [this](const QString& l) {
+        QSettings().setValue(QStringLiteral("language"), l);
+        // Rebuild after the menu's signal returns: the window emitting it goes away.
+        QTimer::singleShot(0, this, [this, l] {
+            setLanguage(l);
+            buildWindow();
+        });
+    });
+    m_window->show();
+}
+
+void ConsoleApp::setLanguage(const QString& locale) {
+    QCoreApplication::removeTranslator(&m_app);
+    QCoreApplication::removeTranslator(&m_qt);
+    const QLocale chosen = locale.isEmpty() ? QLocale::system() : QLocale(locale);
+    QLocale::setDefault(chosen);
+    if (m_app.load(chosen, QStringLiteral("sluice"), QStringLiteral("_"),
+                   QStringLiteral(":/i18n"))) {
+        QCoreApplication::installTranslator(&m_app);
+    }
+    if (m_qt.load(chosen, QStringLiteral("qtbase"), QStringLiteral("_"),
+                  QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
+        QCoreApplication::installTranslator(&m_qt);
+    }
+}
+
+int runConsole(int argc, char** argv, const QStringList& arguments) {
+    quint16 mockPort = 0;
+    QString demo;
+    QString screenshot;
+    double screenshotAfter = 20;
+    const QString me = QStringLiteral("sluice");
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        const QString& a = arguments[i];
+        const bool hasValue = i + 1 < arguments.size();
+        QString error;
+        if (a == QLatin1String("--mock-port") && hasValue) {
+            const auto port = cli::parseInteger(a, arguments[++i], 0, 65535, &error);
+            if (!port) {
+                cli::printError(me + QStringLiteral(": ") + error);
+                return 2;
+            }
+            mockPort = static_cast<quint16>(*port);
+        } else if (a == QLatin1String("--demo") && hasValue) {
+            demo = arguments[++i];
+        } else if (a == QLatin1String("--screenshot") && hasValue) {
+            screenshot = arguments[++i];
+        } else if (a == QLatin1String("--screenshot-after") && hasValue) {
+            const auto d = cli::parseDuration(a, arguments[++i], &error);
+            if (!d) {
+                cli::printError(me + QStringLiteral(": ") + error);
+                return 2;
+            }
+            screenshotAfter = static_cast<double>(d->count()) / 1000;
+        } else {
+            cli::printError(
+                me + QStringLiteral(": unknown option or missing value: '%1' (see sluice --help)")
+                         .arg(a));
+            return 2;
+        }
+    }
+    if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
+        qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        cli::printError(me + QStringLiteral(": no display for the console. Headless: 'sluice demo' "
+                                            "or 'sluice bench --mock' (or set "
+                                            "QT_QPA_PLATFORM=offscreen)."));
+        return 1;
+    }
+    QApplication app(argc, argv);
+    ConsoleApp console;
+    QString error;
+    if (!console.start(mockPort, &error)) {
+        cli::printError(me + QStringLiteral(": cannot start the built-in mock server: ") + error);
+    }
+    if (!demo.isEmpty() && !console.window()->playDemo(demo, &error)) {
+        cli::printError(me + QStringLiteral(": --demo: ") + error);
+        return 2;
+    }
+    if (!screenshot.isEmpty()) {
+        QTimer::singleShot(static_cast<int>(screenshotAfter * 1000), &app, [&] {
+            console.window()->charts()->refreshAll();
+            const bool saved = console.window()->grab().save(screenshot, "PNG");
+            if (!saved) {
+                cli::printError(me + QStringLiteral(": cannot write %1").arg(screenshot));
+            }
+            QCoreApplication::exit(saved ? 0 : 1);
+        });
+    }
+    return QApplication::exec();
+}
+
+} // namespace sluice

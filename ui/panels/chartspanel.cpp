@@ -1,0 +1,246 @@
+#include "ui/panels/chartspanel.h"
+
+#include "ui/charts/livechart.h"
+
+#include <QChart>
+#include <QComboBox>
+#include <QLegend>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPainter>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <cmath>
+#include <limits>
+
+namespace sluice {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kUnlimited = 100000; // the engine's "no cap"
+
+double ms(Nanos d) {
+    return d.count() > 0 ? static_cast<double>(d.count()) / 1e6 : kNaN;
+}
+
+// One palette for every chart: the same quantity has the same colour everywhere.
+const QColor kBlue(0x1f, 0x77, 0xb4);
+const QColor kGrey(0x55, 0x55, 0x55);
+const QColor kGreen(0x2c, 0xa0, 0x2c);
+const QColor kOrange(0xff, 0x7f, 0x0e);
+const QColor kRed(0xd6, 0x27, 0x28);
+const QColor kPurple(0x94, 0x67, 0xbd);
+const QColor kTeal(0x17, 0xbe, 0xcf);
+const QColor kAmber(0xe0, 0xa0, 0x00);
+
+} // namespace
+
+ChartsPanel::ChartsPanel(QWidget* parent)
+    : QWidget(parent) {
+    m_clock.start();
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+
+    auto* bar = new QHBoxLayout;
+    bar->setContentsMargins(4, 0, 4, 0);
+    bar->addWidget(new QLabel(tr("Window:"), this));
+    m_windowCombo = new QComboBox(this);
+    m_windowCombo->setObjectName(QStringLiteral("chartWindowCombo"));
+    m_windowCombo->addItem(tr("1 min"), 60);
+    m_windowCombo->addItem(tr("5 min"), 300);
+    m_windowCombo->addItem(tr("15 min"), 900);
+    m_windowCombo->addItem(tr("1 h"), 3600);
+    m_windowCombo->setCurrentIndex(1);
+    m_windowCombo->setToolTip(tr("How much history every chart shows. History is kept for an "
+                                 "hour whatever you pick."));
+    connect(m_windowCombo, &QComboBox::currentIndexChanged, this,
+            [this] { setWindow(m_windowCombo->currentData().toDouble()); });
+    bar->addWidget(m_windowCombo);
+    m_pauseButton = new QToolButton(this);
+    m_pauseButton->setObjectName(QStringLiteral("chartPauseButton"));
+    m_pauseButton->setText(tr("Freeze"));
+    m_pauseButton->setCheckable(true);
+    m_pauseButton->setToolTip(tr("Freeze the charts to read them; data keeps being recorded and "
+                                 "traffic is not affected."));
+    connect(m_pauseButton, &QToolButton::toggled, this, &ChartsPanel::setPaused);
+    bar->addWidget(m_pauseButton);
+    bar->addStretch(1);
+    layout->addLayout(bar);
+
+    auto* grid = new QGridLayout;
+    grid->setSpacing(2);
+    layout->addLayout(grid, 1);
+
+    auto* concurrency = new LiveChart(tr("Concurrency"), tr("requests"), this);
+    concurrency->addSeries(tr("in flight"), kBlue);
+    concurrency->addSeries(tr("limit"), kGrey, Qt::SolidLine);
+    concurrency->addSeries(tr("80% warning"), kAmber, Qt::DashLine);
+    concurrency->addSeries(tr("95% critical"), kRed, Qt::DashLine);
+    auto* queue = new LiveChart(tr("Queue depth"), tr("requests"), this);
+    queue->addSeries(tr("queued"), kPurple);
+    queue->addSeries(tr("for budget"), kTeal);
+    queue->addThresholdLine(tr("critical > 50"), 50, LiveChart::Level::Critical);
+    auto* rps = new LiveChart(tr("Requests per second"), tr("req/s"), this);
+    rps->addSeries(tr("sent"), kBlue);
+    rps->addSeries(tr("ok"), kGreen);
+    rps->addSeries(tr("429"), kOrange);
+    rps->addSeries(tr("errors"), kRed);
+    auto* latency = new LiveChart(tr("Latency (last 10 s)"), tr("ms"), this);
+    latency->addSeries(tr("e2e p50"), kGreen);
+    latency->addSeries(tr("e2e p95"), kOrange);
+    latency->addSeries(tr("e2e p99"), kRed);
+    latency->addSeries(tr("TTFT p50"), kGreen, Qt::DashLine);
+    latency->addSeries(tr("TTFT p95"), kOrange, Qt::DashLine);
+    latency->addSeries(tr("TTFT p99"), kRed, Qt::DashLine);
+    // Six percentiles do not fit under a half-width chart: their legend goes to the side.
+    latency->chart()->legend()->setAlignment(Qt::AlignRight);
+    auto* tokens = new LiveChart(tr("Tokens per second"), tr("tokens/s"), this);
+    tokens->addSeries(tr("output"), kBlue);
+    tokens->addSeries(tr("prompt"), kGrey);
+    m_charts = {concurrency, queue, rps, latency, tokens};
+    const char* names[] = {"concurrencyChart", "queueChart", "rpsChart", "latencyChart",
+                           "tokensChart"};
+    for (int i = 0; i < ChartCount; ++i) {
+        m_charts[i]->setObjectName(QLatin1String(names[i]));
+        m_charts[i]->setMinimumSize(260, 130);
+        m_charts[i]->setWindow(m_window);
+    }
+    // Two rows on a six-column grid: concurrency and latency (what this console is about) get
+    // half the width each, the three rate charts a third each.
+    grid->addWidget(concurrency, 0, 0, 1, 3);
+    grid->addWidget(latency, 0, 3, 1, 3);
+    grid->addWidget(rps, 1, 0, 1, 2);
+    grid->addWidget(queue, 1, 2, 1, 2);
+    grid->addWidget(tokens, 1, 4, 1, 2);
+    for (int c = 0; c < 6; ++c) {
+        grid->setColumnStretch(c, 1);
+    }
+
+    m_refresh = new QTimer(this);
+    m_refresh->setTimerType(Qt::CoarseTimer);
+    connect(m_refresh, &QTimer::timeout, this, &ChartsPanel::refreshNext);
+    m_refresh->start(100); // one chart per tick: each chart redraws twice a second
+}
+
+double ChartsPanel::now() const {
+    return static_cast<double>(m_clock.nsecsElapsed()) / 1e9;
+}
+
+void ChartsPanel::addSnapshot(const EngineSnapshot& s) {
+    const double t = now();
+    LiveChart* c = m_charts[Concurrency];
+    c->append(InFlight, t, s.inFlight);
+    const bool capped = s.limit > 0 && s.limit < kUnlimited;
+    c->append(Limit, t, capped ? s.limit : kNaN);
+    c->append(LimitWarning, t, capped ? 0.80 * s.limit : kNaN);
+    c->append(LimitCritical, t, capped ? 0.95 * s.limit : kNaN);
+    m_charts[Queue]->append(Queued, t, s.queued);
+    m_charts[Queue]->append(WaitingBudget, t, s.waitingBudget);
+    LiveChart* r = m_charts[Rps];
+    r->append(Sent, t, s.sentPerSecond);
+    r->append(Succeeded, t, s.okPerSecond);
+    r->append(RateLimited, t, s.rateLimitedPerSecond);
+    r->append(Errors, t, std::max(0.0, s.errorsPerSecond - s.rateLimitedPerSecond));
+    LiveChart* l = m_charts[Latency];
+    l->append(E2eP50, t, ms(s.latencyP50));
+    l->append(E2eP95, t, ms(s.latencyP95));
+    l->append(E2eP99, t, ms(s.latencyP99));
+    l->append(TtftP50, t, ms(s.ttftP50));
+    l->append(TtftP95, t, ms(s.ttftP95));
+    l->append(TtftP99, t, ms(s.ttftP99));
+    m_charts[Tokens]->append(TokensOut, t, s.tokensOutPerSecond);
+    m_charts[Tokens]->append(TokensIn, t, s.tokensInPerSecond);
+}
+
+void ChartsPanel::addMarker(const QString& label, double t) {
+    const double at = t < 0 ? now() : t;
+    for (LiveChart* chart : m_charts) {
+        chart->addMarker(at, label);
+    }
+}
+
+void ChartsPanel::applyAlert(const AlertEvent& alert) {
+    const auto level = !alert.raised ? LiveChart::Level::Normal
+                       : alert.severity == AlertRule::Severity::Critical
+                           ? LiveChart::Level::Critical
+                           : LiveChart::Level::Warning;
+    auto apply = [&](LiveChart* chart, int series) {
+        // A cleared warning must not clear a critical still raised, and vice versa.
+        if (level == LiveChart::Level::Normal ||
+            static_cast<int>(level) >= static_cast<int>(chart->level(series))) {
+            chart->setLevel(series, level);
+        }
+    };
+    if (alert.rule.startsWith(QLatin1String("concurrency"))) {
+        if (!alert.raised && alert.severity == AlertRule::Severity::Critical) {
+            // Critical cleared while the warning may still hold: fall back to the warning.
+            m_charts[Concurrency]->setLevel(InFlight, LiveChart::Level::Warning);
+        } else {
+            apply(m_charts[Concurrency], InFlight);
+        }
+    } else if (alert.rule.startsWith(QLatin1String("queue"))) {
+        apply(m_charts[Queue], Queued);
+    } else if (alert.rule.startsWith(QLatin1String("reject"))) {
+        apply(m_charts[Rps], Errors);
+    }
+}
+
+void ChartsPanel::setWindow(double seconds) {
+    m_window = seconds;
+    for (LiveChart* chart : m_charts) {
+        chart->setWindow(seconds);
+    }
+    const int index = m_windowCombo->findData(seconds);
+    if (index >= 0 && index != m_windowCombo->currentIndex()) {
+        m_windowCombo->setCurrentIndex(index);
+    }
+    refreshAll();
+}
+
+void ChartsPanel::setPaused(bool paused) {
+    m_paused = paused;
+    for (LiveChart* chart : m_charts) {
+        chart->setPaused(paused);
+    }
+    if (m_pauseButton->isChecked() != paused) {
+        m_pauseButton->setChecked(paused);
+    }
+}
+
+void ChartsPanel::refreshNext() {
+    if (!isVisible()) {
+        return;
+    }
+    m_charts[m_next]->refresh(now());
+    m_next = (m_next + 1) % ChartCount;
+}
+
+void ChartsPanel::refreshAll() {
+    const double t = now();
+    for (LiveChart* chart : m_charts) {
+        chart->refresh(t);
+    }
+}
+
+void ChartsPanel::clear() {
+    for (LiveChart* chart : m_charts) {
+        chart->clear();
+    }
+}
+
+QImage ChartsPanel::renderImage() {
+    refreshAll();
+    QImage image(size() * devicePixelRatioF(), QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(devicePixelRatioF());
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    render(&painter);
+    return image;
+}
+
+} // namespace sluice

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "core/net/requestengine.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QLabel;
+class QTableView;
+
+namespace sluice {
+
+class RequestFilterModel;
+class RequestTableModel;
+
+/// Every request of the run as a row (id, priority, state with its queue position, attempts,
+/// status, TTFT, latency), updated in the engine's batches, filterable by state.
+class RequestsPanel final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RequestsPanel)
+
+public:
+    explicit RequestsPanel(QWidget* parent = nullptr);
+
+    void apply(const QList<RequestUpdate>& updates);
+    void clear();
+    RequestTableModel* model() const { return m_model; }
+    RequestFilterModel* filterModel() const { return m_filter; }
+    QTableView* view() const { return m_view; }
+
+private:
+    void updateCount();
+
+    RequestTableModel* m_model = nullptr;
+    RequestFilterModel* m_filter = nullptr;
+    QTableView* m_view = nullptr;
+    QComboBox* m_filterCombo = nullptr;
+    QLabel* m_count = nullptr;
+};
+
+} // namespace sluice
