@@ -9,6 +9,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <random>
 #include <set>
@@ -102,8 +103,9 @@ RequestState stateOf(const QAbstractItemModel& model, int row) {
 class Reference {
 public:
     struct Result {
-        std::vector<int> changedRows;       ///< rows (before the trim) the batch left different
-        std::vector<std::uint64_t> skipped; ///< new ids that did not fit
+        std::vector<int> changedRows;           ///< rows (before the trim) the batch changed
+        std::map<int, unsigned> changedColumns; ///< of each: bit c set = column c changed
+        std::vector<std::uint64_t> skipped;     ///< new ids that did not fit
         int removed = 0;
         int added = 0;
         int carried = 0;
@@ -136,8 +138,9 @@ public:
             }
         }
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            if (!same(rows[i], before[i])) {
+            if (const unsigned columns = diff(before[i], rows[i])) {
                 result.changedRows.push_back(static_cast<int>(i));
+                result.changedColumns[static_cast<int>(i)] = columns;
             }
         }
         if (fresh.size() > m_maxRows) {
@@ -187,10 +190,16 @@ public:
     std::vector<RequestUpdate> rows;
 
 private:
-    static bool same(const RequestUpdate& a, const RequestUpdate& b) {
-        return a.state == b.state && a.position == b.position && a.priority == b.priority &&
-               a.attempts == b.attempts && a.status == b.status && a.ttft == b.ttft &&
-               a.latency == b.latency;
+    static unsigned diff(const RequestUpdate& a, const RequestUpdate& b) {
+        using M = RequestTableModel;
+        unsigned columns = 0;
+        columns |= a.priority != b.priority ? 1u << M::Priority : 0;
+        columns |= a.state != b.state || a.position != b.position ? 1u << M::State : 0;
+        columns |= a.attempts != b.attempts ? 1u << M::Attempts : 0;
+        columns |= a.status != b.status ? 1u << M::Status : 0;
+        columns |= a.ttft != b.ttft ? 1u << M::Ttft : 0;
+        columns |= a.latency != b.latency ? 1u << M::Latency : 0;
+        return columns;
     }
     std::size_t m_maxRows;
 };
@@ -448,7 +457,7 @@ void TestRequestModel::foreground() {
     model.apply({update(1, S::Failed), update(2, S::Rejected), update(3, S::TimedOut),
                  update(4, S::Retrying), update(5, S::Done), update(6, S::Streaming)});
     const auto colour = [&](int row) {
-        return model.index(row, RequestTableModel::Latency).data(Qt::ForegroundRole);
+        return model.index(row, RequestTableModel::State).data(Qt::ForegroundRole);
     };
     const QColor red = colour(0).value<QColor>();
     QVERIFY(red.isValid());
@@ -460,6 +469,15 @@ void TestRequestModel::foreground() {
     QVERIFY(amber != red);
     QVERIFY(!colour(4).isValid()); // done: the palette's text colour
     QVERIFY(colour(5).value<QColor>().isValid());
+    // The state's colour, tooltip and StateRole sit on the State column only: a state change
+    // then touches no other column.
+    for (int column = 0; column < RequestTableModel::ColumnCount; ++column) {
+        if (column != RequestTableModel::State) {
+            const QModelIndex cell = model.index(0, column);
+            QVERIFY(!cell.data(Qt::ForegroundRole).isValid());
+            QVERIFY(!cell.data(RequestTableModel::StateRole).isValid());
+        }
+    }
 }
 
 void TestRequestModel::dataChangedRuns() {
@@ -481,8 +499,9 @@ void TestRequestModel::dataChangedRuns() {
         const auto br = changed.at(i).at(1).value<QModelIndex>();
         return std::array{tl.row(), br.row(), tl.column(), br.column()};
     };
-    QCOMPARE(range(0), (std::array{1, 3, 0, RequestTableModel::ColumnCount - 1}));
-    QCOMPARE(range(1), (std::array{7, 7, 0, RequestTableModel::ColumnCount - 1}));
+    // Rows 1..3 changed state or queue position only; row 7 its state and attempts.
+    QCOMPARE(range(0), (std::array{1, 3, +RequestTableModel::State, +RequestTableModel::State}));
+    QCOMPARE(range(1), (std::array{7, 7, +RequestTableModel::State, +RequestTableModel::Attempts}));
     QCOMPARE(model.index(3, RequestTableModel::State).data().toString(),
              QStringLiteral("queued (#1)"));
     QCOMPARE(model.stateCounts()[static_cast<int>(RequestState::InFlight)], 2);
@@ -821,16 +840,19 @@ void TestRequestModel::randomBatches() {
         std::set<int> got;
         for (std::size_t i = 0; i < changed.size(); ++i) {
             const Range& c = changed[i];
-            QCOMPARE(c.firstColumn, 0);
-            QCOMPARE(c.lastColumn, RequestTableModel::ColumnCount - 1);
             QVERIFY(c.first <= c.last);
             if (i > 0) {
                 QVERIFY2(c.first > changed[i - 1].last + 1, "ranges not minimal");
             }
+            unsigned columns = 0;
             for (int r = c.first; r <= c.last; ++r) {
                 QVERIFY2(want.count(r), "a range covers an unchanged row");
                 got.insert(r);
+                columns |= expected.changedColumns.at(r);
             }
+            // Exactly the columns that changed in the run (from the first to the last).
+            QCOMPARE(c.firstColumn, std::countr_zero(columns));
+            QCOMPARE(c.lastColumn, static_cast<int>(std::bit_width(columns)) - 1);
         }
         QVERIFY2(got == want, qPrintable(where + QStringLiteral(": a changed row not signalled")));
 

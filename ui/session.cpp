@@ -168,6 +168,8 @@ bool Session::startRun(BenchScenario scenario, QString* error) {
     if (!scenario.limits) {
         scenario.limits = m_limits;
     }
+    // Millisecond arrival timing: a spinning engine thread would take a core from the window.
+    scenario.preciseArrivals = false;
     QUrl target = scenario.target;
     if (scenario.useMock) {
         if (!m_mock) {

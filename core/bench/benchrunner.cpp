@@ -389,6 +389,7 @@ void BenchRunner::applyLimits(const TrafficLimits& limits) {
         m_engine->setConcurrency(c);
     }
     m_engine->setBudgets(limits.budgets());
+    m_engine->setFollowServerLimits(limits.followServerLimits);
     m_engine->setRetry(limits.retry());
     m_engine->setBreaker(limits.breaker());
     QueueConfig q = limits.queue();
@@ -499,6 +500,10 @@ void BenchRunner::armArrival() {
     // request leaves within microseconds of its intended time instead of up to 1 ms late.
     const double remaining =
         static_cast<double>((next - m_clock.now()).count()) / 1e6 / m_clock.speed();
+    if (!m_scenario.preciseArrivals) {
+        m_arrivalTimer.start(std::max(0, static_cast<int>(std::ceil(remaining))));
+        return;
+    }
     m_arrivalTimer.start(remaining >= 1.0 ? static_cast<int>(remaining) : 0);
 }
 

@@ -140,6 +140,39 @@ RequestEngine::RequestEngine(EngineConfig config, const Clock* clock, QObject* p
     m_tick.setInterval(std::max(1, realMs(m_config.snapshotInterval)));
     connect(&m_tick, &QTimer::timeout, this, &RequestEngine::tick);
     m_tick.start();
+    m_deadlineTimer.setSingleShot(true);
+    m_deadlineTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_deadlineTimer, &QTimer::timeout, this, &RequestEngine::onDeadlineTimer);
+}
+
+void RequestEngine::addDeadline(Nanos at, std::uint64_t id, int attempt) {
+    const bool earliest = m_deadlines.empty() || at < m_deadlines.top().at;
+    m_deadlines.push(Deadline{at, id, attempt});
+    if (earliest) {
+        armDeadlineTimer();
+    }
+}
+
+void RequestEngine::armDeadlineTimer() {
+    if (m_deadlines.empty()) {
+        m_deadlineTimer.stop();
+        return;
+    }
+    m_deadlineTimer.start(realMs(m_deadlines.top().at - m_clock.now()));
+}
+
+void RequestEngine::onDeadlineTimer() {
+    const Nanos now = m_clock.now();
+    while (!m_deadlines.empty() && m_deadlines.top().at <= now) {
+        const Deadline d = m_deadlines.top();
+        m_deadlines.pop();
+        Call* call = find(d.id);
+        if (call && call->record.attempts == d.attempt && call->reply) {
+            call->deadlineHit = true;
+            call->reply->abort();
+        }
+    }
+    armDeadlineTimer();
 }
 
 RequestEngine::~RequestEngine() {
@@ -432,13 +465,7 @@ void RequestEngine::dispatch(Call& c) {
     if (c.deadline != Nanos::max()) {
         const std::uint64_t id = c.record.id;
         const int attempt = c.record.attempts;
-        QTimer::singleShot(realMs(c.deadline - now), Qt::PreciseTimer, this, [this, id, attempt] {
-            Call* call = find(id);
-            if (call && call->record.attempts == attempt && call->reply) {
-                call->deadlineHit = true;
-                call->reply->abort();
-            }
-        });
+        addDeadline(c.deadline, id, attempt);
     }
     startAttempt(c.record.id);
 }

@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <queue>
 #include <set>
 #include <unordered_map>
 
@@ -198,6 +199,8 @@ public:
     void setBreaker(BreakerConfig config);
     void setQueue(QueueConfig config);
     void setTransferTimeout(Nanos timeout) { m_config.transferTimeout = timeout; }
+    /// Learn from the server's rate-limit headers and honour its Retry-After (on by default).
+    void setFollowServerLimits(bool follow) { m_config.followServerLimits = follow; }
     const EngineConfig& config() const { return m_config; }
 
     EngineSnapshot snapshot();
@@ -252,6 +255,19 @@ private:
     ClientPool* m_pool;
     QTimer m_wake;
     QTimer m_tick;
+    // Attempt deadlines: one timer for all of them (thousands of live QTimers make every
+    // timer registration in this thread linear in their number).
+    struct Deadline {
+        Nanos at;
+        std::uint64_t id;
+        int attempt;
+        bool operator>(const Deadline& o) const { return at > o.at; }
+    };
+    std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> m_deadlines;
+    QTimer m_deadlineTimer;
+    void addDeadline(Nanos at, std::uint64_t id, int attempt);
+    void onDeadlineTimer();
+    void armDeadlineTimer();
     bool m_pumpQueued = false;
     bool m_pumping = false;
     bool m_closing = false;

@@ -346,10 +346,6 @@
         <translation>排队中</translation>
     </message>
     <message>
-        <source>waiting for budget</source>
-        <translation>等待配额</translation>
-    </message>
-    <message>
         <source>critical &gt; 50</source>
         <translation>严重 &gt; 50</translation>
     </message>
@@ -366,16 +362,8 @@
         <translation>已发送</translation>
     </message>
     <message>
-        <source>succeeded</source>
-        <translation>成功</translation>
-    </message>
-    <message>
         <source>429</source>
         <translation>429</translation>
-    </message>
-    <message>
-        <source>other errors</source>
-        <translation>其他错误</translation>
     </message>
     <message>
         <source>Latency (last 10 s)</source>
@@ -424,6 +412,18 @@
     <message>
         <source>prompt</source>
         <translation>提示词</translation>
+    </message>
+    <message>
+        <source>for budget</source>
+        <translation>等待配额</translation>
+    </message>
+    <message>
+        <source>ok</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <source>errors</source>
+        <translation>错误</translation>
     </message>
 </context>
 <context>
@@ -1469,10 +1469,6 @@
         <translation>已处理</translation>
     </message>
     <message>
-        <source>Requests that have ended in any way: succeeded, failed, rejected, timed out or cancelled; the small figure is those that succeeded.</source>
-        <translation>已以任何方式结束的请求：成功、失败、拒绝、超时或取消；小字为成功的数量。</translation>
-    </message>
-    <message>
         <source>Rejected</source>
         <translation>已拒绝</translation>
     </message>
@@ -1491,10 +1487,6 @@
     <message>
         <source>p95 latency</source>
         <translation>p95 延迟</translation>
-    </message>
-    <message>
-        <source>95th percentile of end-to-end latency (submission to the last byte) over the last 10 s; the small figure is the median.</source>
-        <translation>最近 10 秒端到端延迟（从提交到最后一个字节）的第 95 百分位；小字为中位数。</translation>
     </message>
     <message>
         <source>Breaker</source>
@@ -1521,24 +1513,12 @@
         <translation>Sluice 自身进程：CPU（100% = 占满一个核心）和常驻内存。客户端饱和时，测得的延迟不再反映服务器的真实情况。</translation>
     </message>
     <message>
-        <source>Client saturated: Sluice itself is the bottleneck</source>
-        <translation>客户端已饱和：Sluice 自身成为瓶颈</translation>
-    </message>
-    <message>
-        <source>This machine&apos;s CPU is nearly used up, by Sluice or by others: requests leave late and latencies include the client&apos;s own delay. Lower the load or run the client elsewhere.</source>
-        <translation>本机 CPU 几乎被占满（Sluice 或其他进程）：请求发出滞后，延迟中包含了客户端自身的延迟。请降低负载或在其他机器上运行客户端。</translation>
-    </message>
-    <message>
         <source>%1 / %2</source>
         <translation>%1 / %2</translation>
     </message>
     <message>
         <source>(%1 waiting for budget)</source>
         <translation>（%1 等待配额）</translation>
-    </message>
-    <message>
-        <source>%1 ok</source>
-        <translation>成功 %1</translation>
     </message>
     <message>
         <source>%1 (%2%)</source>
@@ -1555,10 +1535,6 @@
     <message>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
-    </message>
-    <message>
-        <source>p50 %1</source>
-        <translation>p50 %1</translation>
     </message>
     <message>
         <source>closed</source>
@@ -1579,6 +1555,22 @@
     <message>
         <source>%1% / %2 MB</source>
         <translation>%1% / %2 MB</translation>
+    </message>
+    <message>
+        <source>Requests that have ended in any way: succeeded, failed, rejected, timed out or cancelled.</source>
+        <translation>已结束的请求（任何方式）：成功、失败、被拒绝、超时或取消。</translation>
+    </message>
+    <message>
+        <source>95th percentile of end-to-end latency (submission to the last byte) over the last 10 s (seconds above 10 s).</source>
+        <translation>最近 10 秒端到端延迟（从提交到最后一个字节）的第 95 百分位（超过 10 秒时以秒显示）。</translation>
+    </message>
+    <message>
+        <source>Client saturated</source>
+        <translation>客户端饱和</translation>
+    </message>
+    <message>
+        <source>Sluice itself is the bottleneck. This machine&apos;s CPU is nearly used up, by Sluice or by others: requests leave late and latencies include the client&apos;s own delay. Lower the load or run the client elsewhere.</source>
+        <translation>瓶颈在 Sluice 自身。本机 CPU 几乎耗尽（Sluice 或其他进程）：请求发出延后，延迟中包含客户端自身的耗时。请降低负载或在其他机器上运行客户端。</translation>
     </message>
 </context>
 </TS>

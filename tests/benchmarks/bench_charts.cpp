@@ -1,12 +1,15 @@
 // Live chart cost in a window shaped like the monitor: 5 LiveCharts (concurrency 3 series,
-// queue 2, RPS 4, latency 6, tokens/s 2), each with one hour of 10 Hz history, at 1280x800.
-// For `seconds` (default 20) every series gets a sample at 10 Hz and the charts are refreshed
-// at 5 Hz each, then painted at once (viewport()->repaint()) so the figure includes painting.
+// queue 2, RPS 4, latency 6, tokens/s 2; windows alternating 5 min and 1 h, a change marker
+// every 5 minutes), each with one hour of 10 Hz history, at 1280x800. For `seconds` (default 20)
+// every series gets a sample at 10 Hz and each chart is refreshed at 5 Hz and painted at once,
+// so the per-refresh figure includes the paint.
 //
-//   bench_charts [seconds] [staggered|together] [screenshot.png]
+//   bench_charts [seconds] [staggered|together] [repaint|dirty] [screenshot.png]
 //
 // staggered (default): one chart per 40 ms tick, round robin, so an event-loop slice holds one
-// chart's refresh + paint. together: all five every 200 ms, one slice holds all of them.
+// chart's refresh + paint. together: all five every 200 ms in one slice.
+// repaint (default): viewport()->repaint(), the whole chart, the worst case. dirty: paints only
+// what the refresh invalidated, as the event loop would.
 // A 10 ms PreciseTimer probes the event loop: its lateness is what the rest of the GUI feels.
 // The platform comes from QT_QPA_PLATFORM (offscreen works; OpenGL stays off).
 #include "ui/charts/livechart.h"
@@ -21,12 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
-#include <QLineSeries>
-#include <QGraphicsPathItem>
-#include <QGraphicsScene>
-#include <map>
 #include <random>
 #include <vector>
 
@@ -93,8 +91,26 @@ struct ChartSpec {
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
-    const double seconds = argc > 1 ? std::atof(argv[1]) : 20.0;
-    const bool together = argc > 2 && std::strcmp(argv[2], "together") == 0;
+    double seconds = 20.0;
+    bool together = false;
+    bool dirtyOnly = false;
+    QString screenshot;
+    for (int i = 1; i < argc; ++i) {
+        const QString arg = QString::fromLocal8Bit(argv[i]);
+        if (arg == QLatin1String("together")) {
+            together = true;
+        } else if (arg == QLatin1String("dirty")) {
+            dirtyOnly = true;
+        } else if (arg.endsWith(QLatin1String(".png"))) {
+            screenshot = arg;
+        } else if (arg.toDouble() > 0) {
+            seconds = arg.toDouble();
+        } else if (arg != QLatin1String("staggered") && arg != QLatin1String("repaint")) {
+            std::fprintf(stderr, "usage: bench_charts [seconds] [staggered|together] "
+                                 "[repaint|dirty] [screenshot.png]\n");
+            return 2;
+        }
+    }
 
     const std::vector<ChartSpec> specs = {
         {"Concurrency",
@@ -149,18 +165,8 @@ int main(int argc, char** argv) {
                 chart->append(static_cast<int>(s), t, spec.shapes[s].at(t, rng));
             }
         }
-        if (qEnvironmentVariableIsSet("X_NOAA")) chart->setRenderHint(QPainter::Antialiasing, false);
-        if (qEnvironmentVariableIsSet("X_FULL")) chart->setViewportUpdateMode(QGraphicsView::FullViewportUpdate);
-        if (qEnvironmentVariableIsSet("X_NOINDEX")) chart->scene()->setItemIndexMethod(QGraphicsScene::NoIndex);
-        if (qEnvironmentVariableIsSet("X_NOLEGEND")) chart->chart()->legend()->hide();
-        for (int s = 0; s < chart->seriesCount(); ++s) {
-            QPen pen = chart->lineSeries(s)->pen();
-            if (qEnvironmentVariableIsSet("X_W1")) pen.setWidthF(1.0);
-            if (qEnvironmentVariableIsSet("X_SOLID")) pen.setStyle(Qt::SolidLine);
-            chart->lineSeries(s)->setPen(pen);
-        }
-        for (int m = 0; m < (qEnvironmentVariableIsSet("X_NOMARK") ? 0 : 60); ++m) { // a change marker every minute of the hour
-            chart->addMarker(m * 60.0 + 30.0, QStringLiteral("max conc %1").arg(10 + m % 10));
+        for (int m = 0; m < 12; ++m) { // a change marker every 5 minutes of the hour
+            chart->addMarker(m * 300.0 + 150.0, QStringLiteral("max conc %1").arg(10 + m));
         }
         chart->setWindow(c % 2 == 0 ? 300 : 3600); // both the short and the long window
         grid->addWidget(chart, static_cast<int>(c / 2), static_cast<int>(c % 2), 1,
@@ -182,36 +188,6 @@ int main(int argc, char** argv) {
     }
     QCoreApplication::processEvents();
     session.start();
-    if (qEnvironmentVariableIsSet("X_ITEMS")) {
-        std::map<int, int> types;
-        for (QGraphicsItem* item : charts[3]->scene()->items()) {
-            if (!item->isVisible()) continue;
-            types[item->type()]++;
-            if (auto* p = qgraphicsitem_cast<QGraphicsPathItem*>(item)) {
-                std::printf("path item z %.1f elements %d pen %.1f cosmetic %d style %d rect %.0fx%.0f\n", p->zValue(), p->path().elementCount(), p->pen().widthF(), p->pen().isCosmetic(), int(p->pen().style()), p->boundingRect().width(), p->boundingRect().height());
-            }
-        }
-        for (auto [t, n] : types) std::printf("type %d: %d\n", t, n);
-        return 0;
-    }
-    if (qEnvironmentVariableIsSet("X_MICRO")) {
-        for (LiveChart* chart : charts) {
-            std::vector<double> v;
-            for (int i = 0; i < 60; ++i) {
-                timespec c0{}, c1{};
-                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
-                chart->refresh(now());
-                QCoreApplication::sendPostedEvents(chart->chart(), QEvent::LayoutRequest);
-                QCoreApplication::sendPostedEvents(chart->scene(), QEvent::MetaCall);
-                chart->viewport()->repaint();
-                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-                v.push_back((c1.tv_sec - c0.tv_sec) * 1e3 + (c1.tv_nsec - c0.tv_nsec) / 1e6);
-            }
-            std::sort(v.begin(), v.end());
-            std::printf("%s: min %.2f p50 %.2f\n", qPrintable(chart->chart()->title()), v[0], v[30]);
-        }
-        return 0;
-    }
 
     QTimer samples;
     samples.setTimerType(Qt::PreciseTimer);
@@ -236,7 +212,12 @@ int main(int argc, char** argv) {
         // paint: the paint flushes every pending update, so nothing is painted twice later.
         QCoreApplication::sendPostedEvents(chart->chart(), QEvent::LayoutRequest);
         QCoreApplication::sendPostedEvents(chart->scene(), QEvent::MetaCall);
-        chart->viewport()->repaint();
+        if (dirtyOnly) {
+            // What the event loop would paint: only the regions the refresh made dirty.
+            QCoreApplication::sendPostedEvents(chart->QWidget::window(), QEvent::UpdateRequest);
+        } else {
+            chart->viewport()->repaint(); // the whole chart
+        }
         const double all = timer.nsecsElapsed() / 1e6;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
         cpuStats.add((c1.tv_sec - c0.tv_sec) * 1e3 + (c1.tv_nsec - c0.tv_nsec) / 1e6);
@@ -280,8 +261,8 @@ int main(int argc, char** argv) {
     app.exec();
     const double cpu = cpuSeconds() - cpuBefore;
     const double wall = session.nsecsElapsed() / 1e9;
-    if (argc > 3) {
-        window.grab().save(QString::fromLocal8Bit(argv[3]));
+    if (!screenshot.isEmpty()) {
+        window.grab().save(screenshot);
     }
 
     double avgPoints = 0.0;
@@ -291,17 +272,18 @@ int main(int argc, char** argv) {
     avgPoints = points.empty() ? 0.0 : avgPoints / points.size();
 
     std::printf("bench_charts: platform %s, %zu charts, %d series, %d samples of history each, "
-                "window %dx%d, %.0f s, mode %s\n",
+                "window %dx%d, %.0f s, mode %s, %s\n",
                 qPrintable(QGuiApplication::platformName()), charts.size(), seriesTotal, kHistory,
                 window.width(), window.height(), wall,
                 together ? "together (all 5 charts every 200 ms)"
-                         : "staggered (one chart per 40 ms tick, each at 5 Hz)");
+                         : "staggered (one chart per 40 ms tick, each at 5 Hz)",
+                dirtyOnly ? "paint dirty regions" : "repaint whole chart");
     std::printf("plot width of a half-width chart: %.0f px; average points per series: %.0f\n",
                 charts[0]->chart()->plotArea().width(), avgPoints);
     total.print("refresh + paint, per chart");
     cpuStats.print("  thread CPU of refresh + paint");
     refreshOnly.print("  refresh (decimate+replace+axes)");
-    paintOnly.print("  paint (viewport()->repaint())");
+    paintOnly.print(dirtyOnly ? "  paint (dirty regions)" : "  paint (viewport()->repaint())");
     slice.print("event-loop slice (frame timer)");
     std::printf("%-34s n=%-5zu p50 %6.2f ms   p99 %6.2f ms   max %6.2f ms\n",
                 "10 ms timer lateness (drift)", drift.ms.size(), drift.pct(0.50), drift.pct(0.99),

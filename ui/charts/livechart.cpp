@@ -102,9 +102,10 @@ LiveChart::LiveChart(const QString& title, const QString& unit, QWidget* parent)
     legend->setLabelColor(kLabel);
     legend->setContentsMargins(0, 0, 0, 0);
 
-    m_axisX = new QCategoryAxis(this);
+    // Axes, series and the marker items are owned by the chart (added to it or its children).
+    m_axisX = new QCategoryAxis;
     m_axisX->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
-    m_axisY = new QValueAxis(this);
+    m_axisY = new QValueAxis;
     for (QAbstractAxis* axis :
          {static_cast<QAbstractAxis*>(m_axisX), static_cast<QAbstractAxis*>(m_axisY)}) {
         axis->setLabelsFont(chartFont(9));
@@ -135,6 +136,10 @@ LiveChart::LiveChart(const QString& title, const QString& unit, QWidget* parent)
     connect(c, &QChart::plotAreaChanged, this, [this] { positionMarkers(); });
 
     setRenderHint(QPainter::Antialiasing, true);
+    // One rectangle around everything that changed: the series cover the plot area anyway, and
+    // painting a multi-rectangle region clips every line against it (measured ~30% more paint
+    // time in bench_charts with the default MinimalViewportUpdate).
+    setViewportUpdateMode(QGraphicsView::BoundingRectViewportUpdate);
     setFrameShape(QFrame::NoFrame);
     setMinimumSize(240, 160);
 }
@@ -151,7 +156,7 @@ bool LiveChart::openGlEnabled() {
 
 int LiveChart::addSeries(const QString& name, const QColor& colour, Qt::PenStyle style,
                          std::size_t capacity) {
-    auto* line = new QLineSeries(this);
+    auto* line = new QLineSeries; // the chart owns it once added
     line->setName(name);
     line->setUseOpenGL(openGlEnabled());
     chart()->addSeries(line);
@@ -174,7 +179,7 @@ void LiveChart::append(int series, double t, double value) {
 }
 
 void LiveChart::addThresholdLine(const QString& label, double value, Level level) {
-    auto* line = new QLineSeries(this);
+    auto* line = new QLineSeries; // the chart owns it once added
     line->setName(thresholdName(label, value));
     chart()->addSeries(line);
     line->attachAxis(m_axisX);

@@ -29,7 +29,9 @@ namespace sluice {
 /// OpenGL is off unless setOpenGlEnabled(true) was called before the series were added.
 ///
 /// Typical use: append() samples as they arrive (cheap, ring only), and call refresh(now) from
-/// one frame timer at 2-5 Hz. GUI thread only.
+/// one frame timer at 2-5 Hz per chart. With several charts, stagger them (one chart per timer
+/// tick, round robin) so each event-loop slice holds one chart's refresh and paint, ~5-12 ms
+/// here (tests/benchmarks/bench_charts.cpp). GUI thread only.
 class LiveChart final : public QChartView {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(LiveChart)
@@ -52,13 +54,14 @@ public:
     int addSeries(const QString& name, const QColor& colour, Qt::PenStyle style = Qt::SolidLine,
                   std::size_t capacity = 36000);
     /// Appends to the series' ring only; nothing is drawn until the next refresh(). `t` is
-    /// session time in seconds, non-decreasing; a NaN `value` is a gap.
+    /// session time in seconds, non-decreasing. A NaN `value` is a gap: it is never drawn, but
+    /// a QLineSeries cannot break, so the line joins the samples either side of it.
     void append(int series, double t, double value);
 
     /// A horizontal dashed threshold line at `value`, in the legend as `label` (e.g.
     /// "critical > 50"). If `label` contains "%1", it is replaced by the current value, so it
     /// stays right after setThresholdValue(). Coloured by `level` (Normal = grey). The y range
-    /// always includes every threshold line. Returns nothing; indices are 0, 1, ... in call order.
+    /// always includes every threshold line. Threshold indices are 0, 1, ... in call order.
     void addThresholdLine(const QString& label, double value, Level level);
     void setThresholdValue(int thresholdIndex, double value);
     int thresholdCount() const { return static_cast<int>(m_thresholds.size()); }
@@ -109,6 +112,7 @@ public:
     /// Drops all samples and markers; series, thresholds and levels stay.
     void clear();
     QLineSeries* lineSeries(int series) const;
+    /// The x axis: a QCategoryAxis (labels and grid on the category boundaries), -window..0.
     QValueAxis* axisX() const;
     QValueAxis* axisY() const { return m_axisY; }
 

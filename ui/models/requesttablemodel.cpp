@@ -3,6 +3,7 @@
 #include <QColor>
 
 #include <algorithm>
+#include <bit>
 #include <limits>
 
 namespace sluice {
@@ -70,6 +71,21 @@ RequestTableModel::RequestTableModel(int maxRows, QObject* parent)
 
 RequestTableModel::~RequestTableModel() = default;
 
+unsigned RequestTableModel::changedColumns(const Row& a, const Row& b) {
+    unsigned columns = 0;
+    const auto mark = [&columns](bool changed, Column column) {
+        columns |= changed ? 1u << column : 0u;
+    };
+    mark(a.id != b.id, Id);
+    mark(a.priority != b.priority, Priority);
+    mark(a.state != b.state || a.position != b.position, State);
+    mark(a.attempts != b.attempts, Attempts);
+    mark(a.status != b.status, Status);
+    mark(a.ttft != b.ttft, Ttft);
+    mark(a.latency != b.latency, Latency);
+    return columns;
+}
+
 RequestTableModel::Row RequestTableModel::toRow(const RequestUpdate& u) {
     Row r;
     r.id = u.id;
@@ -122,19 +138,24 @@ void RequestTableModel::apply(const QList<RequestUpdate>& updates) {
 
     // 2. Changes of kept rows, one run of consecutive rows at a time: each dataChanged leaves
     //    the model exactly as signalled so far, which a sorting proxy relies on (it places the
-    //    changed rows by binary search among the others).
+    //    changed rows by binary search among the others). A run names only the columns that
+    //    changed in it, so a proxy sorted on another column does not re-sort its rows.
     auto change = std::lower_bound(changes.begin(), changes.end(), removed,
                                    [](const Change& c, int row) { return c.row < row; });
     while (change != changes.end()) {
         const auto runBegin = change;
+        unsigned columns = 0;
         do {
             Row& r = m_rows[static_cast<std::size_t>(change->row)];
+            columns |= changedColumns(r, change->next);
             --m_counts[static_cast<std::size_t>(r.state)];
             ++m_counts[static_cast<std::size_t>(change->next.state)];
             r = change->next;
             ++change;
         } while (change != changes.end() && change->row == (change - 1)->row + 1);
-        Q_EMIT dataChanged(index(runBegin->row, 0), index((change - 1)->row, ColumnCount - 1));
+        const int firstColumn = std::countr_zero(columns);
+        const int lastColumn = static_cast<int>(std::bit_width(columns)) - 1;
+        Q_EMIT dataChanged(index(runBegin->row, firstColumn), index((change - 1)->row, lastColumn));
     }
 
     // 3. One block off the top; its active rows are kept aside (as updated) to be appended.
@@ -361,11 +382,11 @@ QVariant RequestTableModel::data(const QModelIndex& index, int role) const {
         }
         return {};
     case StateRole:
-        return static_cast<int>(r.state);
+        return column == State ? QVariant(static_cast<int>(r.state)) : QVariant();
     case SortRole:
         return sortKey(index.row(), column);
     case Qt::ForegroundRole:
-        return foreground(r.state);
+        return column == State ? foreground(r.state) : QVariant();
     case Qt::TextAlignmentRole:
         if (column == State) {
             return {};

@@ -26,8 +26,10 @@ class RequestTableModel final : public QAbstractTableModel {
 
 public:
     enum Column { Id, Priority, State, Attempts, Status, Ttft, Latency, ColumnCount };
+    /// What depends on the state alone (StateRole, the colour, the tooltip) lives on the State
+    /// column only, so a state change signals the columns it changes and no more.
     enum Role {
-        StateRole = Qt::UserRole + 1, ///< int(RequestState)
+        StateRole = Qt::UserRole + 1, ///< int(RequestState), on the State column
         SortRole,                     ///< a qint64 that orders the column (see sortKey())
     };
 
@@ -36,10 +38,10 @@ public:
     ~RequestTableModel() override;
 
     /// Applies one engine batch, in three steps, so a view does a handful of updates per batch:
-    /// 1. known ids update in place: one dataChanged per run of consecutive changed rows (all
-    ///    columns, all roles), each run written just before its signal; rows about to be
-    ///    dropped are not signalled; a row whose last update in the batch leaves it as it was
-    ///    signals nothing;
+    /// 1. known ids update in place: one dataChanged per run of consecutive changed rows, over
+    ///    the columns that changed in the run (all roles), each run written just before its
+    ///    signal; rows about to be dropped are not signalled; a row whose last update in the
+    ///    batch leaves it as it was signals nothing;
     /// 2. if the table would exceed maxRows(), one block of rows is removed from the top (one
     ///    beginRemoveRows). Terminal rows are preferred: active rows inside that block are not
     ///    lost but carried to the bottom, and the block grows until it holds enough terminal
@@ -94,6 +96,8 @@ private:
         Row next;
     };
     static Row toRow(const RequestUpdate& u);
+    /// Bit c set when column c shows something else in `b` than in `a`.
+    static unsigned changedColumns(const Row& a, const Row& b);
     QString toolTip(const Row& row) const;
     /// How many rows to remove from the top to make room for `incoming` new ones (`changes`,
     /// by row, give the states this batch leaves), and which of them to carry.

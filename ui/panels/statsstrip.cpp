@@ -148,15 +148,15 @@ StatsStrip::StatsStrip(QWidget* parent)
         const int width =
             std::max(QFontMetrics(captionFont).horizontalAdvance(spec.caption), sampleWidth) +
             tile->contentsMargins().left() + tile->contentsMargins().right();
-        frame->setMinimumWidth(std::min(width, 92)); // fits beside the side dock at 1280 px
+        frame->setMinimumWidth(std::min(width, 84)); // fits beside the side dock at 1280 px
         frame->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
         row->addWidget(frame, width);
         m_tiles[i] = TileWidgets{frame, value, detail, Level::Normal};
     }
 
-    m_saturated = new QLabel(tr("Client saturated: Sluice itself is the bottleneck"), this);
+    m_saturated = new QLabel(tr("Client saturated"), this);
     m_saturated->setObjectName(QStringLiteral("saturatedLabel"));
-    m_saturated->setToolTip(tr("This machine's CPU is nearly used up, by Sluice or by others: "
+    m_saturated->setToolTip(tr("Sluice itself is the bottleneck. This machine's CPU is nearly used up, by Sluice or by others: "
                                "requests leave late and latencies include the client's own "
                                "delay. Lower the load or run the client elsewhere."));
     // Two lines, so the banner takes little room from the tiles when it appears.
@@ -164,8 +164,7 @@ StatsStrip::StatsStrip(QWidget* parent)
     bannerFont.setBold(true);
     m_saturated->setFont(bannerFont);
     m_saturated->setWordWrap(true);
-    m_saturated->setFixedWidth(
-        std::max(120, QFontMetrics(bannerFont).horizontalAdvance(m_saturated->text()) / 2 + 28));
+    m_saturated->setFixedWidth(QFontMetrics(bannerFont).horizontalAdvance(m_saturated->text()) / 2 + 28);
     m_saturated->setStyleSheet(QStringLiteral("QLabel { background: #f2b200; color: #1a1a1a; "
                                               "border-radius: 3px; padding: 2px 6px; }"));
     m_saturated->hide();
