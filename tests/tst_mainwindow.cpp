@@ -167,33 +167,34 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
     // Change max concurrency in the limits panel: the engine's limit, a marker, and the
     // server's own count of concurrent requests follow.
     const int markersBefore = charts->chart(ChartsPanel::Concurrency)->markerCount();
-    auto* maxSpin = window.limitsPanel()->findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"));
+    auto* maxSpin =
+        window.limitsPanel()->findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"));
     QVERIFY(maxSpin);
     maxSpin->setValue(5);
     QTRY_COMPARE_WITH_TIMEOUT(lastLimit, 5, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(charts->chart(ChartsPanel::Concurrency)->markerCount() > markersBefore,
                              5000);
     QTRY_VERIFY_WITH_TIMEOUT(lastInFlight <= 5, 5000);
-    QTRY_VERIFY_WITH_TIMEOUT(
-        window.limitsPanel()->findChild<QLabel*>(QStringLiteral("currentLimitLabel"))
-            ->text()
-            .contains(QLatin1Char('5')),
-        5000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.limitsPanel()
+                                 ->findChild<QLabel*>(QStringLiteral("currentLimitLabel"))
+                                 ->text()
+                                 .contains(QLatin1Char('5')),
+                             5000);
     // The mock counts what it serves: from now on never more than 5 at once.
     QSignalSpy stats(&session, &Session::mockStats);
     int serverMax = 0;
     for (int i = 0; i < 4; ++i) {
         QVERIFY(stats.wait(2000));
-        serverMax = std::max(serverMax, stats.last().at(0).toJsonObject()
-                                            .value(QStringLiteral("concurrent"))
-                                            .toInt());
+        serverMax =
+            std::max(serverMax,
+                     stats.last().at(0).toJsonObject().value(QStringLiteral("concurrent")).toInt());
     }
     QVERIFY2(serverMax <= 5, qPrintable(QString::number(serverMax)));
     QVERIFY(serverMax >= 1);
 
     // Filter the table by state while updates flow.
-    auto* filter = window.requestsPanel()->findChild<QComboBox*>(
-        QStringLiteral("requestFilterCombo"));
+    auto* filter =
+        window.requestsPanel()->findChild<QComboBox*>(QStringLiteral("requestFilterCombo"));
     filter->setCurrentIndex(filter->findData(int(RequestFilterModel::Filter::Done)));
     QTRY_VERIFY(window.requestsPanel()->filterModel()->rowCount() > 0);
     for (int r = 0; r < window.requestsPanel()->filterModel()->rowCount(); ++r) {
@@ -250,9 +251,8 @@ void TestMainWindow::overloadRaisesAlertsAndColours() {
     window.findChild<QAction*>(QStringLiteral("startAction"))->trigger();
     QVERIFY(session.running());
     // Queue > 50 for 5 s and in flight > 95% of the limit: critical alerts, red series.
-    QTRY_VERIFY_WITH_TIMEOUT(window.charts()->chart(ChartsPanel::Queue)->level(0) ==
-                                 LiveChart::Level::Critical,
-                             15000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.charts()->chart(ChartsPanel::Queue)->level(0) == LiveChart::Level::Critical, 15000);
     QTRY_VERIFY_WITH_TIMEOUT(window.charts()->chart(ChartsPanel::Concurrency)->level(0) ==
                                  LiveChart::Level::Critical,
                              15000);
@@ -342,9 +342,10 @@ void TestMainWindow::badScenarioFileNamesTheField() {
     Session session;
     MainWindow window(&session);
     BenchPanel* bench = window.benchPanel();
-    const auto e = bench->loadScenarioJson(QJsonObject{
-        {QStringLiteral("mock"), true},
-        {QStringLiteral("profile"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("zigzag")}}}});
+    const auto e = bench->loadScenarioJson(
+        QJsonObject{{QStringLiteral("mock"), true},
+                    {QStringLiteral("profile"),
+                     QJsonObject{{QStringLiteral("kind"), QStringLiteral("zigzag")}}}});
     QVERIFY(e);
     QVERIFY2(e->contains(QLatin1String("profile.kind")), qPrintable(*e));
     // A good file round-trips through the panel.
@@ -352,15 +353,18 @@ void TestMainWindow::badScenarioFileNamesTheField() {
         {QStringLiteral("mock"), true},
         {QStringLiteral("model"), QStringLiteral("m-7")},
         {QStringLiteral("max_tokens"), 77},
-        {QStringLiteral("profile"),
-         QJsonObject{{QStringLiteral("kind"), QStringLiteral("closed")},
-                     {QStringLiteral("concurrency"), 9}}},
+        {QStringLiteral("profile"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("closed")},
+                                                {QStringLiteral("concurrency"), 9}}},
         {QStringLiteral("duration"), QStringLiteral("42s")}};
     QVERIFY(!bench->loadScenarioJson(good));
     const QJsonObject back = bench->scenarioJson();
     QCOMPARE(back.value(QStringLiteral("model")).toString(), QStringLiteral("m-7"));
     QCOMPARE(back.value(QStringLiteral("max_tokens")).toInt(), 77);
-    QCOMPARE(back.value(QStringLiteral("profile")).toObject().value(QStringLiteral("concurrency")).toDouble(), 9.0);
+    QCOMPARE(back.value(QStringLiteral("profile"))
+                 .toObject()
+                 .value(QStringLiteral("concurrency"))
+                 .toDouble(),
+             9.0);
     QCOMPARE(back.value(QStringLiteral("duration")).toString(), QStringLiteral("42s"));
     QString error;
     const auto s = bench->scenario(&error);

@@ -142,9 +142,8 @@ bool DemoPlayer::play(const Demo& demo, QString* error) {
         auto* timer = new QTimer(this);
         timer->setSingleShot(true);
         connect(timer, &QTimer::timeout, this, [this, i] { applyStep(i); });
-        timer->start(static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          demo.steps[i].at)
-                                          .count()));
+        timer->start(static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(demo.steps[i].at).count()));
         m_timers << timer;
     }
     return true;

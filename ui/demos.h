@@ -38,8 +38,7 @@ struct Demo {
     std::vector<Step> steps;
 
     /// Parses a demo file; on error a message naming the field.
-    static std::optional<Demo> fromJson(const QJsonObject& json, const QString& id,
-                                        QString* error);
+    static std::optional<Demo> fromJson(const QJsonObject& json, const QString& id, QString* error);
 };
 
 /// The demos shipped with the console (resources/demos/*.json), in file-name order.

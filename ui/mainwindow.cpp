@@ -161,9 +161,10 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         m_charts->applyAlert(a);
         m_alerts->addAlert(a);
         const int index = m_bottomTabs->indexOf(m_alerts);
-        m_bottomTabs->setTabText(index, m_alerts->alertCount() > 0
-                                            ? tr("Alerts && events (%1)").arg(m_alerts->alertCount())
-                                            : tr("Alerts && events"));
+        m_bottomTabs->setTabText(index,
+                                 m_alerts->alertCount() > 0
+                                     ? tr("Alerts && events (%1)").arg(m_alerts->alertCount())
+                                     : tr("Alerts && events"));
     });
     connect(m_session, &Session::limitChanged, m_limits, &LimitsPanel::setCurrentLimit);
     connect(m_session, &Session::runStarted, this, &MainWindow::onRunStarted);
@@ -195,13 +196,10 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
                 }
             });
     connect(m_bench, &BenchPanel::loadChanged, m_session, &Session::setLoad);
-    connect(m_bench, &BenchPanel::targetChanged, this, [this](bool mock) {
-        m_sideTabs->setTabEnabled(2, mock && m_session->mockRunning());
-    });
-    connect(m_results, &ResultsView::exportReportRequested, this,
-            &MainWindow::exportReportDialog);
-    connect(m_results, &ResultsView::exportChartsRequested, this,
-            &MainWindow::exportChartsDialog);
+    connect(m_bench, &BenchPanel::targetChanged, this,
+            [this](bool mock) { m_sideTabs->setTabEnabled(2, mock && m_session->mockRunning()); });
+    connect(m_results, &ResultsView::exportReportRequested, this, &MainWindow::exportReportDialog);
+    connect(m_results, &ResultsView::exportChartsRequested, this, &MainWindow::exportChartsDialog);
     connect(m_demos, &DemoPlayer::captionChanged, this, &MainWindow::showCaption);
     connect(m_demos, &DemoPlayer::limitsApplied, m_limits, &LimitsPanel::setLimits);
     connect(m_demos, &DemoPlayer::mockApplied, m_mock, &MockPanel::setConfig);
@@ -260,9 +258,10 @@ void MainWindow::buildMenus() {
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     auto* windows = new QActionGroup(this);
-    const std::pair<QString, int> choices[] = {
-        {tr("Last minute"), 60}, {tr("Last 5 minutes"), 300}, {tr("Last 15 minutes"), 900},
-        {tr("Last hour"), 3600}};
+    const std::pair<QString, int> choices[] = {{tr("Last minute"), 60},
+                                               {tr("Last 5 minutes"), 300},
+                                               {tr("Last 15 minutes"), 900},
+                                               {tr("Last hour"), 3600}};
     int key = Qt::Key_1;
     for (const auto& [label, seconds] : choices) {
         QAction* a = view->addAction(label);
@@ -282,10 +281,10 @@ void MainWindow::buildMenus() {
     QMenu* language = menuBar()->addMenu(tr("&Language"));
     auto* languages = new QActionGroup(this);
     const QString current = QSettings().value(QStringLiteral("language")).toString();
-    const std::pair<QString, QString> langs[] = {{tr("System default"), QString()},
-                                                 {QStringLiteral("English"), QStringLiteral("en")},
-                                                 {QStringLiteral("简体中文"),
-                                                  QStringLiteral("zh_CN")}};
+    const std::pair<QString, QString> langs[] = {
+        {tr("System default"), QString()},
+        {QStringLiteral("English"), QStringLiteral("en")},
+        {QStringLiteral("简体中文"), QStringLiteral("zh_CN")}};
     for (const auto& [label, locale] : langs) {
         QAction* a = language->addAction(label);
         a->setCheckable(true);
@@ -402,8 +401,8 @@ void MainWindow::showCaption(const QString& caption) {
 }
 
 void MainWindow::saveScenario() {
-    const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save scenario"), m_lastDir, tr("Scenario files (*.json)"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save scenario"), m_lastDir,
+                                                      tr("Scenario files (*.json)"));
     if (path.isEmpty()) {
         return;
     }
@@ -477,7 +476,8 @@ std::optional<QString> MainWindow::exportReport(const QString& dir) {
 }
 
 void MainWindow::exportReportDialog() {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export report into"), m_lastDir);
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, tr("Export report into"), m_lastDir);
     if (dir.isEmpty()) {
         return;
     }
@@ -490,8 +490,8 @@ void MainWindow::exportReportDialog() {
 }
 
 void MainWindow::exportChartsDialog() {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save charts"), m_lastDir,
-                                                      tr("PNG images (*.png)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save charts"), m_lastDir, tr("PNG images (*.png)"));
     if (path.isEmpty()) {
         return;
     }

@@ -88,20 +88,20 @@ bool Session::startMock(const MockConfig& config, quint16 port, QString* error) 
     MockServer* mock = nullptr;
     QObject* poller = nullptr;
     runIn(m_mockAnchor, [&] {
-            mock = new MockServer(config);
-            ok = mock->listen(QHostAddress::LocalHost, port);
-            if (!ok) {
-                why = mock->errorString();
-                delete mock;
-                mock = nullptr;
-                return;
-            }
-            poller = new QObject;
-            auto* timer = new QTimer(poller);
-            QObject::connect(timer, &QTimer::timeout, poller,
-                             [this, mock] { Q_EMIT mockStats(mock->statsJson()); });
-            timer->start(500);
-        });
+        mock = new MockServer(config);
+        ok = mock->listen(QHostAddress::LocalHost, port);
+        if (!ok) {
+            why = mock->errorString();
+            delete mock;
+            mock = nullptr;
+            return;
+        }
+        poller = new QObject;
+        auto* timer = new QTimer(poller);
+        QObject::connect(timer, &QTimer::timeout, poller,
+                         [this, mock] { Q_EMIT mockStats(mock->statsJson()); });
+        timer->start(500);
+    });
     if (!ok) {
         if (error) {
             *error = why;
@@ -150,9 +150,8 @@ std::optional<QString> Session::setMockConfig(const MockConfig& config, const QS
     if (m_runner && (!changes.isEmpty() || !label.isEmpty())) {
         BenchRunner* runner = m_runner;
         const QString text = label.isEmpty() ? changes.join(QStringLiteral(", ")) : label;
-        QMetaObject::invokeMethod(runner, [runner, text] {
-            runner->recordEvent(QStringLiteral("mock"), text);
-        });
+        QMetaObject::invokeMethod(
+            runner, [runner, text] { runner->recordEvent(QStringLiteral("mock"), text); });
     }
     Q_EMIT mockConfigChanged(config);
     return std::nullopt;
@@ -204,7 +203,8 @@ bool Session::startRun(BenchScenario scenario, QString* error) {
     connect(runner, &BenchRunner::finished, runner, [this, runner] {
         const QJsonObject summary = runner->summary();
         const SeriesData series = seriesData(runner->series());
-        QMetaObject::invokeMethod(this, [this, summary, series] { onRunFinished(summary, series); });
+        QMetaObject::invokeMethod(this,
+                                  [this, summary, series] { onRunFinished(summary, series); });
     });
     QMetaObject::invokeMethod(runner, &BenchRunner::start);
     Q_EMIT runStarted();

@@ -84,9 +84,9 @@ private:
     QThread m_engineThread;
     QObject* m_mockAnchor = nullptr;   // lives in m_mockThread: the place to run code there
     QObject* m_engineAnchor = nullptr; // lives in m_engineThread
-    QPointer<MockServer> m_mock;      // lives in m_mockThread
-    QPointer<QObject> m_mockPoller;   // lives in m_mockThread
-    BenchRunner* m_runner = nullptr;  // lives in m_engineThread; deleted from here only
+    QPointer<MockServer> m_mock;       // lives in m_mockThread
+    QPointer<QObject> m_mockPoller;    // lives in m_mockThread
+    BenchRunner* m_runner = nullptr;   // lives in m_engineThread; deleted from here only
     quint16 m_mockPort = 0;
     MockConfig m_mockConfig;
     TrafficLimits m_limits;

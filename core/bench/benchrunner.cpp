@@ -406,7 +406,8 @@ void BenchRunner::setPaused(bool paused) {
         return;
     }
     m_paused = paused;
-    addEvent(QStringLiteral("pause"), paused ? QStringLiteral("paused") : QStringLiteral("resumed"));
+    addEvent(QStringLiteral("pause"),
+             paused ? QStringLiteral("paused") : QStringLiteral("resumed"));
     if (paused) {
         m_arrivalTimer.stop();
         return;

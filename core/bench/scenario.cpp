@@ -198,12 +198,15 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
     BenchScenario s = *this;
     QString error;
     Fields f(json, {}, &error);
-    f.only({QStringLiteral("title"), QStringLiteral("target"), QStringLiteral("mock"),
-            QStringLiteral("format"), QStringLiteral("model"), QStringLiteral("stream"),
-            QStringLiteral("max_tokens"), QStringLiteral("prompts"), QStringLiteral("keys"),
-            QStringLiteral("profile"), QStringLiteral("duration"), QStringLiteral("requests"),
-            QStringLiteral("warmup"), QStringLiteral("seed"), QStringLiteral("limits"),
-            QStringLiteral("slo"), QStringLiteral("changes"), QStringLiteral("http2"),
+    f.only({QStringLiteral("title"),          QStringLiteral("target"),
+            QStringLiteral("mock"),           QStringLiteral("format"),
+            QStringLiteral("model"),          QStringLiteral("stream"),
+            QStringLiteral("max_tokens"),     QStringLiteral("prompts"),
+            QStringLiteral("keys"),           QStringLiteral("profile"),
+            QStringLiteral("duration"),       QStringLiteral("requests"),
+            QStringLiteral("warmup"),         QStringLiteral("seed"),
+            QStringLiteral("limits"),         QStringLiteral("slo"),
+            QStringLiteral("changes"),        QStringLiteral("http2"),
             QStringLiteral("client_threads"), QStringLiteral("traffic"),
             QStringLiteral("priority_mix")});
     f.integer(QStringLiteral("client_threads"), &s.clientThreads, 0, 256);

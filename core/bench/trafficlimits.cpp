@@ -32,8 +32,9 @@ QString TrafficLimits::algorithmName(ConcurrencyConfig::Algorithm algorithm) {
 }
 
 std::optional<ConcurrencyConfig::Algorithm> TrafficLimits::algorithmFromName(const QString& name) {
-    for (auto a : {ConcurrencyConfig::Algorithm::Fixed, ConcurrencyConfig::Algorithm::Aimd,
-                   ConcurrencyConfig::Algorithm::Gradient, ConcurrencyConfig::Algorithm::Combined}) {
+    for (auto a :
+         {ConcurrencyConfig::Algorithm::Fixed, ConcurrencyConfig::Algorithm::Aimd,
+          ConcurrencyConfig::Algorithm::Gradient, ConcurrencyConfig::Algorithm::Combined}) {
         if (algorithmName(a) == name) {
             return a;
         }
@@ -203,7 +204,8 @@ QStringList TrafficLimits::changesFrom(const TrafficLimits& b) const {
     change(QStringLiteral("timeout"), seconds(b.requestTimeout), seconds(requestTimeout));
     change(QStringLiteral("retries"), QString::number(b.retries), QString::number(retries));
     change(QStringLiteral("retry delay"), seconds(b.retryBaseDelay), seconds(retryBaseDelay));
-    change(QStringLiteral("breaker"), b.breakerEnabled ? QStringLiteral("on") : QStringLiteral("off"),
+    change(QStringLiteral("breaker"),
+           b.breakerEnabled ? QStringLiteral("on") : QStringLiteral("off"),
            breakerEnabled ? QStringLiteral("on") : QStringLiteral("off"));
     change(QStringLiteral("breaker rate"), QString::number(b.breakerFailureRate),
            QString::number(breakerFailureRate));

@@ -56,7 +56,8 @@ QNetworkRequest buildNetworkRequest(ApiFormat format, const QUrl& endpoint,
     request.setRawHeader("Accept", stream ? "text/event-stream" : "application/json");
     if (format == ApiFormat::OpenAi) {
         // Azure OpenAI takes its resource keys in an api-key header, not as a bearer token.
-        const bool azure = endpoint.host().endsWith(QLatin1String(".azure.com"), Qt::CaseInsensitive);
+        const bool azure =
+            endpoint.host().endsWith(QLatin1String(".azure.com"), Qt::CaseInsensitive);
         if (!apiKey.isEmpty()) {
             if (azure) {
                 request.setRawHeader("api-key", apiKey);

@@ -404,8 +404,8 @@ void RequestEngine::pump() {
                 m_dispatchGap = m_dispatchGap > 0 ? 0.9 * m_dispatchGap + 0.1 * gap : gap;
                 m_recentGaps[m_recentGapAt++ % m_recentGaps.size()] = gapNs;
                 const Nanos longest = *std::max_element(m_recentGaps.begin(), m_recentGaps.end());
-                m_admission.setAgingLead(std::max(
-                    Nanos{static_cast<Nanos::rep>(3 * m_dispatchGap)}, 2 * longest));
+                m_admission.setAgingLead(
+                    std::max(Nanos{static_cast<Nanos::rep>(3 * m_dispatchGap)}, 2 * longest));
             }
             m_lastDispatch = m_admission.queued() > 0 ? now : Nanos{0};
         }

@@ -293,8 +293,8 @@ private:
     };
     std::deque<Sample> m_samples; // completions of the last 10 s
     Nanos m_lastResourceSample{0};
-    Nanos m_lastDispatch{0};  // while saturated
-    double m_dispatchGap = 0; // mean ns between dispatches while requests wait
+    Nanos m_lastDispatch{0};              // while saturated
+    double m_dispatchGap = 0;             // mean ns between dispatches while requests wait
     std::array<Nanos, 32> m_recentGaps{}; // the last gaps between dispatches while saturated
     std::size_t m_recentGapAt = 0;
     ResourceSample m_resources;

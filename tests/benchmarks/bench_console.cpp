@@ -7,9 +7,9 @@
 //   bench_console [seconds=30] [rate=1000]
 #include "ui/charts/livechart.h"
 #include "ui/mainwindow.h"
+#include "ui/models/requesttablemodel.h"
 #include "ui/panels/chartspanel.h"
 #include "ui/panels/requestspanel.h"
-#include "ui/models/requesttablemodel.h"
 #include "ui/session.h"
 
 #include <QApplication>
@@ -19,9 +19,9 @@
 #include <QTimer>
 
 #include <algorithm>
-#include <ctime>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <vector>
 
@@ -36,7 +36,8 @@ struct Stats {
             return 0;
         }
         std::sort(v.begin(), v.end());
-        return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+        return v[std::min(v.size() - 1,
+                          static_cast<std::size_t>(p * static_cast<double>(v.size())))];
     }
     double max() { return v.empty() ? 0 : *std::max_element(v.begin(), v.end()); }
 };
@@ -178,20 +179,24 @@ int main(int argc, char** argv) {
     session.stopRun();
     session.stopRun();
 
-    std::printf("idle     : refresh+paint p50 %.2f p95 %.2f max %.2f ms | loop lag p50 %.2f p99 %.2f "
-                "max %.2f ms\n",
-                idleRefresh.pct(0.5), idleRefresh.pct(0.95), idleRefresh.max(), idleDrift.pct(0.5),
-                idleDrift.pct(0.99), idleDrift.max());
-    std::printf("%4.0f rps : refresh+paint p50 %.2f p95 %.2f max %.2f ms | loop lag p50 %.2f p99 %.2f "
-                "max %.2f ms\n",
-                rate, refresh.pct(0.5), refresh.pct(0.95), refresh.max(), drift.pct(0.5),
-                drift.pct(0.99), drift.max());
-    std::printf("load     : sent %.0f/s (last snapshot), %.1f snapshots/s reached the GUI, %d table "
-                "rows, RSS %ld MB\n",
-                sentPerSecond, snapshotRate, rows, rss / 1024);
-    std::printf("GUI CPU  : refresh+paint thread CPU idle p95 %.2f max %.2f ms, loaded p95 %.2f max %.2f "
-                "ms (the rest of the wall time is waiting for a core)\n",
-                idleCpu.pct(0.95), idleCpu.max(), cpu.pct(0.95), cpu.max());
+    std::printf(
+        "idle     : refresh+paint p50 %.2f p95 %.2f max %.2f ms | loop lag p50 %.2f p99 %.2f "
+        "max %.2f ms\n",
+        idleRefresh.pct(0.5), idleRefresh.pct(0.95), idleRefresh.max(), idleDrift.pct(0.5),
+        idleDrift.pct(0.99), idleDrift.max());
+    std::printf(
+        "%4.0f rps : refresh+paint p50 %.2f p95 %.2f max %.2f ms | loop lag p50 %.2f p99 %.2f "
+        "max %.2f ms\n",
+        rate, refresh.pct(0.5), refresh.pct(0.95), refresh.max(), drift.pct(0.5), drift.pct(0.99),
+        drift.max());
+    std::printf(
+        "load     : sent %.0f/s (last snapshot), %.1f snapshots/s reached the GUI, %d table "
+        "rows, RSS %ld MB\n",
+        sentPerSecond, snapshotRate, rows, rss / 1024);
+    std::printf(
+        "GUI CPU  : refresh+paint thread CPU idle p95 %.2f max %.2f ms, loaded p95 %.2f max %.2f "
+        "ms (the rest of the wall time is waiting for a core)\n",
+        idleCpu.pct(0.95), idleCpu.max(), cpu.pct(0.95), cpu.max());
     std::printf("ratios   : refresh p95 loaded/idle %.2f, lag max loaded/idle %.2f\n",
                 idleRefresh.pct(0.95) > 0 ? refresh.pct(0.95) / idleRefresh.pct(0.95) : 0.0,
                 idleDrift.max() > 0 ? drift.max() / idleDrift.max() : 0.0);

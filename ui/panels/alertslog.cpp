@@ -21,8 +21,8 @@ AlertsLog::AlertsLog(QWidget* parent)
     m_tree->setRootIsDecorated(false);
     m_tree->setUniformRowHeights(true);
     m_tree->setAlternatingRowColors(true);
-    m_tree->setHeaderLabels({tr("Time"), tr("Run (s)"), tr("Kind"), tr("Severity"), tr("What"),
-                             tr("Value")});
+    m_tree->setHeaderLabels(
+        {tr("Time"), tr("Run (s)"), tr("Kind"), tr("Severity"), tr("What"), tr("Value")});
     m_tree->header()->setSectionResizeMode(What, QHeaderView::Stretch);
     m_tree->header()->setStretchLastSection(false);
     m_tree->setToolTip(tr("Alert rules raise when their value stays past the threshold for 5 s "

@@ -259,10 +259,10 @@ void BenchPanel::updateKeyStatus() {
     }
     const QByteArray k = key();
     if (k.isEmpty()) {
-        m_keyStatus->setText(m_keyEnv->text().isEmpty()
-                                 ? tr("No key: requests go without one.")
-                                 : tr("$%1 is not set: requests go without a key.")
-                                       .arg(m_keyEnv->text()));
+        m_keyStatus->setText(
+            m_keyEnv->text().isEmpty()
+                ? tr("No key: requests go without one.")
+                : tr("$%1 is not set: requests go without a key.").arg(m_keyEnv->text()));
         return;
     }
     m_keyStatus->setText(m_key->text().isEmpty()
@@ -359,7 +359,10 @@ std::optional<QString> BenchPanel::loadScenarioJson(const QJsonObject& json,
     QJsonObject checked = json;
     QString keyEnv;
     if (checked.value(QStringLiteral("keys")).isObject()) {
-        keyEnv = checked.value(QStringLiteral("keys")).toObject().value(QStringLiteral("env")).toString();
+        keyEnv = checked.value(QStringLiteral("keys"))
+                     .toObject()
+                     .value(QStringLiteral("env"))
+                     .toString();
         checked.remove(QStringLiteral("keys"));
     }
     if (const auto e = s.apply(checked, baseDir)) {
@@ -458,10 +461,10 @@ void BenchPanel::setProgress(const BenchProgress& p) {
 
 void BenchPanel::saveSettings(QSettings& settings) const {
     settings.beginGroup(QStringLiteral("bench"));
-    settings.setValue(QStringLiteral("preset"), m_preset->currentIndex() >= 0 &&
-                                                        m_preset->currentIndex() < m_presets.size()
-                                                    ? m_presets[m_preset->currentIndex()].name
-                                                    : QString());
+    settings.setValue(QStringLiteral("preset"),
+                      m_preset->currentIndex() >= 0 && m_preset->currentIndex() < m_presets.size()
+                          ? m_presets[m_preset->currentIndex()].name
+                          : QString());
     // The scenario without any key: only the variable that holds one.
     QJsonObject json = scenarioJson();
     json.insert(QStringLiteral("key_env"), m_keyEnv->text());

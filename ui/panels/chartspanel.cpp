@@ -4,10 +4,10 @@
 
 #include <QChart>
 #include <QComboBox>
-#include <QLegend>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLegend>
 #include <QPainter>
 #include <QTimer>
 #include <QToolButton>

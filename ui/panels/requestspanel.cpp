@@ -49,8 +49,8 @@ RequestsPanel::RequestsPanel(QWidget* parent)
     layout->addWidget(m_view, 1);
 
     connect(m_filterCombo, &QComboBox::currentIndexChanged, this, [this] {
-        m_filter->setFilter(static_cast<RequestFilterModel::Filter>(
-            m_filterCombo->currentData().toInt()));
+        m_filter->setFilter(
+            static_cast<RequestFilterModel::Filter>(m_filterCombo->currentData().toInt()));
         updateCount();
     });
     updateCount();

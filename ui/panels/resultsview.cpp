@@ -12,8 +12,8 @@ namespace sluice {
 
 namespace {
 
-const char* const kMetrics[] = {"ttft", "ttfb", "ttst", "itl", "tpot_decode", "tpot_overall",
-                                "e2e", "corrected", "service", "queue"};
+const char* const kMetrics[] = {"ttft",         "ttfb", "ttst",      "itl",     "tpot_decode",
+                                "tpot_overall", "e2e",  "corrected", "service", "queue"};
 const char* const kColumns[] = {"count", "mean", "p50", "p90", "p95", "p99", "max"};
 
 QString number(double v, int decimals = 1) {
@@ -84,12 +84,11 @@ void ResultsView::setSummary(const QJsonObject& s) {
         s.value(QStringLiteral("latency_ms")).toObject().value(QStringLiteral("e2e")).toObject();
     const double done = counts.value(QStringLiteral("done")).toDouble();
     const double submitted = counts.value(QStringLiteral("submitted")).toDouble();
-    QString headline =
-        tr("%1 of %2 succeeded in %3 s · %4 req/s · average latency %5 ms")
-            .arg(number(done, 0), number(submitted, 0),
-                 number(s.value(QStringLiteral("duration_s")).toDouble()),
-                 number(tp.value(QStringLiteral("ok_per_s")).toDouble(), 2),
-                 number(e2e.value(QStringLiteral("mean")).toDouble()));
+    QString headline = tr("%1 of %2 succeeded in %3 s · %4 req/s · average latency %5 ms")
+                           .arg(number(done, 0), number(submitted, 0),
+                                number(s.value(QStringLiteral("duration_s")).toDouble()),
+                                number(tp.value(QStringLiteral("ok_per_s")).toDouble(), 2),
+                                number(e2e.value(QStringLiteral("mean")).toDouble()));
     const QJsonArray failed = verdict.value(QStringLiteral("failed")).toArray();
     if (!failed.isEmpty()) {
         QStringList names;

@@ -156,7 +156,8 @@ StatsStrip::StatsStrip(QWidget* parent)
 
     m_saturated = new QLabel(tr("Client saturated"), this);
     m_saturated->setObjectName(QStringLiteral("saturatedLabel"));
-    m_saturated->setToolTip(tr("Sluice itself is the bottleneck. This machine's CPU is nearly used up, by Sluice or by others: "
+    m_saturated->setToolTip(tr("Sluice itself is the bottleneck. This machine's CPU is nearly used "
+                               "up, by Sluice or by others: "
                                "requests leave late and latencies include the client's own "
                                "delay. Lower the load or run the client elsewhere."));
     // Two lines, so the banner takes little room from the tiles when it appears.
@@ -164,7 +165,8 @@ StatsStrip::StatsStrip(QWidget* parent)
     bannerFont.setBold(true);
     m_saturated->setFont(bannerFont);
     m_saturated->setWordWrap(true);
-    m_saturated->setFixedWidth(QFontMetrics(bannerFont).horizontalAdvance(m_saturated->text()) / 2 + 28);
+    m_saturated->setFixedWidth(QFontMetrics(bannerFont).horizontalAdvance(m_saturated->text()) / 2 +
+                               28);
     m_saturated->setStyleSheet(QStringLiteral("QLabel { background: #f2b200; color: #1a1a1a; "
                                               "border-radius: 3px; padding: 2px 6px; }"));
     m_saturated->hide();
