@@ -98,8 +98,11 @@ bool Session::startMock(const MockConfig& config, quint16 port, QString* error) 
         }
         poller = new QObject;
         auto* timer = new QTimer(poller);
-        QObject::connect(timer, &QTimer::timeout, poller,
-                         [this, mock] { Q_EMIT mockStats(mock->statsJson()); });
+        QObject::connect(timer, &QTimer::timeout, poller, [this, mock] {
+            // Emitted from the GUI thread, like every other signal of the session.
+            QMetaObject::invokeMethod(
+                this, [this, stats = mock->statsJson()] { Q_EMIT mockStats(stats); });
+        });
         timer->start(500);
     });
     if (!ok) {
