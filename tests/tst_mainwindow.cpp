@@ -48,6 +48,7 @@ private Q_SLOTS:
     void overloadRaisesAlertsAndColours();
     void idleWindowAndShippedDemos();
     void demoPlaysItsSteps();
+    void priorityLanesShowOnTheChart();
     void badScenarioFileNamesTheField();
     void settingsAreRemembered();
     void chineseTranslationIsCompiledIn();
@@ -154,9 +155,12 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
     charts->refreshAll();
     for (int c = 0; c < ChartsPanel::ChartCount; ++c) {
         LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(c));
-        QVERIFY2(chart->pointCount(0) > 0, qPrintable(chart->objectName()));
-        QVERIFY(chart->lineSeries(0)->count() <= 2 * 1280);
+        // Every request here is of normal priority: that is the series with points.
+        const int series = c == ChartsPanel::PriorityLatency ? ChartsPanel::Normal : 0;
+        QVERIFY2(chart->pointCount(series) > 0, qPrintable(chart->objectName()));
+        QVERIFY(chart->lineSeries(series)->count() <= 2 * 1280);
     }
+    QCOMPARE(charts->chart(ChartsPanel::PriorityLatency)->pointCount(ChartsPanel::High), 0);
     QTRY_VERIFY_WITH_TIMEOUT(charts->chart(ChartsPanel::Latency)->pointCount(0) > 0 ||
                                  (charts->refreshAll(), false),
                              5000);
@@ -336,6 +340,48 @@ void TestMainWindow::demoPlaysItsSteps() {
     session.stopRun();
     QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
     QVERIFY(!player.playing());
+}
+
+void TestMainWindow::priorityLanesShowOnTheChart() {
+    // About 2x overload with a fifth of the requests urgent: the chart shows high priority
+    // served near the service time while normal waits in the queue.
+    Session session;
+    MockConfig mock = fastMock();
+    mock.capacity = 4;
+    mock.ttftMs = 100;
+    mock.tpotMs = 5;
+    mock.tokensMin = mock.tokensMax = 5;
+    QVERIFY(session.startMock(mock));
+    MainWindow window(&session);
+    window.resize(1280, 800);
+    window.show();
+    BenchScenario s;
+    s.useMock = true;
+    s.profile.kind = LoadProfile::Kind::Constant;
+    s.profile.load = 60;
+    s.duration = std::chrono::seconds(60);
+    s.maxTokens = 5;
+    s.priorityMix = {0.2, 0.8};
+    TrafficLimits limits;
+    limits.maxConcurrency = 4;
+    limits.queueCapacity = 2000;
+    limits.requestTimeout = std::chrono::seconds(20);
+    s.limits = limits;
+    QString error;
+    QVERIFY2(session.startRun(s, &error), qPrintable(error));
+    LiveChart* chart = window.charts()->chart(ChartsPanel::PriorityLatency);
+    auto last = [&](int series) {
+        QLineSeries* line = chart->lineSeries(series);
+        return line->count() > 0 ? line->at(line->count() - 1).y() : 0.0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (window.charts()->refreshAll(),
+         last(ChartsPanel::High) > 0 && last(ChartsPanel::Normal) > 3 * last(ChartsPanel::High)),
+        20000);
+    QCOMPARE(chart->pointCount(ChartsPanel::Low), 0);
+    window.stopRun();
+    window.stopRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
 }
 
 void TestMainWindow::badScenarioFileNamesTheField() {

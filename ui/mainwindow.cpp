@@ -155,6 +155,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     // Wiring.
     connect(m_session, &Session::snapshot, this, &MainWindow::onSnapshot);
     connect(m_session, &Session::requestsUpdated, m_requests, &RequestsPanel::apply);
+    connect(m_session, &Session::requestsUpdated, m_charts, &ChartsPanel::addRequestUpdates);
     connect(m_session, &Session::progress, m_bench, &BenchPanel::setProgress);
     connect(m_session, &Session::eventRecorded, this, &MainWindow::onEvent);
     connect(m_session, &Session::alertChanged, this, [this](const AlertEvent& a) {

@@ -330,14 +330,6 @@
         <translation>上限</translation>
     </message>
     <message>
-        <source>80% warning</source>
-        <translation>80% 警告</translation>
-    </message>
-    <message>
-        <source>95% critical</source>
-        <translation>95% 严重</translation>
-    </message>
-    <message>
         <source>Queue depth</source>
         <translation>队列深度</translation>
     </message>
@@ -424,6 +416,34 @@
     <message>
         <source>errors</source>
         <translation>错误</translation>
+    </message>
+    <message>
+        <source>80%</source>
+        <translation>80%</translation>
+    </message>
+    <message>
+        <source>95%</source>
+        <translation>95%</translation>
+    </message>
+    <message>
+        <source>Latency p95 by priority</source>
+        <translation>各优先级 p95 延迟</translation>
+    </message>
+    <message>
+        <source>high</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>normal</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <source>low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>95th percentile of end-to-end latency over the last 10 s for each priority class: high (0), normal (1), low (2 and below). Under overload, high stays near the service time while normal waits in the queue.</source>
+        <translation>最近 10 秒内各优先级的端到端延迟第 95 百分位：高（0）、普通（1）、低（2 及以下）。过载时，高优先级接近服务时间，而普通优先级在队列中等待。</translation>
     </message>
 </context>
 <context>

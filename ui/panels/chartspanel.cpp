@@ -13,6 +13,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -79,8 +80,8 @@ ChartsPanel::ChartsPanel(QWidget* parent)
     auto* concurrency = new LiveChart(tr("Concurrency"), tr("requests"), this);
     concurrency->addSeries(tr("in flight"), kBlue);
     concurrency->addSeries(tr("limit"), kGrey, Qt::SolidLine);
-    concurrency->addSeries(tr("80% warning"), kAmber, Qt::DashLine);
-    concurrency->addSeries(tr("95% critical"), kRed, Qt::DashLine);
+    concurrency->addSeries(tr("80%"), kAmber, Qt::DashLine);
+    concurrency->addSeries(tr("95%"), kRed, Qt::DashLine);
     auto* queue = new LiveChart(tr("Queue depth"), tr("requests"), this);
     queue->addSeries(tr("queued"), kPurple);
     queue->addSeries(tr("for budget"), kTeal);
@@ -102,22 +103,31 @@ ChartsPanel::ChartsPanel(QWidget* parent)
     auto* tokens = new LiveChart(tr("Tokens per second"), tr("tokens/s"), this);
     tokens->addSeries(tr("output"), kBlue);
     tokens->addSeries(tr("prompt"), kGrey);
-    m_charts = {concurrency, queue, rps, latency, tokens};
-    const char* names[] = {"concurrencyChart", "queueChart", "rpsChart", "latencyChart",
-                           "tokensChart"};
+    auto* priority = new LiveChart(tr("Latency p95 by priority"), tr("ms"), this);
+    priority->addSeries(tr("high"), kRed);
+    priority->addSeries(tr("normal"), kBlue);
+    priority->addSeries(tr("low"), kGrey);
+    priority->setToolTip(tr("95th percentile of end-to-end latency over the last 10 s for each "
+                            "priority class: high (0), normal (1), low (2 and below). Under "
+                            "overload, high stays near the service time while normal waits in "
+                            "the queue."));
+    m_charts = {concurrency, queue, rps, latency, tokens, priority};
+    const char* names[] = {"concurrencyChart", "queueChart",  "rpsChart",
+                           "latencyChart",     "tokensChart", "priorityChart"};
     for (int i = 0; i < ChartCount; ++i) {
         m_charts[i]->setObjectName(QLatin1String(names[i]));
-        m_charts[i]->setMinimumSize(260, 130);
+        m_charts[i]->setMinimumSize(200, 130);
         m_charts[i]->setWindow(m_window);
     }
-    // Two rows on a six-column grid: concurrency and latency (what this console is about) get
-    // half the width each, the three rate charts a third each.
-    grid->addWidget(concurrency, 0, 0, 1, 3);
-    grid->addWidget(latency, 0, 3, 1, 3);
-    grid->addWidget(rps, 1, 0, 1, 2);
-    grid->addWidget(queue, 1, 2, 1, 2);
-    grid->addWidget(tokens, 1, 4, 1, 2);
-    for (int c = 0; c < 6; ++c) {
+    // Two rows of three: what is going on (concurrency, latency, latency by priority) over the
+    // rates (requests, queue, tokens).
+    grid->addWidget(concurrency, 0, 0, 1, 4);
+    grid->addWidget(latency, 0, 4, 1, 5); // wider: its six-entry legend sits at the side
+    grid->addWidget(priority, 0, 9, 1, 3);
+    grid->addWidget(rps, 1, 0, 1, 4);
+    grid->addWidget(queue, 1, 4, 1, 4);
+    grid->addWidget(tokens, 1, 8, 1, 4);
+    for (int c = 0; c < 12; ++c) {
         grid->setColumnStretch(c, 1);
     }
 
@@ -155,6 +165,34 @@ void ChartsPanel::addSnapshot(const EngineSnapshot& s) {
     l->append(TtftP99, t, ms(s.ttftP99));
     m_charts[Tokens]->append(TokensOut, t, s.tokensOutPerSecond);
     m_charts[Tokens]->append(TokensIn, t, s.tokensInPerSecond);
+    std::vector<double> values;
+    for (int p = 0; p < 3; ++p) {
+        auto& window = m_priorityLatency[p];
+        while (!window.empty() && window.front().first < t - 10) {
+            window.pop_front();
+        }
+        values.clear();
+        for (const auto& entry : window) {
+            values.push_back(entry.second);
+        }
+        double p95 = kNaN;
+        if (!values.empty()) {
+            const auto rank = static_cast<std::ptrdiff_t>(
+                std::ceil(0.95 * static_cast<double>(values.size())) - 1);
+            std::nth_element(values.begin(), values.begin() + rank, values.end());
+            p95 = values[static_cast<std::size_t>(rank)];
+        }
+        m_charts[PriorityLatency]->append(p, t, p95);
+    }
+}
+
+void ChartsPanel::addRequestUpdates(const QList<RequestUpdate>& updates) {
+    const double t = now();
+    for (const RequestUpdate& u : updates) {
+        if (u.state == RequestState::Done && u.latency.count() > 0) {
+            m_priorityLatency[std::clamp(u.priority, 0, 2)].emplace_back(t, ms(u.latency));
+        }
+    }
 }
 
 void ChartsPanel::addMarker(const QString& label, double t) {
@@ -230,6 +268,9 @@ void ChartsPanel::refreshAll() {
 void ChartsPanel::clear() {
     for (LiveChart* chart : m_charts) {
         chart->clear();
+    }
+    for (auto& window : m_priorityLatency) {
+        window.clear();
     }
 }
 

@@ -7,6 +7,7 @@
 #include <QWidget>
 
 #include <array>
+#include <deque>
 
 class QComboBox;
 class QTimer;
@@ -25,19 +26,22 @@ class ChartsPanel final : public QWidget {
     Q_DISABLE_COPY_MOVE(ChartsPanel)
 
 public:
-    enum Chart { Concurrency, Queue, Rps, Latency, Tokens, ChartCount };
+    enum Chart { Concurrency, Queue, Rps, Latency, Tokens, PriorityLatency, ChartCount };
     // Series indexes inside each chart.
     enum ConcurrencySeries { InFlight, Limit, LimitWarning, LimitCritical };
     enum QueueSeries { Queued, WaitingBudget };
     enum RpsSeries { Sent, Succeeded, RateLimited, Errors };
     enum LatencySeries { E2eP50, E2eP95, E2eP99, TtftP50, TtftP95, TtftP99 };
     enum TokenSeries { TokensOut, TokensIn };
+    enum PrioritySeries { High, Normal, Low };
 
     explicit ChartsPanel(QWidget* parent = nullptr);
 
     /// Seconds on the panel's clock (the time axis).
     double now() const;
     void addSnapshot(const EngineSnapshot& snapshot);
+    /// Finished requests feed the latency-by-priority chart (p95 per class over 10 s).
+    void addRequestUpdates(const QList<RequestUpdate>& updates);
     /// A vertical marker on every chart at `t` (now when negative).
     void addMarker(const QString& label, double t = -1);
     /// Colours the watched series by the alert's state.
@@ -58,6 +62,8 @@ private:
     void refreshNext();
 
     QElapsedTimer m_clock;
+    /// Per priority class (high 0, normal 1, low 2+): (time, e2e ms) of the last 10 s.
+    std::array<std::deque<std::pair<double, double>>, 3> m_priorityLatency;
     std::array<LiveChart*, ChartCount> m_charts{};
     QComboBox* m_windowCombo = nullptr;
     QToolButton* m_pauseButton = nullptr;
