@@ -59,8 +59,8 @@ EngineSnapshot sampleSnapshot() {
     s.cancelled = 3;
     s.okPerSecond = 42.4;
     s.sentPerSecond = 45;
-    s.latencyP50 = 800ms;
-    s.latencyP95 = 1500ms;
+    s.e2eP50 = 800ms;
+    s.e2eP95 = 1500ms;
     s.resources.valid = true;
     s.resources.processCpu = 0.45;
     s.resources.processRssBytes = 120LL * 1024 * 1024;
@@ -419,7 +419,7 @@ void TestPanels::stripValues() {
 
     EngineSnapshot s = sampleSnapshot();
     s.waitingBudget = 5;
-    s.latencyP95 = 12s;
+    s.e2eP95 = 12s;
     s.nextAllowedIn = 2500ms;
     strip.setSnapshot(s);
     QVERIFY(text("queuedTileDetail").contains(QStringLiteral("5")));

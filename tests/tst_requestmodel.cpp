@@ -31,7 +31,7 @@ RequestUpdate update(std::uint64_t id, RequestState state, std::int64_t position
     u.attempts = attempts;
     u.status = status;
     u.ttft = ttft;
-    u.latency = latency;
+    u.e2e = latency;
     return u;
 }
 
@@ -198,7 +198,7 @@ private:
         columns |= a.attempts != b.attempts ? 1u << M::Attempts : 0;
         columns |= a.status != b.status ? 1u << M::Status : 0;
         columns |= a.ttft != b.ttft ? 1u << M::Ttft : 0;
-        columns |= a.latency != b.latency ? 1u << M::Latency : 0;
+        columns |= a.e2e != b.e2e ? 1u << M::Latency : 0;
         return columns;
     }
     std::size_t m_maxRows;
@@ -309,7 +309,7 @@ private:
             break;
         case S::Streaming:
             u.state = roll < 90 ? S::Done : S::Failed;
-            u.latency = u.ttft + Nanos(pick(0, 50000) * 100'000LL);
+            u.e2e = u.ttft + Nanos(pick(0, 50000) * 100'000LL);
             break;
         case S::Retrying:
             u.state = roll < 10 ? S::Cancelled : S::InFlight;
@@ -795,7 +795,7 @@ void TestRequestModel::randomBatches() {
             QCOMPARE(model.index(r, RequestTableModel::Latency)
                          .data(RequestTableModel::SortRole)
                          .toLongLong(),
-                     want.latency.count() ? want.latency.count() / 100'000 + 1 : 0);
+                     want.e2e.count() ? want.e2e.count() / 100'000 + 1 : 0);
         }
         QCOMPARE(model.stateCounts(), counts);
 

@@ -120,7 +120,7 @@ void TestRetryPolicy::outcomeNamesAreDistinct() {
     for (int i = 0; i <= static_cast<int>(Outcome::Cancelled); ++i) {
         names.insert(outcomeName(static_cast<Outcome>(i)));
     }
-    QCOMPARE(names.size(), std::size_t(9));
+    QCOMPARE(names.size(), std::size_t(10));
     QVERIFY(names.count("unknown") == 0);
     QCOMPARE(QString::fromLatin1(outcomeName(Outcome::Cancelled)), QStringLiteral("cancelled"));
     QVERIFY(!isRetryable(Outcome::Cancelled));

@@ -142,7 +142,14 @@ QStringList BenchRunner::seriesColumns() {
             QStringLiteral("corrected_p99_ms"),
             QStringLiteral("itl_p50_ms"),
             QStringLiteral("output_tokens_per_s"),
-            QStringLiteral("late_starts")};
+            QStringLiteral("late_starts"),
+            QStringLiteral("fail_network"),
+            QStringLiteral("fail_timeout"),
+            QStringLiteral("fail_http_4xx"),
+            QStringLiteral("fail_http_5xx"),
+            QStringLiteral("fail_provider"),
+            QStringLiteral("fail_malformed"),
+            QStringLiteral("fail_local")};
 }
 
 BenchRunner::BenchRunner(BenchScenario scenario, QUrl target, const Clock* clock, QObject* parent)
@@ -233,7 +240,18 @@ void BenchRunner::addEvent(const QString& kind, const QString& text) {
 
 std::vector<SloSpec> BenchRunner::effectiveSlos() const {
     if (!m_scenario.slos.empty() || !m_scenario.profile.stress) {
-        return m_scenario.slos;
+        std::vector<SloSpec> slos = m_scenario.slos;
+        const bool hasErrorSlo = std::any_of(slos.begin(), slos.end(),
+                                             [](const SloSpec& s) { return s.isErrorRate(); });
+        if (m_scenario.defaultSlo && !hasErrorSlo) {
+            SloSpec errors;
+            errors.text = QStringLiteral("errors<1%");
+            errors.metric = QStringLiteral("errors");
+            errors.threshold = 0.01;
+            errors.isDefault = true;
+            slos.push_back(errors);
+        }
+        return slos;
     }
     // Stress with no SLO given: under 1% errors, and corrected p99 within 3x the first step's p50.
     std::vector<SloSpec> slos;
@@ -289,6 +307,11 @@ void BenchRunner::start() {
         m_schedule.start(m_start);
         onArrivalTimer();
     }
+}
+
+void BenchRunner::interrupt(const QString& why) {
+    m_interrupted = true;
+    stop(why);
 }
 
 void BenchRunner::stop(const QString& why) {
@@ -537,9 +560,20 @@ void BenchRunner::onFinished(const RequestRecord& r, const Pending& pending) {
     m_retries += std::max(0, r.attempts - 1);
     const bool ok = r.state == RequestState::Done;
     const bool error = !ok && r.state != RequestState::Cancelled;
-    const bool late =
-        m_scenario.profile.openLoop() && r.attempts > 0 && m.queueTime > m_lateThreshold;
+    if (!ok) {
+        m_failures.add(r.failure, r.reason);
+        if (error) {
+            ++m_second.failureGroups[r.failure.group()];
+        }
+    }
+    // Late: the schedule itself handed the request over late (the client could not keep up).
+    // Held: handed over on time, then our own limits (rate, concurrency) kept it back.
+    const bool open = m_scenario.profile.openLoop();
+    const bool late = open && r.submittedAt - m.intendedAt > m_lateThreshold;
+    const bool held =
+        open && r.attempts > 0 && r.firstSentAt - r.submittedAt > m_lateThreshold;
     m_lateStarts += late ? 1 : 0;
+    m_heldByLimits += held ? 1 : 0;
     m_second.late += late ? 1 : 0;
     m_second.ok += ok ? 1 : 0;
     m_second.errors += error ? 1 : 0;
@@ -666,6 +700,9 @@ void BenchRunner::onFinished(const RequestRecord& r, const Pending& pending) {
         if (!r.reason.isEmpty()) {
             row.insert(QStringLiteral("reason"), r.reason);
         }
+        if (r.failure.kind != FailureKind::None) {
+            row.insert(QStringLiteral("failure"), r.failure.key());
+        }
         m_sink(row);
     }
 
@@ -689,6 +726,10 @@ void BenchRunner::tick() {
     if (m_state == State::Idle || m_state == State::Finished) {
         return;
     }
+    closeSecond();
+}
+
+void BenchRunner::closeSecond() {
     const Nanos now = m_clock.now();
     const EngineSnapshot snap = m_engine->snapshot();
     m_peakInFlight = std::max(m_peakInFlight, snap.inFlight);
@@ -718,35 +759,15 @@ void BenchRunner::tick() {
         static_cast<double>(m_second.outputTokens),
         static_cast<double>(m_second.late),
     };
+    for (const char* group :
+         {"network", "timeout", "http_4xx", "http_5xx", "provider", "malformed", "local"}) {
+        const auto it = m_second.failureGroups.find(QLatin1String(group));
+        row.push_back(it == m_second.failureGroups.end() ? 0.0 : static_cast<double>(it->second));
+    }
     m_series.append(t, std::move(row));
+    evaluateAlerts(snap, now);
     m_lastAttempts = snap.attempts;
     m_lastRateLimited = snap.rateLimited;
-
-    const double submittedNow = static_cast<double>(m_second.submitted);
-    std::map<QString, double> alertValues{{QStringLiteral("queued"), snap.queued}};
-    if (snap.limit > 0 && snap.limit < 100000) {
-        alertValues.emplace(QStringLiteral("concurrency_ratio"),
-                            static_cast<double>(snap.inFlight) / snap.limit);
-    }
-    if (submittedNow > 0) {
-        alertValues.emplace(QStringLiteral("reject_ratio"),
-                            static_cast<double>(m_second.rejected) / submittedNow);
-    }
-    for (const AlertEvent& e : m_alerts.evaluate(now - m_start, alertValues)) {
-        m_alertLog.append(
-            QJsonObject{{QStringLiteral("t"), toSeconds(e.at)},
-                        {QStringLiteral("rule"), e.rule},
-                        {QStringLiteral("severity"), QString::fromLatin1(severityName(e.severity))},
-                        {QStringLiteral("state"),
-                         e.raised ? QStringLiteral("raised") : QStringLiteral("cleared")},
-                        {QStringLiteral("value"), e.value},
-                        {QStringLiteral("text"), e.text}});
-        addEvent(QStringLiteral("alert"),
-                 QStringLiteral("%1 %2: %3")
-                     .arg(e.rule, e.raised ? QStringLiteral("raised") : QStringLiteral("cleared"),
-                          e.text));
-        Q_EMIT alertChanged(e);
-    }
     m_second = Second{};
 
     while (!m_recentE2e.empty() && m_recentE2e.front().first < now - std::chrono::seconds(10)) {
@@ -791,6 +812,14 @@ void BenchRunner::tick() {
     p.ok = m_done;
     p.errors = m_failed + m_rejected + m_timedOut;
     p.rateLimited = snap.rateLimited;
+    if (!m_failures.isEmpty()) {
+        for (const FailureTally::Entry& e : m_failures.sorted()) {
+            if (e.reason.isFailure()) {
+                p.topFailure = e.reason.label();
+                break;
+            }
+        }
+    }
     p.lateStarts = m_lateStarts;
     std::vector<double> e2e, ttft;
     for (const auto& [at, v] : m_recentE2e) {
@@ -806,6 +835,53 @@ void BenchRunner::tick() {
     p.ttftP99 = percentileOf(ttft, 99);
     Q_EMIT progress(p);
     checkEnd();
+}
+
+void BenchRunner::evaluateAlerts(const EngineSnapshot& snap, Nanos now) {
+    const double submittedNow = static_cast<double>(m_second.submitted);
+    std::map<QString, double> alertValues{{QStringLiteral("queued"), snap.queued}};
+    if (snap.limit > 0 && snap.limit < 100000) {
+        alertValues.emplace(QStringLiteral("concurrency_ratio"),
+                            static_cast<double>(snap.inFlight) / snap.limit);
+    }
+    if (submittedNow > 0) {
+        alertValues.emplace(QStringLiteral("reject_ratio"),
+                            static_cast<double>(m_second.rejected) / submittedNow);
+    }
+    const double ended = static_cast<double>(m_second.ok + m_second.errors);
+    if (ended > 0) {
+        alertValues.emplace(QStringLiteral("error_ratio"),
+                            static_cast<double>(m_second.errors) / ended);
+    }
+    const double attempts = static_cast<double>(snap.attempts - m_lastAttempts);
+    if (attempts > 0) {
+        alertValues.emplace(QStringLiteral("rate_limited_ratio"),
+                            static_cast<double>(snap.rateLimited - m_lastRateLimited) / attempts);
+    }
+    alertValues.emplace(QStringLiteral("breaker_open"),
+                        snap.breaker == CircuitBreaker::State::Open ? 1.0 : 0.0);
+    if (snap.breaker != m_breaker) {
+        addEvent(QStringLiteral("breaker"),
+                 QStringLiteral("circuit %1 -> %2")
+                     .arg(QString::fromLatin1(breakerStateName(m_breaker)),
+                          QString::fromLatin1(breakerStateName(snap.breaker))));
+        m_breaker = snap.breaker;
+    }
+    for (const AlertEvent& e : m_alerts.evaluate(now - m_start, alertValues)) {
+        m_alertLog.append(
+            QJsonObject{{QStringLiteral("t"), toSeconds(e.at)},
+                        {QStringLiteral("rule"), e.rule},
+                        {QStringLiteral("severity"), QString::fromLatin1(severityName(e.severity))},
+                        {QStringLiteral("state"),
+                         e.raised ? QStringLiteral("raised") : QStringLiteral("cleared")},
+                        {QStringLiteral("value"), e.value},
+                        {QStringLiteral("text"), e.text}});
+        addEvent(QStringLiteral("alert"),
+                 QStringLiteral("%1 %2: %3")
+                     .arg(e.rule, e.raised ? QStringLiteral("raised") : QStringLiteral("cleared"),
+                          e.text));
+        Q_EMIT alertChanged(e);
+    }
 }
 
 void BenchRunner::applyProfileLoad() {
@@ -872,8 +948,11 @@ void BenchRunner::beginDrain(const QString& why) {
 void BenchRunner::armDrainLimit() {
     // What was sent goes on to its end (a batch handed over at once drains for minutes), as long
     // as something still ends: only a run with no progress for this long is cut short.
-    const Nanos limit =
-        m_scenario.timeout.count() > 0 ? m_scenario.timeout : std::chrono::seconds(60);
+    // Longer than an attempt may stay silent, so a target that never answers ends its requests
+    // as timeouts ("timeout before headers"), not as cancelled by the drain.
+    const Nanos limit = m_scenario.timeout.count() > 0
+                            ? m_scenario.timeout
+                            : m_engine->config().transferTimeout + std::chrono::seconds(5);
     m_drainTimer.start(std::max(1, realMs(limit)));
 }
 
@@ -882,13 +961,10 @@ void BenchRunner::finish() {
         return;
     }
     m_end = m_clock.now();
-    m_state = State::Finished;
     m_drainTimer.stop();
     m_tickTimer.stop();
     m_arrivalTimer.stop();
-    // The last partial second.
-    m_state = State::Draining;
-    tick();
+    closeSecond(); // the last partial second
     m_state = State::Finished;
     Q_EMIT finished();
 }
@@ -1064,6 +1140,7 @@ QJsonObject BenchRunner::summary() const {
             failed.append(spec.text);
         }
         QJsonObject o{{QStringLiteral("spec"), spec.text},
+                      {QStringLiteral("default"), spec.isDefault},
                       {QStringLiteral("metric"), spec.metric},
                       {QStringLiteral("threshold"),
                        spec.isErrorRate() ? spec.threshold * 100 : spec.threshold},
@@ -1084,6 +1161,29 @@ QJsonObject BenchRunner::summary() const {
     }
     if (m_done == 0 && m_submitted > 0) {
         failed.append(QStringLiteral("no request succeeded"));
+    }
+    if (m_interrupted) {
+        failed.prepend(QStringLiteral("interrupted"));
+    }
+    QJsonArray byReason;
+    QJsonObject byGroup;
+    std::int64_t failureTotal = 0;
+    for (const FailureTally::Entry& e : m_failures.sorted()) {
+        QJsonObject row{{QStringLiteral("reason"), e.reason.key()},
+                        {QStringLiteral("label"), e.reason.label()},
+                        {QStringLiteral("group"), e.reason.group()},
+                        {QStringLiteral("count"), static_cast<double>(e.count)},
+                        {QStringLiteral("example"), e.example}};
+        if (e.reason.status > 0) {
+            row.insert(QStringLiteral("status"), e.reason.status);
+        }
+        if (!e.reason.type.isEmpty()) {
+            row.insert(QStringLiteral("type"), e.reason.type);
+        }
+        byReason.append(row);
+        byGroup.insert(e.reason.group(),
+                       byGroup.value(e.reason.group()).toDouble() + static_cast<double>(e.count));
+        failureTotal += e.reason.isFailure() ? e.count : 0;
     }
     QJsonObject summary{
         {QStringLiteral("sluice_report"), 1},
@@ -1108,6 +1208,7 @@ QJsonObject BenchRunner::summary() const {
                      {QStringLiteral("rate_limited"),
                       static_cast<double>(m_engine->snapshot().rateLimited)},
                      {QStringLiteral("late_starts"), static_cast<double>(m_lateStarts)},
+                     {QStringLiteral("held_by_limits"), static_cast<double>(m_heldByLimits)},
                      {QStringLiteral("dropped"), static_cast<double>(m_dropped)},
                      {QStringLiteral("measured"), static_cast<double>(m_measured)},
                      {QStringLiteral("warmup"), static_cast<double>(m_warmupCount)}}},
@@ -1125,6 +1226,10 @@ QJsonObject BenchRunner::summary() const {
         {QStringLiteral("latency_ms"), latency},
         {QStringLiteral("definitions"), definitions()},
         {QStringLiteral("slo"), slo},
+        {QStringLiteral("failures"),
+         QJsonObject{{QStringLiteral("total"), static_cast<double>(failureTotal)},
+                     {QStringLiteral("by_reason"), byReason},
+                     {QStringLiteral("by_group"), byGroup}}},
         {QStringLiteral("alerts"), m_alertLog},
     };
     QJsonArray events;
@@ -1155,8 +1260,20 @@ QJsonObject BenchRunner::summary() const {
             failed.append(QStringLiteral("no stress step met the SLOs"));
         }
     }
+    // One word for the whole run: passed, failed (an SLO, or nothing succeeded), interrupted,
+    // or for stress: knee (found) / no_knee.
+    QString outcome = failed.isEmpty() ? QStringLiteral("passed") : QStringLiteral("failed");
+    if (m_interrupted) {
+        outcome = QStringLiteral("interrupted");
+    } else if (m_scenario.profile.stress && failed.isEmpty()) {
+        outcome = QStringLiteral("knee");
+    } else if (m_scenario.profile.stress && !m_knee) {
+        outcome = QStringLiteral("no_knee");
+    }
     summary.insert(QStringLiteral("verdict"),
                    QJsonObject{{QStringLiteral("passed"), failed.isEmpty()},
+                               {QStringLiteral("outcome"), outcome},
+                               {QStringLiteral("interrupted"), m_interrupted},
                                {QStringLiteral("failed"), QJsonArray::fromStringList(failed)}});
     return summary;
 }

@@ -40,6 +40,7 @@ struct BenchProgress {
     int queued = 0;
     int limit = 0;
     std::int64_t submitted = 0, ok = 0, errors = 0, rateLimited = 0, lateStarts = 0;
+    QString topFailure; ///< the most frequent failure reason so far ("connection refused"), if any
     double e2eP50 = 0, e2eP95 = 0, e2eP99 = 0; ///< ms, of the last 10 s
     double ttftP50 = 0, ttftP99 = 0;
     double outputTokensPerSecond = 0;
@@ -69,7 +70,11 @@ public:
 
     void start();
     /// Stops offering load; what is in flight finishes (up to the drain limit), then finished().
+    /// A second stop() while draining cancels what is still out.
     void stop(const QString& why = {});
+    /// Stops as stop() does, and the verdict says the run was interrupted (it never passes).
+    void interrupt(const QString& why);
+    bool interrupted() const { return m_interrupted; }
 
     // Live knobs, applied at once and recorded as events.
     void setLoad(double load); ///< rate (open loop) or concurrency (closed loop)
@@ -100,6 +105,8 @@ public:
     std::optional<double> knee() const { return m_knee; }
     /// Column names of the series, in order.
     static QStringList seriesColumns();
+    /// Failures so far, by reason (every request that did not end done, warm-up included).
+    const FailureTally& failures() const { return m_failures; }
 
 Q_SIGNALS:
     void progress(const sluice::BenchProgress& progress);
@@ -140,6 +147,8 @@ private:
     void checkEnd();
     void beginDrain(const QString& why);
     void finish();
+    void closeSecond();
+    void evaluateAlerts(const EngineSnapshot& snap, Nanos now);
     void armDrainLimit();
     void stressAdvance();
     void startStressStep(double load);
@@ -185,6 +194,10 @@ private:
     std::int64_t m_retries = 0, m_rateLimited = 0, m_lateStarts = 0, m_dropped = 0;
     std::int64_t m_outputTokens = 0, m_promptTokens = 0, m_tokensEstimated = 0;
     std::int64_t m_good = 0;
+    std::int64_t m_heldByLimits = 0; ///< open loop: sent late because our own limits held them
+    FailureTally m_failures;
+    bool m_interrupted = false;
+    CircuitBreaker::State m_breaker = CircuitBreaker::State::Closed;
     int m_peakInFlight = 0;
     Nanos m_measureStart{0};
     std::map<QString, LatencyHistogram> m_hist;
@@ -192,6 +205,7 @@ private:
     // The current second's values, for the series row.
     struct Second {
         std::int64_t ok = 0, errors = 0, late = 0, outputTokens = 0, rejected = 0, submitted = 0;
+        std::map<QString, std::int64_t> failureGroups; // terminal failures by reason group
         std::vector<double> ttft, e2e, corrected, itl; // ms
     } m_second;
     std::int64_t m_lastAttempts = 0, m_lastRateLimited = 0;

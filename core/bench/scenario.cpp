@@ -123,6 +123,7 @@ QJsonObject BenchScenario::toJson() const {
         {QStringLiteral("requests"), static_cast<double>(requests)},
         {QStringLiteral("seed"), static_cast<double>(seed)},
         {QStringLiteral("slo"), slo},
+        {QStringLiteral("default_slo"), defaultSlo},
         {QStringLiteral("changes"), changeList},
     };
     if (adaptive) {
@@ -208,7 +209,8 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
             QStringLiteral("limits"),         QStringLiteral("slo"),
             QStringLiteral("changes"),        QStringLiteral("http2"),
             QStringLiteral("client_threads"), QStringLiteral("traffic"),
-            QStringLiteral("priority_mix")});
+            QStringLiteral("priority_mix"),   QStringLiteral("default_slo")});
+    f.boolean(QStringLiteral("default_slo"), &s.defaultSlo);
     f.integer(QStringLiteral("client_threads"), &s.clientThreads, 0, 256);
     f.string(QStringLiteral("title"), &s.title);
     QString target;

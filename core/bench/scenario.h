@@ -25,6 +25,7 @@ struct SloSpec {
     QString metric; ///< ttft ttfb ttst itl tpot tpot_overall e2e corrected service queue errors
     double percentile = 99;
     double threshold = 0; ///< milliseconds, or a fraction for errors
+    bool isDefault = false; ///< added by Sluice (errors<1%), not given by the user
     bool isErrorRate() const { return metric == QLatin1String("errors"); }
 
     /// Parses one spec; on error returns nothing and sets `error` naming the spec.
@@ -92,6 +93,9 @@ struct BenchScenario {
     bool preciseArrivals = true;
 
     std::vector<SloSpec> slos;
+    /// Judge every run by "errors<1%" unless an error SLO is given ("default_slo": false, or
+    /// --no-default-slo, turns it off): a run with many failures must not pass by default.
+    bool defaultSlo = true;
     std::vector<ScheduledChange> changes;
     QString title;
 

@@ -13,6 +13,7 @@ enum class Outcome {
     Timeout,        ///< no complete answer in time
     NetworkError,   ///< no HTTP response at all (refused, reset, DNS, TLS)
     ClientError,    ///< any other 4xx: the request itself is wrong
+    Malformed,      ///< a 2xx whose body is not an answer (an HTML page, foreign JSON, junk events)
     Cancelled,      ///< given up by the caller; says nothing about the target
 };
 
@@ -58,6 +59,7 @@ constexpr bool isRetryable(Outcome o) {
     case Outcome::Success:
     case Outcome::QuotaExhausted:
     case Outcome::ClientError:
+    case Outcome::Malformed: // the same junk comes back: a wrong URL, a login page
     case Outcome::Cancelled:
         return false;
     }
@@ -73,6 +75,7 @@ constexpr bool countsAsBreakerFailure(Outcome o) {
     case Outcome::ServerError:
     case Outcome::Timeout:
     case Outcome::NetworkError:
+    case Outcome::Malformed:
         return true;
     case Outcome::Success:
     case Outcome::RateLimited:
@@ -109,6 +112,8 @@ constexpr const char* outcomeName(Outcome o) {
         return "network_error";
     case Outcome::ClientError:
         return "client_error";
+    case Outcome::Malformed:
+        return "malformed";
     case Outcome::Cancelled:
         return "cancelled";
     }

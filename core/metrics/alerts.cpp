@@ -14,6 +14,14 @@ std::vector<AlertRule> AlertRule::defaults() {
          QStringLiteral("more than 50 requests queued")},
         {QStringLiteral("reject-critical"), QStringLiteral("reject_ratio"), 0.05, true, w,
          S::Critical, QStringLiteral("more than 5% of requests rejected")},
+        {QStringLiteral("errors-critical"), QStringLiteral("error_ratio"), 0.05, true, w,
+         S::Critical, QStringLiteral("more than 5% of requests failed")},
+        {QStringLiteral("rate-limited-warning"), QStringLiteral("rate_limited_ratio"), 0.05, true,
+         w, S::Warning, QStringLiteral("more than 5% of attempts answered 429")},
+        // The breaker's state as it is, not a mean: raised the second it opens.
+        {QStringLiteral("breaker-open"), QStringLiteral("breaker_open"), 0.5, true,
+         std::chrono::seconds(1), S::Critical,
+         QStringLiteral("circuit breaker open: requests fail at once")},
     };
 }
 

@@ -23,7 +23,9 @@ struct AlertRule {
     QString text; ///< what it means, for people
 
     /// The seed's defaults: in flight > 80% of the limit warning, > 95% critical, queue > 50
-    /// critical, rejected > 5% of submitted critical (each over 5 s).
+    /// critical, rejected > 5% of submitted critical (each over 5 s); and on failure: more than
+    /// 5% of ended requests failed (critical), more than 5% of attempts answered 429 (warning),
+    /// both over 5 s, and the circuit breaker open (critical, at once).
     static std::vector<AlertRule> defaults();
 };
 

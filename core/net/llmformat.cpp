@@ -182,7 +182,15 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
             m_sawEnd = true;
             return;
         }
-        const QJsonObject o = QJsonDocument::fromJson(event.data).object();
+        const QJsonDocument doc = QJsonDocument::fromJson(event.data);
+        const QJsonObject o = doc.object();
+        if (!doc.isObject() || !(o.contains(QLatin1String("choices")) ||
+                                 o.contains(QLatin1String("usage")) ||
+                                 o.contains(QLatin1String("error")))) {
+            noteBadEvent(event.data);
+            return;
+        }
+        ++m_validEvents;
         readStamp(o);
         if (o.contains(QStringLiteral("error"))) {
             const QJsonObject error = o.value(QStringLiteral("error")).toObject();
@@ -208,10 +216,16 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
     }
     // Anthropic: the event name says what the data is.
     const QByteArray& type = event.event;
+    const QJsonDocument doc = QJsonDocument::fromJson(event.data);
+    const QJsonObject o = doc.object();
+    if (!doc.isObject() || !o.contains(QLatin1String("type"))) {
+        noteBadEvent(event.data);
+        return;
+    }
+    ++m_validEvents;
     if (type == "ping") {
         return;
     }
-    const QJsonObject o = QJsonDocument::fromJson(event.data).object();
     if (type == "message_start") {
         readUsage(o.value(QStringLiteral("message"))
                       .toObject()
@@ -236,15 +250,57 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
     }
 }
 
+void ResponseReader::noteBadEvent(const QByteArray& data) {
+    if (m_badEvents++ == 0) {
+        m_firstBad = data.left(60);
+    }
+}
+
+namespace {
+
+// A few bytes of what came, printable, for a reason text.
+QString sample(const QByteArray& bytes) {
+    QString s = QString::fromUtf8(bytes.left(60)).simplified();
+    if (bytes.size() > 60) {
+        s += QStringLiteral("…");
+    }
+    return s.isEmpty() ? QStringLiteral("(empty)") : s;
+}
+
+} // namespace
+
 void ResponseReader::finish() {
+    const QString type = m_contentType.isEmpty()
+                             ? QString()
+                             : QStringLiteral(" (%1)").arg(QString::fromLatin1(
+                                   m_contentType.left(m_contentType.indexOf(';') < 0
+                                                          ? m_contentType.size()
+                                                          : m_contentType.indexOf(';'))));
     if (m_stream) {
+        if (m_validEvents == 0 && m_error.isEmpty()) {
+            m_malformed =
+                m_badEvents > 0
+                    ? QStringLiteral("no valid event in the stream%1: %2")
+                          .arg(type, sample(m_firstBad))
+                    : QStringLiteral("no event in the stream%1: %2").arg(type, sample(m_body));
+            return;
+        }
         if (!m_sawEnd && m_error.isEmpty()) {
             m_error = QStringLiteral("stream ended before its end marker");
         }
         return;
     }
-    const QJsonObject o = QJsonDocument::fromJson(m_body).object();
-    if (o.isEmpty()) {
+    QJsonParseError parseError{};
+    const QJsonDocument doc = QJsonDocument::fromJson(m_body, &parseError);
+    if (!doc.isObject()) {
+        m_malformed = QStringLiteral("body is not JSON%1: %2").arg(type, sample(m_body));
+        return;
+    }
+    const QJsonObject o = doc.object();
+    const QLatin1String expected = m_format == ApiFormat::OpenAi ? QLatin1String("choices")
+                                                                  : QLatin1String("content");
+    if (!o.value(expected).isArray()) {
+        m_malformed = QStringLiteral("JSON without \"%1\": %2").arg(expected, sample(m_body));
         return;
     }
     int chunks = 0;

@@ -50,6 +50,12 @@ public:
     int feed(QByteArrayView bytes);
     /// The body is complete (non-streaming responses are parsed here).
     void finish();
+    /// The response's Content-Type, for the malformed-response verdict (optional).
+    void setContentType(const QByteArray& type) { m_contentType = type; }
+    /// After finish() of a 2xx: empty when the body is an answer in the expected format;
+    /// otherwise what was wrong ("body is not JSON (text/html): <!DOCTYPE html>…", "no valid
+    /// event in the stream"). A success needs a valid answer, not just a 200.
+    const QString& malformed() const { return m_malformed; }
 
     bool hasUsage() const { return m_hasUsage; }
     std::int64_t promptTokens() const { return m_promptTokens; }
@@ -74,6 +80,7 @@ private:
     void readUsage(const QJsonObject& usage);
     void countText(QStringView text, int* chunks);
     void readStamp(const QJsonObject& o);
+    void noteBadEvent(const QByteArray& data);
 
     ApiFormat m_format;
     bool m_stream;
@@ -91,6 +98,11 @@ private:
     bool m_sawEnd = false;
     QString m_error;
     QString m_errorType;
+    QByteArray m_contentType;
+    int m_validEvents = 0;
+    int m_badEvents = 0;
+    QByteArray m_firstBad; // the first unparsable event's data, cut short
+    QString m_malformed;
 };
 
 } // namespace sluice

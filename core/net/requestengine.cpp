@@ -1,5 +1,7 @@
 #include "core/net/requestengine.h"
 
+#include "core/net/attemptresult.h"
+
 #include "core/net/clientpool.h"
 #include "core/net/errorbody.h"
 #include "core/net/ratelimitheaders.h"
@@ -183,7 +185,8 @@ RequestEngine::~RequestEngine() {
     while (!m_calls.empty()) {
         Call& c = *m_calls.begin()->second;
         c.holdsSlot = false; // the pool and the admission go with the engine
-        finish(c, RequestState::Cancelled, QStringLiteral("the engine stopped"));
+        finish(c, RequestState::Cancelled, {FailureKind::Cancelled},
+               QStringLiteral("the engine stopped"));
     }
 }
 
@@ -261,7 +264,7 @@ std::uint64_t RequestEngine::submit(EngineRequest request, Completion done) {
     ++m_counters.submitted;
 
     if (c.budget->tooLarge(c.reservedTokens)) {
-        finish(c, RequestState::Rejected,
+        finish(c, RequestState::Rejected, {FailureKind::TooLarge},
                QStringLiteral("needs %1 tokens (prompt + max_tokens), more than a token limit")
                    .arg(c.reservedTokens));
         return id;
@@ -269,7 +272,7 @@ std::uint64_t RequestEngine::submit(EngineRequest request, Completion done) {
     const auto pushed = m_admission.submit(QueueEntry{id, c.request.priority, c.lane.toStdString(),
                                                       c.scope, c.record.submittedAt, c.deadline});
     if (pushed.result != RequestQueue::Push::Accepted) {
-        finish(c, RequestState::Rejected,
+        finish(c, RequestState::Rejected, {FailureKind::QueueFull},
                QStringLiteral("queue full (%1 waiting)").arg(m_config.queue.capacity));
         return id;
     }
@@ -280,7 +283,7 @@ std::uint64_t RequestEngine::submit(EngineRequest request, Completion done) {
     if (pushed.displaced) {
         --m_queuedPerScope[pushed.displaced->scope];
         if (Call* victim = find(pushed.displaced->id)) {
-            finish(*victim, RequestState::Rejected,
+            finish(*victim, RequestState::Rejected, {FailureKind::QueueFull},
                    QStringLiteral("queue full: displaced by a more urgent request"));
         }
     }
@@ -319,13 +322,13 @@ bool RequestEngine::cancel(std::uint64_t id) {
         if (m_admission.cancel(id)) {
             --m_queuedPerScope[c->scope];
         }
-        finish(*c, RequestState::Cancelled, QStringLiteral("cancelled"));
+        finish(*c, RequestState::Cancelled, {FailureKind::Cancelled}, QStringLiteral("cancelled"));
         return true;
     case RequestState::Retrying:
         if (m_admission.cancel(id)) {
             --m_queuedPerScope[c->scope];
         }
-        finish(*c, RequestState::Cancelled, QStringLiteral("cancelled"));
+        finish(*c, RequestState::Cancelled, {FailureKind::Cancelled}, QStringLiteral("cancelled"));
         return true;
     case RequestState::InFlight:
     case RequestState::Streaming:
@@ -368,7 +371,8 @@ void RequestEngine::pump() {
     for (const QueueEntry& e : m_admission.expire(now)) {
         --m_queuedPerScope[e.scope];
         if (Call* c = find(e.id)) {
-            finish(*c, RequestState::TimedOut, QStringLiteral("deadline passed while queued"));
+            finish(*c, RequestState::TimedOut, {FailureKind::Deadline},
+                   QStringLiteral("deadline passed while queued"));
         }
     }
     const bool paused = m_guard.paused();
@@ -440,7 +444,9 @@ void RequestEngine::dispatch(Call& c) {
     c.holdsSlot = true;
     CircuitBreaker& breaker = breakerFor(c.breakerKey);
     if (!breaker.tryAcquire()) {
-        finish(c, RequestState::Failed, QStringLiteral("circuit open: the endpoint is failing"));
+        ++m_counters.errors; // a fast failure is an error like any other on the charts
+        finish(c, RequestState::Failed, {FailureKind::CircuitOpen},
+               QStringLiteral("circuit open: the endpoint is failing"));
         return;
     }
     c.breakerPermit = true;
@@ -564,38 +570,21 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
         parseRateLimitHeaders(reply->rawHeaderPairs(), QDateTime::currentDateTimeUtc());
     const ServerLimitView view = toView(info);
 
-    const bool http2xx = status >= 200 && status < 300;
-    bool streamBroken = false;
-    if (http2xx) {
+    if (status >= 200 && status < 300) {
+        c.reader.setContentType(reply->rawHeader("content-type"));
         c.reader.finish();
-        streamBroken = c.request.stream && !c.reader.streamError().isEmpty();
     }
-    const bool cancelled = c.cancelRequested;
-    const bool timedOut = c.deadlineHit ||
-                          (error == QNetworkReply::OperationCanceledError && !cancelled) ||
-                          error == QNetworkReply::TimeoutError;
-    const bool networkError = (error != QNetworkReply::NoError && status == 0) ||
-                              (http2xx && (error != QNetworkReply::NoError || streamBroken));
-    bool quota = false;
-    ProviderError providerError;
-    if (status >= 400) {
-        providerError = parseErrorBody(c.reader.body());
-        quota = status == 429 && isQuotaError(providerError);
-    }
-    Outcome outcome = cancelled ? Outcome::Cancelled
-                                : classifyOutcome(http2xx && networkError ? 0 : status, quota,
-                                                  networkError, timedOut);
-    if (!cancelled && !timedOut && streamBroken) {
-        // An error event inside a 200 stream names what went wrong at the server.
-        const QString& type = c.reader.streamErrorType();
-        if (type == QLatin1String("overloaded_error")) {
-            outcome = Outcome::Overloaded;
-        } else if (type == QLatin1String("rate_limit_error")) {
-            outcome = Outcome::RateLimited;
-        } else if (type == QLatin1String("server_error") || type == QLatin1String("api_error")) {
-            outcome = Outcome::ServerError;
-        }
-    }
+    ReplyFacts facts;
+    facts.status = status;
+    facts.error = error;
+    facts.errorString = error != QNetworkReply::NoError ? reply->errorString() : QString();
+    facts.sawHeaders = c.record.headersAt.count() > 0 && status > 0;
+    facts.cancelled = c.cancelRequested;
+    facts.deadlineHit = c.deadlineHit;
+    facts.stream = c.request.stream;
+    const AttemptResult result = classifyAttempt(facts, c.reader, c.request.apiKey);
+    const Outcome outcome = result.outcome;
+    const bool cancelled = facts.cancelled;
     c.record.outcome = outcome;
     c.record.attemptLog.push_back(
         AttemptRecord{c.record.sentAt, now, status, outcome, view.retryAfter});
@@ -676,45 +665,36 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
     if (outcome == Outcome::Success) {
         finish(c, RequestState::Done);
     } else if (cancelled) {
-        finish(c, RequestState::Cancelled, QStringLiteral("cancelled"));
+        finish(c, RequestState::Cancelled, {FailureKind::Cancelled}, QStringLiteral("cancelled"));
     } else if (c.deadlineHit) {
-        finish(c, RequestState::TimedOut, QStringLiteral("deadline passed in flight"));
+        finish(c, RequestState::TimedOut, result.failure,
+               QStringLiteral("deadline passed in flight: ") + result.why);
     } else {
         const auto decision =
             isRetryable(outcome)
                 ? m_retry.onFailure(outcome, c.record.attempts, view.retryAfter, c.previousDelay)
                 : RetryPolicy::Decision{};
-        QString why = QString::fromLatin1(outcomeName(outcome));
-        if (status > 0) {
-            why += QStringLiteral(" (HTTP %1)").arg(status);
-        }
-        // An error event inside a 200 stream carries its message in the stream, not a body.
-        const QString& providerMessage = providerError.message.isEmpty() && streamBroken
-                                             ? c.reader.streamError()
-                                             : providerError.message;
-        if (!providerMessage.isEmpty()) {
-            // A proxy may echo the key it was given: never let it into a reason.
-            QString message = providerMessage;
-            if (!c.request.apiKey.isEmpty()) {
-                message.replace(QString::fromLatin1(c.request.apiKey), maskKey(c.request.apiKey));
-            }
-            why += QStringLiteral(": ") + message;
-        } else if (status == 0 && error != QNetworkReply::NoError) {
-            why += QStringLiteral(": ") + reply->errorString();
+        QString why = result.why;
+        if (result.failure.kind == FailureKind::TimeoutBeforeHeaders ||
+            result.failure.kind == FailureKind::TimeoutMidStream) {
+            why += QStringLiteral(" (no byte for %1 s)")
+                       .arg(toSeconds(m_config.transferTimeout), 0, 'g', 3);
         }
         if (c.cancelRequested) { // cancelled while this answer was being handled
-            finish(c, RequestState::Cancelled, QStringLiteral("cancelled"));
+            finish(c, RequestState::Cancelled, {FailureKind::Cancelled},
+                   QStringLiteral("cancelled"));
         } else if (decision.retry &&
                    (c.deadline == Nanos::max() || now + decision.delay < c.deadline)) {
             c.previousDelay = decision.delay;
             retryLater(c, decision.delay);
         } else if (decision.retry) {
-            finish(c, RequestState::TimedOut, why + QStringLiteral("; no time left to retry"));
+            finish(c, RequestState::TimedOut, result.failure,
+                   why + QStringLiteral("; no time left to retry"));
         } else {
             if (isRetryable(outcome)) {
                 why += QStringLiteral("; not retried: ") + QString::fromLatin1(decision.reason);
             }
-            finish(c, RequestState::Failed, why);
+            finish(c, RequestState::Failed, result.failure, why);
         }
     }
     schedulePump();
@@ -745,7 +725,8 @@ void RequestEngine::requeue(std::uint64_t id) {
         m_admission.submit(QueueEntry{id, c->request.priority, c->lane.toStdString(), c->scope,
                                       c->record.submittedAt, c->deadline});
     if (pushed.result != RequestQueue::Push::Accepted) {
-        finish(*c, RequestState::Failed, QStringLiteral("queue full when retrying"));
+        finish(*c, RequestState::Failed, {FailureKind::QueueFull},
+               QStringLiteral("queue full when retrying"));
         return;
     }
     ++m_queuedPerScope[c->scope];
@@ -756,13 +737,13 @@ void RequestEngine::requeue(std::uint64_t id) {
     if (pushed.displaced) {
         --m_queuedPerScope[pushed.displaced->scope];
         if (Call* victim = find(pushed.displaced->id)) {
-            finish(*victim, RequestState::Rejected,
+            finish(*victim, RequestState::Rejected, {FailureKind::QueueFull},
                    QStringLiteral("queue full: displaced by a more urgent request"));
         }
     }
 }
 
-void RequestEngine::finish(Call& c, RequestState state, QString reason) {
+void RequestEngine::finish(Call& c, RequestState state, FailureReason failure, QString reason) {
     if (isTerminal(c.record.state)) {
         return;
     }
@@ -775,13 +756,20 @@ void RequestEngine::finish(Call& c, RequestState state, QString reason) {
         c.holdsSlot = false;
     }
     c.record.state = state;
+    c.record.failure = std::move(failure);
     c.record.reason = std::move(reason);
     c.record.endedAt = m_clock.now();
+    if (state != RequestState::Done) {
+        if (c.record.failure.kind == FailureKind::None) {
+            c.record.failure.kind = FailureKind::Network; // never a failure without a reason
+        }
+        m_failures.add(c.record.failure, c.record.reason);
+    }
     switch (state) {
     case RequestState::Done:
         ++m_counters.done;
-        m_samples.push_back(
-            Sample{c.record.endedAt, c.record.latency().count(), c.record.ttft().count()});
+        m_samples.push_back(Sample{c.record.endedAt, c.record.e2e().count(),
+                                   c.record.totalTime().count(), c.record.ttft().count()});
         if (m_samples.size() > 100000) {
             m_samples.pop_front();
         }
@@ -816,9 +804,10 @@ void RequestEngine::markDirty(Call& c) {
     m_dirty.insert(c.record.id);
     if (isTerminal(c.record.state)) {
         // Terminal states are published from a copy, since the call goes away.
-        m_finalUpdates.push_back(RequestUpdate{c.record.id, c.record.state, -1, c.record.priority,
-                                               c.record.attempts, c.record.status, c.record.ttft(),
-                                               c.record.latency()});
+        m_finalUpdates.push_back(RequestUpdate{
+            c.record.id, c.record.state, -1, c.record.priority, c.record.attempts,
+            c.record.status, c.record.ttft(), c.record.e2e(), c.record.totalTime(),
+            c.record.failure});
         m_dirty.erase(c.record.id);
     }
 }
@@ -867,7 +856,7 @@ std::int64_t RequestEngine::position(std::uint64_t id) const {
     return m_admission.position(id, m_clock.now());
 }
 
-EngineSnapshot RequestEngine::snapshot() {
+EngineSnapshot RequestEngine::snapshot() const {
     const Nanos now = m_clock.now();
     EngineSnapshot s;
     s.at = now;
@@ -896,12 +885,11 @@ EngineSnapshot RequestEngine::snapshot() {
     s.retries = m_counters.retries;
     s.rateLimited = m_counters.rateLimited;
 
-    // Rates over the last second of engine time.
-    m_history.emplace_back(now, m_counters);
-    while (m_history.size() > 2 && now - m_history[1].first >= std::chrono::seconds(1)) {
-        m_history.pop_front();
-    }
-    const auto& [then, old] = m_history.front();
+    s.failures = m_failures.sorted();
+
+    // Rates over the last second of engine time (tick() keeps the history).
+    const auto& [then, old] = m_history.empty() ? std::pair<Nanos, Counters>{now, m_counters}
+                                                : m_history.front();
     const double seconds = static_cast<double>((now - then).count()) / 1e9;
     if (seconds > 0) {
         s.sentPerSecond = static_cast<double>(m_counters.attempts - old.attempts) / seconds;
@@ -914,20 +902,25 @@ EngineSnapshot RequestEngine::snapshot() {
         s.tokensInPerSecond = static_cast<double>(m_counters.tokensIn - old.tokensIn) / seconds;
         s.tokensOutPerSecond = static_cast<double>(m_counters.tokensOut - old.tokensOut) / seconds;
     }
-    while (!m_samples.empty() && now - m_samples.front().at > std::chrono::seconds(10)) {
-        m_samples.pop_front();
-    }
-    std::vector<std::int64_t> latency, ttft;
-    latency.reserve(m_samples.size());
+    std::vector<std::int64_t> e2e, total, ttft;
+    e2e.reserve(m_samples.size());
+    total.reserve(m_samples.size());
     for (const Sample& x : m_samples) {
-        latency.push_back(x.latency);
+        if (now - x.at > std::chrono::seconds(10)) {
+            continue; // tick() drops them; a snapshot between ticks only skips them
+        }
+        e2e.push_back(x.e2e);
+        total.push_back(x.total);
         if (x.ttft > 0) {
             ttft.push_back(x.ttft);
         }
     }
-    s.latencyP50 = Nanos{percentile(latency, 0.5)};
-    s.latencyP95 = Nanos{percentile(latency, 0.95)};
-    s.latencyP99 = Nanos{percentile(latency, 0.99)};
+    s.e2eP50 = Nanos{percentile(e2e, 0.5)};
+    s.e2eP95 = Nanos{percentile(e2e, 0.95)};
+    s.e2eP99 = Nanos{percentile(e2e, 0.99)};
+    s.totalP50 = Nanos{percentile(total, 0.5)};
+    s.totalP95 = Nanos{percentile(total, 0.95)};
+    s.totalP99 = Nanos{percentile(total, 0.99)};
     s.ttftP50 = Nanos{percentile(ttft, 0.5)};
     s.ttftP95 = Nanos{percentile(ttft, 0.95)};
     s.ttftP99 = Nanos{percentile(ttft, 0.99)};
@@ -946,6 +939,13 @@ EngineSnapshot RequestEngine::snapshot() {
 
 void RequestEngine::tick() {
     const Nanos now = m_clock.now();
+    m_history.emplace_back(now, m_counters);
+    while (m_history.size() > 2 && now - m_history[1].first >= std::chrono::seconds(1)) {
+        m_history.pop_front();
+    }
+    while (!m_samples.empty() && now - m_samples.front().at > std::chrono::seconds(10)) {
+        m_samples.pop_front();
+    }
     if (now - m_lastResourceSample >= std::chrono::seconds(1)) {
         m_lastResourceSample = now;
         const bool wasPaused = m_guard.paused();
@@ -971,7 +971,9 @@ void RequestEngine::tick() {
                         c->record.attempts,
                         c->record.status,
                         c->record.ttft(),
-                        Nanos{0}};
+                        Nanos{0},
+                        Nanos{0},
+                        {}};
         if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
             if (!haveOrder) {
                 const std::vector<std::uint64_t> order = m_admission.order(now);

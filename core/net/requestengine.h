@@ -8,6 +8,7 @@
 #include "core/engine/ratebudget.h"
 #include "core/engine/resourceguard.h"
 #include "core/engine/retrypolicy.h"
+#include "core/net/failurereason.h"
 #include "core/net/llmformat.h"
 
 #include <QObject>
@@ -84,7 +85,8 @@ struct RequestRecord {
     std::uint64_t id = 0;
     RequestState state = RequestState::Queued;
     int priority = 1;
-    QString reason; ///< why it failed / was rejected; empty when done
+    FailureReason failure; ///< why it did not end done (kind None when done)
+    QString reason;        ///< that reason in words, with the detail (never a key in clear)
     int attempts = 0;
     int status = 0; ///< HTTP status of the last attempt (0 = none)
     Outcome outcome = Outcome::Success;
@@ -111,8 +113,19 @@ struct RequestRecord {
 
     /// Time to first token of the last attempt (0 when none arrived).
     Nanos ttft() const { return firstTokenAt.count() ? firstTokenAt - sentAt : Nanos{0}; }
-    /// From submission to the end.
-    Nanos latency() const { return endedAt - submittedAt; }
+    /// E2E: the last attempt's send → its last byte (the end when no byte came). The latency
+    /// vocabulary, everywhere: queue (submitted → first sent), TTFT, e2e (sent → last byte),
+    /// total (submitted → end).
+    Nanos e2e() const {
+        if (!sentAt.count()) {
+            return Nanos{0};
+        }
+        return (lastAt.count() ? lastAt : endedAt) - sentAt;
+    }
+    /// Total: submission → the end, our own queue and every attempt included.
+    Nanos totalTime() const { return endedAt - submittedAt; }
+    /// Queue: submission → the first attempt handed to the network (the end when never sent).
+    Nanos queueTime() const { return (firstSentAt.count() ? firstSentAt : endedAt) - submittedAt; }
 };
 
 /// A request's visible state, for models (sent in batches).
@@ -123,8 +136,10 @@ struct RequestUpdate {
     int priority = 1;
     int attempts = 0;
     int status = 0;
-    Nanos ttft{0};
-    Nanos latency{0};
+    Nanos ttft{0};  ///< sent → first token
+    Nanos e2e{0};   ///< sent → last byte
+    Nanos total{0}; ///< submitted → end (0 until it ends)
+    FailureReason failure;
 };
 
 /// The engine's values at one moment, for charts and stats (emitted at a fixed cadence).
@@ -136,10 +151,15 @@ struct EngineSnapshot {
     int waitingBudget = 0; ///< queued requests whose budget is closed
     double sentPerSecond = 0, okPerSecond = 0, errorsPerSecond = 0, rateLimitedPerSecond = 0;
     double tokensInPerSecond = 0, tokensOutPerSecond = 0;
-    Nanos latencyP50{0}, latencyP95{0}, latencyP99{0}; ///< end to end, last 10 s
+    /// Of the requests done in the last 10 s: e2e (sent → last byte), total (submitted → end,
+    /// our own queue included) and TTFT.
+    Nanos e2eP50{0}, e2eP95{0}, e2eP99{0};
+    Nanos totalP50{0}, totalP95{0}, totalP99{0};
     Nanos ttftP50{0}, ttftP95{0}, ttftP99{0};
     std::int64_t submitted = 0, done = 0, failed = 0, rejected = 0, timedOut = 0, cancelled = 0;
     std::int64_t attempts = 0, retries = 0, rateLimited = 0;
+    /// Every request that ended in failure (and cancelled ones), by reason, since the start.
+    std::vector<FailureTally::Entry> failures;
     Nanos nextAllowedIn{0}; ///< when budgets are closed: time until the first opens
     CircuitBreaker::State breaker = CircuitBreaker::State::Closed;
     ResourceSample resources;
@@ -173,6 +193,11 @@ class RequestEngine final : public QObject {
     Q_DISABLE_COPY_MOVE(RequestEngine)
 
 public:
+    /// Runs exactly once per request, with its final record, synchronously in the engine's
+    /// thread: from inside submit() when the request is refused at once, from cancel(), from
+    /// the destructor (as cancelled), or from the event that ended it. The request is already
+    /// out of the engine when it runs, so it may call submit(), cancel() or cancelAll() (the
+    /// engine re-enters safely); it must not destroy the engine.
     using Completion = std::function<void(const RequestRecord&)>;
 
     explicit RequestEngine(EngineConfig config = {}, const Clock* clock = nullptr,
@@ -203,7 +228,8 @@ public:
     void setFollowServerLimits(bool follow) { m_config.followServerLimits = follow; }
     const EngineConfig& config() const { return m_config; }
 
-    EngineSnapshot snapshot();
+    /// The engine's values now; no side effects (the rate history advances in the tick).
+    EngineSnapshot snapshot() const;
     int limit() const { return m_admission.limit(); }
     int inFlight() const { return m_admission.inFlight(); }
     std::size_t queued() const { return m_admission.queued(); }
@@ -230,7 +256,7 @@ private:
     void pump();
     void schedulePump();
     void dispatch(Call& call);
-    void finish(Call& call, RequestState state, QString reason = {});
+    void finish(Call& call, RequestState state, FailureReason failure = {}, QString reason = {});
     void retryLater(Call& call, Nanos delay);
     void requeue(std::uint64_t id);
     void markDirty(Call& call);
@@ -288,10 +314,12 @@ private:
     std::deque<std::pair<Nanos, Counters>> m_history; // for per-second rates
     struct Sample {
         Nanos at;
-        std::int64_t latency;
+        std::int64_t e2e;
+        std::int64_t total;
         std::int64_t ttft;
     };
     std::deque<Sample> m_samples; // completions of the last 10 s
+    FailureTally m_failures;
     Nanos m_lastResourceSample{0};
     Nanos m_lastDispatch{0};              // while saturated
     double m_dispatchGap = 0;             // mean ns between dispatches while requests wait

@@ -135,7 +135,7 @@ private:
         t = std::max(t + 0.05, now + uniform(0.8, 1.2));
         u.state = roll > 0.98 ? RequestState::Failed : RequestState::Done;
         u.status = u.state == RequestState::Failed ? 500 : 200;
-        u.latency = Nanos(static_cast<std::int64_t>((t - now) * 1e9));
+        u.e2e = Nanos(static_cast<std::int64_t>((t - now) * 1e9));
         schedule(t, u);
     }
     void schedule(double at, const RequestUpdate& u) { m_events.push(Event{at, u}); }
@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
                 u.attempts = 1;
                 u.status = 200;
                 u.ttft = Nanos(static_cast<std::int64_t>(rng() % 400'000'000));
-                u.latency = Nanos(800'000'000 + static_cast<std::int64_t>(rng() % 400'000'000));
+                u.e2e = Nanos(800'000'000 + static_cast<std::int64_t>(rng() % 400'000'000));
                 batch.push_back(u);
             }
             model.apply(batch);

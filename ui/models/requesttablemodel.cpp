@@ -95,7 +95,7 @@ RequestTableModel::Row RequestTableModel::toRow(const RequestUpdate& u) {
     r.attempts = clampTo<std::uint16_t>(u.attempts);
     r.status = clampTo<std::int16_t>(u.status);
     r.ttft = toTenths(u.ttft);
-    r.latency = toTenths(u.latency);
+    r.latency = toTenths(u.e2e);
     return r;
 }
 

@@ -157,9 +157,9 @@ void ChartsPanel::addSnapshot(const EngineSnapshot& s) {
     r->append(RateLimited, t, s.rateLimitedPerSecond);
     r->append(Errors, t, std::max(0.0, s.errorsPerSecond - s.rateLimitedPerSecond));
     LiveChart* l = m_charts[Latency];
-    l->append(E2eP50, t, ms(s.latencyP50));
-    l->append(E2eP95, t, ms(s.latencyP95));
-    l->append(E2eP99, t, ms(s.latencyP99));
+    l->append(E2eP50, t, ms(s.e2eP50));
+    l->append(E2eP95, t, ms(s.e2eP95));
+    l->append(E2eP99, t, ms(s.e2eP99));
     l->append(TtftP50, t, ms(s.ttftP50));
     l->append(TtftP95, t, ms(s.ttftP95));
     l->append(TtftP99, t, ms(s.ttftP99));
@@ -189,8 +189,8 @@ void ChartsPanel::addSnapshot(const EngineSnapshot& s) {
 void ChartsPanel::addRequestUpdates(const QList<RequestUpdate>& updates) {
     const double t = now();
     for (const RequestUpdate& u : updates) {
-        if (u.state == RequestState::Done && u.latency.count() > 0) {
-            m_priorityLatency[std::clamp(u.priority, 0, 2)].emplace_back(t, ms(u.latency));
+        if (u.state == RequestState::Done && u.total.count() > 0) {
+            m_priorityLatency[std::clamp(u.priority, 0, 2)].emplace_back(t, ms(u.total));
         }
     }
 }

@@ -211,8 +211,8 @@ void StatsStrip::setSnapshot(const EngineSnapshot& s) {
         return ms >= 10000 ? tr("%1 s").arg(QString::number(ms / 1000, 'f', 1))
                            : tr("%1 ms").arg(std::llround(ms));
     };
-    if (s.latencyP95.count() > 0) {
-        set(P95, duration(s.latencyP95));
+    if (s.e2eP95.count() > 0) {
+        set(P95, duration(s.e2eP95));
     } else {
         set(P95, dash());
     }
