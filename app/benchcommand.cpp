@@ -1,7 +1,10 @@
 #include "app/benchcommand.h"
 
 #include "app/commandline.h"
+#include "app/http2probe.h"
+#include "app/liveview.h"
 #include "app/signalwatcher.h"
+#include "app/summaryprint.h"
 #include "core/bench/benchrunner.h"
 #include "core/bench/reportfiles.h"
 #include "core/server/mock/mockserver.h"
@@ -11,10 +14,11 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonDocument>
-#include <QSaveFile>
+#include <QLoggingCategory>
 #include <QTimer>
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <unistd.h>
 
@@ -26,26 +30,12 @@ constexpr int kExitPassed = 0;
 constexpr int kExitRunFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitSloFailed = 3;
+constexpr int kExitNoKnee = 4;
+// Interrupted: the shell's convention, 128 + the signal.
+constexpr int kExitSigint = 130;
+constexpr int kExitSigterm = 143;
 
 const QString kMe = QStringLiteral("sluice bench");
-
-QString fmtMs(double v) {
-    if (std::isnan(v)) {
-        return QStringLiteral("-");
-    }
-    return v >= 1000 ? QStringLiteral("%1 s").arg(v / 1000, 0, 'f', 2)
-                     : QStringLiteral("%1 ms").arg(v, 0, 'f', v >= 100 ? 0 : 1);
-}
-
-QString bar(double fraction, int width) {
-    if (fraction < 0) {
-        return {};
-    }
-    const int filled = static_cast<int>(std::lround(std::clamp(fraction, 0.0, 1.0) * width));
-    return QLatin1Char('[') + QString(filled, QLatin1Char('#')) +
-           QString(width - filled, QLatin1Char('.')) +
-           QStringLiteral("] %1% ").arg(static_cast<int>(fraction * 100), 3);
-}
 
 // A "A:B:C" flag value split into exactly `n` (or n-1 when the last is optional) parts.
 std::optional<QStringList> parts(const QString& flag, const QString& text, int n, bool lastOptional,
@@ -68,133 +58,6 @@ std::optional<double> parsePositive(const QString& flag, const QString& text, QS
     return v;
 }
 
-void printSummary(const QJsonObject& s, const QString& reportDir) {
-    const QJsonObject counts = s.value(QStringLiteral("counts")).toObject();
-    const QJsonObject thr = s.value(QStringLiteral("throughput")).toObject();
-    const QJsonObject lat = s.value(QStringLiteral("latency_ms")).toObject();
-    auto n = [&](const char* key) {
-        return static_cast<qint64>(counts.value(QLatin1String(key)).toDouble());
-    };
-    const qint64 failures = n("failed") + n("rejected") + n("timed_out") + n("cancelled");
-    QStringList out;
-    out << QString() << QStringLiteral("== %1 ==").arg(s.value(QStringLiteral("title")).toString());
-    out << QStringLiteral(
-               "success     %1 of %2 (%3 failed, %4 rejected, %5 timed out, %6 cancelled)")
-               .arg(n("done"))
-               .arg(n("submitted"))
-               .arg(n("failed"))
-               .arg(n("rejected"))
-               .arg(n("timed_out"))
-               .arg(n("cancelled"));
-    out << QStringLiteral("failure     %1   429s %2   retries %3   late starts %4   dropped %5")
-               .arg(failures)
-               .arg(n("rate_limited"))
-               .arg(n("retries"))
-               .arg(n("late_starts"))
-               .arg(n("dropped"));
-    out << QStringLiteral("total time  %1 s   (%2)")
-               .arg(s.value(QStringLiteral("duration_s")).toDouble(), 0, 'f', 1)
-               .arg(s.value(QStringLiteral("end_reason")).toString());
-    out << QStringLiteral("avg latency %1 (end to end)   %2 (from intended send)")
-               .arg(fmtMs(lat.value(QStringLiteral("e2e"))
-                              .toObject()
-                              .value(QStringLiteral("mean"))
-                              .toDouble(NAN)),
-                    fmtMs(lat.value(QStringLiteral("corrected"))
-                              .toObject()
-                              .value(QStringLiteral("mean"))
-                              .toDouble(NAN)));
-    out << QStringLiteral("throughput  %1 req/s   %2 ok/s   goodput %3/s   %4 output tokens/s   "
-                          "peak in flight %5")
-               .arg(thr.value(QStringLiteral("requests_per_s")).toDouble(), 0, 'f', 2)
-               .arg(thr.value(QStringLiteral("ok_per_s")).toDouble(), 0, 'f', 2)
-               .arg(thr.value(QStringLiteral("goodput_per_s")).toDouble(), 0, 'f', 2)
-               .arg(thr.value(QStringLiteral("output_tokens_per_s")).toDouble(), 0, 'f', 1)
-               .arg(thr.value(QStringLiteral("peak_concurrency")).toInt());
-    if (thr.value(QStringLiteral("tokens_estimated")).toDouble() > 0) {
-        out << QStringLiteral(
-                   "            (%1 answers had no usage: their tokens are local estimates)")
-                   .arg(thr.value(QStringLiteral("tokens_estimated")).toDouble());
-    }
-    out << QString()
-        << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8")
-               .arg(QStringLiteral("metric"), -13)
-               .arg(QStringLiteral("count"), 8)
-               .arg(QStringLiteral("mean"), 10)
-               .arg(QStringLiteral("p50"), 10)
-               .arg(QStringLiteral("p90"), 10)
-               .arg(QStringLiteral("p95"), 10)
-               .arg(QStringLiteral("p99"), 10)
-               .arg(QStringLiteral("max"), 10);
-    for (const char* metric : {"ttfb", "ttft", "ttst", "itl", "tpot_decode", "tpot_overall", "e2e",
-                               "service", "queue", "corrected", "transit", "ttft_error"}) {
-        const QJsonObject m = lat.value(QLatin1String(metric)).toObject();
-        const qint64 count = static_cast<qint64>(m.value(QStringLiteral("count")).toDouble());
-        if (count == 0) {
-            continue;
-        }
-        auto v = [&](const char* k) { return fmtMs(m.value(QLatin1String(k)).toDouble(NAN)); };
-        out << QStringLiteral("%1 %2 %3 %4 %5 %6 %7 %8")
-                   .arg(QLatin1String(metric), -13)
-                   .arg(count, 8)
-                   .arg(v("mean"), 10)
-                   .arg(v("p50"), 10)
-                   .arg(v("p90"), 10)
-                   .arg(v("p95"), 10)
-                   .arg(v("p99"), 10)
-                   .arg(v("max"), 10);
-    }
-    const QJsonArray slo = s.value(QStringLiteral("slo")).toArray();
-    if (!slo.isEmpty()) {
-        out << QString() << QStringLiteral("SLOs:");
-        for (const QJsonValue& v : slo) {
-            const QJsonObject o = v.toObject();
-            out << QStringLiteral("  %1  %2  (observed %3%4)")
-                       .arg(o.value(QStringLiteral("met")).toBool() ? QStringLiteral("met   ")
-                                                                    : QStringLiteral("FAILED"),
-                            o.value(QStringLiteral("spec")).toString())
-                       .arg(o.value(QStringLiteral("observed")).isNull()
-                                ? QStringLiteral("nothing")
-                                : QString::number(o.value(QStringLiteral("observed")).toDouble(),
-                                                  'f', 2))
-                       .arg(o.value(QStringLiteral("observed")).isNull()
-                                ? QString()
-                                : QStringLiteral(" ") + o.value(QStringLiteral("unit")).toString());
-        }
-    }
-    if (s.contains(QStringLiteral("stress"))) {
-        const QJsonObject stress = s.value(QStringLiteral("stress")).toObject();
-        out << QString() << QStringLiteral("Stress steps:");
-        for (const QJsonValue& v : stress.value(QStringLiteral("steps")).toArray()) {
-            const QJsonObject o = v.toObject();
-            out << QStringLiteral("  %1 %2  %3  %4")
-                       .arg(o.value(QStringLiteral("load")).toDouble(), 8, 'f', 1)
-                       .arg(stress.value(QStringLiteral("unit")).toString())
-                       .arg(o.value(QStringLiteral("met")).toBool() ? QStringLiteral("met  ")
-                                                                    : QStringLiteral("broke"))
-                       .arg(o.value(QStringLiteral("detail")).toString());
-        }
-        const QJsonValue knee = stress.value(QStringLiteral("knee"));
-        out << (knee.isNull() ? QStringLiteral("Knee: none (no step met the SLOs)")
-                              : QStringLiteral("Knee: %1 %2")
-                                    .arg(knee.toDouble())
-                                    .arg(stress.value(QStringLiteral("unit")).toString()));
-    }
-    const QJsonObject verdict = s.value(QStringLiteral("verdict")).toObject();
-    out << QString()
-        << (verdict.value(QStringLiteral("passed")).toBool()
-                ? QStringLiteral("PASSED")
-                : QStringLiteral("FAILED: ") + verdict.value(QStringLiteral("failed"))
-                                                   .toVariant()
-                                                   .toStringList()
-                                                   .join(QStringLiteral(", ")));
-    if (!reportDir.isEmpty()) {
-        out << QStringLiteral("Report: %1")
-                   .arg(QDir(reportDir).filePath(QStringLiteral("report.html")));
-    }
-    cli::printOut(out.join(QLatin1Char('\n')));
-}
-
 } // namespace
 
 int runBenchCommand(const QStringList& arguments) {
@@ -202,8 +65,17 @@ int runBenchCommand(const QStringList& arguments) {
     parser.setApplicationDescription(QStringLiteral(
         "Load-tests an LLM endpoint (or the built-in mock) and reports LLM latency metrics:\n"
         "TTFB, TTFT, inter-token latency, TPOT, end to end, latency from the intended send time\n"
-        "(corrected for coordinated omission), tokens/s, goodput. Exit codes: 0 passed,\n"
-        "1 the run failed, 2 bad arguments, 3 an SLO failed.\n"
+        "(corrected for coordinated omission), tokens/s, goodput, and failures by reason.\n"
+        "\n"
+        "Every run is judged by errors<1% unless an error SLO is given (--no-default-slo turns\n"
+        "it off). Retries (--retries) stay within a budget of 10% of first attempts per minute.\n"
+        "When the load ends, what is in flight may finish; the run is cut short only when\n"
+        "nothing has ended for --timeout + 5 s (65 s without --timeout).\n"
+        "\n"
+        "Exit codes: 0 passed (stress: a knee was found), 1 the run failed (nothing succeeded,\n"
+        "or the report could not be written), 2 bad arguments or scenario, 3 an SLO failed,\n"
+        "4 stress found no load that met the SLOs, 130 interrupted (SIGINT), 143 terminated\n"
+        "(SIGTERM).\n"
         "\n"
         "Example (the seed run): sluice bench --mock --mock-rpm 600 --mock-capacity 64 \\\n"
         "  --rate 20 --requests 1000 --rpm 500 --adaptive 5..50 --initial-concurrency 10"));
@@ -220,17 +92,24 @@ int runBenchCommand(const QStringList& arguments) {
     const auto target =
         opt("target", "Base URL or endpoint of the API (e.g. https://api.openai.com/v1).", "url");
     const auto mock = opt("mock", "Start the built-in mock in-process and target it.");
-    const auto mockRpm = opt("mock-rpm", "Mock: requests per minute (0 = unlimited).", "n");
-    const auto mockTpm = opt("mock-tpm", "Mock: tokens per minute (0 = unlimited).", "n");
-    const auto mockCapacity = opt("mock-capacity", "Mock: service slots.", "n");
-    const auto mockTtft = opt("mock-ttft", "Mock: time to first token.", "duration");
-    const auto mockTpot = opt("mock-tpot", "Mock: time per output token.", "duration");
-    const auto mockTokens = opt("mock-tokens", "Mock: output length, N or MIN..MAX.", "range");
+    const auto mockRpm =
+        opt("mock-rpm", "Mock: requests per minute (0 = unlimited; default 600).", "n");
+    const auto mockTpm =
+        opt("mock-tpm", "Mock: tokens per minute (0 = unlimited; default 100000).", "n");
+    const auto mockCapacity = opt("mock-capacity", "Mock: service slots (default 32).", "n");
+    const auto mockTtft =
+        opt("mock-ttft", "Mock: time to first token (default 200ms).", "duration");
+    const auto mockTpot =
+        opt("mock-tpot", "Mock: time per output token (default 20ms).", "duration");
+    const auto mockTokens =
+        opt("mock-tokens", "Mock: output length, N or MIN..MAX (default 50..200).", "range");
     const auto mockFaults =
         opt("mock-fault-rate",
-            "Mock: faults as key=share (500, 503, 529, reset, stall, midstream, quota).", "faults");
-    const auto mockJitter =
-        opt("mock-jitter", "Mock: random spread of each delay (0.1 or 10%).", "fraction");
+            "Mock: faults as key=share (500, 503, 529, reset, stall, midstream, quota; default "
+            "none).",
+            "faults");
+    const auto mockJitter = opt(
+        "mock-jitter", "Mock: random spread of each delay (0.1 or 10%; default 0).", "fraction");
     const auto format = opt("format", "openai or anthropic (default openai).", "format");
     const auto model = opt("model", "Model name.", "name");
     const auto concurrency =
@@ -258,8 +137,14 @@ int runBenchCommand(const QStringList& arguments) {
     const auto followServer =
         opt("follow-server", "Also obey the target's rate-limit headers and Retry-After (traffic "
                              "control), instead of measuring it as it is.");
-    const auto retries = opt("retries", "Retries after the first attempt (default 0).", "n");
-    const auto timeout = opt("timeout", "Per-request deadline over all attempts.", "duration");
+    const auto retries = opt("retries",
+                             "Retries after the first attempt (default 0), within a budget of "
+                             "10% of first attempts per minute.",
+                             "n");
+    const auto timeout = opt("timeout",
+                             "Per-request deadline over all attempts (default none; an attempt "
+                             "with no byte for 60 s ends as a timeout).",
+                             "duration");
     const auto slo =
         opt("slo", "An SLO, repeatable: ttft:p95<500ms, e2e<2s, itl:p99<50ms, errors<1%.", "spec");
     const auto change = opt("change",
@@ -283,6 +168,8 @@ int runBenchCommand(const QStringList& arguments) {
         opt("report", "Write summary.json, requests.jsonl, timeseries.csv and report.html here.",
             "dir");
     const auto quiet = opt("quiet", "No live view; only the final summary.");
+    const auto noDefaultSlo =
+        opt("no-default-slo", "Do not judge the run by errors<1% when no error SLO is given.");
 
     if (!parser.parse(arguments)) {
         cli::printError(kMe + QStringLiteral(": ") + parser.errorText() +
@@ -290,7 +177,11 @@ int runBenchCommand(const QStringList& arguments) {
         return kExitUsage;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        cli::printOut(parser.helpText());
+        // Qt names the binary as it was typed (often an absolute path): name the command.
+        QString help = parser.helpText();
+        help.replace(0, help.indexOf(QLatin1Char('\n')),
+                     QStringLiteral("Usage: sluice bench [options]"));
+        cli::printOut(help);
         return kExitPassed;
     }
     QString error;
@@ -313,15 +204,23 @@ int runBenchCommand(const QStringList& arguments) {
                             .arg(file.fileName(), file.errorString()));
         }
         QJsonParseError parseError{};
-        const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
-        if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-            return fail(QStringLiteral("--scenario %1: not a JSON object (%2 at offset %3)")
-                            .arg(file.fileName(), parseError.errorString())
-                            .arg(parseError.offset));
+        const QByteArray bytes = file.readAll();
+        const QJsonDocument doc = QJsonDocument::fromJson(bytes, &parseError);
+        if (parseError.error != QJsonParseError::NoError) {
+            return fail(QStringLiteral("--scenario %1:%2: %3")
+                            .arg(file.fileName(), cli::lineColumn(bytes, parseError.offset),
+                                 parseError.errorString()));
+        }
+        if (!doc.isObject()) {
+            return fail(QStringLiteral("--scenario %1: not a JSON object").arg(file.fileName()));
         }
         if (const auto e = s.apply(doc.object(), QFileInfo(file.fileName()).absolutePath())) {
             return fail(QStringLiteral("--scenario %1: %2").arg(file.fileName(), *e));
         }
+    }
+    if (parser.isSet(target) && parser.isSet(mock)) {
+        return fail(QStringLiteral("--mock and --target exclude each other: --mock runs the "
+                                   "built-in mock and sends to it, --target sends to an API"));
     }
     if (parser.isSet(target)) {
         s.target = QUrl(parser.value(target), QUrl::StrictMode);
@@ -390,8 +289,10 @@ int runBenchCommand(const QStringList& arguments) {
             return fail(QStringLiteral("mock: ") + *e);
         }
         if (parser.isSet(mockFaults)) {
-            if (const auto e = MockConfig::parseFaults(parser.value(mockFaults), &s.mock.faults)) {
-                return fail(QStringLiteral("--mock-fault-rate: ") + *e);
+            if (auto e = MockConfig::parseFaults(parser.value(mockFaults), &s.mock.faults)) {
+                // The mock's own message names its own flag.
+                e->replace(QStringLiteral("--fault-rate"), QStringLiteral("--mock-fault-rate"));
+                return fail(*e);
             }
         }
     }
@@ -612,6 +513,9 @@ int runBenchCommand(const QStringList& arguments) {
     if (parser.isSet(http2)) {
         s.http2 = true;
     }
+    if (parser.isSet(noDefaultSlo)) {
+        s.defaultSlo = false;
+    }
     if (parser.isSet(clientThreads)) {
         const auto v = cli::parseInteger(QStringLiteral("--client-threads"),
                                          parser.value(clientThreads), 1, 256, &error);
@@ -671,6 +575,14 @@ int runBenchCommand(const QStringList& arguments) {
         }
         base = QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(mockServer->port()));
     }
+    if (s.http2) {
+        // Qt logs every failed h2 stream; the failures are counted by reason instead.
+        QLoggingCategory::setFilterRules(QStringLiteral("qt.network.http2.warning=false"));
+        if (auto refused = probeHttp2(base, s.format, s.keys.value(0))) {
+            cli::printError(kMe + QStringLiteral(": --http2: ") + *refused);
+            return kExitRunFailed;
+        }
+    }
     RequestLog log;
     const QString reportDir = parser.value(report);
     if (!reportDir.isEmpty()) {
@@ -696,23 +608,12 @@ int runBenchCommand(const QStringList& arguments) {
         if (!live) {
             return;
         }
-        const QString line =
-            QStringLiteral("%1%2 %3s  %4 %5/s  in flight %6  queued %7  ok %8  errors %9  "
-                           "p50/p95/p99 %10/%11/%12")
-                .arg(bar(p.fraction, 20), p.phase)
-                .arg(p.elapsed, 0, 'f', 0)
-                .arg(p.openLoop ? QStringLiteral("sent") : QStringLiteral("sent"))
-                .arg(p.sentPerSecond, 0, 'f', 1)
-                .arg(p.inFlight)
-                .arg(p.queued)
-                .arg(p.ok)
-                .arg(p.errors)
-                .arg(fmtMs(p.e2eP50), fmtMs(p.e2eP95), fmtMs(p.e2eP99));
         if (tty) {
+            const QString line = liveLine(p, terminalColumns());
             std::fprintf(stdout, "\r\033[K%s", line.toLocal8Bit().constData());
             std::fflush(stdout);
         } else if (lines++ % 5 == 0) {
-            cli::printOut(line);
+            cli::printOut(liveLine(p, 160));
         }
     });
     QObject::connect(&runner, &BenchRunner::eventRecorded, &runner, [&](const BenchEvent& e) {
@@ -728,8 +629,22 @@ int runBenchCommand(const QStringList& arguments) {
                      Qt::QueuedConnection);
     SignalWatcher watcher;
     int interrupts = 0;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &runner, [&] {
-        runner.stop(++interrupts == 1 ? QStringLiteral("interrupted") : QString());
+    int signalExit = 0;
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, &runner, [&](int sig) {
+        signalExit = sig == SIGTERM ? kExitSigterm : kExitSigint;
+        if (++interrupts == 1) {
+            if (tty && live) {
+                std::fputs("\r\033[K", stdout);
+            }
+            cli::printError(QStringLiteral("%1: %2: letting what is in flight finish (again to "
+                                           "cancel it)")
+                                .arg(kMe, sig == SIGTERM ? QStringLiteral("terminated")
+                                                         : QStringLiteral("interrupted")));
+            runner.interrupt(sig == SIGTERM ? QStringLiteral("terminated (SIGTERM)")
+                                            : QStringLiteral("interrupted (SIGINT)"));
+        } else {
+            runner.stop(); // draining: cancels what is still out
+        }
     });
     QTimer::singleShot(0, &runner, &BenchRunner::start);
     QCoreApplication::exec();
@@ -741,72 +656,23 @@ int runBenchCommand(const QStringList& arguments) {
     if (!reportDir.isEmpty()) {
         if (const auto e = writeReport(reportDir, summary, seriesData(runner.series()))) {
             cli::printError(kMe + QStringLiteral(": ") + *e);
-            printSummary(summary, {});
-            return kExitRunFailed;
+            cli::printOut(summaryText(summary, {}));
+            return signalExit ? signalExit : kExitRunFailed;
         }
     }
-    printSummary(summary, reportDir);
+    cli::printOut(summaryText(summary, reportDir));
+    if (signalExit) {
+        return signalExit;
+    }
     const QJsonObject counts = summary.value(QStringLiteral("counts")).toObject();
     if (counts.value(QStringLiteral("done")).toDouble() == 0) {
         return kExitRunFailed;
     }
-    return summary.value(QStringLiteral("verdict"))
-                   .toObject()
-                   .value(QStringLiteral("passed"))
-                   .toBool()
-               ? kExitPassed
-               : kExitSloFailed;
-}
-
-int runReportCommand(const QStringList& arguments) {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Compares two benchmark runs (directories written by sluice bench --report) in one HTML."));
-    parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("A"),
-                                 QStringLiteral("The first report directory."));
-    parser.addPositionalArgument(QStringLiteral("B"),
-                                 QStringLiteral("The second report directory."));
-    const QCommandLineOption output(QStringLiteral("o"),
-                                    QStringLiteral("Output file (default compare.html)."),
-                                    QStringLiteral("file"), QStringLiteral("compare.html"));
-    parser.addOption(output);
-    const QString me = QStringLiteral("sluice report");
-    if (!parser.parse(arguments)) {
-        cli::printError(me + QStringLiteral(": ") + parser.errorText());
-        return kExitUsage;
+    const QJsonObject verdict = summary.value(QStringLiteral("verdict")).toObject();
+    if (verdict.value(QStringLiteral("outcome")).toString() == QLatin1String("no_knee")) {
+        return kExitNoKnee;
     }
-    if (parser.isSet(QStringLiteral("help"))) {
-        cli::printOut(parser.helpText());
-        return kExitPassed;
-    }
-    const QStringList dirs = parser.positionalArguments();
-    if (dirs.size() != 2) {
-        cli::printError(me + QStringLiteral(": give exactly two report directories (see --help)"));
-        return kExitUsage;
-    }
-    QString error;
-    const auto a = loadReport(dirs[0], &error);
-    if (!a) {
-        cli::printError(me + QStringLiteral(": ") + error);
-        return kExitUsage;
-    }
-    const auto b = loadReport(dirs[1], &error);
-    if (!b) {
-        cli::printError(me + QStringLiteral(": ") + error);
-        return kExitUsage;
-    }
-    const QString html = renderComparisonHtml(a->summary, a->series, QDir(dirs[0]).dirName(),
-                                              b->summary, b->series, QDir(dirs[1]).dirName());
-    QSaveFile file(parser.value(output));
-    const QByteArray bytes = html.toUtf8();
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        cli::printError(
-            me + QStringLiteral(": cannot write %1: %2").arg(file.fileName(), file.errorString()));
-        return kExitRunFailed;
-    }
-    cli::printOut(QStringLiteral("Comparison written to %1").arg(file.fileName()));
-    return kExitPassed;
+    return verdict.value(QStringLiteral("passed")).toBool() ? kExitPassed : kExitSloFailed;
 }
 
 } // namespace sluice

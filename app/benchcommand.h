@@ -9,7 +9,4 @@ namespace sluice {
 /// the report could not be written), 2 (bad arguments or scenario), 3 (an SLO failed).
 int runBenchCommand(const QStringList& arguments);
 
-/// `sluice report A B`: compares two report directories in one HTML file.
-int runReportCommand(const QStringList& arguments);
-
 } // namespace sluice

@@ -1,5 +1,7 @@
 #include "app/commandline.h"
 
+#include <algorithm>
+
 #include "core/net/goduration.h"
 
 #include <cmath>
@@ -75,6 +77,15 @@ std::optional<std::pair<int, int>> parseRange(const QString& flag, const QString
         return std::nullopt;
     }
     return std::pair<int, int>{static_cast<int>(*lo), static_cast<int>(*hi)};
+}
+
+QString lineColumn(const QByteArray& text, qsizetype offset) {
+    offset = std::clamp<qsizetype>(offset, 0, text.size());
+    const QByteArray head = text.left(offset);
+    const qsizetype lastNewline = head.lastIndexOf('\n');
+    // Columns count characters, not bytes.
+    const qsizetype column = QString::fromUtf8(head.mid(lastNewline + 1)).size() + 1;
+    return QStringLiteral("%1:%2").arg(head.count('\n') + 1).arg(column);
 }
 
 void printError(const QString& text) {

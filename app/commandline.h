@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QByteArray>
 #include <QString>
 #include <QStringList>
 
@@ -21,6 +22,9 @@ std::optional<double> parseFraction(const QString& flag, const QString& text, QS
 /// "120" or "50..200".
 std::optional<std::pair<int, int>> parseRange(const QString& flag, const QString& text, int min,
                                               int max, QString* error);
+
+/// "line:column" (both from 1) of a byte offset in a text, for JSON parse errors.
+QString lineColumn(const QByteArray& text, qsizetype offset);
 
 /// Writes `text` and a newline to stderr / stdout.
 void printError(const QString& text);

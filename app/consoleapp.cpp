@@ -2,6 +2,7 @@
 
 #include "app/commandline.h"
 #include "core/server/mock/mockconfig.h"
+#include "ui/demos.h"
 #include "ui/mainwindow.h"
 #include "ui/panels/chartspanel.h"
 #include "ui/session.h"
@@ -127,7 +128,13 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
         cli::printError(me + QStringLiteral(": cannot start the built-in mock server: ") + error);
     }
     if (!demo.isEmpty() && !console.window()->playDemo(demo, &error)) {
-        cli::printError(me + QStringLiteral(": --demo: ") + error);
+        QStringList ids;
+        for (const Demo& d : loadDemos()) {
+            ids << d.id;
+        }
+        cli::printError(
+            me +
+            QStringLiteral(": --demo: %1 (demos: %2)").arg(error, ids.join(QStringLiteral(", "))));
         return 2;
     }
     if (!screenshot.isEmpty()) {

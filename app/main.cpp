@@ -5,6 +5,7 @@
 #include "app/consoleapp.h"
 #include "app/democommand.h"
 #include "app/mockcommand.h"
+#include "app/reportcommand.h"
 
 #include <QApplication>
 #include <QCoreApplication>

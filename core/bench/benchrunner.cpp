@@ -241,8 +241,8 @@ void BenchRunner::addEvent(const QString& kind, const QString& text) {
 std::vector<SloSpec> BenchRunner::effectiveSlos() const {
     if (!m_scenario.slos.empty() || !m_scenario.profile.stress) {
         std::vector<SloSpec> slos = m_scenario.slos;
-        const bool hasErrorSlo = std::any_of(slos.begin(), slos.end(),
-                                             [](const SloSpec& s) { return s.isErrorRate(); });
+        const bool hasErrorSlo =
+            std::any_of(slos.begin(), slos.end(), [](const SloSpec& s) { return s.isErrorRate(); });
         if (m_scenario.defaultSlo && !hasErrorSlo) {
             SloSpec errors;
             errors.text = QStringLiteral("errors<1%");
@@ -570,8 +570,7 @@ void BenchRunner::onFinished(const RequestRecord& r, const Pending& pending) {
     // Held: handed over on time, then our own limits (rate, concurrency) kept it back.
     const bool open = m_scenario.profile.openLoop();
     const bool late = open && r.submittedAt - m.intendedAt > m_lateThreshold;
-    const bool held =
-        open && r.attempts > 0 && r.firstSentAt - r.submittedAt > m_lateThreshold;
+    const bool held = open && r.attempts > 0 && r.firstSentAt - r.submittedAt > m_lateThreshold;
     m_lateStarts += late ? 1 : 0;
     m_heldByLimits += held ? 1 : 0;
     m_second.late += late ? 1 : 0;
@@ -950,9 +949,9 @@ void BenchRunner::armDrainLimit() {
     // as something still ends: only a run with no progress for this long is cut short.
     // Longer than an attempt may stay silent, so a target that never answers ends its requests
     // as timeouts ("timeout before headers"), not as cancelled by the drain.
-    const Nanos limit = m_scenario.timeout.count() > 0
-                            ? m_scenario.timeout
-                            : m_engine->config().transferTimeout + std::chrono::seconds(5);
+    const Nanos limit =
+        (m_scenario.timeout.count() > 0 ? m_scenario.timeout : m_engine->config().transferTimeout) +
+        std::chrono::seconds(5);
     m_drainTimer.start(std::max(1, realMs(limit)));
 }
 

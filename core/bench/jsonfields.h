@@ -74,21 +74,25 @@ public:
         *out = m_o.value(key).toString();
         return true;
     }
-    /// "30s", "1.5m", "250ms" (or a number of seconds).
-    bool duration(const QString& key, Nanos* out, Nanos max = std::chrono::hours(24)) {
+    /// "30s", "1.5m", "250ms". A bare number is refused (as on the command line: "5" could be
+    /// seconds or milliseconds) unless `bareSeconds`, for JSON that Sluice itself writes as
+    /// seconds; 0 is always accepted.
+    bool duration(const QString& key, Nanos* out, Nanos max = std::chrono::hours(24),
+                  bool bareSeconds = false) {
         if (!has(key)) {
             return true;
         }
         const QJsonValue v = m_o.value(key);
         std::optional<Nanos> d;
-        if (v.isDouble() && std::isfinite(v.toDouble()) && v.toDouble() >= 0) {
+        if (v.isDouble() && std::isfinite(v.toDouble()) && v.toDouble() >= 0 &&
+            (bareSeconds || v.toDouble() == 0)) {
             d = Nanos{static_cast<Nanos::rep>(v.toDouble() * 1e9)};
         } else if (v.isString()) {
             d = parseGoDuration(v.toString().toUtf8());
         }
         if (!d || d->count() < 0 || *d > max) {
-            return fail(key, QStringLiteral("must be a duration like \"30s\" or \"250ms\" (at most "
-                                            "%1 h)")
+            return fail(key, QStringLiteral("must be a duration with a unit, like \"30s\" or "
+                                            "\"250ms\" (at most %1 h)")
                                  .arg(std::chrono::duration_cast<std::chrono::hours>(max).count()));
         }
         *out = *d;

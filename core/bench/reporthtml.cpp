@@ -71,8 +71,13 @@ QString fmtNum(double v) {
         return u"—"_s;
     }
     const double a = std::abs(v);
-    if (a >= 1e15 || (a > 0 && a < 0.01)) {
+    if (a >= 1e15) {
         return QString::number(v, 'g', 3);
+    }
+    if (a > 0 && a < 0.01) {
+        // 0.0012 stays readable; a microsecond after the start (an event time) is "0".
+        const QString text = trimZeros(QString::number(v, 'f', 4));
+        return text == u"-0"_s ? u"0"_s : text;
     }
     if (v == std::round(v)) {
         return QString::number(v, 'f', 0);
@@ -154,8 +159,9 @@ const std::initializer_list<const char*> kConfigOrder = {
     "target",  "format", "model",    "stream",     "max_tokens", "keys",
     "profile", "limits", "warmup_s", "duration_s", "requests",   "slo"};
 const std::initializer_list<const char*> kCountOrder = {
-    "submitted", "measured",  "warmup",       "done",    "failed",      "rejected",
-    "timed_out", "cancelled", "rate_limited", "retries", "late_starts", "dropped"};
+    "submitted",   "measured",       "warmup",    "done",         "failed",
+    "rejected",    "timed_out",      "cancelled", "rate_limited", "retries",
+    "late_starts", "held_by_limits", "dropped"};
 const std::initializer_list<const char*> kThroughputOrder = {
     "requests_per_s", "ok_per_s",      "goodput_per_s",    "output_tokens_per_s",
     "output_tokens",  "prompt_tokens", "tokens_estimated", "peak_concurrency"};
@@ -224,7 +230,7 @@ struct ChartDef {
     std::array<SeriesDef, 4> series; // column nullptr: unused
     bool thresholds;
 };
-constexpr std::array<ChartDef, 5> kCharts = {{
+constexpr std::array<ChartDef, 7> kCharts = {{
     {"Concurrency", {{{"in_flight", "in flight", "#2563eb"}, {"limit", "limit", "#64748b"}}}, true},
     {"Queue", {{{"queued", "queued", "#7c3aed"}}}, false},
     {"Requests per second",
@@ -240,6 +246,17 @@ constexpr std::array<ChartDef, 5> kCharts = {{
        {"e2e_p99_ms", "E2E p99", "#7e22ce"}}},
      false},
     {"Output tokens per second", {{{"output_tokens_per_s", "output tok/s", "#059669"}}}, false},
+    {"Failures per second by reason (1 of 2)",
+     {{{"fail_network", "network", "#dc2626"},
+       {"fail_timeout", "timeout", "#f59e0b"},
+       {"fail_malformed", "malformed", "#7c3aed"},
+       {"fail_local", "ours (breaker, queue, deadline)", "#64748b"}}},
+     false},
+    {"Failures per second by reason (2 of 2)",
+     {{{"fail_http_4xx", "HTTP 4xx", "#d97706"},
+       {"fail_http_5xx", "HTTP 5xx", "#b91c1c"},
+       {"fail_provider", "error event in stream", "#0e7490"}}},
+     false},
 }};
 
 struct Marker {
@@ -419,6 +436,22 @@ QString legendHtml(const std::vector<Line>& lines, const std::vector<Run>& runs)
     return s;
 }
 
+/// Run B's colour in a comparison: the same hue, darker by half, so the two runs tell apart
+/// by colour as well as by dashes.
+QString secondRunColor(const char* hex) {
+    const QString h = QLatin1String(hex);
+    bool ok = false;
+    const uint rgb = h.mid(1).toUInt(&ok, 16);
+    if (!ok || h.size() != 7) {
+        return h;
+    }
+    const auto half = [](uint c) { return c / 2; };
+    return QStringLiteral("#%1%2%3")
+        .arg(half((rgb >> 16) & 0xff), 2, 16, QLatin1Char('0'))
+        .arg(half((rgb >> 8) & 0xff), 2, 16, QLatin1Char('0'))
+        .arg(half(rgb & 0xff), 2, 16, QLatin1Char('0'));
+}
+
 QString chartSvg(const ChartDef& def, const std::vector<Run>& runs) {
     std::vector<Line> lines;
     double maxLimit = -1;
@@ -426,9 +459,11 @@ QString chartSvg(const ChartDef& def, const std::vector<Run>& runs) {
         for (const SeriesDef& sd : def.series) {
             const int col = sd.column ? run.data->column(QLatin1String(sd.column)) : -1;
             if (col >= 0) {
-                lines.push_back({run.data, run.data->column(u"t_s"_s), col,
-                                 QLatin1String(sd.column), QLatin1String(sd.label),
-                                 QLatin1String(sd.color), run.dashed});
+                lines.push_back(
+                    {run.data, run.data->column(u"t_s"_s), col, QLatin1String(sd.column),
+                     QLatin1String(sd.label),
+                     run.dashed ? secondRunColor(sd.color) : QString(QLatin1String(sd.color)),
+                     run.dashed});
             }
         }
         const int limit = run.data->column(u"limit"_s);
@@ -650,6 +685,10 @@ QString latencyTable(const QJsonObject& summary) {
         s += u"<tr><td%1>%2</td><td>%3</td>"_s.arg(
             definition.isEmpty() ? QString() : u" title=\""_s + esc(definition) + u'"', name,
             fmtNum(m.count));
+        if (m.count <= 0 && (name == u"transit"_s || name == u"ttft_error"_s)) {
+            s.chop(s.size() - s.lastIndexOf(u"<tr>"_s)); // only against a server that stamps
+            continue;
+        }
         if (m.count <= 0) {
             s += u"<td colspan=\"7\" class=\"none\">no samples</td></tr>\n"_s;
             continue;
@@ -811,6 +850,9 @@ QString renderReportHtml(const QJsonObject& summary, const SeriesData& series) {
     s += u"<h2>Config</h2>\n"_s + dlOf(objectOf(summary, "config"), kConfigOrder);
     s += u"<h2>Counts</h2>\n"_s + tilesOf(objectOf(summary, "counts"), kCountOrder);
     s += u"<h2>Throughput</h2>\n"_s + tilesOf(objectOf(summary, "throughput"), kThroughputOrder);
+    s += u"<h2>Failures by reason</h2>\n"_s +
+         arrayTable(arrayOf(objectOf(summary, "failures"), "by_reason"),
+                    {u"label"_s, u"group"_s, u"count"_s, u"reason"_s, u"example"_s});
     s += u"<h2>Latency</h2>\n"_s + latencyTable(summary);
     s += u"<h2>SLOs</h2>\n"_s + sloTable(arrayOf(summary, "slo"));
     if (summary.value(u"stress"_s).isObject()) {

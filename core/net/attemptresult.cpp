@@ -53,9 +53,9 @@ AttemptResult classifyAttempt(const ReplyFacts& f, const ResponseReader& reader,
         r.failure.kind =
             f.sawHeaders ? FailureKind::TimeoutMidStream : FailureKind::TimeoutBeforeHeaders;
     } else if (f.status > 0 && !(f.status >= 100 && f.status < 400)) {
-        r.failure = FailureReason{FailureKind::Http, f.status,
-                                  providerError.type.isEmpty() ? providerError.code
-                                                               : providerError.type};
+        r.failure =
+            FailureReason{FailureKind::Http, f.status,
+                          providerError.type.isEmpty() ? providerError.code : providerError.type};
         message = providerError.message;
     } else if (streamBroken && !reader.streamErrorType().isEmpty()) {
         // An error event inside a 200 stream names what went wrong at the server.

@@ -12,11 +12,11 @@ namespace sluice {
 /// summaries and reports, the console and the gateway's stats. The first question of any
 /// incident is "why did it fail?"; every non-success terminal state carries one of these.
 enum class FailureKind : std::uint8_t {
-    None,                 ///< it succeeded
-    ConnectionRefused,    ///< nothing listens there
-    Dns,                  ///< the host name did not resolve
-    Tls,                  ///< the TLS handshake failed
-    Protocol,             ///< the peer does not speak what we asked (e.g. HTTP/2 to an HTTP/1 server)
+    None,              ///< it succeeded
+    ConnectionRefused, ///< nothing listens there
+    Dns,               ///< the host name did not resolve
+    Tls,               ///< the TLS handshake failed
+    Protocol,          ///< the peer does not speak what we asked (e.g. HTTP/2 to an HTTP/1 server)
     TimeoutBeforeHeaders, ///< no response headers in time: the target never answered
     TimeoutMidStream,     ///< the answer started, then went silent too long
     Reset,                ///< the connection was reset or closed before the answer ended

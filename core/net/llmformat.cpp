@@ -184,9 +184,9 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
         }
         const QJsonDocument doc = QJsonDocument::fromJson(event.data);
         const QJsonObject o = doc.object();
-        if (!doc.isObject() || !(o.contains(QLatin1String("choices")) ||
-                                 o.contains(QLatin1String("usage")) ||
-                                 o.contains(QLatin1String("error")))) {
+        if (!doc.isObject() ||
+            !(o.contains(QLatin1String("choices")) || o.contains(QLatin1String("usage")) ||
+              o.contains(QLatin1String("error")))) {
             noteBadEvent(event.data);
             return;
         }
@@ -272,10 +272,9 @@ QString sample(const QByteArray& bytes) {
 void ResponseReader::finish() {
     const QString type = m_contentType.isEmpty()
                              ? QString()
-                             : QStringLiteral(" (%1)").arg(QString::fromLatin1(
-                                   m_contentType.left(m_contentType.indexOf(';') < 0
-                                                          ? m_contentType.size()
-                                                          : m_contentType.indexOf(';'))));
+                             : QStringLiteral(" (%1)").arg(QString::fromLatin1(m_contentType.left(
+                                   m_contentType.indexOf(';') < 0 ? m_contentType.size()
+                                                                  : m_contentType.indexOf(';'))));
     if (m_stream) {
         if (m_validEvents == 0 && m_error.isEmpty()) {
             m_malformed =
@@ -297,8 +296,8 @@ void ResponseReader::finish() {
         return;
     }
     const QJsonObject o = doc.object();
-    const QLatin1String expected = m_format == ApiFormat::OpenAi ? QLatin1String("choices")
-                                                                  : QLatin1String("content");
+    const QLatin1String expected =
+        m_format == ApiFormat::OpenAi ? QLatin1String("choices") : QLatin1String("content");
     if (!o.value(expected).isArray()) {
         m_malformed = QStringLiteral("JSON without \"%1\": %2").arg(expected, sample(m_body));
         return;

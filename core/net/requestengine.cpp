@@ -805,9 +805,8 @@ void RequestEngine::markDirty(Call& c) {
     if (isTerminal(c.record.state)) {
         // Terminal states are published from a copy, since the call goes away.
         m_finalUpdates.push_back(RequestUpdate{
-            c.record.id, c.record.state, -1, c.record.priority, c.record.attempts,
-            c.record.status, c.record.ttft(), c.record.e2e(), c.record.totalTime(),
-            c.record.failure});
+            c.record.id, c.record.state, -1, c.record.priority, c.record.attempts, c.record.status,
+            c.record.ttft(), c.record.e2e(), c.record.totalTime(), c.record.failure});
         m_dirty.erase(c.record.id);
     }
 }
@@ -888,8 +887,8 @@ EngineSnapshot RequestEngine::snapshot() const {
     s.failures = m_failures.sorted();
 
     // Rates over the last second of engine time (tick() keeps the history).
-    const auto& [then, old] = m_history.empty() ? std::pair<Nanos, Counters>{now, m_counters}
-                                                : m_history.front();
+    const auto& [then, old] =
+        m_history.empty() ? std::pair<Nanos, Counters>{now, m_counters} : m_history.front();
     const double seconds = static_cast<double>((now - then).count()) / 1e9;
     if (seconds > 0) {
         s.sentPerSecond = static_cast<double>(m_counters.attempts - old.attempts) / seconds;
