@@ -87,6 +87,7 @@ private Q_SLOTS:
     void stressEndsWithAVerdictLine();
     void flagsThatContradictAreRefused_data();
     void flagsThatContradictAreRefused();
+    void readmeExamplesPassAgainstTheDefaultMock();
 
 private:
     // Runs the CLI while this thread's event loop keeps serving scripted servers.
@@ -386,6 +387,37 @@ void TestBenchTrust::flagsThatContradictAreRefused() {
     if (!never.isEmpty()) {
         QVERIFY2(!r.err.contains(never), qPrintable(r.err));
     }
+}
+
+// The README's `sluice bench --mock` examples, as written, pass against the default mock;
+// shortened (durations and request counts) so the suite stays fast.
+void TestBenchTrust::readmeExamplesPassAgainstTheDefaultMock() {
+    QFile readme(QStringLiteral(SLUICE_SOURCE_DIR "/README.md"));
+    QVERIFY(readme.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(readme.readAll()).replace(QLatin1String("\\\n"), QString());
+    static const QRegularExpression example(QStringLiteral("^sluice bench --mock[^\n]*$"),
+                                            QRegularExpression::MultilineOption);
+    int examples = 0;
+    for (auto it = example.globalMatch(text); it.hasNext();) {
+        const QString line = it.next().captured(0).simplified();
+        QStringList args = QProcess::splitCommand(line).mid(1);
+        QTemporaryDir dir;
+        for (int i = 0; i + 1 < args.size(); ++i) {
+            if (args[i] == QLatin1String("--duration")) {
+                args[i + 1] = QStringLiteral("4s");
+            } else if (args[i] == QLatin1String("--requests")) {
+                args[i + 1] = QStringLiteral("40");
+            } else if (args[i] == QLatin1String("--report")) {
+                args[i + 1] = dir.path();
+            }
+        }
+        args << QStringLiteral("--quiet");
+        const Run r = run(args, 120000);
+        QVERIFY2(r.code == 0, qPrintable(line + QStringLiteral("\n") + r.out + r.err));
+        QVERIFY2(r.out.contains(QLatin1String("\nPASSED")), qPrintable(r.out));
+        ++examples;
+    }
+    QVERIFY2(examples >= 2, "the README's bench examples were not found");
 }
 
 QTEST_GUILESS_MAIN(TestBenchTrust)

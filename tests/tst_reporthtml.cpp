@@ -246,8 +246,8 @@ void TestReportHtml::escapesHostileText() {
 void TestReportHtml::oneSvgPerChart() {
     for (const SeriesData& series : {makeSeries(60), SeriesData{}}) {
         const QString html = renderReportHtml(makeSummary(), series);
-        QCOMPARE(html.count(u"<svg"_s), 5);
-        QCOMPARE(html.count(u"</svg>"_s), 5);
+        QCOMPARE(html.count(u"<svg"_s), 7);
+        QCOMPARE(html.count(u"</svg>"_s), 7);
         for (const char* title : {"Concurrency", "Queue", "Requests per second", "Latency (ms)",
                                   "Output tokens per second"}) {
             QVERIFY(html.contains(u"\">"_s + QLatin1String(title) + u"</text>"_s));
@@ -256,12 +256,12 @@ void TestReportHtml::oneSvgPerChart() {
 }
 
 void TestReportHtml::chartWithoutDataSaysSo() {
-    QCOMPARE(renderReportHtml(makeSummary(), SeriesData{}).count(u">no data</text>"_s), 5);
+    QCOMPARE(renderReportHtml(makeSummary(), SeriesData{}).count(u">no data</text>"_s), 7);
     // Concurrency has data; the queue column is all NaN; the others are absent.
     const SeriesData d = columnsOnly({u"t_s"_s, u"in_flight"_s, u"queued"_s},
                                      {{0, 1, kNaN}, {1, 2, kNaN}, {2, 3, kNaN}});
     const QString html = renderReportHtml(makeSummary(), d);
-    QCOMPARE(html.count(u">no data</text>"_s), 4);
+    QCOMPARE(html.count(u">no data</text>"_s), 6);
     QVERIFY(!pathOf(html, u"in_flight"_s).isEmpty());
 }
 
@@ -354,7 +354,7 @@ void TestReportHtml::decimatesLongRuns() {
     const QString html = renderReportHtml(makeSummary(), d);
     const QByteArray bytes = html.toUtf8();
     QVERIFY2(bytes.size() < 2 * 1024 * 1024, QByteArray::number(bytes.size()));
-    QCOMPARE(html.count(u"<svg"_s), 5);
+    QCOMPARE(html.count(u"<svg"_s), 7);
     const QString path = pathOf(html, u"in_flight"_s);
     QVERIFY2(path.count(u'L') + path.count(u'M') <= 2 * 900, QByteArray::number(path.size()));
     QVERIFY(path.contains(u",30.0"_s));         // the spike reaches the top of the plot (y = 30)
@@ -381,7 +381,7 @@ void TestReportHtml::comparison() {
     QVERIFY(html.contains(u"<td class=\"better\">0.80×</td>"_s));
     QVERIFY(html.contains(u"<td class=\"worse\">0.50×</td>"_s));
     QVERIFY(html.contains(u"failed: ttft:p95&lt;500ms"_s));
-    QCOMPARE(html.count(u"<svg"_s), 5);
+    QCOMPARE(html.count(u"<svg"_s), 7);
     // A solid, B dashed: each chart with data draws both runs.
     QCOMPARE(html.count(u"<path class=\"line\" fill=\"none\" data-series=\"in_flight\""_s), 1);
     QCOMPARE(html.count(u"<path class=\"line dash\" fill=\"none\" data-series=\"in_flight\""_s), 1);

@@ -4,7 +4,7 @@
 #include "core/engine/clock.h"
 #include "core/engine/concurrencylimit.h"
 #include "core/engine/retrypolicy.h"
-#include "core/net/requestengine.h"
+#include "core/net/enginetypes.h"
 
 #include <QJsonObject>
 #include <QStringList>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/engine/clock.h"
-#include "core/net/requestengine.h"
+#include "core/net/enginetypes.h"
 
 #include <optional>
 #include <vector>
