@@ -394,13 +394,17 @@ void TestBenchTrust::flagsThatContradictAreRefused() {
 void TestBenchTrust::readmeExamplesPassAgainstTheDefaultMock() {
     QFile readme(QStringLiteral(SLUICE_SOURCE_DIR "/README.md"));
     QVERIFY(readme.open(QIODevice::ReadOnly));
-    const QString text = QString::fromUtf8(readme.readAll()).replace(QLatin1String("\\\n"), QString());
+    const QString text =
+        QString::fromUtf8(readme.readAll()).replace(QLatin1String("\\\n"), QString());
     static const QRegularExpression example(QStringLiteral("^sluice bench --mock[^\n]*$"),
                                             QRegularExpression::MultilineOption);
     int examples = 0;
     for (auto it = example.globalMatch(text); it.hasNext();) {
         const QString line = it.next().captured(0).simplified();
-        QStringList args = QProcess::splitCommand(line).mid(1);
+        // splitCommand() knows double quotes only; the README quotes like a shell.
+        QStringList args =
+            QProcess::splitCommand(QString(line).replace(QLatin1Char('\''), QLatin1Char('"')))
+                .mid(1);
         QTemporaryDir dir;
         for (int i = 0; i + 1 < args.size(); ++i) {
             if (args[i] == QLatin1String("--duration")) {
