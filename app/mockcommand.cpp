@@ -18,6 +18,8 @@ int runMockCommand(const QStringList& arguments) {
         "Admin: GET /mock/stats, GET|POST /mock/config, POST /mock/reset."));
     parser.addHelpOption();
     const MockConfig d;
+    const HttpServerLimits dl;
+    const auto seconds = [](int ms) { return QStringLiteral("%1s").arg(ms / 1000); };
     const QCommandLineOption host(QStringLiteral("host"), QStringLiteral("Address to listen on."),
                                   QStringLiteral("address"), QStringLiteral("127.0.0.1"));
     const QCommandLineOption port(QStringLiteral("port"),
@@ -61,6 +63,19 @@ int runMockCommand(const QStringList& arguments) {
     const QCommandLineOption maxBody(QStringLiteral("max-body"),
                                      QStringLiteral("Largest request body accepted, in bytes."),
                                      QStringLiteral("bytes"), QStringLiteral("8388608"));
+    const QCommandLineOption headerTimeout(
+        QStringLiteral("header-timeout"),
+        QStringLiteral("A request head must arrive within this long (else 408); 0 = no limit."),
+        QStringLiteral("duration"), seconds(dl.headerTimeoutMs));
+    const QCommandLineOption bodyTimeout(
+        QStringLiteral("body-timeout"),
+        QStringLiteral("A request body must arrive within this long of its head (else 408);\n"
+                       "0 = no limit."),
+        QStringLiteral("duration"), seconds(dl.bodyTimeoutMs));
+    const QCommandLineOption idleTimeout(
+        QStringLiteral("idle-timeout"),
+        QStringLiteral("Close kept-alive connections idle this long; 0 = never."),
+        QStringLiteral("duration"), seconds(dl.idleTimeoutMs));
     const QCommandLineOption exitAfter(QStringLiteral("exit-after"),
                                        QStringLiteral("Stop by itself after this long."),
                                        QStringLiteral("duration"));
@@ -69,7 +84,8 @@ int runMockCommand(const QStringList& arguments) {
         QStringLiteral("Stamp streamed events with the server's own times (x_sent_ns,\n"
                        "x_arrived_ns) so a client here can measure its timing error."));
     parser.addOptions({host, port, rpm, tpm, capacity, queueLimit, ttft, tpot, jitter, tokens, seed,
-                       faults, stall, maxBody, exitAfter, stamp});
+                       faults, stall, maxBody, headerTimeout, bodyTimeout, idleTimeout, exitAfter,
+                       stamp});
 
     const QString me = QStringLiteral("sluice mock");
     if (!parser.parse(arguments)) {
@@ -162,6 +178,21 @@ int runMockCommand(const QStringList& arguments) {
                                              1024, 1'073'741'824LL, &error);
     if (!bodyValue)
         return fail();
+    HttpServerLimits limits;
+    limits.maxBodyBytes = *bodyValue;
+    const std::pair<const QCommandLineOption&, int*> timeouts[] = {
+        {headerTimeout, &limits.headerTimeoutMs},
+        {bodyTimeout, &limits.bodyTimeoutMs},
+        {idleTimeout, &limits.idleTimeoutMs},
+    };
+    for (const auto& [option, field] : timeouts) {
+        const QString flag = QStringLiteral("--") + option.names().constFirst();
+        const auto value = cli::parseDuration(flag, parser.value(option), &error);
+        if (!value) {
+            return fail();
+        }
+        *field = static_cast<int>(value->count());
+    }
     std::optional<std::chrono::milliseconds> exitAfterValue;
     if (parser.isSet(exitAfter)) {
         exitAfterValue =
@@ -175,9 +206,14 @@ int runMockCommand(const QStringList& arguments) {
     }
 
     MockServer server(config);
-    HttpServerLimits limits = server.http().limits();
-    limits.maxBodyBytes = *bodyValue;
     server.http().setLimits(limits);
+    // Out of file descriptors, the server stops accepting for a moment instead of spinning;
+    // say so once, with what to do about it.
+    QObject::connect(&server.http(), &HttpServer::acceptPaused, qApp, [me](const QString& why) {
+        cli::printError(me + QStringLiteral(": cannot accept connections (%1); retrying. Raise "
+                                            "the open-file limit (ulimit -n) for more clients.")
+                                 .arg(why));
+    });
     if (!server.listen(address, static_cast<quint16>(*portValue))) {
         cli::printError(me + QStringLiteral(": cannot listen on %1:%2: %3")
                                  .arg(address.toString())

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void helpAndVersion();
     void servesUntilTerminated();
     void exitsAfterGivenTime();
+    void timeoutFlagsApply();
     void busyPortIsReported();
     void consoleWithoutDisplayExplains();
 
@@ -60,6 +61,15 @@ void TestMockCli::badArgumentsFailWithTheirName_data() {
     row("jitter", {QStringLiteral("mock"), QStringLiteral("--jitter"), QStringLiteral("2")},
         "--jitter");
     row("missing value", {QStringLiteral("mock"), QStringLiteral("--rpm")}, "rpm");
+    row("header timeout",
+        {QStringLiteral("mock"), QStringLiteral("--header-timeout"), QStringLiteral("10")},
+        "--header-timeout");
+    row("body timeout",
+        {QStringLiteral("mock"), QStringLiteral("--body-timeout"), QStringLiteral("soon")},
+        "--body-timeout");
+    row("idle timeout",
+        {QStringLiteral("mock"), QStringLiteral("--idle-timeout"), QStringLiteral("2h")},
+        "--idle-timeout");
 }
 
 void TestMockCli::badArgumentsFailWithTheirName() {
@@ -86,6 +96,8 @@ void TestMockCli::helpAndVersion() {
     QCOMPARE(p.exitCode(), 0);
     const QByteArray help = p.readAllStandardOutput();
     QVERIFY(help.contains("--rpm") && help.contains("--fault-rate") && help.contains("--capacity"));
+    QVERIFY(help.contains("--header-timeout") && help.contains("--body-timeout") &&
+            help.contains("--idle-timeout"));
     p.start(binary(), {QStringLiteral("--version")});
     QVERIFY(p.waitForFinished(10000));
     QVERIFY(p.readAllStandardOutput().startsWith("sluice "));
@@ -135,6 +147,37 @@ void TestMockCli::exitsAfterGivenTime() {
     QProcess p;
     p.start(binary(), {QStringLiteral("mock"), QStringLiteral("--port"), QStringLiteral("0"),
                        QStringLiteral("--exit-after"), QStringLiteral("300ms")});
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 0);
+}
+
+void TestMockCli::timeoutFlagsApply() {
+    QProcess p;
+    p.start(binary(), {QStringLiteral("mock"), QStringLiteral("--port"), QStringLiteral("0"),
+                       QStringLiteral("--header-timeout"), QStringLiteral("300ms"),
+                       QStringLiteral("--body-timeout"), QStringLiteral("400ms"),
+                       QStringLiteral("--idle-timeout"), QStringLiteral("500ms"),
+                       QStringLiteral("--exit-after"), QStringLiteral("60s")});
+    QVERIFY(p.waitForStarted(10000));
+    QByteArray out;
+    const QUrl base = waitForListening(p, &out);
+    QVERIFY2(base.isValid(), out.constData());
+    const auto port = static_cast<quint16>(base.port());
+
+    const RawResult head = rawExchange(port, "GET /v1/models HTTP/1.1\r\nHo", 5000, 3000);
+    QVERIFY2(head.data.startsWith("HTTP/1.1 408 "), head.data.constData());
+    QVERIFY(head.data.contains("within 300 ms"));
+    QVERIFY(head.closedByServer);
+    const RawResult body = rawExchange(
+        port, "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Length: 50\r\n\r\n{\"m",
+        5000, 3000);
+    QVERIFY2(body.data.startsWith("HTTP/1.1 408 "), body.data.constData());
+    QVERIFY(body.data.contains("within 400 ms"));
+    QVERIFY(body.closedByServer);
+    const RawResult idle = rawExchange(port, "GET /health HTTP/1.1\r\nHost: a\r\n\r\n", 5000, 3000);
+    QVERIFY2(idle.data.startsWith("HTTP/1.1 200 "), idle.data.constData());
+    QVERIFY(idle.closedByServer); // kept alive, then closed after 500 ms idle (before 3 s quiet)
+    p.terminate();
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitCode(), 0);
 }

@@ -65,6 +65,9 @@ private Q_SLOTS:
     void liveConfigStartsWaitingRequests();
     void badConfigIsRejected();
     void badRequestsGetProviderErrors();
+    void adminWrongMethodGets405_data();
+    void adminWrongMethodGets405();
+    void adminUnknownPathGets404();
     void statsAreTheTruth();
     void clientDisconnectFreesSlot();
     void sameSeedSameReplies();
@@ -594,6 +597,7 @@ void TestMockServer::badRequestsGetProviderErrors() {
              QStringLiteral("unknown_url"));
     const Response wrongMethod = get(*m_nam, chat);
     QCOMPARE(wrongMethod.status, 405);
+    QCOMPARE(wrongMethod.header("allow"), QByteArray("POST"));
     const Response tooBig = post(*m_nam, chat, chatBody(QString(5000, QLatin1Char('x'))));
     QCOMPARE(tooBig.status, 413);
     QVERIFY(tooBig.json()[QStringLiteral("error")][QStringLiteral("message")].toString().contains(
@@ -606,6 +610,65 @@ void TestMockServer::badRequestsGetProviderErrors() {
     const QJsonObject s = stats();
     QCOMPARE(s[QStringLiteral("by_status")][QStringLiteral("400")].toInt(), 3);
     QCOMPARE(s[QStringLiteral("concurrent")].toInt(), 0);
+}
+
+void TestMockServer::adminWrongMethodGets405_data() {
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("allow");
+    QTest::newRow("POST stats") << QByteArray("POST") << QByteArray("/mock/stats")
+                                << QByteArray("GET, HEAD");
+    QTest::newRow("DELETE stats") << QByteArray("DELETE") << QByteArray("/mock/stats")
+                                  << QByteArray("GET, HEAD");
+    QTest::newRow("PUT config") << QByteArray("PUT") << QByteArray("/mock/config")
+                                << QByteArray("GET, HEAD, POST");
+    QTest::newRow("GET reset") << QByteArray("GET") << QByteArray("/mock/reset")
+                               << QByteArray("POST");
+    QTest::newRow("GET pause") << QByteArray("GET") << QByteArray("/mock/pause")
+                               << QByteArray("POST");
+    QTest::newRow("DELETE pause") << QByteArray("DELETE") << QByteArray("/mock/pause")
+                                  << QByteArray("POST");
+    QTest::newRow("POST health") << QByteArray("POST") << QByteArray("/health")
+                                 << QByteArray("GET, HEAD");
+}
+
+void TestMockServer::adminWrongMethodGets405() {
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, allow);
+    start(fastConfig());
+    const RawResult raw =
+        rawExchange(m_server->port(), method + ' ' + path +
+                                          " HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n"
+                                          "Connection: close\r\n\r\n{}");
+    QVERIFY2(raw.data.startsWith("HTTP/1.1 405 Method Not Allowed\r\n"), raw.data.constData());
+    QVERIFY2(raw.data.contains("\r\nallow: " + allow + "\r\n"), raw.data.constData());
+    const QJsonObject error =
+        QJsonDocument::fromJson(raw.data.mid(raw.data.indexOf("\r\n\r\n") + 4))
+            .object()[QStringLiteral("error")]
+            .toObject();
+    QCOMPARE(error[QStringLiteral("type")].toString(), QStringLiteral("invalid_request_error"));
+    QVERIFY(error[QStringLiteral("message")].toString().contains(QString::fromLatin1(method)));
+    // Refused, so nothing happened: the counters were not reset, the server not paused.
+    QCOMPARE(post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody()).status, 200);
+    QCOMPARE(stats()[QStringLiteral("requests")].toInt(), 1);
+}
+
+void TestMockServer::adminUnknownPathGets404() {
+    start(fastConfig());
+    for (const char* method : {"GET", "POST"}) {
+        const RawResult raw =
+            rawExchange(m_server->port(), QByteArray(method) +
+                                              " /mock/nothing HTTP/1.1\r\nHost: a\r\n"
+                                              "Content-Length: 0\r\nConnection: close\r\n\r\n");
+        QVERIFY2(raw.data.startsWith("HTTP/1.1 404 "), raw.data.constData());
+        QVERIFY(!raw.data.contains("\r\nallow: "));
+    }
+    // HEAD is answered wherever GET is: the same head, no body.
+    const RawResult head =
+        rawExchange(m_server->port(), "HEAD /mock/stats HTTP/1.1\r\nHost: a\r\n\r\n");
+    QVERIFY2(head.data.startsWith("HTTP/1.1 200 OK\r\n"), head.data.constData());
+    QVERIFY(head.data.endsWith("\r\n\r\n"));
 }
 
 void TestMockServer::statsAreTheTruth() {

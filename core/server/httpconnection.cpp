@@ -6,6 +6,9 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace sluice {
 
 namespace {
@@ -13,7 +16,17 @@ constexpr qint64 kSocketReadBuffer = 256 * 1024;
 constexpr qsizetype kInboxWhenFull = 64 * 1024;
 constexpr int kDrainTimeoutMs = 30'000; // to write out the last response
 constexpr int kLingerMs = 2'000;        // to read what the client still sends after our FIN
+
+QByteArray describeMs(int ms) {
+    return ms % 1000 == 0 ? QByteArray::number(ms / 1000) + " s" : QByteArray::number(ms) + " ms";
+}
 } // namespace
+
+qint64 HttpConnection::nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
 
 const http_parser_settings& HttpConnection::parserSettings() {
     static const http_parser_settings settings = [] {
@@ -66,15 +79,12 @@ HttpConnection::HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServ
     http_parser_init(&m_parser, HTTP_REQUEST);
     m_parser.data = this;
 
-    m_idle.setSingleShot(true);
-    m_idle.setInterval(m_limits.idleTimeoutMs);
-    connect(&m_idle, &QTimer::timeout, this, &HttpConnection::closeAfterWrite);
     m_linger.setSingleShot(true);
     connect(&m_linger, &QTimer::timeout, this, &HttpConnection::abandon);
     m_socket->setReadBufferSize(kSocketReadBuffer);
     connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::readAvailable);
     connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
-    m_idle.start();
+    waitFor(Wait::FirstByte);
     if (m_socket->bytesAvailable() > 0) {
         readAvailable();
     }
@@ -91,6 +101,12 @@ int HttpConnection::onMessageBegin(http_parser* p) {
     c->m_building = HttpRequest{};
     c->m_building.peer = c->m_socket->peerAddress();
     c->m_inField = false;
+    c->m_inMessage = true;
+    c->m_headDone = false;
+    // A request begun behind one being answered is timed once the connection is free again.
+    if (!c->busy()) {
+        c->waitFor(Wait::Head);
+    }
     return 0;
 }
 
@@ -159,6 +175,10 @@ int HttpConnection::onHeadersComplete(http_parser* p) {
         !c->m_active && c->m_pending.empty()) {
         c->m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     }
+    c->m_headDone = true;
+    if (!c->busy()) {
+        c->waitFor(Wait::Body);
+    }
     return 0;
 }
 
@@ -177,6 +197,9 @@ int HttpConnection::onMessageComplete(http_parser* p) {
     HttpConnection* c = self(p);
     c->m_pending.push_back(std::move(c->m_building));
     c->m_building = HttpRequest{};
+    c->m_inMessage = false;
+    c->m_headDone = false;
+    c->waitFor(Wait::Nothing); // read in full: now it is our turn
     if (static_cast<int>(c->m_pending.size()) >= c->m_limits.maxPipelined) {
         http_parser_pause(p, 1); // parse no further until responses make room
     }
@@ -188,6 +211,7 @@ void HttpConnection::failParse(int status, const QByteArray& message) {
         return;
     }
     m_parseFailed = true;
+    waitFor(Wait::Nothing); // the error answer is all that is left
     HttpRequest r = m_building;
     r.parseError = status;
     r.parseErrorMessage = message;
@@ -246,9 +270,6 @@ void HttpConnection::parseInbox() {
         }
     }
     m_inbox.remove(0, offset);
-    if (!m_inbox.isEmpty() || !m_pending.empty()) {
-        m_idle.stop();
-    }
 }
 
 void HttpConnection::dispatchNext() {
@@ -256,8 +277,10 @@ void HttpConnection::dispatchNext() {
         return;
     }
     if (m_pending.empty()) {
-        if (!m_parseFailed) {
-            m_idle.start();
+        // Free again after answering: whatever the client still owes is timed from now. Only
+        // here, at a change of state, never per read: a slowloris must not push its deadline.
+        if (!m_parseFailed && m_wait == Wait::Nothing) {
+            waitFor(m_inMessage ? (m_headDone ? Wait::Body : Wait::Head) : Wait::Idle);
         }
         return;
     }
@@ -277,6 +300,66 @@ void HttpConnection::dispatchNext() {
         responder->respond(request.parseError ? request.parseError : 500,
                            {{"content-type", "application/json"}}, body);
     }
+}
+
+void HttpConnection::waitFor(Wait wait) {
+    // A connection's first request head is timed from the accept, not from its first byte, so
+    // a client cannot double its allowance by waiting before it starts to drip.
+    if (wait == Wait::Head && m_wait == Wait::FirstByte && m_limits.headerTimeoutMs > 0) {
+        m_wait = Wait::Head;
+        m_deadline = m_waitingSince + m_limits.headerTimeoutMs;
+        return;
+    }
+    const auto shorter = [](int a, int b) { return a <= 0 ? b : (b <= 0 ? a : std::min(a, b)); };
+    int ms = 0;
+    switch (wait) {
+    case Wait::Nothing:
+        break;
+    case Wait::FirstByte:
+        // Silent so far: both idle and owing a request head; the shorter limit applies.
+        ms = shorter(m_limits.headerTimeoutMs, m_limits.idleTimeoutMs);
+        break;
+    case Wait::Head:
+        ms = m_limits.headerTimeoutMs;
+        break;
+    case Wait::Body:
+        ms = m_limits.bodyTimeoutMs;
+        break;
+    case Wait::Idle:
+        ms = m_limits.idleTimeoutMs;
+        break;
+    }
+    m_wait = ms > 0 ? wait : Wait::Nothing;
+    if (ms > 0) {
+        m_waitingSince = nowMs();
+        m_deadline = m_waitingSince + ms;
+    }
+}
+
+void HttpConnection::expire() {
+    const Wait wait = m_closing ? Wait::Nothing : m_wait;
+    m_wait = Wait::Nothing;
+    switch (wait) {
+    case Wait::Nothing:
+        return;
+    case Wait::FirstByte:
+    case Wait::Idle:
+        // Nothing was asked, so nothing is answered (as nginx does): a client reusing the
+        // connection just then sees a close, which HTTP clients retry, not a stray 408.
+        closeAfterWrite();
+        return;
+    case Wait::Head:
+        failParse(408,
+                  "the request head did not arrive within " + describeMs(m_limits.headerTimeoutMs));
+        break;
+    case Wait::Body:
+        failParse(408, "the request body did not arrive within " +
+                           describeMs(m_limits.bodyTimeoutMs) + " of its head");
+        break;
+    }
+    // Deadlines run only while no response is under way, so the 408 is the first byte written
+    // for this request; the handler shapes it like any parse error, then the connection closes.
+    dispatchNext();
 }
 
 void HttpConnection::writeBytes(const QByteArray& bytes) {
@@ -310,7 +393,7 @@ void HttpConnection::closeAfterWrite() {
         return;
     }
     m_closing = true;
-    m_idle.stop();
+    m_wait = Wait::Nothing;
     // A client that stops reading cannot hold the connection: give up after a while.
     m_linger.start(kDrainTimeoutMs);
     if (m_socket->bytesToWrite() == 0) {
@@ -350,7 +433,7 @@ void HttpConnection::abandon() {
 
 void HttpConnection::resetNow() {
     m_closing = true;
-    m_idle.stop();
+    m_wait = Wait::Nothing;
     const qintptr fd = m_socket->socketDescriptor();
     if (fd >= 0) {
         linger lin{1, 0}; // close with RST instead of FIN
@@ -366,7 +449,7 @@ void HttpConnection::onDisconnected() {
     }
     m_gone = true;
     m_closing = true;
-    m_idle.stop();
+    m_wait = Wait::Nothing;
     m_linger.stop();
     if (m_active) {
         m_active->markClientGone();

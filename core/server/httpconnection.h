@@ -17,10 +17,19 @@ namespace sluice {
 
 class HttpResponder;
 
-/// Limits every connection enforces on what clients send.
+/// Limits every connection enforces on what clients send. A time-out of 0 turns it off. Time-outs
+/// never run while a request is being answered (streamed, or waiting for its handler).
 struct HttpServerLimits {
     qint64 maxBodyBytes = 8 * 1024 * 1024;
-    int idleTimeoutMs = 120'000;
+    /// The request head (request line and headers) must arrive within this long of its first
+    /// byte (for a connection's first request: of the accept); else 408 and close. Stops
+    /// slowloris clients that drip header bytes to hold connections open. A new connection that
+    /// sends nothing is closed without an answer after this or the idle time-out, the shorter.
+    int headerTimeoutMs = 10'000;
+    /// The body must arrive within this long of the end of the head; else 408 and close.
+    int bodyTimeoutMs = 30'000;
+    /// A kept-alive connection with no request in progress is closed (no answer) after this long.
+    int idleTimeoutMs = 60'000;
     /// Requests read ahead of the one being answered (pipelining); reading pauses beyond it.
     int maxPipelined = 32;
 };
@@ -46,6 +55,18 @@ Q_SIGNALS:
 
 private:
     friend class HttpResponder;
+    friend class HttpServer;
+
+    /// What the connection is waiting for from the client, with a time limit.
+    enum class Wait : quint8 {
+        Nothing,   ///< a request is being answered (or the connection is closing): no limit
+        FirstByte, ///< a new connection, silent so far: closed without an answer
+        Head,      ///< the rest of a request head: 408
+        Body,      ///< the rest of a request body: 408
+        Idle,      ///< a kept-alive connection between requests: closed without an answer
+    };
+    /// Milliseconds on the steady clock; the time base of deadlines.
+    static qint64 nowMs();
     static const http_parser_settings& parserSettings();
     static int onMessageBegin(http_parser* p);
     static int onUrl(http_parser* p, const char* at, size_t len);
@@ -67,6 +88,12 @@ private:
     void abandon();
     void resetNow();
     void onDisconnected();
+    bool busy() const { return !m_active.isNull() || !m_pending.empty(); }
+    /// Starts waiting for `wait` from now (FirstByte → Head keeps the accept-time deadline).
+    void waitFor(Wait wait);
+    /// Called by the server's sweep (HttpServer::sweep); acts when the deadline has passed.
+    bool isOverdue(qint64 now) const { return m_wait != Wait::Nothing && now >= m_deadline; }
+    void expire();
 
     QTcpSocket* m_socket;
     HttpHandler m_handler;
@@ -78,11 +105,17 @@ private:
     bool m_parseFailed = false;
     bool m_closing = false;
     bool m_lingering = false;
-    QByteArray m_inbox; ///< received, not yet parsed (the pipeline is full)
+    bool m_inMessage = false; ///< a request has begun and not yet been read in full
+    bool m_headDone = false;  ///< ...and its head has been read
+    // Deadlines are plain values checked by the server's one coarse sweep timer, so that setting
+    // one per request (or per state change) costs a clock read, not a timer re-registration.
+    Wait m_wait = Wait::Nothing;
+    qint64 m_waitingSince = 0; ///< nowMs() when m_wait began
+    qint64 m_deadline = 0;     ///< nowMs() at which m_wait runs out
+    QByteArray m_inbox;        ///< received, not yet parsed (the pipeline is full)
     std::deque<HttpRequest> m_pending;
     QPointer<HttpResponder> m_active;
-    QTimer m_idle;
-    QTimer m_linger;
+    QTimer m_linger; ///< armed only once closing: drain, then lingering close
 };
 
 } // namespace sluice

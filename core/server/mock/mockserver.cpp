@@ -6,6 +6,9 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <algorithm>
+#include <iterator>
+
 namespace sluice {
 
 using namespace sluice::mock;
@@ -14,6 +17,31 @@ namespace {
 
 QByteArray compact(const QJsonObject& o) {
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+// The admin endpoints and the methods each allows (for 405 and its Allow header). HEAD is
+// answered as GET, without a body.
+struct AdminRoute {
+    const char* path;
+    const char* allow;
+};
+// clang-format off
+constexpr AdminRoute kAdminRoutes[] = {
+    {"/health", "GET, HEAD"},
+    {"/mock/stats", "GET, HEAD"},
+    {"/mock/config", "GET, HEAD, POST"},
+    {"/mock/reset", "POST"},
+    {"/mock/pause", "POST"},
+};
+// clang-format on
+
+bool allows(const char* allow, const QByteArray& method) {
+    for (const QByteArray& m : QByteArray(allow).split(',')) {
+        if (m.trimmed() == method) {
+            return true;
+        }
+    }
+    return false;
 }
 
 // SplitMix64: turns (seed, sequence) into an independent seed per request, so a reply's length,
@@ -103,7 +131,8 @@ void MockServer::replyError(HttpResponder* responder, Provider provider, const A
                             const HttpHeaders& extra) {
     HttpHeaders headers{{"content-type", "application/json"}};
     if (provider == Provider::Anthropic) {
-        const bool retry = error.status == 429 || error.status >= 500;
+        // As Anthropic's SDKs judge it: a time-out (408) is worth another try too.
+        const bool retry = error.status == 408 || error.status == 429 || error.status >= 500;
         headers.append({QByteArrayLiteral("x-should-retry"),
                         retry ? QByteArray("true") : QByteArray("false")});
     }
@@ -151,7 +180,8 @@ void MockServer::handle(const HttpRequest& request, HttpResponder* responder) {
             e.message =
                 QStringLiteral("Method %1 is not allowed on %2; use POST.")
                     .arg(QString::fromLatin1(request.method), QString::fromLatin1(request.path));
-            fail(e);
+            replyError(responder, provider, e, {{"allow", "POST"}});
+            finishRequest("405");
             return;
         }
         handleChat(request, responder, provider);
@@ -402,11 +432,28 @@ void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responde
         replyError(responder, Provider::OpenAI, e);
         return;
     }
-    if (request.path == "/health" && request.method == "GET") {
+    const auto route = std::find_if(std::begin(kAdminRoutes), std::end(kAdminRoutes),
+                                    [&](const AdminRoute& r) { return request.path == r.path; });
+    if (route == std::end(kAdminRoutes)) {
+        notFound();
+        return;
+    }
+    if (!allows(route->allow, request.method)) {
+        ApiError e;
+        e.status = 405;
+        e.type = "invalid_request_error";
+        e.message = QStringLiteral("Method %1 is not allowed on %2; use %3.")
+                        .arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path),
+                             QLatin1String(route->allow));
+        replyError(responder, Provider::OpenAI, e, {{"allow", route->allow}});
+        return;
+    }
+    const bool get = request.method == "GET" || request.method == "HEAD";
+    if (request.path == "/health") {
         replyJson(responder, 200, {{QStringLiteral("status"), QStringLiteral("ok")}});
-    } else if (request.path == "/mock/stats" && request.method == "GET") {
+    } else if (request.path == "/mock/stats") {
         replyJson(responder, 200, statsJson());
-    } else if (request.path == "/mock/config" && request.method == "GET") {
+    } else if (request.path == "/mock/config" && get) {
         replyJson(responder, 200, m_config.toJson());
     } else if (request.path == "/mock/config" && request.method == "POST") {
         QJsonParseError parseError{};
@@ -429,7 +476,7 @@ void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responde
         }
         setConfig(next);
         replyJson(responder, 200, m_config.toJson());
-    } else if (request.path == "/mock/pause" && request.method == "POST") {
+    } else if (request.path == "/mock/pause") {
         const QJsonDocument doc = QJsonDocument::fromJson(request.body);
         const QJsonValue ms = doc.object().value(QStringLiteral("ms"));
         if (!ms.isDouble() || ms.toDouble() < 0 || ms.toDouble() > 3'600'000) {
@@ -443,11 +490,9 @@ void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responde
         }
         pause(Nanos{static_cast<Nanos::rep>(ms.toDouble() * 1e6)});
         replyJson(responder, 200, {{QStringLiteral("paused_ms"), ms.toDouble()}});
-    } else if (request.path == "/mock/reset" && request.method == "POST") {
+    } else if (request.path == "/mock/reset") {
         resetStats();
         replyJson(responder, 200, statsJson());
-    } else {
-        notFound();
     }
 }
 
