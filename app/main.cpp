@@ -4,6 +4,7 @@
 #include "app/commandline.h"
 #include "app/consoleapp.h"
 #include "app/democommand.h"
+#include "app/gatewaycommand.h"
 #include "app/mockcommand.h"
 #include "app/reportcommand.h"
 
@@ -31,6 +32,7 @@ const char* const kUsage =
     "Commands:\n"
     "  mock     run the mock LLM server alone (sluice mock --help)\n"
     "  bench    load-test an endpoint or the built-in mock (sluice bench --help)\n"
+    "  gateway  a rate-limiting gateway in front of a provider (sluice gateway --help)\n"
     "  report   compare two benchmark reports in one HTML (sluice report A B)\n"
     "  demo     start the mock in-process, send traffic at it, print what it saw\n"
     "  help     show this text\n"
@@ -71,7 +73,7 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (command == QLatin1String("mock") || command == QLatin1String("demo") ||
-        command == QLatin1String("bench")) {
+        command == QLatin1String("bench") || command == QLatin1String("gateway")) {
         // Qt's own event dispatcher handles thousands of sockets markedly faster than GLib's.
         if (!qEnvironmentVariableIsSet("QT_NO_GLIB")) {
             qputenv("QT_NO_GLIB", "1");
@@ -84,6 +86,10 @@ int main(int argc, char** argv) {
     if (command == QLatin1String("bench")) {
         QCoreApplication app(argc, argv);
         return sluice::runBenchCommand(subcommandArguments(argc, argv));
+    }
+    if (command == QLatin1String("gateway")) {
+        QCoreApplication app(argc, argv);
+        return sluice::runGatewayCommand(subcommandArguments(argc, argv));
     }
     if (command == QLatin1String("report")) {
         QCoreApplication app(argc, argv);

@@ -1,6 +1,6 @@
 #include "core/bench/scenario.h"
 
-#include "core/bench/jsonfields.h"
+#include "core/jsonfields.h"
 #include "core/net/goduration.h"
 
 #include <QDir>

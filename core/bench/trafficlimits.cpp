@@ -1,6 +1,6 @@
 #include "core/bench/trafficlimits.h"
 
-#include "core/bench/jsonfields.h"
+#include "core/jsonfields.h"
 
 namespace sluice {
 

@@ -75,7 +75,7 @@ AttemptResult classifyAttempt(const ReplyFacts& f, const ResponseReader& reader,
     } else if (streamBroken) {
         r.failure.kind = FailureKind::Incomplete;
         message = reader.streamError();
-    } else if (http2xx && !reader.malformed().isEmpty()) {
+    } else if (http2xx && f.judgeAnswer && !reader.malformed().isEmpty()) {
         r.outcome = Outcome::Malformed;
         r.failure.kind = FailureKind::Malformed;
         message = reader.malformed();

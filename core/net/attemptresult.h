@@ -19,6 +19,7 @@ struct ReplyFacts {
     bool cancelled = false;   ///< the caller gave up (cancel())
     bool deadlineHit = false; ///< the request's deadline aborted it
     bool stream = false;      ///< a streamed answer was asked for
+    bool judgeAnswer = true;  ///< a 2xx must be a valid chat answer (else Malformed)
 };
 
 /// How an attempt ended: the outcome the retry policy, breaker and concurrency limit judge

@@ -77,6 +77,19 @@ QNetworkReply* ClientPool::post(int slot, QNetworkRequest request, const QByteAr
     return manager->post(request, body);
 }
 
+QNetworkReply* ClientPool::send(int slot, QNetworkRequest request, const QByteArray& method,
+                                const QByteArray& body) {
+    if (method == "POST") {
+        return post(slot, std::move(request), body);
+    }
+    applySlot(slot, request);
+    QNetworkAccessManager* manager = m_managers[static_cast<std::size_t>(slot) % m_managers.size()];
+    if (method == "GET" && body.isEmpty()) {
+        return manager->get(request);
+    }
+    return manager->sendCustomRequest(request, method, body);
+}
+
 void ClientPool::abortAll() {
     for (QNetworkAccessManager* manager : m_managers) {
         const auto replies = manager->findChildren<QNetworkReply*>();

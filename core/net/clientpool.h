@@ -42,6 +42,9 @@ public:
     /// Posts on the slot's manager and connection pool. The caller owns the reply
     /// (deleteLater() it when finished).
     QNetworkReply* post(int slot, QNetworkRequest request, const QByteArray& body);
+    /// Any method (a proxy's GET /v1/models, …); POST goes through post().
+    QNetworkReply* send(int slot, QNetworkRequest request, const QByteArray& method,
+                        const QByteArray& body);
     void setHttp2(bool enabled) { m_http2 = enabled; }
     bool http2() const { return m_http2; }
     /// Aborts every reply still running.

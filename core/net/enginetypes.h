@@ -26,6 +26,23 @@
 
 namespace sluice {
 
+/// Header lines as (name, value) pairs, in order.
+using HeaderPairs = QList<std::pair<QByteArray, QByteArray>>;
+
+/// Receives an upstream answer as it arrives, for a proxy (the gateway). Called synchronously in
+/// the engine's thread. Only a 2xx answer is forwarded; from the moment onHeaders() runs the
+/// request is committed: it is never retried (the caller has seen bytes), and if the answer
+/// breaks later the completion says so. An error answer that will not be retried reaches the
+/// caller through the completion's record instead (status, errorBody, errorHeaders).
+class ResponseSink {
+public:
+    virtual ~ResponseSink() = default;
+    /// The answer's status and end-to-end headers (hop-by-hop and framing headers removed).
+    virtual void onHeaders(int status, const HeaderPairs& headers) = 0;
+    /// Body bytes as they arrive (SSE events are not re-chunked).
+    virtual void onBytes(const QByteArray& bytes) = 0;
+};
+
 /// One LLM call to make.
 struct EngineRequest {
     ApiFormat format = ApiFormat::OpenAi;
@@ -39,7 +56,17 @@ struct EngineRequest {
     int priority = 1;                ///< 0 most urgent
     QString lane;                    ///< fairness lane; default: the API key
     Nanos timeout{0};                ///< deadline from submission over all attempts; 0 = none
+    Nanos queueTimeout{0};           ///< longest wait in the queue (each time); 0 = no bound
     std::optional<Nanos> intendedAt; ///< open-loop schedule time, for coordinated omission
+
+    // For a proxy (the gateway); a benchmark leaves these as they are.
+    QByteArray method = "POST";
+    HeaderPairs headers; ///< more headers to send (the caller's), after the engine's own
+    /// The answer is a chat completion / message and is judged as one (malformed otherwise);
+    /// false for other endpoints passed through (embeddings, models).
+    bool chat = true;
+    /// Not owned; must stay valid until the completion has run.
+    ResponseSink* sink = nullptr;
 };
 
 /// Where a request is. Exactly one of the last five ends every request.
@@ -99,6 +126,11 @@ struct RequestRecord {
     bool tokensEstimated = false; ///< no usage in the response: counted locally
     std::int64_t reservedTokens = 0;
     std::vector<AttemptRecord> attemptLog;
+    /// An error answer (status >= 400) of the last attempt, for a proxy to pass on: its body
+    /// (at most 1 MiB) and headers.
+    QByteArray errorBody;
+    HeaderPairs errorHeaders;
+    bool committed = false; ///< bytes went to a ResponseSink: retries were off from then on
 
     /// Time to first token of the last attempt (0 when none arrived).
     Nanos ttft() const { return firstTokenAt.count() ? firstTokenAt - sentAt : Nanos{0}; }
@@ -115,6 +147,19 @@ struct RequestRecord {
     Nanos totalTime() const { return endedAt - submittedAt; }
     /// Queue: submission → the first attempt handed to the network (the end when never sent).
     Nanos queueTime() const { return (firstSentAt.count() ? firstSentAt : endedAt) - submittedAt; }
+};
+
+/// Where one request is now, for whoever asks (the gateway's /admin/requests/{id}).
+struct RequestStatus {
+    std::uint64_t id = 0;
+    RequestState state = RequestState::Queued;
+    std::int64_t position = -1; ///< requests ahead of it, while queued
+    Nanos eta{0};               ///< expected wait until it is sent, while queued (0 = unknown)
+    int priority = 1;
+    int attempts = 0;
+    int status = 0;
+    Nanos submittedAt{0}, firstSentAt{0}, firstTokenAt{0};
+    QString reason;
 };
 
 /// A request's visible state, for models (sent in batches).

@@ -1,6 +1,7 @@
 #include "core/net/requestengine.h"
 
 #include "core/net/attemptresult.h"
+#include "core/net/hopbyhop.h"
 
 #include "core/net/clientpool.h"
 #include "core/net/errorbody.h"
@@ -270,7 +271,8 @@ std::uint64_t RequestEngine::submit(EngineRequest request, Completion done) {
         return id;
     }
     const auto pushed = m_admission.submit(QueueEntry{id, c.request.priority, c.lane.toStdString(),
-                                                      c.scope, c.record.submittedAt, c.deadline});
+                                                      c.scope, c.record.submittedAt,
+                                                      queueDeadline(c, now)});
     if (pushed.result != RequestQueue::Push::Accepted) {
         finish(c, RequestState::Rejected, {FailureKind::QueueFull},
                QStringLiteral("queue full (%1 waiting)").arg(m_config.queue.capacity));
@@ -371,8 +373,11 @@ void RequestEngine::pump() {
     for (const QueueEntry& e : m_admission.expire(now)) {
         --m_queuedPerScope[e.scope];
         if (Call* c = find(e.id)) {
+            const bool queueBound = c->request.queueTimeout.count() > 0 && now < c->deadline;
             finish(*c, RequestState::TimedOut, {FailureKind::Deadline},
-                   QStringLiteral("deadline passed while queued"));
+                   queueBound ? QStringLiteral("queued longer than the queue timeout (%1 s)")
+                                    .arg(toSeconds(c->request.queueTimeout), 0, 'g', 3)
+                              : QStringLiteral("deadline passed while queued"));
         }
     }
     const bool paused = m_guard.paused();
@@ -483,11 +488,20 @@ void RequestEngine::startAttempt(std::uint64_t id) {
     }
     QNetworkRequest request = buildNetworkRequest(c->request.format, c->request.endpoint,
                                                   c->request.apiKey, c->request.stream);
+    for (const auto& [name, value] : c->request.headers) {
+        if (!isHopByHop(name)) {
+            request.setRawHeader(name, value);
+        }
+    }
     if (m_config.transferTimeout.count() > 0) {
         request.setTransferTimeout(std::max(1, realMs(m_config.transferTimeout)));
     }
-    c->reader = ResponseReader(c->request.format, c->request.stream);
-    QNetworkReply* reply = m_pool->post(c->connectionSlot, request, c->request.body);
+    // Other endpoints passed through are read whole, not judged as a chat answer.
+    c->reader = ResponseReader(c->request.format, c->request.chat && c->request.stream);
+    c->record.errorBody.clear();
+    c->record.errorHeaders.clear();
+    QNetworkReply* reply =
+        m_pool->send(c->connectionSlot, request, c->request.method, c->request.body);
     c->reply = reply;
     const Clock* clock = &m_clock;
     connect(reply, &QNetworkReply::requestSent, this, [this, id, clock] {
@@ -501,6 +515,7 @@ void RequestEngine::startAttempt(std::uint64_t id) {
             call->record.headersAt = clock->now();
             call->record.status =
                 reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            commitToSink(*call, reply);
         }
     });
     connect(reply, &QNetworkReply::readyRead, this, [this, id, clock, reply] {
@@ -511,6 +526,9 @@ void RequestEngine::startAttempt(std::uint64_t id) {
         const QByteArray bytes = reply->readAll();
         const Nanos now = clock->now();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (call->request.sink && commitToSink(*call, reply)) {
+            call->request.sink->onBytes(bytes); // first: the caller's timing is what matters
+        }
         const int chunks = call->reader.feed(bytes);
         call->record.lastAt = now;
         if (chunks > 0 && status >= 200 && status < 300) {
@@ -555,9 +573,21 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
     const Nanos now = m_clock.now();
     c.reply = nullptr;
     if (reply->bytesAvailable() > 0) {
-        c.reader.feed(reply->readAll());
+        const QByteArray rest = reply->readAll();
+        if (c.request.sink && commitToSink(c, reply)) {
+            c.request.sink->onBytes(rest);
+        }
+        c.reader.feed(rest);
     }
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status >= 400) {
+        c.record.errorBody = c.reader.body();
+        for (const auto& [name, value] : reply->rawHeaderPairs()) {
+            if (!isHopByHop(name)) {
+                c.record.errorHeaders.append({name.toLower(), value});
+            }
+        }
+    }
     const QNetworkReply::NetworkError error = reply->error();
     c.record.status = status;
     c.record.lastAt = c.record.lastAt.count() ? c.record.lastAt : now;
@@ -581,7 +611,8 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
     facts.sawHeaders = c.record.headersAt.count() > 0 && status > 0;
     facts.cancelled = c.cancelRequested;
     facts.deadlineHit = c.deadlineHit;
-    facts.stream = c.request.stream;
+    facts.stream = c.request.stream && c.request.chat;
+    facts.judgeAnswer = c.request.chat;
     const AttemptResult result = classifyAttempt(facts, c.reader, c.request.apiKey);
     const Outcome outcome = result.outcome;
     const bool cancelled = facts.cancelled;
@@ -670,8 +701,9 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
         finish(c, RequestState::TimedOut, result.failure,
                QStringLiteral("deadline passed in flight: ") + result.why);
     } else {
+        // Once bytes went to the caller, a retry would send them a second answer.
         const auto decision =
-            isRetryable(outcome)
+            isRetryable(outcome) && !c.record.committed
                 ? m_retry.onFailure(outcome, c.record.attempts, view.retryAfter, c.previousDelay)
                 : RetryPolicy::Decision{};
         QString why = result.why;
@@ -723,7 +755,7 @@ void RequestEngine::requeue(std::uint64_t id) {
     // Keep the original submission time: a retry ages from when the caller asked.
     const auto pushed =
         m_admission.submit(QueueEntry{id, c->request.priority, c->lane.toStdString(), c->scope,
-                                      c->record.submittedAt, c->deadline});
+                                      c->record.submittedAt, queueDeadline(*c, now)});
     if (pushed.result != RequestQueue::Push::Accepted) {
         finish(*c, RequestState::Failed, {FailureKind::QueueFull},
                QStringLiteral("queue full when retrying"));
@@ -851,8 +883,96 @@ void RequestEngine::setQueue(QueueConfig config) {
     schedulePump();
 }
 
+Nanos RequestEngine::queueDeadline(const Call& c, Nanos now) const {
+    if (c.request.queueTimeout.count() <= 0) {
+        return c.deadline;
+    }
+    return std::min(c.deadline, now + c.request.queueTimeout);
+}
+
 std::int64_t RequestEngine::position(std::uint64_t id) const {
     return m_admission.position(id, m_clock.now());
+}
+
+bool RequestEngine::commitToSink(Call& c, QNetworkReply* reply) {
+    if (!c.request.sink) {
+        return false;
+    }
+    if (c.record.committed) {
+        return true;
+    }
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status < 200 || status >= 300) {
+        return false; // an error answer may still be retried: the completion carries it
+    }
+    c.record.committed = true;
+    HeaderPairs headers;
+    for (const auto& [name, value] : reply->rawHeaderPairs()) {
+        if (!isHopByHop(name)) {
+            headers.append({name.toLower(), value});
+        }
+    }
+    c.request.sink->onHeaders(status, headers);
+    return true;
+}
+
+Nanos RequestEngine::expectedWait(std::int64_t position) const {
+    if (position < 0 || m_dispatchGap <= 0) {
+        return Nanos{0};
+    }
+    return Nanos{static_cast<Nanos::rep>(static_cast<double>(position + 1) * m_dispatchGap)};
+}
+
+std::vector<RequestStatus> RequestEngine::statuses() const {
+    std::vector<RequestStatus> out;
+    out.reserve(m_calls.size());
+    const Nanos now = m_clock.now();
+    const std::vector<std::uint64_t> order = m_admission.order(now);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        if (auto s = status(order[i], static_cast<std::int64_t>(i))) {
+            out.push_back(std::move(*s));
+        }
+    }
+    for (const auto& [id, call] : m_calls) {
+        const RequestState st = call->record.state;
+        if (st != RequestState::Queued && st != RequestState::WaitingBudget) {
+            if (auto s = status(id)) {
+                out.push_back(std::move(*s));
+            }
+        }
+    }
+    return out;
+}
+
+std::optional<RequestStatus> RequestEngine::status(std::uint64_t id) const {
+    return status(id, -2);
+}
+
+std::optional<RequestStatus> RequestEngine::status(std::uint64_t id,
+                                                   std::int64_t knownPosition) const {
+    const auto it = m_calls.find(id);
+    if (it == m_calls.end()) {
+        return std::nullopt;
+    }
+    const Call& c = *it->second;
+    const Nanos now = m_clock.now();
+    RequestStatus s;
+    s.id = id;
+    s.state = c.record.state;
+    s.priority = c.record.priority;
+    s.attempts = c.record.attempts;
+    s.status = c.record.status;
+    s.submittedAt = c.record.submittedAt;
+    s.firstSentAt = c.record.firstSentAt;
+    s.firstTokenAt = c.record.firstTokenAt;
+    s.reason = c.record.reason;
+    if (s.state == RequestState::Queued || s.state == RequestState::WaitingBudget) {
+        s.position = knownPosition >= -1 ? knownPosition : position(id);
+        const Nanos budgetWait = c.budget->waitTime(now);
+        s.state = budgetWait.count() > 0 ? RequestState::WaitingBudget : RequestState::Queued;
+        s.eta = std::max(expectedWait(s.position), budgetWait);
+    }
+    return s;
 }
 
 EngineSnapshot RequestEngine::snapshot() const {

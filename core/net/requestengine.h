@@ -78,6 +78,15 @@ public:
     int inFlight() const { return m_admission.inFlight(); }
     std::size_t queued() const { return m_admission.queued(); }
     std::int64_t position(std::uint64_t id) const;
+    /// A value copy of where the request is; nothing once it has ended (its completion has the
+    /// final record).
+    std::optional<RequestStatus> status(std::uint64_t id) const;
+    /// Every request not yet ended, queued ones in dispatch order first (one walk of the
+    /// queue, not a search per request).
+    std::vector<RequestStatus> statuses() const;
+    /// Expected time until a request `position` places back in the queue is sent, from the
+    /// recent rate of dispatches (0 when nothing is known yet).
+    Nanos expectedWait(std::int64_t position) const;
     std::size_t active() const { return m_calls.size(); }
     /// The budget of a key and model (created on first use), e.g. to inspect learned limits.
     RateBudget& budget(const QByteArray& apiKey, const QString& model);
@@ -97,6 +106,13 @@ private:
     struct Call;
     void startAttempt(std::uint64_t id);
     void onAttemptFinished(Call& call, QNetworkReply* reply);
+    /// Forwards a 2xx answer's headers to the request's sink once; true when the request is
+    /// committed to its sink (its bytes go there).
+    bool commitToSink(Call& call, QNetworkReply* reply);
+    /// When the request leaves the queue unsent: its deadline, or its queue timeout from now.
+    Nanos queueDeadline(const Call& call, Nanos now) const;
+    /// status() with the position already known (-2: look it up).
+    std::optional<RequestStatus> status(std::uint64_t id, std::int64_t knownPosition) const;
     void pump();
     void schedulePump();
     void dispatch(Call& call);

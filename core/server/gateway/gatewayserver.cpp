@@ -1,0 +1,378 @@
+#include "core/server/gateway/gatewayserver.h"
+
+#include "core/server/gateway/adminapi.h"
+#include "core/server/gateway/proxyexchange.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+#include <cmath>
+
+namespace sluice {
+
+namespace {
+
+// Paths whose answers are chat completions / messages (judged, token-counted, streamable).
+bool isChatPath(QByteArrayView path) {
+    return path.endsWith("/chat/completions") || path.endsWith("/completions") ||
+           path.endsWith("/messages");
+}
+
+std::optional<int> priorityOf(const HttpRequest& r) {
+    const QByteArray text = r.header("x-sluice-priority");
+    if (text.isEmpty()) {
+        return 1;
+    }
+    bool ok = false;
+    const int p = text.toInt(&ok);
+    return ok && p >= 0 && p <= 9 ? std::optional<int>(p) : std::nullopt;
+}
+
+} // namespace
+
+GatewayServer::GatewayServer(GatewayConfig config, const Clock* clock, QObject* parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_http([this](const HttpRequest& r, HttpResponder* w) { handle(r, w); }, this) {
+    EngineConfig engine;
+    engine.followServerLimits = true; // traffic control: never more than the provider allows
+    m_engine = std::make_unique<RequestEngine>(engine, clock, this);
+    applyToEngine();
+    connect(m_engine.get(), &RequestEngine::requestsUpdated, this,
+            &GatewayServer::onRequestsUpdated);
+}
+
+GatewayServer::~GatewayServer() {
+    m_http.close();
+    m_engine.reset(); // ends every request (completions answer or drop their callers)
+}
+
+Result<void> GatewayServer::listen() {
+    if (!m_http.listen(m_config.listenAddress, m_config.port)) {
+        return Error{Error::Kind::Unavailable, QStringLiteral("listen"),
+                     QStringLiteral("cannot listen on %1:%2: %3")
+                         .arg(m_config.listenAddress.toString())
+                         .arg(m_config.port)
+                         .arg(m_http.errorString())};
+    }
+    return {};
+}
+
+void GatewayServer::applyToEngine() {
+    ConcurrencyConfig concurrency;
+    if (m_config.adaptive) {
+        concurrency.algorithm = ConcurrencyConfig::Algorithm::Combined;
+        concurrency.min = m_config.adaptiveMin;
+        concurrency.max = m_config.adaptiveMax;
+        concurrency.initial = std::clamp(m_config.maxConcurrent, concurrency.min, concurrency.max);
+    } else {
+        concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+        concurrency.initial = concurrency.min = concurrency.max = m_config.maxConcurrent;
+    }
+    m_engine->setConcurrency(concurrency);
+    BudgetLimits limits;
+    if (m_config.rpm > 0) {
+        limits.requests.push_back(RateLevel{m_config.rpm, std::chrono::minutes(1), 0});
+    }
+    if (m_config.tpm > 0) {
+        limits.tokens.push_back(RateLevel{m_config.tpm, std::chrono::minutes(1), 0});
+    }
+    m_engine->setBudgets({BudgetRule{"*", "*", limits}});
+    QueueConfig queue = m_engine->config().queue;
+    queue.capacity = static_cast<std::size_t>(m_config.queueSize);
+    m_engine->setQueue(queue);
+    RetryConfig retry = m_engine->config().retry;
+    retry.maxAttempts = 1 + m_config.retries;
+    m_engine->setRetry(retry);
+}
+
+Result<void> GatewayServer::applyLimits(const QJsonObject& json) {
+    if (auto applied = m_config.applyLimits(json); !applied) {
+        return applied;
+    }
+    applyToEngine();
+    Q_EMIT configChanged(m_config);
+    return {};
+}
+
+Nanos GatewayServer::retryAfter() const {
+    const EngineSnapshot s = m_engine->snapshot();
+    const Nanos drain = m_engine->expectedWait(s.queued);
+    return std::max<Nanos>(std::chrono::seconds(1), std::max(drain, s.nextAllowedIn));
+}
+
+HttpHeaders GatewayServer::limitHeaders() const {
+    HttpHeaders h;
+    QByteArrayList policy;
+    if (m_config.rpm > 0) {
+        h.emplace_back("x-ratelimit-limit-requests", QByteArray::number(m_config.rpm));
+        policy << "\"requests\";q=" + QByteArray::number(m_config.rpm) + ";w=60";
+    }
+    if (m_config.tpm > 0) {
+        h.emplace_back("x-ratelimit-limit-tokens", QByteArray::number(m_config.tpm));
+        policy << "\"tokens\";q=" + QByteArray::number(m_config.tpm) + ";w=60";
+    }
+    policy << "\"concurrency\";q=" + QByteArray::number(m_engine->limit());
+    h.emplace_back("ratelimit-policy", policy.join(", "));
+    return h;
+}
+
+void GatewayServer::handle(const HttpRequest& request, HttpResponder* responder) {
+    if (request.parseError != 0) {
+        responder->respond(request.parseError, {{"content-type", "application/json"}},
+                           providerErrorBody(m_config.format, QStringLiteral("invalid_request_error"),
+                                             QString::fromUtf8(request.parseErrorMessage)));
+        return;
+    }
+    const QByteArray& path = request.path;
+    if (path == "/health") {
+        replyJson(responder, 200, {{QStringLiteral("status"), QStringLiteral("ok")}});
+        return;
+    }
+    if (path.startsWith("/admin/") || path == "/metrics") {
+        admin(request, responder);
+        return;
+    }
+    if (path == "/v1" || path.startsWith("/v1/")) {
+        proxy(request, responder);
+        return;
+    }
+    replyJson(responder, 404,
+              {{QStringLiteral("error"),
+                QStringLiteral("no such path: %1 (the gateway serves /v1/..., /admin/..., "
+                               "/metrics, /health)")
+                    .arg(QString::fromUtf8(path))}});
+}
+
+void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) {
+    const bool anthropic = request.path.endsWith("/messages");
+    const ApiFormat format = anthropic ? ApiFormat::Anthropic : m_config.format;
+    const bool chat = isChatPath(request.path) && request.method == "POST";
+    EngineRequest r;
+    r.format = format;
+    r.method = request.method;
+    r.endpoint = m_config.upstreamFor(request.path, request.query);
+    r.body = request.body;
+    r.chat = chat;
+    const QJsonObject body = chat ? QJsonDocument::fromJson(request.body).object() : QJsonObject{};
+    r.stream = body.value(QStringLiteral("stream")).toBool(false);
+    r.model = body.value(QStringLiteral("model")).toString();
+    if (!chat) {
+        r.promptTokens = 0;
+        r.maxTokens = 0;
+    }
+    const auto priority = priorityOf(request);
+    if (!priority) {
+        responder->respond(400, {{"content-type", "application/json"}},
+                           providerErrorBody(format, QStringLiteral("invalid_request_error"),
+                                             QStringLiteral("x-sluice-priority: must be 0 (most "
+                                                            "urgent) to 9")));
+        return;
+    }
+    r.priority = *priority;
+    r.queueTimeout = m_config.queueTimeout;
+    // The caller's own key, unless the gateway holds the keys.
+    QByteArray callerKey = request.header("x-api-key");
+    if (callerKey.isEmpty()) {
+        callerKey = request.header("authorization");
+        if (callerKey.startsWith("Bearer ")) {
+            callerKey = callerKey.mid(7);
+        }
+    }
+    if (!m_config.keys.isEmpty()) {
+        r.apiKey = m_config.keys.at(static_cast<qsizetype>(m_nextKey++ % m_config.keys.size()));
+        r.lane = QString::fromLatin1(callerKey.isEmpty() ? QByteArray("anonymous")
+                                                         : maskKey(callerKey).toLatin1());
+    } else {
+        r.apiKey = callerKey;
+    }
+    for (const auto& [name, value] : request.headers) {
+        if (name == "authorization" || name == "x-api-key" || name == "api-key" ||
+            name.startsWith("x-sluice-")) {
+            continue; // our key (or the caller's, set by the engine), not theirs twice
+        }
+        r.headers.emplace_back(name, value);
+    }
+    auto* exchange = new ProxyExchange(*this, responder, format, r.stream && chat);
+    r.sink = exchange;
+    auto alive = std::make_shared<bool>(true);
+    const std::uint64_t id =
+        m_engine->submit(std::move(r), [this, exchange, alive](const RequestRecord& record) {
+            const int status = exchange->finish(record);
+            *alive = false;
+            delete exchange;
+            onEnded(record, status);
+        });
+    if (id == 0) {
+        // The engine is going away: nothing was queued and the completion will not run.
+        delete exchange;
+        responder->respond(503, {{"content-type", "application/json"}},
+                           providerErrorBody(format, QStringLiteral("server_overloaded"),
+                                             QStringLiteral("the gateway is stopping")));
+        return;
+    }
+    if (!*alive) {
+        return; // refused at once (queue full): already answered
+    }
+    exchange->setId(id);
+    // A caller that leaves stops its request wherever it is: out of the queue at once, or its
+    // upstream request aborted and its slot freed.
+    RequestEngine* engine = m_engine.get();
+    connect(responder, &HttpResponder::clientGone, engine, [engine, id] { engine->cancel(id); });
+}
+
+void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {
+    if (clientStatus == 0) {
+        ++m_clientGone;
+    } else {
+        ++m_byCode[clientStatus];
+    }
+    if (r.state == RequestState::Done) {
+        m_promptTokens += r.promptTokens;
+        m_completionTokens += r.completionTokens;
+        if (r.firstTokenAt.count() > 0) {
+            m_ttft.record((r.firstTokenAt - r.sentAt).count());
+        }
+        m_e2e.record(r.e2e().count());
+    }
+    if (r.attempts > 0 && r.state == RequestState::Done) {
+        // What the gateway itself added: everything but the queue and the upstream's answer.
+        const Nanos upstream = r.e2e();
+        const Nanos overhead = r.totalTime() - r.queueTime() - upstream;
+        m_overhead.record(std::max<std::int64_t>(0, overhead.count()));
+    }
+    QJsonObject json = gateway::requestRecordJson(r, clientStatus);
+    m_endedById[r.id] = json;
+    m_ended.emplace_back(r.id, std::move(json));
+    while (m_ended.size() > 10000) {
+        m_endedById.erase(m_ended.front().first);
+        m_ended.pop_front();
+    }
+}
+
+QJsonObject GatewayServer::requestJson(std::uint64_t id) const {
+    if (const auto status = m_engine->status(id)) {
+        return gateway::requestStatusJson(*status, m_engine->clock().now());
+    }
+    const auto it = m_endedById.find(id);
+    return it == m_endedById.end() ? QJsonObject{} : it->second;
+}
+
+void GatewayServer::replyJson(HttpResponder* responder, int status, const QJsonObject& body) {
+    responder->respond(status, {{"content-type", "application/json"}},
+                       QJsonDocument(body).toJson(QJsonDocument::Compact));
+}
+
+bool GatewayServer::adminAllowed(const HttpRequest& request) const {
+    if (!m_config.adminToken.isEmpty()) {
+        return request.header("authorization") == "Bearer " + m_config.adminToken;
+    }
+    return request.peer.isLoopback();
+}
+
+void GatewayServer::admin(const HttpRequest& request, HttpResponder* responder) {
+    if (!adminAllowed(request)) {
+        replyJson(responder, m_config.adminToken.isEmpty() ? 403 : 401,
+                  {{QStringLiteral("error"),
+                    m_config.adminToken.isEmpty()
+                        ? QStringLiteral("admin endpoints answer loopback only (start the "
+                                         "gateway with --admin-token to allow others)")
+                        : QStringLiteral("wrong or missing admin token (Authorization: Bearer "
+                                         "TOKEN)")}});
+        return;
+    }
+    const QByteArray& path = request.path;
+    const bool get = request.method == "GET" || request.method == "HEAD";
+    if (path == "/metrics" && get) {
+        responder->respond(200, {{"content-type", "text/plain; version=0.0.4; charset=utf-8"}},
+                           metricsText());
+    } else if (path == "/admin/stats" && get) {
+        replyJson(responder, 200, statsJson());
+    } else if (path == "/admin/config" && get) {
+        replyJson(responder, 200, m_config.toJson());
+    } else if (path == "/admin/config" && request.method == "POST") {
+        QJsonParseError error{};
+        const QJsonDocument doc = QJsonDocument::fromJson(request.body, &error);
+        if (error.error != QJsonParseError::NoError || !doc.isObject()) {
+            replyJson(responder, 400,
+                      {{QStringLiteral("error"), QStringLiteral("the body must be a JSON object")}});
+            return;
+        }
+        const auto applied = applyLimits(doc.object());
+        if (!applied) {
+            replyJson(responder, 400,
+                      {{QStringLiteral("error"), applied.error().text()},
+                       {QStringLiteral("field"), applied.error().field}});
+            return;
+        }
+        replyJson(responder, 200, m_config.toJson());
+    } else if (path == "/admin/events" && get) {
+        subscribeEvents(responder);
+    } else if (path == "/admin/requests" && get) {
+        replyJson(responder, 200, gateway::requestListJson(*m_engine, request.query));
+    } else if (path.startsWith("/admin/requests/") && get) {
+        bool ok = false;
+        const std::uint64_t id = path.mid(16).toULongLong(&ok);
+        const QJsonObject json = ok ? requestJson(id) : QJsonObject{};
+        if (json.isEmpty()) {
+            replyJson(responder, 404,
+                      {{QStringLiteral("error"), QStringLiteral("no request %1 (ids of ended "
+                                                                "requests are kept for the last "
+                                                                "10,000)")
+                                                     .arg(QString::fromUtf8(path.mid(16)))}});
+        } else {
+            replyJson(responder, 200, json);
+        }
+    } else {
+        const bool known = path == "/metrics" || path == "/admin/stats" ||
+                           path == "/admin/config" || path == "/admin/events" ||
+                           path.startsWith("/admin/requests");
+        if (known) {
+            responder->respond(405,
+                               {{"allow", path == "/admin/config" ? "GET, POST" : "GET"},
+                                {"content-type", "application/json"}},
+                               R"({"error":"method not allowed"})");
+        } else {
+            replyJson(responder, 404, {{QStringLiteral("error"), QStringLiteral("no such path")}});
+        }
+    }
+}
+
+void GatewayServer::subscribeEvents(HttpResponder* responder) {
+    responder->beginChunked(200, {{"content-type", "text/event-stream"},
+                                  {"cache-control", "no-cache"},
+                                  {"x-accel-buffering", "no"}});
+    responder->write(": sluice gateway request states\n\n");
+    m_eventSubscribers.emplace_back(responder);
+}
+
+void GatewayServer::onRequestsUpdated(const QList<RequestUpdate>& updates) {
+    std::erase_if(m_eventSubscribers, [](const QPointer<HttpResponder>& r) { return !r; });
+    if (m_eventSubscribers.empty() || updates.isEmpty()) {
+        return;
+    }
+    QByteArray out;
+    for (const RequestUpdate& u : updates) {
+        out += "event: state\ndata: " +
+               QJsonDocument(gateway::updateJson(u)).toJson(QJsonDocument::Compact) + "\n\n";
+    }
+    for (const auto& subscriber : m_eventSubscribers) {
+        subscriber->write(out);
+    }
+}
+
+QJsonObject GatewayServer::statsJson() const {
+    return gateway::statsJson(m_engine->snapshot(), m_config,
+                              gateway::GatewayCounters{m_byCode, m_clientGone, m_promptTokens,
+                                                       m_completionTokens, &m_overhead, &m_ttft,
+                                                       &m_e2e});
+}
+
+QByteArray GatewayServer::metricsText() const {
+    return gateway::metricsText(m_engine->snapshot(), m_config,
+                                gateway::GatewayCounters{m_byCode, m_clientGone, m_promptTokens,
+                                                         m_completionTokens, &m_overhead,
+                                                         &m_ttft, &m_e2e});
+}
+
+} // namespace sluice

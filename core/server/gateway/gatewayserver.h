@@ -1,0 +1,89 @@
+#pragma once
+
+#include "core/metrics/latencyhistogram.h"
+#include "core/net/requestengine.h"
+#include "core/server/gateway/gatewayconfig.h"
+#include "core/server/httpserver.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+namespace sluice {
+
+/// `sluice gateway`: an OpenAI/Anthropic-compatible reverse proxy on the HTTP server layer.
+/// Every caller's request runs through one RequestEngine (queue → budget → concurrency →
+/// breaker → send → retry), so every program on the machine shares one set of limits; overload
+/// is answered at once with 503/429 and a Retry-After from the real state; every answer carries
+/// x-sluice-request-id, and /admin tells anyone where each request is.
+///
+/// Lives in one thread with its engine (the engine is single-threaded and responders are
+/// thread-affine); call it from that thread.
+class GatewayServer final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(GatewayServer)
+
+public:
+    explicit GatewayServer(GatewayConfig config, const Clock* clock = nullptr,
+                           QObject* parent = nullptr);
+    ~GatewayServer() override;
+
+    /// Listens on the config's address and port (0 picks a free one).
+    Result<void> listen();
+    quint16 port() const { return m_http.serverPort(); }
+    const GatewayConfig& config() const { return m_config; }
+    /// Applies new limits live: the queue and the budgets are kept, waiting requests are
+    /// re-evaluated. Invalid JSON changes nothing and names the field.
+    Result<void> applyLimits(const QJsonObject& json);
+
+    RequestEngine& engine() { return *m_engine; }
+    /// GET /admin/stats.
+    QJsonObject statsJson() const;
+    /// GET /metrics (Prometheus text format 0.0.4).
+    QByteArray metricsText() const;
+    /// When an overloaded caller should come back: the sooner of the budget reopening and the
+    /// queue's expected drain, at least 1 s.
+    Nanos retryAfter() const;
+    /// x-ratelimit-* and IETF RateLimit-Policy headers advertising the gateway's own limits.
+    HttpHeaders limitHeaders() const;
+
+Q_SIGNALS:
+    /// The limits changed (through the admin API or applyLimits()).
+    void configChanged(const sluice::GatewayConfig& config);
+
+private:
+    void handle(const HttpRequest& request, HttpResponder* responder);
+    void proxy(const HttpRequest& request, HttpResponder* responder);
+    void admin(const HttpRequest& request, HttpResponder* responder);
+    bool adminAllowed(const HttpRequest& request) const;
+    void subscribeEvents(HttpResponder* responder);
+    void onRequestsUpdated(const QList<sluice::RequestUpdate>& updates);
+    void onEnded(const RequestRecord& record, int clientStatus);
+    void applyToEngine();
+    QJsonObject requestJson(std::uint64_t id) const;
+    void replyJson(HttpResponder* responder, int status, const QJsonObject& body);
+
+    GatewayConfig m_config;
+    std::unique_ptr<RequestEngine> m_engine;
+    HttpServer m_http;
+    std::size_t m_nextKey = 0;
+
+    // What the gateway saw, for /admin/stats and /metrics.
+    std::map<int, std::int64_t> m_byCode; ///< answers by the status the caller got
+    std::int64_t m_clientGone = 0;
+    std::int64_t m_promptTokens = 0, m_completionTokens = 0;
+    LatencyHistogram m_overhead;
+    LatencyHistogram m_ttft;
+    LatencyHistogram m_e2e;
+    /// The last ended requests' final JSON, for /admin/requests/{id} after the end.
+    std::deque<std::pair<std::uint64_t, QJsonObject>> m_ended;
+    std::unordered_map<std::uint64_t, QJsonObject> m_endedById;
+    std::vector<QPointer<HttpResponder>> m_eventSubscribers;
+};
+
+} // namespace sluice

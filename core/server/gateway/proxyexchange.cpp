@@ -1,0 +1,147 @@
+#include "core/server/gateway/proxyexchange.h"
+
+#include "core/server/gateway/gatewayserver.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cmath>
+
+namespace sluice {
+
+QByteArray providerErrorBody(ApiFormat format, const QString& type, const QString& message) {
+    const QJsonObject error{{QStringLiteral("type"), type}, {QStringLiteral("message"), message}};
+    QJsonObject body;
+    if (format == ApiFormat::Anthropic) {
+        body = QJsonObject{{QStringLiteral("type"), QStringLiteral("error")},
+                           {QStringLiteral("error"), error}};
+    } else {
+        QJsonObject e = error;
+        e.insert(QStringLiteral("code"), type);
+        e.insert(QStringLiteral("param"), QJsonValue::Null);
+        body = QJsonObject{{QStringLiteral("error"), e}};
+    }
+    return QJsonDocument(body).toJson(QJsonDocument::Compact);
+}
+
+ProxyExchange::ProxyExchange(GatewayServer& gateway, HttpResponder* responder, ApiFormat format,
+                             bool stream)
+    : m_gateway(gateway)
+    , m_responder(responder)
+    , m_format(format)
+    , m_stream(stream) {}
+
+HttpHeaders ProxyExchange::ownHeaders() const {
+    HttpHeaders h{{"x-sluice-request-id", QByteArray::number(m_id)}};
+    h += m_gateway.limitHeaders();
+    return h;
+}
+
+void ProxyExchange::onHeaders(int status, const HeaderPairs& headers) {
+    m_status = status;
+    if (!m_responder) {
+        return;
+    }
+    HttpHeaders h = headers;
+    h += ownHeaders();
+    if (m_stream) {
+        // Nothing between us and the caller may hold events back.
+        h.emplace_back("cache-control", "no-cache");
+        h.emplace_back("x-accel-buffering", "no");
+    }
+    m_responder->beginChunked(status, h);
+}
+
+void ProxyExchange::onBytes(const QByteArray& bytes) {
+    if (m_responder) {
+        m_responder->write(bytes);
+    }
+}
+
+int ProxyExchange::finish(const RequestRecord& r) {
+    if (!m_responder) {
+        return 0; // the caller left; the engine was told to cancel
+    }
+    if (r.committed) {
+        const bool whole = r.state == RequestState::Done || r.failure.kind == FailureKind::Malformed;
+        if (whole) {
+            m_responder->end(); // a malformed answer is still the upstream's: passed on as is
+            return m_status;
+        }
+        // The upstream broke mid-answer: say so and end uncleanly, never with a clean [DONE].
+        if (m_stream) {
+            const QByteArray body =
+                providerErrorBody(m_format, QStringLiteral("upstream_error"),
+                                  QStringLiteral("the upstream answer broke off: ") + r.reason);
+            m_responder->write(m_format == ApiFormat::Anthropic
+                                   ? QByteArrayLiteral("event: error\ndata: ") + body + "\n\n"
+                                   : QByteArrayLiteral("data: ") + body + "\n\n");
+        }
+        m_responder->closeConnection();
+        return m_status;
+    }
+    return answerFailure(r);
+}
+
+int ProxyExchange::answerFailure(const RequestRecord& r) {
+    HttpHeaders h = ownHeaders();
+    h.emplace_back("content-type", "application/json");
+    if (r.status >= 400 && !r.errorBody.isEmpty() && r.state != RequestState::Done) {
+        // The upstream's own answer, status, headers and body as they were.
+        HttpHeaders upstream = r.errorHeaders;
+        upstream += ownHeaders();
+        m_responder->respond(r.status, upstream, r.errorBody);
+        return r.status;
+    }
+    const bool anthropic = m_format == ApiFormat::Anthropic;
+    int status = 502;
+    QString type = anthropic ? QStringLiteral("api_error") : QStringLiteral("upstream_error");
+    QString message = r.reason;
+    bool retryAfter = false;
+    switch (r.failure.kind) {
+    case FailureKind::QueueFull:
+    case FailureKind::Deadline:
+    case FailureKind::CircuitOpen: {
+        // Overload, said honestly: when to come back, from the real state.
+        status = m_gateway.config().rejectStatus;
+        if (status == 503 && anthropic) {
+            status = 529;
+        }
+        type = status == 429 ? (anthropic ? QStringLiteral("rate_limit_error")
+                                          : QStringLiteral("rate_limit_exceeded"))
+                             : (anthropic ? QStringLiteral("overloaded_error")
+                                          : QStringLiteral("server_overloaded"));
+        message = QStringLiteral("Sluice gateway: ") + r.reason;
+        retryAfter = true;
+        break;
+    }
+    case FailureKind::TooLarge:
+        status = 400;
+        type = QStringLiteral("invalid_request_error");
+        message = QStringLiteral("Sluice gateway: ") + r.reason;
+        break;
+    case FailureKind::TimeoutBeforeHeaders:
+    case FailureKind::TimeoutMidStream:
+        status = 504;
+        message = QStringLiteral("Sluice gateway: the upstream did not answer in time (") +
+                  r.reason + QLatin1Char(')');
+        break;
+    default:
+        if (r.state == RequestState::Cancelled) {
+            status = 503;
+            retryAfter = true;
+        }
+        message = QStringLiteral("Sluice gateway: the upstream failed: ") + r.reason;
+        break;
+    }
+    if (retryAfter) {
+        const Nanos wait = m_gateway.retryAfter();
+        const qint64 ms = std::max<qint64>(1, std::llround(static_cast<double>(wait.count()) / 1e6));
+        h.emplace_back("retry-after", QByteArray::number((ms + 999) / 1000));
+        h.emplace_back("retry-after-ms", QByteArray::number(ms));
+    }
+    m_responder->respond(status, h, providerErrorBody(m_format, type, message));
+    return status;
+}
+
+} // namespace sluice
