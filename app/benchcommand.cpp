@@ -6,7 +6,7 @@
 #include "app/signalwatcher.h"
 #include "app/summaryprint.h"
 #include "core/bench/benchrunner.h"
-#include "core/bench/reportfiles.h"
+#include "core/bench/report/reportfiles.h"
 #include "core/server/mock/mockserver.h"
 
 #include <QCommandLineParser>

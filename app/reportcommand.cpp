@@ -1,8 +1,8 @@
 #include "app/reportcommand.h"
 
 #include "app/commandline.h"
-#include "core/bench/reportfiles.h"
-#include "core/bench/reporthtml.h"
+#include "core/bench/report/comparisonhtml.h"
+#include "core/bench/report/reportfiles.h"
 
 #include <QCommandLineParser>
 #include <QDir>

@@ -2,7 +2,7 @@
 // schedule precision, the stress knee and reports that read back. The truth about what was sent
 // comes from the mock's own counters where the claim is about the server.
 #include "core/bench/benchrunner.h"
-#include "core/bench/reportfiles.h"
+#include "core/bench/report/reportfiles.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
 

@@ -1,4 +1,6 @@
-#include "core/bench/reporthtml.h"
+#include "core/bench/report/comparisonhtml.h"
+#include "core/bench/report/reporthtml.h"
+#include "core/bench/report/seriescsv.h"
 #include "core/metrics/latencyhistogram.h"
 
 #include <QJsonArray>

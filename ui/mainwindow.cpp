@@ -1,6 +1,6 @@
 #include "ui/mainwindow.h"
 
-#include "core/bench/reportfiles.h"
+#include "core/bench/report/reportfiles.h"
 #include "ui/demos.h"
 #include "ui/panels/alertslog.h"
 #include "ui/panels/benchpanel.h"

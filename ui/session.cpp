@@ -1,6 +1,6 @@
 #include "ui/session.h"
 
-#include "core/bench/reportfiles.h"
+#include "core/bench/report/reportfiles.h"
 #include "core/server/mock/mockserver.h"
 
 #include <QTimer>

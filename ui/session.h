@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/bench/benchrunner.h"
-#include "core/bench/reporthtml.h"
+#include "core/bench/report/seriescsv.h"
 #include "core/bench/scenario.h"
 #include "core/bench/trafficlimits.h"
 #include "core/server/mock/mockconfig.h"

@@ -1,5 +1,6 @@
-#include "core/bench/reportfiles.h"
+#include "core/bench/report/reportfiles.h"
 
+#include "core/bench/report/reporthtml.h"
 #include "core/metrics/timeseries.h"
 
 #include <QDir>

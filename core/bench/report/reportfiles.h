@@ -1,6 +1,6 @@
 #pragma once
 
-#include "core/bench/reporthtml.h"
+#include "core/bench/report/seriescsv.h"
 
 #include <QFile>
 #include <QJsonObject>

@@ -1,9 +1,9 @@
 #pragma once
 
-#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -31,17 +31,17 @@ QString seriesToCsv(const SeriesData& data);
 /// `error` is set, a message naming the 1-based line and column.
 std::optional<SeriesData> parseSeriesCsv(const QString& text, QString* error);
 
-/// The self-contained report.html of one run: summary.json's object plus its timeseries. One
-/// file, inline CSS and SVG, no script and no network reference; every text from the JSON is
-/// HTML-escaped. Long runs are decimated to min/max per pixel, so a 24-hour run stays small.
-QString renderReportHtml(const QJsonObject& summary, const SeriesData& series);
+/// Shared by the files in core/bench/report/; not for use elsewhere.
+namespace report::detail {
 
-/// Two runs side by side, in the same self-contained form: each latency metric's p50/p95/p99 for
-/// A and B with the ratio B/A (more than 10% worse is highlighted), counts and throughput, both
-/// runs' SLO verdicts, and the charts with A solid and B dashed on one time axis (seconds since
-/// each run's start).
-QString renderComparisonHtml(const QJsonObject& summaryA, const SeriesData& seriesA,
-                             const QString& nameA, const QJsonObject& summaryB,
-                             const SeriesData& seriesB, const QString& nameB);
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// Cell `column` of a row; NaN when the column is -1 or past the row's end.
+double cellOf(const std::vector<double>& row, int column);
+
+/// `s` without the trailing zeros of its decimals (and without a trailing '.').
+QString trimZeros(QString s);
+
+} // namespace report::detail
 
 } // namespace sluice
