@@ -44,7 +44,10 @@ GatewayServer::GatewayServer(GatewayConfig config, const Clock* clock, QObject* 
 
 GatewayServer::~GatewayServer() {
     m_http.close();
-    m_engine.reset(); // ends every request (completions answer or drop their callers)
+    // Ends every request while the engine is whole; what is left ends in reset(), when
+    // m_engine already reads null (limitHeaders() and retryAfter() allow for that).
+    m_engine->cancelAll();
+    m_engine.reset();
 }
 
 Result<void> GatewayServer::listen() {
@@ -96,6 +99,9 @@ Result<void> GatewayServer::applyLimits(const QJsonObject& json) {
 }
 
 Nanos GatewayServer::retryAfter() const {
+    if (!m_engine) {
+        return std::chrono::seconds(1);
+    }
     const EngineSnapshot s = m_engine->snapshot();
     const Nanos drain = m_engine->expectedWait(s.queued);
     return std::max<Nanos>(std::chrono::seconds(1), std::max(drain, s.nextAllowedIn));
@@ -112,7 +118,8 @@ HttpHeaders GatewayServer::limitHeaders() const {
         h.emplace_back("x-ratelimit-limit-tokens", QByteArray::number(m_config.tpm));
         policy << "\"tokens\";q=" + QByteArray::number(m_config.tpm) + ";w=60";
     }
-    policy << "\"concurrency\";q=" + QByteArray::number(m_engine->limit());
+    policy << "\"concurrency\";q=" +
+                  QByteArray::number(m_engine ? m_engine->limit() : m_config.maxConcurrent);
     h.emplace_back("ratelimit-policy", policy.join(", "));
     return h;
 }
@@ -218,7 +225,12 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
     // A caller that leaves stops its request wherever it is: out of the queue at once, or its
     // upstream request aborted and its slot freed.
     RequestEngine* engine = m_engine.get();
-    connect(responder, &HttpResponder::clientGone, engine, [engine, id] { engine->cancel(id); });
+    connect(responder, &HttpResponder::clientGone, engine, [engine, id, exchange, alive] {
+        if (*alive) {
+            exchange->callerGone();
+            engine->cancel(id);
+        }
+    });
 }
 
 void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {

@@ -37,19 +37,30 @@ HttpHeaders ProxyExchange::ownHeaders() const {
     return h;
 }
 
+namespace {
+
+// `ours` wins over a header of the same name in `theirs` (our limits, our cache policy).
+HttpHeaders merged(HttpHeaders theirs, const HttpHeaders& ours) {
+    for (const auto& [name, value] : ours) {
+        theirs.removeIf([&name](const auto& h) { return h.first.compare(name, Qt::CaseInsensitive) == 0; });
+    }
+    return theirs + ours;
+}
+
+} // namespace
+
 void ProxyExchange::onHeaders(int status, const HeaderPairs& headers) {
     m_status = status;
     if (!m_responder) {
         return;
     }
-    HttpHeaders h = headers;
-    h += ownHeaders();
+    HttpHeaders own = ownHeaders();
     if (m_stream) {
         // Nothing between us and the caller may hold events back.
-        h.emplace_back("cache-control", "no-cache");
-        h.emplace_back("x-accel-buffering", "no");
+        own.emplace_back("cache-control", "no-cache");
+        own.emplace_back("x-accel-buffering", "no");
     }
-    m_responder->beginChunked(status, h);
+    m_responder->beginChunked(status, merged(headers, own));
 }
 
 void ProxyExchange::onBytes(const QByteArray& bytes) {
@@ -59,6 +70,7 @@ void ProxyExchange::onBytes(const QByteArray& bytes) {
 }
 
 int ProxyExchange::finish(const RequestRecord& r) {
+    m_id = r.id; // also when refused inside submit(), before setId()
     if (!m_responder) {
         return 0; // the caller left; the engine was told to cancel
     }
@@ -88,9 +100,7 @@ int ProxyExchange::answerFailure(const RequestRecord& r) {
     h.emplace_back("content-type", "application/json");
     if (r.status >= 400 && !r.errorBody.isEmpty() && r.state != RequestState::Done) {
         // The upstream's own answer, status, headers and body as they were.
-        HttpHeaders upstream = r.errorHeaders;
-        upstream += ownHeaders();
-        m_responder->respond(r.status, upstream, r.errorBody);
+        m_responder->respond(r.status, merged(r.errorHeaders, ownHeaders()), r.errorBody);
         return r.status;
     }
     const bool anthropic = m_format == ApiFormat::Anthropic;

@@ -21,6 +21,8 @@ public:
     ProxyExchange(GatewayServer& gateway, HttpResponder* responder, ApiFormat format, bool stream);
 
     void setId(std::uint64_t id) { m_id = id; }
+    /// The caller disconnected: nothing more is written to it.
+    void callerGone() { m_responder.clear(); }
     void onHeaders(int status, const HeaderPairs& headers) override;
     void onBytes(const QByteArray& bytes) override;
     /// The request ended (from the engine's completion): answer the caller if it is still there.
