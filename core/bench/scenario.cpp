@@ -1,6 +1,7 @@
 #include "core/bench/scenario.h"
 
 #include "core/jsonfields.h"
+#include "core/metrics/requestmetrics.h"
 #include "core/net/goduration.h"
 
 #include <QDir>
@@ -15,12 +16,6 @@
 namespace sluice {
 
 namespace {
-
-const QStringList kLatencyMetrics = {QStringLiteral("ttft"),    QStringLiteral("ttfb"),
-                                     QStringLiteral("ttst"),    QStringLiteral("itl"),
-                                     QStringLiteral("tpot"),    QStringLiteral("tpot_overall"),
-                                     QStringLiteral("e2e"),     QStringLiteral("corrected"),
-                                     QStringLiteral("service"), QStringLiteral("queue")};
 
 const QStringList kKnobs = {QStringLiteral("rate"), QStringLiteral("concurrency"),
                             QStringLiteral("rpm"), QStringLiteral("tpm"),
@@ -59,9 +54,9 @@ std::optional<SloSpec> SloSpec::parse(const QString& text, QString* error) {
         }
         return spec;
     }
-    if (!kLatencyMetrics.contains(spec.metric)) {
+    if (const QStringList known = sloMetricNames(); !known.contains(spec.metric)) {
         *error = QStringLiteral("SLO '%1': unknown metric '%2' (known: %3, errors)")
-                     .arg(text, spec.metric, kLatencyMetrics.join(QStringLiteral(", ")));
+                     .arg(text, spec.metric, known.join(QStringLiteral(", ")));
         return std::nullopt;
     }
     if (unit.isEmpty() || unit == QLatin1String("%")) {
@@ -556,6 +551,46 @@ QList<ChatMessage> BenchScenario::generatedPrompt(int tokens, std::uint64_t inde
         text += QLatin1String(kWords[(x * 0x2545F4914F6CDD1DULL >> 60) % 14]);
     }
     return {ChatMessage{QStringLiteral("user"), text}};
+}
+
+std::vector<BudgetRule> rateBudgets(std::int64_t rpm, std::int64_t tpm) {
+    BudgetLimits limits;
+    if (rpm > 0) {
+        limits.requests.push_back(RateLevel{rpm, std::chrono::minutes(1), 0});
+    }
+    if (tpm > 0) {
+        limits.tokens.push_back(RateLevel{tpm, std::chrono::minutes(1), 0});
+    }
+    return {BudgetRule{"*", "*", limits}};
+}
+
+EngineConfig engineConfigFor(const BenchScenario& s) {
+    EngineConfig config;
+    config.seed = s.seed;
+    config.http2 = s.http2;
+    config.managers = s.clientThreads > 0 ? s.clientThreads : config.managers;
+    if (s.adaptive) {
+        config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Combined;
+        config.concurrency.initial = s.adaptiveInitial;
+        config.concurrency.min = s.adaptiveMin;
+        config.concurrency.max = s.adaptiveMax;
+    } else {
+        // No cap unless asked: the load profile alone decides what is in flight.
+        config.concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+        config.concurrency.initial = config.concurrency.max =
+            s.maxConcurrency > 0 ? s.maxConcurrency : 100000;
+    }
+    config.queue.capacity = 100000;
+    config.retry.maxAttempts = 1 + s.retries;
+    // A benchmark measures the target as it is: no breaker failing requests on its behalf.
+    config.breaker.enabled = false;
+    config.followServerLimits = s.followServerLimits;
+    if (s.limits) {
+        s.limits->applyTo(config);
+    } else if (s.rpm > 0 || s.tpm > 0) {
+        config.budgets = rateBudgets(s.rpm, s.tpm);
+    }
+    return config;
 }
 
 } // namespace sluice

@@ -24,7 +24,7 @@ struct SloSpec {
     QString text;   ///< as written
     QString metric; ///< ttft ttfb ttst itl tpot tpot_overall e2e corrected service queue errors
     double percentile = 99;
-    double threshold = 0; ///< milliseconds, or a fraction for errors
+    double threshold = 0;   ///< milliseconds, or a fraction for errors
     bool isDefault = false; ///< added by Sluice (errors<1%), not given by the user
     bool isErrorRate() const { return metric == QLatin1String("errors"); }
 
@@ -117,5 +117,11 @@ struct BenchScenario {
     /// A prompt of about `tokens` tokens under the documented tokenizer, varied by `index`.
     static QList<ChatMessage> generatedPrompt(int tokens, std::uint64_t index);
 };
+
+/// The engine settings a benchmark of `scenario` starts with: its concurrency cap (none unless
+/// asked) or adaptive bounds, retries, rpm/tpm budgets, or its traffic-control limits when set.
+EngineConfig engineConfigFor(const BenchScenario& scenario);
+/// Plain rpm/tpm limits (0 = off) as engine budgets: one rule for every key and model.
+std::vector<BudgetRule> rateBudgets(std::int64_t rpm, std::int64_t tpm);
 
 } // namespace sluice

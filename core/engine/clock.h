@@ -1,6 +1,8 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 namespace sluice {
 
@@ -66,5 +68,16 @@ public:
 private:
     Nanos m_now;
 };
+
+/// A clock duration as whole real milliseconds, for arming a Qt timer: divided by the clock's
+/// speed and rounded up, so a timer never fires before the clock time it was armed for.
+/// Negative durations give 0; the result is capped below INT_MAX.
+inline int realMs(const Clock& clock, Nanos d) {
+    if (d.count() <= 0) {
+        return 0;
+    }
+    const double ms = static_cast<double>(d.count()) / 1e6 / clock.speed();
+    return static_cast<int>(std::min(std::ceil(ms), 2e9));
+}
 
 } // namespace sluice

@@ -21,6 +21,8 @@ const char* algorithmName(ConcurrencyConfig::Algorithm a) {
 
 namespace {
 
+// Nearest rank, `p` a fraction: the convention of core/metrics/percentile.h. Kept here because
+// core/engine is plain C++ below every other layer and depends on nothing in core/metrics.
 std::int64_t percentileOf(std::vector<std::int64_t> values, double p) {
     if (values.empty()) {
         return 0;

@@ -3,7 +3,13 @@
 #include "core/engine/clock.h"
 #include "core/net/enginetypes.h"
 
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
 #include <optional>
+#include <span>
 #include <vector>
 
 namespace sluice {
@@ -60,5 +66,53 @@ struct RequestMetrics {
 
 /// Derives the metrics of a finished request.
 RequestMetrics measureRequest(const RequestRecord& record);
+
+/// The latency metrics a run aggregates, one histogram each (summary.json's latency_ms keys).
+enum class Metric {
+    Ttft,
+    Ttfb,
+    Ttst,
+    Itl,
+    TpotDecode,
+    TpotOverall,
+    E2e,
+    Corrected,
+    Service,
+    Queue,
+    Transit,
+    TtftError,
+};
+
+/// One row of the metric table: the name used in summary.json, series and SLOs, and what the
+/// metric means in one line (written into every summary, so a report explains itself).
+struct MetricInfo {
+    Metric metric;
+    const char* name;
+    const char* definition;
+    /// The name a latency SLO uses ("tpot" for tpot_decode), or nullptr when an SLO cannot name
+    /// it (per-chunk or mock-only figures).
+    const char* sloName;
+};
+
+/// Every latency metric, once, in report order. The definitions restate the comments on
+/// RequestMetrics for people reading a report; change both together.
+std::span<const MetricInfo> metricTable();
+/// The metric's stable snake_case name ("tpot_decode").
+QString metricName(Metric metric);
+/// The metric an SLO or a summary key names; "tpot" is tpot_decode.
+std::optional<Metric> metricNamed(const QString& name);
+/// The names a latency SLO may use, in table order.
+QStringList sloMetricNames();
+/// What each figure of a summary means: every metric, plus output_tokens and goodput
+/// (summary.json's "definitions").
+QJsonObject metricDefinitions();
+/// One request's value of a metric in ms, NaN when it has none. ITL is the request's largest
+/// gap; transit has no single value (NaN).
+double metricValue(const RequestMetrics& m, Metric metric);
+/// As above by name ("tpot" included); NaN for a name that is no metric (e.g. "errors").
+double metricValue(const RequestMetrics& m, const QString& name);
+/// Every sample a request adds to the per-metric histograms, in ns: one per metric it has, one
+/// per gap for ITL and one per chunk for transit.
+void forEachSample(const RequestMetrics& m, const std::function<void(Metric, Nanos)>& f);
 
 } // namespace sluice

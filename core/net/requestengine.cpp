@@ -1,8 +1,8 @@
 #include "core/net/requestengine.h"
 
+#include "core/metrics/percentile.h"
 #include "core/net/attemptresult.h"
 #include "core/net/hopbyhop.h"
-
 #include "core/net/clientpool.h"
 #include "core/net/errorbody.h"
 #include "core/net/ratelimitheaders.h"
@@ -91,17 +91,6 @@ ServerLimitView toView(const RateLimitInfo& info) {
     return v;
 }
 
-std::int64_t percentile(std::vector<std::int64_t>& v, double p) {
-    if (v.empty()) {
-        return 0;
-    }
-    const auto rank =
-        static_cast<std::size_t>(std::clamp(std::ceil(p * static_cast<double>(v.size())) - 1.0, 0.0,
-                                            static_cast<double>(v.size() - 1)));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank), v.end());
-    return v[rank];
-}
-
 } // namespace
 
 EngineRequest chatRequest(ApiFormat format, const QUrl& base, QByteArray apiKey, QString model,
@@ -140,7 +129,7 @@ RequestEngine::RequestEngine(EngineConfig config, const Clock* clock, QObject* p
     m_wake.setSingleShot(true);
     m_wake.setTimerType(Qt::PreciseTimer);
     connect(&m_wake, &QTimer::timeout, this, &RequestEngine::pump);
-    m_tick.setInterval(std::max(1, realMs(m_config.snapshotInterval)));
+    m_tick.setInterval(std::max(1, realMs(m_clock, m_config.snapshotInterval)));
     connect(&m_tick, &QTimer::timeout, this, &RequestEngine::tick);
     m_tick.start();
     m_deadlineTimer.setSingleShot(true);
@@ -161,7 +150,7 @@ void RequestEngine::armDeadlineTimer() {
         m_deadlineTimer.stop();
         return;
     }
-    m_deadlineTimer.start(realMs(m_deadlines.top().at - m_clock.now()));
+    m_deadlineTimer.start(realMs(m_clock, m_deadlines.top().at - m_clock.now()));
 }
 
 void RequestEngine::onDeadlineTimer() {
@@ -189,14 +178,6 @@ RequestEngine::~RequestEngine() {
         finish(c, RequestState::Cancelled, {FailureKind::Cancelled},
                QStringLiteral("the engine stopped"));
     }
-}
-
-int RequestEngine::realMs(Nanos d) const {
-    if (d.count() <= 0) {
-        return 0;
-    }
-    const double ms = static_cast<double>(d.count()) / 1e6 / m_clock.speed();
-    return static_cast<int>(std::min(std::ceil(ms), 2e9));
 }
 
 RequestEngine::Call* RequestEngine::find(std::uint64_t id) {
@@ -441,7 +422,7 @@ void RequestEngine::armWake(Nanos now) {
         m_wake.stop();
         return;
     }
-    m_wake.start(realMs(*next - now));
+    m_wake.start(realMs(m_clock, *next - now));
 }
 
 void RequestEngine::dispatch(Call& c) {
@@ -494,7 +475,7 @@ void RequestEngine::startAttempt(std::uint64_t id) {
         }
     }
     if (m_config.transferTimeout.count() > 0) {
-        request.setTransferTimeout(std::max(1, realMs(m_config.transferTimeout)));
+        request.setTransferTimeout(std::max(1, realMs(m_clock, m_config.transferTimeout)));
     }
     // Other endpoints passed through are read whole, not judged as a chat answer.
     c->reader = ResponseReader(c->request.format, c->request.chat && c->request.stream);
@@ -737,7 +718,7 @@ void RequestEngine::retryLater(Call& c, Nanos delay) {
     c.retryAt = m_clock.now() + delay;
     markDirty(c);
     const std::uint64_t id = c.record.id;
-    QTimer::singleShot(realMs(delay), Qt::PreciseTimer, this, [this, id] { requeue(id); });
+    QTimer::singleShot(realMs(m_clock, delay), Qt::PreciseTimer, this, [this, id] { requeue(id); });
 }
 
 void RequestEngine::requeue(std::uint64_t id) {
@@ -748,7 +729,7 @@ void RequestEngine::requeue(std::uint64_t id) {
     const Nanos now = m_clock.now();
     if (now < c->retryAt) {
         // Never early, whatever the timer did.
-        QTimer::singleShot(std::max(1, realMs(c->retryAt - now)), Qt::PreciseTimer, this,
+        QTimer::singleShot(std::max(1, realMs(m_clock, c->retryAt - now)), Qt::PreciseTimer, this,
                            [this, id] { requeue(id); });
         return;
     }

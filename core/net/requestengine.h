@@ -126,7 +126,6 @@ private:
     Call* find(std::uint64_t id);
     std::uint64_t scopeOf(RateBudget* budget);
     CircuitBreaker& breakerFor(const std::string& key);
-    int realMs(Nanos d) const;
 
     EngineConfig m_config;
     std::unique_ptr<Clock> m_ownClock;
@@ -189,5 +188,3 @@ private:
 };
 
 } // namespace sluice
-
-
