@@ -1,5 +1,6 @@
 // sluice: the GUI console by default; subcommands run headless.
 
+#include "app/admincommands.h"
 #include "app/benchcommand.h"
 #include "app/commandline.h"
 #include "app/consoleapp.h"
@@ -33,6 +34,9 @@ const char* const kUsage =
     "  mock     run the mock LLM server alone (sluice mock --help)\n"
     "  bench    load-test an endpoint or the built-in mock (sluice bench --help)\n"
     "  gateway  a rate-limiting gateway in front of a provider (sluice gateway --help)\n"
+    "  stats    what a running gateway is doing (sluice stats [--json])\n"
+    "  monitor  a live view of a running gateway, like top\n"
+    "  config   read or change a running gateway's limits (sluice config set max_concurrent 150)\n"
     "  report   compare two benchmark reports in one HTML (sluice report A B)\n"
     "  demo     start the mock in-process, send traffic at it, print what it saw\n"
     "  help     show this text\n"
@@ -90,6 +94,14 @@ int main(int argc, char** argv) {
     if (command == QLatin1String("gateway")) {
         QCoreApplication app(argc, argv);
         return sluice::runGatewayCommand(subcommandArguments(argc, argv));
+    }
+    if (command == QLatin1String("stats") || command == QLatin1String("config") ||
+        command == QLatin1String("monitor")) {
+        QCoreApplication app(argc, argv);
+        const QStringList args = subcommandArguments(argc, argv);
+        return command == QLatin1String("stats")    ? sluice::runStatsCommand(args)
+               : command == QLatin1String("config") ? sluice::runConfigCommand(args)
+                                                    : sluice::runMonitorCommand(args);
     }
     if (command == QLatin1String("report")) {
         QCoreApplication app(argc, argv);
