@@ -70,12 +70,29 @@ void histogram(QByteArray& out, const char* name, const char* help, const Latenc
     out += QByteArray(name) + "_count " + QByteArray::number(total) + '\n';
 }
 
+// The engine's failures plus the callers turned away at the door (queue full).
+std::vector<FailureTally::Entry> withDoor(std::vector<FailureTally::Entry> failures,
+                                          std::int64_t doorRejected) {
+    if (doorRejected == 0) {
+        return failures;
+    }
+    const FailureReason full{FailureKind::QueueFull};
+    for (FailureTally::Entry& e : failures) {
+        if (e.reason == full) {
+            e.count += doorRejected;
+            return failures;
+        }
+    }
+    failures.push_back(FailureTally::Entry{full, doorRejected, {}});
+    return failures;
+}
+
 } // namespace
 
 QJsonObject statsJson(const EngineSnapshot& s, const GatewayConfig& config,
                       const GatewayCounters& c) {
     QJsonArray failures;
-    for (const FailureTally::Entry& e : s.failures) {
+    for (const FailureTally::Entry& e : withDoor(s.failures, c.doorRejected)) {
         failures.append(QJsonObject{{QStringLiteral("reason"), e.reason.key()},
                                     {QStringLiteral("label"), e.reason.label()},
                                     {QStringLiteral("group"), e.reason.group()},
@@ -85,14 +102,15 @@ QJsonObject statsJson(const EngineSnapshot& s, const GatewayConfig& config,
     for (const auto& [code, count] : c.byCode) {
         byCode.insert(QString::number(code), static_cast<double>(count));
     }
-    const std::int64_t ended = s.done + s.failed + s.rejected + s.timedOut + s.cancelled;
-    const std::int64_t refused = s.rejected + s.timedOut;
+    const std::int64_t ended =
+        s.done + s.failed + s.rejected + s.timedOut + s.cancelled + c.doorRejected;
+    const std::int64_t refused = s.rejected + s.timedOut + c.doorRejected;
     return QJsonObject{
         {QStringLiteral("in_flight"), s.inFlight},
         {QStringLiteral("limit"), s.limit},
         {QStringLiteral("queued"), s.queued},
         {QStringLiteral("waiting_budget"), s.waitingBudget},
-        {QStringLiteral("submitted"), static_cast<double>(s.submitted)},
+        {QStringLiteral("submitted"), static_cast<double>(s.submitted + c.doorRejected)},
         {QStringLiteral("processed"), static_cast<double>(ended)},
         {QStringLiteral("done"), static_cast<double>(s.done)},
         {QStringLiteral("failed"), static_cast<double>(s.failed)},
@@ -138,7 +156,7 @@ QByteArray metricsText(const EngineSnapshot& s, const GatewayConfig& config,
     out += "sluice_client_gone_total " + QByteArray::number(c.clientGone) + '\n';
     family(out, "sluice_failures_total", "counter",
            "Requests that did not end done, by reason.");
-    for (const FailureTally::Entry& e : s.failures) {
+    for (const FailureTally::Entry& e : withDoor(s.failures, c.doorRejected)) {
         out += "sluice_failures_total{reason=\"" + label(e.reason.key()) + "\",group=\"" +
                label(e.reason.group()) + "\"} " + QByteArray::number(e.count) + '\n';
     }

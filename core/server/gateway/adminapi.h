@@ -19,6 +19,7 @@ namespace gateway {
 struct GatewayCounters {
     const std::map<int, std::int64_t>& byCode; ///< answers by the status the caller got
     std::int64_t clientGone = 0;
+    std::int64_t doorRejected = 0; ///< queue full, answered before reaching the engine
     std::int64_t promptTokens = 0, completionTokens = 0;
     const LatencyHistogram* overhead = nullptr; ///< ns
     const LatencyHistogram* ttft = nullptr;     ///< ns

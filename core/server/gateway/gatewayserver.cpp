@@ -82,7 +82,12 @@ void GatewayServer::applyToEngine() {
     }
     m_engine->setBudgets({BudgetRule{"*", "*", limits}});
     QueueConfig queue = m_engine->config().queue;
-    queue.capacity = static_cast<std::size_t>(m_config.queueSize);
+    // The engine queues every request on its way to a slot, even one that leaves at once: its
+    // queue holds the waiting ones plus those about to be sent. The gateway itself turns away
+    // a caller that would have to wait when queue_size are already waiting (see proxy()).
+    queue.capacity = static_cast<std::size_t>(m_config.queueSize) +
+                     static_cast<std::size_t>(m_config.adaptive ? m_config.adaptiveMax
+                                                                : m_config.maxConcurrent);
     m_engine->setQueue(queue);
     RetryConfig retry = m_engine->config().retry;
     retry.maxAttempts = 1 + m_config.retries;
@@ -201,6 +206,21 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
         r.headers.emplace_back(name, value);
     }
     auto* exchange = new ProxyExchange(*this, responder, format, r.stream && chat);
+    const int free = std::max(0, m_engine->limit() - m_engine->inFlight());
+    if (static_cast<int>(m_engine->queued()) + 1 > m_config.queueSize + free) {
+        // It would have to wait, and queue_size callers already do: turned away at the door.
+        RequestRecord refused;
+        refused.id = 0;
+        refused.state = RequestState::Rejected;
+        refused.failure = FailureReason{FailureKind::QueueFull};
+        refused.reason = QStringLiteral("queue full (%1 waiting)").arg(m_config.queueSize);
+        refused.submittedAt = refused.endedAt = m_engine->clock().now();
+        const int status = exchange->finish(refused);
+        delete exchange;
+        ++m_doorRejected;
+        ++m_byCode[status];
+        return;
+    }
     r.sink = exchange;
     auto alive = std::make_shared<bool>(true);
     const std::uint64_t id =
@@ -375,16 +395,16 @@ void GatewayServer::onRequestsUpdated(const QList<RequestUpdate>& updates) {
 
 QJsonObject GatewayServer::statsJson() const {
     return gateway::statsJson(m_engine->snapshot(), m_config,
-                              gateway::GatewayCounters{m_byCode, m_clientGone, m_promptTokens,
-                                                       m_completionTokens, &m_overhead, &m_ttft,
-                                                       &m_e2e});
+                              gateway::GatewayCounters{m_byCode, m_clientGone, m_doorRejected,
+                                                       m_promptTokens, m_completionTokens,
+                                                       &m_overhead, &m_ttft, &m_e2e});
 }
 
 QByteArray GatewayServer::metricsText() const {
     return gateway::metricsText(m_engine->snapshot(), m_config,
-                                gateway::GatewayCounters{m_byCode, m_clientGone, m_promptTokens,
-                                                         m_completionTokens, &m_overhead,
-                                                         &m_ttft, &m_e2e});
+                                gateway::GatewayCounters{m_byCode, m_clientGone, m_doorRejected,
+                                                         m_promptTokens, m_completionTokens,
+                                                         &m_overhead, &m_ttft, &m_e2e});
 }
 
 } // namespace sluice

@@ -76,6 +76,7 @@ private:
     // What the gateway saw, for /admin/stats and /metrics.
     std::map<int, std::int64_t> m_byCode; ///< answers by the status the caller got
     std::int64_t m_clientGone = 0;
+    std::int64_t m_doorRejected = 0; ///< turned away before the engine: queue_size waiting
     std::int64_t m_promptTokens = 0, m_completionTokens = 0;
     LatencyHistogram m_overhead;
     LatencyHistogram m_ttft;
