@@ -5,6 +5,7 @@
 #include "ui/panels/alertslog.h"
 #include "ui/panels/benchpanel.h"
 #include "ui/panels/chartspanel.h"
+#include "ui/panels/errorsview.h"
 #include "ui/panels/limitspanel.h"
 #include "ui/panels/mockpanel.h"
 #include "ui/panels/requestspanel.h"
@@ -12,24 +13,32 @@
 #include "ui/panels/statsstrip.h"
 #include "ui/session.h"
 
+#include <QAbstractButton>
+#include <QAbstractSpinBox>
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
+#include <QCheckBox>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSaveFile>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -110,9 +119,11 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     m_bottomTabs->setObjectName(QStringLiteral("bottomTabs"));
     m_requests = new RequestsPanel(m_bottomTabs);
     m_alerts = new AlertsLog(m_bottomTabs);
+    m_errors = new ErrorsView(m_bottomTabs);
     m_results = new ResultsView(m_bottomTabs);
     m_bottomTabs->addTab(m_requests, tr("Requests"));
     m_bottomTabs->addTab(m_alerts, tr("Alerts && events"));
+    m_bottomTabs->addTab(m_errors, tr("Errors"));
     m_bottomTabs->addTab(m_results, tr("Results"));
     split->addWidget(m_charts);
     split->addWidget(m_bottomTabs);
@@ -160,12 +171,14 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     connect(m_session, &Session::eventRecorded, this, &MainWindow::onEvent);
     connect(m_session, &Session::alertChanged, this, [this](const AlertEvent& a) {
         m_charts->applyAlert(a);
+        m_stats->applyAlert(a.rule, a.raised, a.severity == AlertRule::Severity::Critical);
         m_alerts->addAlert(a);
-        const int index = m_bottomTabs->indexOf(m_alerts);
-        m_bottomTabs->setTabText(index,
-                                 m_alerts->alertCount() > 0
-                                     ? tr("Alerts && events (%1)").arg(m_alerts->alertCount())
-                                     : tr("Alerts && events"));
+        setAlertTabText();
+    });
+    connect(m_errors, &ErrorsView::failureCountChanged, this, [this](qint64 count) {
+        m_bottomTabs->setTabText(m_bottomTabs->indexOf(m_errors),
+                                 count > 0 ? tr("Errors (%1)").arg(QLocale().toString(count))
+                                           : tr("Errors"));
     });
     connect(m_session, &Session::limitChanged, m_limits, &LimitsPanel::setCurrentLimit);
     connect(m_session, &Session::runStarted, this, &MainWindow::onRunStarted);
@@ -204,6 +217,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     connect(m_demos, &DemoPlayer::captionChanged, this, &MainWindow::showCaption);
     connect(m_demos, &DemoPlayer::limitsApplied, m_limits, &LimitsPanel::setLimits);
     connect(m_demos, &DemoPlayer::mockApplied, m_mock, &MockPanel::setConfig);
+    connect(m_demos, &DemoPlayer::loadApplied, m_bench, &BenchPanel::setLiveLoad);
+    connect(m_demos, &DemoPlayer::finished, this, &MainWindow::onDemoFinished);
 
     m_limits->setLimits(m_session->limits());
     m_mock->setConfig(m_session->mockConfig());
@@ -216,6 +231,34 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         onRunStarted();
     }
     updateActions();
+
+    // Settings are written shortly after the user changes something (not only on a clean
+    // close), coalesced so a spin box held down writes once. Connected after restoreSettings()
+    // so restoring does not write back what was just read.
+    m_saveTimer = new QTimer(this);
+    m_saveTimer->setSingleShot(true);
+    m_saveTimer->setInterval(500);
+    connect(m_saveTimer, &QTimer::timeout, this, &MainWindow::saveSettings);
+    connect(m_limits, &LimitsPanel::limitsChanged, this, &MainWindow::scheduleSave);
+    connect(m_mock, &MockPanel::configChanged, this, &MainWindow::scheduleSave);
+    for (QLineEdit* edit : m_bench->findChildren<QLineEdit*>()) {
+        connect(edit, &QLineEdit::editingFinished, this, &MainWindow::scheduleSave);
+    }
+    for (QAbstractSpinBox* spin : m_bench->findChildren<QAbstractSpinBox*>()) {
+        connect(spin, &QAbstractSpinBox::editingFinished, this, &MainWindow::scheduleSave);
+    }
+    for (QComboBox* combo : m_bench->findChildren<QComboBox*>()) {
+        connect(combo, &QComboBox::activated, this, &MainWindow::scheduleSave);
+    }
+    for (QCheckBox* check : m_bench->findChildren<QCheckBox*>()) {
+        connect(check, &QCheckBox::clicked, this, &MainWindow::scheduleSave);
+    }
+}
+
+QSize MainWindow::defaultSize(const QRect& available) {
+    // Room for the window manager's frame and title bar, which resize() does not count.
+    const QSize room = available.size() - QSize(16, 48);
+    return QSize(std::min(1440, room.width()), std::min(900, room.height()));
 }
 
 MainWindow::~MainWindow() = default;
@@ -323,7 +366,12 @@ bool MainWindow::startRun(QString* error) {
         }
         return false;
     }
-    m_demos->stop();
+    if (m_demos->playing()) {
+        m_demos->stop();
+    }
+    if (m_demoShown) {
+        onDemoFinished();
+    }
     m_caption->hide();
     return m_session->startRun(*scenario, error);
 }
@@ -335,8 +383,20 @@ void MainWindow::stopRun() {
 bool MainWindow::playDemo(const QString& id, QString* error) {
     for (const Demo& demo : loadDemos()) {
         if (demo.id == id) {
+            if (m_session->running()) {
+                if (error) {
+                    *error = tr("a run is already going: stop it first");
+                }
+                return false;
+            }
+            onDemoStarted();
+            m_bench->showScenario(demo.scenario);
+            if (!m_demos->play(demo, error)) {
+                onDemoFinished();
+                return false;
+            }
             m_sideTabs->setCurrentIndex(1);
-            return m_demos->play(demo, error);
+            return true;
         }
     }
     if (error) {
@@ -345,9 +405,48 @@ bool MainWindow::playDemo(const QString& id, QString* error) {
     return false;
 }
 
+void MainWindow::onDemoStarted() {
+    if (m_demoShown) {
+        return;
+    }
+    // What the user had, written now: whatever happens during the demo (a quit, a crash), the
+    // next launch starts from these.
+    saveSettings();
+    m_userLimits = m_limits->limits();
+    m_userMock = m_session->mockConfig();
+    m_userScenario = m_bench->scenarioJson(); // the key variable stays: a demo does not touch it
+    m_demoShown = true;
+}
+
+void MainWindow::onDemoFinished() {
+    if (!m_demoShown) {
+        return;
+    }
+    m_demoShown = false;
+    m_limits->setLimits(m_userLimits);
+    if (!m_session->running()) {
+        m_session->applyLimits(m_userLimits);
+    }
+    if (!m_session->setMockConfig(m_userMock)) {
+        m_mock->setConfig(m_userMock);
+    }
+    m_bench->loadScenarioJson(m_userScenario);
+    statusBar()->showMessage(tr("Demo over: your limits, mock and load are back."), 6000);
+}
+
+void MainWindow::setAlertTabText() {
+    const int index = m_bottomTabs->indexOf(m_alerts);
+    m_bottomTabs->setTabText(index, m_alerts->alertCount() > 0
+                                        ? tr("Alerts && events (%1)").arg(m_alerts->alertCount())
+                                        : tr("Alerts && events"));
+}
+
 void MainWindow::onRunStarted() {
     m_requests->clear();
     m_results->clear();
+    m_errors->clear();
+    m_stats->clear();
+    m_charts->clearAlerts();
     m_bench->setRunning(true);
     m_charts->addMarker(tr("run started"));
     const BenchScenario& s = m_session->scenario();
@@ -361,6 +460,8 @@ void MainWindow::onRunStarted() {
 
 void MainWindow::onRunFinished(const QJsonObject& summary) {
     m_bench->setRunning(false);
+    // Nothing is flowing any more: the strip must not go on showing the last second's rates.
+    m_stats->setIdle();
     m_results->setSummary(summary);
     m_bottomTabs->setCurrentWidget(m_results);
     m_charts->addMarker(tr("run ended"));
@@ -369,7 +470,11 @@ void MainWindow::onRunFinished(const QJsonObject& summary) {
 }
 
 void MainWindow::onSnapshot(const EngineSnapshot& snapshot) {
+    if (!m_session->running()) {
+        return; // a late one from a run already over: the strip stays idle
+    }
     m_stats->setSnapshot(snapshot);
+    m_errors->setSnapshot(snapshot);
     m_charts->addSnapshot(snapshot);
     m_limits->setCurrentLimit(snapshot.limit);
 }
@@ -379,7 +484,7 @@ void MainWindow::onEvent(const BenchEvent& event) {
     if (event.kind == QLatin1String("start") || !isMarker(event.kind)) {
         return;
     }
-    QString label = event.text;
+    QString label = AlertsLog::eventText(event.kind, event.text);
     if (label.size() > 40) {
         label = label.left(38) + QStringLiteral("…");
     }
@@ -509,14 +614,23 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     QMainWindow::closeEvent(event);
 }
 
+void MainWindow::scheduleSave() {
+    if (m_saveTimer) {
+        m_saveTimer->start();
+    }
+}
+
 void MainWindow::saveSettings() {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
     settings.setValue(QStringLiteral("window/chartWindow"), m_charts->window());
+    settings.setValue(QStringLiteral("lastDir"), m_lastDir);
+    if (m_demoShown) {
+        return; // a demo's limits, mock and load are never the user's
+    }
     settings.setValue(QStringLiteral("limits"), m_limits->limits().toJson().toVariantMap());
     settings.setValue(QStringLiteral("mock"), m_session->mockConfig().toJson().toVariantMap());
-    settings.setValue(QStringLiteral("lastDir"), m_lastDir);
     m_bench->saveSettings(settings);
 }
 

@@ -1,13 +1,18 @@
 #pragma once
 
 #include "core/bench/benchrunner.h"
+#include "core/bench/trafficlimits.h"
 #include "core/net/requestengine.h"
+#include "core/server/mock/mockconfig.h"
+
+#include <QJsonObject>
 
 #include <QMainWindow>
 
 class QAction;
 class QLabel;
 class QTabWidget;
+class QTimer;
 
 namespace sluice {
 
@@ -15,6 +20,7 @@ class AlertsLog;
 class BenchPanel;
 class ChartsPanel;
 class DemoPlayer;
+class ErrorsView;
 class LimitsPanel;
 class MockPanel;
 class RequestsPanel;
@@ -47,11 +53,19 @@ public:
     RequestsPanel* requestsPanel() const { return m_requests; }
     ResultsView* resultsView() const { return m_results; }
     AlertsLog* alertsLog() const { return m_alerts; }
+    ErrorsView* errorsView() const { return m_errors; }
     StatsStrip* statsStrip() const { return m_stats; }
     QTabWidget* bottomTabs() const { return m_bottomTabs; }
     QTabWidget* sideTabs() const { return m_sideTabs; }
     /// Exports the last run's report into `dir` (summary.json, timeseries.csv, report.html).
     std::optional<QString> exportReport(const QString& dir);
+    /// True while the limits, mock and load shown are a demo's rather than the user's: they
+    /// are never written to the settings, and the user's come back when the demo ends.
+    bool showingDemo() const { return m_demoShown; }
+
+    /// The window's first size on a screen with this available geometry: as large as is
+    /// comfortable (up to 1440 × 900) but always inside it, decorations included.
+    static QSize defaultSize(const QRect& available);
 
 Q_SIGNALS:
     /// The user picked a language ("" = follow the system); the application rebuilds the window.
@@ -72,8 +86,15 @@ private:
     void exportReportDialog();
     void exportChartsDialog();
     void showCaption(const QString& caption);
+    /// Writes the window's state and, unless a demo's values are shown, the user's limits,
+    /// mock and scenario. Runs on close and shortly after every change the user makes, so a
+    /// crash loses nothing.
     void saveSettings();
+    void scheduleSave();
     void restoreSettings();
+    void onDemoStarted();
+    void onDemoFinished();
+    void setAlertTabText();
 
     Session* m_session;
     DemoPlayer* m_demos = nullptr;
@@ -86,6 +107,8 @@ private:
     RequestsPanel* m_requests = nullptr;
     AlertsLog* m_alerts = nullptr;
     ResultsView* m_results = nullptr;
+    ErrorsView* m_errors = nullptr;
+    QTimer* m_saveTimer = nullptr;
     QTabWidget* m_sideTabs = nullptr;
     QTabWidget* m_bottomTabs = nullptr;
     QLabel* m_statusTarget = nullptr;
@@ -93,6 +116,11 @@ private:
     QAction* m_pause = nullptr;
     QAction* m_stop = nullptr;
     QString m_lastDir;
+    /// The user's settings while a demo shows its own (restored when it ends).
+    bool m_demoShown = false;
+    TrafficLimits m_userLimits;
+    MockConfig m_userMock;
+    QJsonObject m_userScenario;
 };
 
 } // namespace sluice

@@ -7,8 +7,11 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QScrollBar>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace sluice {
 
@@ -45,8 +48,33 @@ RequestsPanel::RequestsPanel(QWidget* parent)
     m_view->verticalHeader()->setVisible(false);
     m_view->verticalHeader()->setDefaultSectionSize(20);
     m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    // Narrow columns sized for their numbers; the reason takes what is left.
+    QHeaderView* header = m_view->horizontalHeader();
+    header->setStretchLastSection(false);
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    header->setSectionResizeMode(RequestTableModel::Reason, QHeaderView::Stretch);
+    const QFontMetrics fm(m_view->font());
+    for (int c = 0; c < RequestTableModel::ColumnCount; ++c) {
+        const QString title = m_model->headerData(c, Qt::Horizontal).toString();
+        const QString sample = c == RequestTableModel::State    ? QStringLiteral("queued (#888)")
+                               : c == RequestTableModel::Status ? QStringLiteral("circuit open")
+                                                                : QStringLiteral("8888.8");
+        header->resizeSection(
+            c, std::max(fm.horizontalAdvance(title), fm.horizontalAdvance(sample)) + 16);
+    }
+    header->setMinimumSectionSize(36);
     layout->addWidget(m_view, 1);
+
+    // Follow new rows while the view is at the bottom; once the user scrolls away, stay put
+    // until they come back to the bottom.
+    QScrollBar* scroll = m_view->verticalScrollBar();
+    connect(scroll, &QScrollBar::valueChanged, this,
+            [this, scroll](int value) { m_follow = value >= scroll->maximum(); });
+    connect(scroll, &QScrollBar::rangeChanged, this, [this, scroll](int, int maximum) {
+        if (m_follow) {
+            scroll->setValue(maximum);
+        }
+    });
 
     connect(m_filterCombo, &QComboBox::currentIndexChanged, this, [this] {
         m_filter->setFilter(
