@@ -4,6 +4,7 @@
 #include "ui/charts/livechart.h"
 #include "ui/demos.h"
 #include "ui/mainwindow.h"
+#include "ui/models/failuretext.h"
 #include "ui/models/requestfiltermodel.h"
 #include "ui/models/requesttablemodel.h"
 #include "ui/panels/alertslog.h"
@@ -672,7 +673,31 @@ void TestMainWindow::chineseTranslationIsCompiledIn() {
     Session session;
     MainWindow window(&session);
     const QString start = window.findChild<QAction*>(QStringLiteral("startAction"))->text();
+    // The core's failure labels, alert texts, event kinds and the shipped demos' texts too.
+    const QString refused = failureText({FailureKind::ConnectionRefused, 0, {}});
+    const QString http = failureText({FailureKind::Http, 503, {}});
+    const QString alert = AlertsLog::alertText(QStringLiteral("errors-critical"), {});
+    const QString kind = AlertsLog::eventKindText(QStringLiteral("breaker"));
+    const QString breaker =
+        AlertsLog::eventText(QStringLiteral("breaker"), QStringLiteral("circuit closed -> open"));
+    QStringList demoTexts;
+    for (const Demo& d : loadDemos()) {
+        demoTexts << d.title << d.caption;
+        for (const Demo::Step& step : d.steps) {
+            demoTexts << step.caption << demoText(step.label);
+        }
+    }
     QCoreApplication::removeTranslator(&translator);
+    QCOMPARE(refused, QStringLiteral("连接被拒绝"));
+    QCOMPARE(http, QStringLiteral("HTTP 503"));
+    QCOMPARE(alert, QStringLiteral("超过 5% 的请求失败"));
+    QCOMPARE(kind, QStringLiteral("熔断器"));
+    QCOMPARE(breaker, QStringLiteral("熔断器 关闭 → 打开"));
+    int english = 0;
+    for (const Demo& d : loadDemos()) {
+        english += demoTexts.contains(d.title) + demoTexts.contains(d.caption);
+    }
+    QCOMPARE(english, 0); // every demo title and caption has its translation
     QVERIFY2(start != QLatin1String("Start") && !start.isEmpty(), qPrintable(start));
     QCOMPARE(start, QStringLiteral("开始"));
 }

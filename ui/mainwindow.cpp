@@ -450,11 +450,16 @@ void MainWindow::onRunStarted() {
     m_bench->setRunning(true);
     m_charts->addMarker(tr("run started"));
     const BenchScenario& s = m_session->scenario();
+    const QString load = QLocale().toString(s.profile.load);
+    const QString profile =
+        s.profile.kind == LoadProfile::Kind::Closed     ? tr("closed loop, %1 in flight").arg(load)
+        : s.profile.kind == LoadProfile::Kind::Constant ? tr("constant %1/s").arg(load)
+                                                        : tr("Poisson %1/s").arg(load);
     m_statusTarget->setText(
         tr("Running: %1 → %2")
-            .arg(s.profile.describe(),
-                 s.useMock ? tr("built-in mock at %1").arg(m_session->mockBaseUrl().toString())
-                           : m_bench->targetDescription()));
+            .arg(profile, s.useMock
+                              ? tr("built-in mock at %1").arg(m_session->mockBaseUrl().toString())
+                              : m_bench->targetDescription()));
     updateActions();
 }
 

@@ -1,5 +1,7 @@
 #include "ui/panels/alertslog.h"
 
+#include "ui/demos.h"
+
 #include <QDateTime>
 #include <QHeaderView>
 #include <QTreeWidget>
@@ -81,7 +83,7 @@ QString AlertsLog::eventText(const QString& kind, const QString& text) {
     if (kind == QLatin1String("end") && text == QLatin1String("stopped")) {
         return tr("stopped");
     }
-    return text;
+    return demoText(text); // a demo step's label, or the text as recorded
 }
 
 AlertsLog::AlertsLog(QWidget* parent)

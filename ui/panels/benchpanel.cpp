@@ -210,7 +210,7 @@ void BenchPanel::reloadPresets(const QString& select) {
     m_presets = loadPresets();
     m_preset->clear();
     for (const ProviderPreset& p : m_presets) {
-        m_preset->addItem(p.user ? p.name + tr(" (yours)") : p.name);
+        m_preset->addItem(p.mock ? tr("Built-in mock") : p.user ? p.name + tr(" (yours)") : p.name);
         m_preset->setItemData(m_preset->count() - 1, p.note, Qt::ToolTipRole);
     }
     int index = 0;
@@ -457,13 +457,19 @@ void BenchPanel::setPaused(bool paused) {
 }
 
 void BenchPanel::setProgress(const BenchProgress& p) {
-    if (p.fraction >= 0) {
-        m_progress->setValue(static_cast<int>(p.fraction * 1000));
-        m_progress->setFormat(tr("%1 · %2 s").arg(p.phase).arg(p.elapsed, 0, 'f', 0));
-    } else {
-        m_progress->setValue(0);
-        m_progress->setFormat(tr("%1 · %2 s").arg(p.phase).arg(p.elapsed, 0, 'f', 0));
+    // The runner names its phase in English: "running", "warm-up", "draining", "stress N".
+    QString phase = p.phase;
+    if (phase == QLatin1String("running")) {
+        phase = tr("running");
+    } else if (phase == QLatin1String("warm-up")) {
+        phase = tr("warm-up");
+    } else if (phase == QLatin1String("draining")) {
+        phase = tr("draining");
+    } else if (phase.startsWith(QLatin1String("stress "))) {
+        phase = tr("stress %1").arg(phase.mid(7));
     }
+    m_progress->setValue(p.fraction >= 0 ? static_cast<int>(p.fraction * 1000) : 0);
+    m_progress->setFormat(tr("%1 · %2 s").arg(phase).arg(p.elapsed, 0, 'f', 0));
     m_phase->setText(tr("%1 sent, %2 ok, %3 errors, %4 late starts")
                          .arg(p.submitted)
                          .arg(p.ok)
