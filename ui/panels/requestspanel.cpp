@@ -7,6 +7,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QResizeEvent>
 #include <QScrollBar>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -48,21 +49,25 @@ RequestsPanel::RequestsPanel(QWidget* parent)
     m_view->verticalHeader()->setVisible(false);
     m_view->verticalHeader()->setDefaultSectionSize(20);
     m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    // Narrow columns sized for their numbers; the reason takes what is left.
+    // Narrow columns sized for their numbers; the reason takes what is left, but never less
+    // than it needs to be read (a narrow window scrolls sideways instead).
     QHeaderView* header = m_view->horizontalHeader();
     header->setStretchLastSection(false);
     header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setSectionResizeMode(RequestTableModel::Reason, QHeaderView::Stretch);
+    header->setMinimumSectionSize(36);
     const QFontMetrics fm(m_view->font());
     for (int c = 0; c < RequestTableModel::ColumnCount; ++c) {
         const QString title = m_model->headerData(c, Qt::Horizontal).toString();
         const QString sample = c == RequestTableModel::State    ? QStringLiteral("queued (#888)")
                                : c == RequestTableModel::Status ? QStringLiteral("circuit open")
-                                                                : QStringLiteral("8888.8");
+                               : c == RequestTableModel::Reason
+                                   ? QStringLiteral("HTTP 429 rate_limit")
+                                   : QStringLiteral("8888.8");
         header->resizeSection(
             c, std::max(fm.horizontalAdvance(title), fm.horizontalAdvance(sample)) + 16);
     }
-    header->setMinimumSectionSize(36);
+    m_reasonWidth = header->sectionSize(RequestTableModel::Reason);
+    m_view->viewport()->installEventFilter(this);
     layout->addWidget(m_view, 1);
 
     // Follow new rows while the view is at the bottom; once the user scrolls away, stay put
@@ -82,6 +87,19 @@ RequestsPanel::RequestsPanel(QWidget* parent)
         updateCount();
     });
     updateCount();
+}
+
+bool RequestsPanel::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize) {
+        QHeaderView* header = m_view->horizontalHeader();
+        int others = 0;
+        for (int c = 0; c < RequestTableModel::ColumnCount; ++c) {
+            others += c == RequestTableModel::Reason ? 0 : header->sectionSize(c);
+        }
+        const int width = static_cast<QResizeEvent*>(event)->size().width();
+        header->resizeSection(RequestTableModel::Reason, std::max(m_reasonWidth, width - others));
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void RequestsPanel::apply(const QList<RequestUpdate>& updates) {

@@ -31,6 +31,10 @@ public:
     /// True while the view sticks to the newest rows.
     bool following() const { return m_follow; }
 
+protected:
+    /// Gives the reason column the view's spare width.
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void updateCount();
 
@@ -40,6 +44,7 @@ private:
     QComboBox* m_filterCombo = nullptr;
     QLabel* m_count = nullptr;
     bool m_follow = true;
+    int m_reasonWidth = 0; ///< the least the reason column gets
 };
 
 } // namespace sluice
