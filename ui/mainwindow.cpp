@@ -12,21 +12,17 @@
 #include "ui/panels/resultsview.h"
 #include "ui/panels/statsstrip.h"
 #include "ui/session.h"
+#include "ui/usersettings.h"
 
-#include <QAbstractButton>
-#include <QAbstractSpinBox>
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
-#include <QCheckBox>
 #include <QCloseEvent>
-#include <QComboBox>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QJsonDocument>
 #include <QLabel>
-#include <QLineEdit>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -38,7 +34,6 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
-#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -226,33 +221,15 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     m_statusTarget->setText(m_session->mockRunning()
                                 ? tr("Built-in mock at %1").arg(m_session->mockBaseUrl().toString())
                                 : tr("Built-in mock not running"));
+    m_userSettings = new UserSettings(m_session, m_bench, m_limits, m_mock, this);
     restoreSettings();
     if (m_session->running()) {
         onRunStarted();
     }
     updateActions();
 
-    // Settings are written shortly after the user changes something (not only on a clean
-    // close), coalesced so a spin box held down writes once. Connected after restoreSettings()
-    // so restoring does not write back what was just read.
-    m_saveTimer = new QTimer(this);
-    m_saveTimer->setSingleShot(true);
-    m_saveTimer->setInterval(500);
-    connect(m_saveTimer, &QTimer::timeout, this, &MainWindow::saveSettings);
-    connect(m_limits, &LimitsPanel::limitsChanged, this, &MainWindow::scheduleSave);
-    connect(m_mock, &MockPanel::configChanged, this, &MainWindow::scheduleSave);
-    for (QLineEdit* edit : m_bench->findChildren<QLineEdit*>()) {
-        connect(edit, &QLineEdit::editingFinished, this, &MainWindow::scheduleSave);
-    }
-    for (QAbstractSpinBox* spin : m_bench->findChildren<QAbstractSpinBox*>()) {
-        connect(spin, &QAbstractSpinBox::editingFinished, this, &MainWindow::scheduleSave);
-    }
-    for (QComboBox* combo : m_bench->findChildren<QComboBox*>()) {
-        connect(combo, &QComboBox::activated, this, &MainWindow::scheduleSave);
-    }
-    for (QCheckBox* check : m_bench->findChildren<QCheckBox*>()) {
-        connect(check, &QCheckBox::clicked, this, &MainWindow::scheduleSave);
-    }
+    // Connected after restoring, so restoring does not write back what was just read.
+    m_userSettings->watchPanels();
 }
 
 QSize MainWindow::defaultSize(const QRect& available) {
@@ -262,6 +239,10 @@ QSize MainWindow::defaultSize(const QRect& available) {
 }
 
 MainWindow::~MainWindow() = default;
+
+bool MainWindow::showingDemo() const {
+    return m_userSettings->demoShown();
+}
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -369,7 +350,7 @@ bool MainWindow::startRun(QString* error) {
     if (m_demos->playing()) {
         m_demos->stop();
     }
-    if (m_demoShown) {
+    if (m_userSettings->demoShown()) {
         onDemoFinished();
     }
     m_caption->hide();
@@ -406,32 +387,14 @@ bool MainWindow::playDemo(const QString& id, QString* error) {
 }
 
 void MainWindow::onDemoStarted() {
-    if (m_demoShown) {
-        return;
-    }
-    // What the user had, written now: whatever happens during the demo (a quit, a crash), the
-    // next launch starts from these.
-    saveSettings();
-    m_userLimits = m_limits->limits();
-    m_userMock = m_session->mockConfig();
-    m_userScenario = m_bench->scenarioJson(); // the key variable stays: a demo does not touch it
-    m_demoShown = true;
+    m_userSettings->beginDemo();
 }
 
 void MainWindow::onDemoFinished() {
-    if (!m_demoShown) {
-        return;
+    if (m_userSettings->demoShown()) {
+        m_userSettings->endDemo();
+        statusBar()->showMessage(tr("Demo over: your limits, mock and load are back."), 6000);
     }
-    m_demoShown = false;
-    m_limits->setLimits(m_userLimits);
-    if (!m_session->running()) {
-        m_session->applyLimits(m_userLimits);
-    }
-    if (!m_session->setMockConfig(m_userMock)) {
-        m_mock->setConfig(m_userMock);
-    }
-    m_bench->loadScenarioJson(m_userScenario);
-    statusBar()->showMessage(tr("Demo over: your limits, mock and load are back."), 6000);
 }
 
 void MainWindow::setAlertTabText() {
@@ -619,24 +582,13 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     QMainWindow::closeEvent(event);
 }
 
-void MainWindow::scheduleSave() {
-    if (m_saveTimer) {
-        m_saveTimer->start();
-    }
-}
-
 void MainWindow::saveSettings() {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
     settings.setValue(QStringLiteral("window/chartWindow"), m_charts->window());
     settings.setValue(QStringLiteral("lastDir"), m_lastDir);
-    if (m_demoShown) {
-        return; // a demo's limits, mock and load are never the user's
-    }
-    settings.setValue(QStringLiteral("limits"), m_limits->limits().toJson().toVariantMap());
-    settings.setValue(QStringLiteral("mock"), m_session->mockConfig().toJson().toVariantMap());
-    m_bench->saveSettings(settings);
+    m_userSettings->save();
 }
 
 void MainWindow::restoreSettings() {
@@ -648,23 +600,7 @@ void MainWindow::restoreSettings() {
         m_charts->setWindow(window);
     }
     m_lastDir = settings.value(QStringLiteral("lastDir")).toString();
-    m_bench->restoreSettings(settings);
-    if (m_session->running()) {
-        return; // a rebuilt window (language switch) shows the run as it is
-    }
-    const QJsonObject limits =
-        QJsonObject::fromVariantMap(settings.value(QStringLiteral("limits")).toMap());
-    TrafficLimits l = m_session->limits();
-    if (!limits.isEmpty() && !l.apply(limits)) {
-        m_session->applyLimits(l);
-        m_limits->setLimits(l);
-    }
-    const QJsonObject mock =
-        QJsonObject::fromVariantMap(settings.value(QStringLiteral("mock")).toMap());
-    MockConfig m = m_session->mockConfig();
-    if (!mock.isEmpty() && !m.apply(mock) && !m_session->setMockConfig(m)) {
-        m_mock->setConfig(m);
-    }
+    m_userSettings->restore();
 }
 
 } // namespace sluice

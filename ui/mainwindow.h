@@ -1,18 +1,13 @@
 #pragma once
 
 #include "core/bench/benchrunner.h"
-#include "core/bench/trafficlimits.h"
 #include "core/net/requestengine.h"
-#include "core/server/mock/mockconfig.h"
-
-#include <QJsonObject>
 
 #include <QMainWindow>
 
 class QAction;
 class QLabel;
 class QTabWidget;
-class QTimer;
 
 namespace sluice {
 
@@ -27,6 +22,7 @@ class RequestsPanel;
 class ResultsView;
 class Session;
 class StatsStrip;
+class UserSettings;
 
 /// The console: live charts and the stats strip in the middle; the benchmark, limits and mock
 /// panels in a side dock; requests, alerts and results below. Everything it shows comes from
@@ -61,7 +57,7 @@ public:
     std::optional<QString> exportReport(const QString& dir);
     /// True while the limits, mock and load shown are a demo's rather than the user's: they
     /// are never written to the settings, and the user's come back when the demo ends.
-    bool showingDemo() const { return m_demoShown; }
+    bool showingDemo() const;
 
     /// The window's first size on a screen with this available geometry: as large as is
     /// comfortable (up to 1440 × 900) but always inside it, decorations included.
@@ -86,11 +82,8 @@ private:
     void exportReportDialog();
     void exportChartsDialog();
     void showCaption(const QString& caption);
-    /// Writes the window's state and, unless a demo's values are shown, the user's limits,
-    /// mock and scenario. Runs on close and shortly after every change the user makes, so a
-    /// crash loses nothing.
+    /// The window's state, and the user's settings (UserSettings: never a demo's).
     void saveSettings();
-    void scheduleSave();
     void restoreSettings();
     void onDemoStarted();
     void onDemoFinished();
@@ -108,7 +101,7 @@ private:
     AlertsLog* m_alerts = nullptr;
     ResultsView* m_results = nullptr;
     ErrorsView* m_errors = nullptr;
-    QTimer* m_saveTimer = nullptr;
+    UserSettings* m_userSettings = nullptr;
     QTabWidget* m_sideTabs = nullptr;
     QTabWidget* m_bottomTabs = nullptr;
     QLabel* m_statusTarget = nullptr;
@@ -116,11 +109,6 @@ private:
     QAction* m_pause = nullptr;
     QAction* m_stop = nullptr;
     QString m_lastDir;
-    /// The user's settings while a demo shows its own (restored when it ends).
-    bool m_demoShown = false;
-    TrafficLimits m_userLimits;
-    MockConfig m_userMock;
-    QJsonObject m_userScenario;
 };
 
 } // namespace sluice
