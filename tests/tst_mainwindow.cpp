@@ -513,9 +513,24 @@ void TestMainWindow::demoLeavesSettingsUntouched() {
     QCOMPARE(savedRpm().toInt(), 1234);
     QCOMPARE(savedMock(), mockBefore);
     QCOMPARE(savedScenario(), scenarioBefore);
+    {
+        // A window rebuilt mid-demo (a language switch) still shows the demo and saves none of
+        // it.
+        MainWindow rebuilt(&session);
+        QVERIFY(rebuilt.showingDemo());
+        auto* bench = rebuilt.benchPanel();
+        QCOMPARE(bench->findChild<QComboBox*>(QStringLiteral("profileCombo"))->currentIndex(), 2);
+        QCOMPARE(bench->findChild<QDoubleSpinBox*>(QStringLiteral("loadSpin"))->value(), 64.0);
+        rebuilt.findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"))->setValue(40);
+        rebuilt.close();
+    }
+    QCOMPARE(savedRpm().toInt(), 1234);
+    QCOMPARE(savedMock(), mockBefore);
+    QCOMPARE(savedScenario(), scenarioBefore);
     session.stopRun();
     session.stopRun();
     QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
+    QVERIFY(!session.demoValues());
 
     // A demo that runs to its end gives the user's values back.
     MainWindow window(&session);

@@ -428,6 +428,8 @@ void MainWindow::onRunStarted() {
 
 void MainWindow::onRunFinished(const QJsonObject& summary) {
     m_bench->setRunning(false);
+    // A demo's run is over (also one this window did not start: a rebuilt window's).
+    onDemoFinished();
     // Nothing is flowing any more: the strip must not go on showing the last second's rates.
     m_stats->setIdle();
     m_results->setSummary(summary);

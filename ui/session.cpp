@@ -223,6 +223,7 @@ void Session::onRunFinished(const QJsonObject& summary, const SeriesData& series
     }
     m_running = false;
     m_paused = false;
+    m_demoValues = false; // the next window restores the user's own
     m_summary = summary;
     m_series = series;
     Q_EMIT runFinished(summary);

@@ -30,21 +30,34 @@ UserSettings::UserSettings(Session* session, BenchPanel* bench, LimitsPanel* lim
 
 void UserSettings::restore() {
     const QSettings settings;
+    const QJsonObject limits =
+        QJsonObject::fromVariantMap(settings.value(QStringLiteral("limits")).toMap());
+    TrafficLimits l = m_session->limits();
+    const bool limitsOk = !limits.isEmpty() && !l.apply(limits);
+    const QJsonObject mock =
+        QJsonObject::fromVariantMap(settings.value(QStringLiteral("mock")).toMap());
+    MockConfig m = m_session->mockConfig();
+    const bool mockOk = !mock.isEmpty() && !m.apply(mock) && !m.validate();
+    if (m_session->running() && m_session->demoValues()) {
+        // A window rebuilt mid-demo: the panels show the demo as it runs; the user's own
+        // (saved when the demo began) come back when it ends.
+        m_userLimits = limitsOk ? l : m_session->limits();
+        m_userMock = mockOk ? m : m_session->mockConfig();
+        m_bench->restoreSettings(settings);
+        m_userScenario = m_bench->scenarioJson();
+        m_bench->showScenario(m_session->scenario());
+        m_demoShown = true;
+        return;
+    }
     m_bench->restoreSettings(settings);
     if (m_session->running()) {
         return; // a rebuilt window (language switch) shows the run as it is
     }
-    const QJsonObject limits =
-        QJsonObject::fromVariantMap(settings.value(QStringLiteral("limits")).toMap());
-    TrafficLimits l = m_session->limits();
-    if (!limits.isEmpty() && !l.apply(limits)) {
+    if (limitsOk) {
         m_session->applyLimits(l);
         m_limits->setLimits(l);
     }
-    const QJsonObject mock =
-        QJsonObject::fromVariantMap(settings.value(QStringLiteral("mock")).toMap());
-    MockConfig m = m_session->mockConfig();
-    if (!mock.isEmpty() && !m.apply(mock) && !m_session->setMockConfig(m)) {
+    if (mockOk && !m_session->setMockConfig(m)) {
         m_mock->setConfig(m);
     }
 }
@@ -93,6 +106,7 @@ void UserSettings::beginDemo() {
     m_userMock = m_session->mockConfig();
     m_userScenario = m_bench->scenarioJson(); // the key variable stays: a demo does not touch it
     m_demoShown = true;
+    m_session->setDemoValues(true);
 }
 
 void UserSettings::endDemo() {
@@ -100,6 +114,7 @@ void UserSettings::endDemo() {
         return;
     }
     m_demoShown = false;
+    m_session->setDemoValues(false);
     m_limits->setLimits(m_userLimits);
     if (!m_session->running()) {
         m_session->applyLimits(m_userLimits);
