@@ -10,6 +10,7 @@
 #include <QApplication>
 #include <QLibraryInfo>
 #include <QLocale>
+#include <QScreen>
 #include <QSettings>
 #include <QTimer>
 
@@ -51,7 +52,10 @@ void ConsoleApp::buildWindow() {
     if (!geometry.isEmpty()) {
         m_window->restoreGeometry(geometry);
     } else if (QSettings().value(QStringLiteral("window/geometry")).isNull()) {
-        m_window->resize(1280, 800);
+        // Sized to the screen: a fixed 1280 x 800 runs off a 1366 x 768 laptop's.
+        const QRect available = QGuiApplication::primaryScreen()->availableGeometry();
+        m_window->resize(MainWindow::defaultSize(available));
+        m_window->move(available.center() - m_window->rect().center());
     }
     connect(m_window.get(), &MainWindow::languageChangeRequested, this, [this](const QString& l) {
         QSettings().setValue(QStringLiteral("language"), l);
@@ -84,6 +88,8 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     QString demo;
     QString screenshot;
     double screenshotAfter = 20;
+    QSize size;
+    bool startRun = false;
     const QString me = QStringLiteral("sluice");
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         const QString& a = arguments[i];
@@ -98,6 +104,18 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
             mockPort = static_cast<quint16>(*port);
         } else if (a == QLatin1String("--demo") && hasValue) {
             demo = arguments[++i];
+        } else if (a == QLatin1String("--geometry") && hasValue) {
+            const QStringList wh = arguments[++i].split(QLatin1Char('x'));
+            const int w = wh.size() == 2 ? wh[0].toInt() : 0;
+            const int h = wh.size() == 2 ? wh[1].toInt() : 0;
+            if (w < 320 || h < 240) {
+                cli::printError(me + QStringLiteral(": --geometry: want WIDTHxHEIGHT, at least "
+                                                    "320x240 (e.g. 1366x768)"));
+                return 2;
+            }
+            size = QSize(w, h);
+        } else if (a == QLatin1String("--start")) {
+            startRun = true;
         } else if (a == QLatin1String("--screenshot") && hasValue) {
             screenshot = arguments[++i];
         } else if (a == QLatin1String("--screenshot-after") && hasValue) {
@@ -126,6 +144,13 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     QString error;
     if (!console.start(mockPort, &error)) {
         cli::printError(me + QStringLiteral(": cannot start the built-in mock server: ") + error);
+    }
+    if (size.isValid()) {
+        console.window()->resize(size);
+    }
+    if (startRun && !console.window()->startRun(&error)) {
+        cli::printError(me + QStringLiteral(": --start: ") + error);
+        return 2;
     }
     if (!demo.isEmpty() && !console.window()->playDemo(demo, &error)) {
         QStringList ids;

@@ -38,7 +38,8 @@ private:
     QTranslator m_qt;
 };
 
-/// `sluice [--mock-port N] [--demo ID] [--screenshot FILE [--screenshot-after S]]`.
+/// `sluice [--mock-port N] [--geometry WxH] [--start | --demo ID]
+/// [--screenshot FILE [--screenshot-after S]]`.
 int runConsole(int argc, char** argv, const QStringList& arguments);
 
 } // namespace sluice

@@ -45,6 +45,8 @@ const char* const kUsage =
     "  --mock-port N        port of the built-in mock server (default: any free port)\n"
     "  --demo ID            play a demo at start (1-429-storm, 2-adaptive-capacity,\n"
     "                       3-priority-lanes, 4-breaker-outage)\n"
+    "  --geometry WxH       window size in pixels, e.g. 1366x768 (default: fits the screen)\n"
+    "  --start              start a run with the saved benchmark settings at launch\n"
     "  --screenshot FILE    save a PNG of the window after --screenshot-after (20s), then quit\n"
     "  -h, --help           show this text\n"
     "  -v, --version        show the version\n";

@@ -4,15 +4,18 @@
 #include "ui/charts/livechart.h"
 #include "ui/demos.h"
 #include "ui/mainwindow.h"
+#include "ui/models/failuretext.h"
 #include "ui/models/requestfiltermodel.h"
 #include "ui/models/requesttablemodel.h"
 #include "ui/panels/alertslog.h"
 #include "ui/panels/benchpanel.h"
 #include "ui/panels/chartspanel.h"
+#include "ui/panels/errorsview.h"
 #include "ui/panels/limitspanel.h"
 #include "ui/panels/mockpanel.h"
 #include "ui/panels/requestspanel.h"
 #include "ui/panels/resultsview.h"
+#include "ui/panels/statsstrip.h"
 #include "ui/session.h"
 
 #include <QAbstractItemModelTester>
@@ -51,6 +54,12 @@ private Q_SLOTS:
     void priorityLanesShowOnTheChart();
     void badScenarioFileNamesTheField();
     void settingsAreRemembered();
+    void settingsAreWrittenWhenChanged();
+    void demoLeavesSettingsUntouched();
+    void failureAlertsColourTheirSeries();
+    void breakerEventsAreMarked();
+    void firstRunDoesNotOverload();
+    void windowFitsSmallScreens();
     void chineseTranslationIsCompiledIn();
 
 private:
@@ -214,6 +223,11 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
     window.findChild<QAction*>(QStringLiteral("stopAction"))->trigger();
     QVERIFY(finished.wait(20000));
     QVERIFY(start->isEnabled());
+    // Nothing flows any more: the strip shows no rates, only the run's totals.
+    QVERIFY(window.statsStrip()->idle());
+    QCOMPARE(window.statsStrip()->valueText(StatsStrip::Rps), QStringLiteral("–"));
+    QCOMPARE(window.statsStrip()->valueText(StatsStrip::InFlight), QStringLiteral("–"));
+    QVERIFY(window.statsStrip()->valueText(StatsStrip::Processed) != QStringLiteral("–"));
     ResultsView* results = window.resultsView();
     QCOMPARE(window.bottomTabs()->currentWidget(), results);
     const QJsonObject counts = results->summary().value(QStringLiteral("counts")).toObject();
@@ -444,6 +458,230 @@ void TestMainWindow::settingsAreRemembered() {
     QCOMPARE(again.size(), QSize(1234, 777));
 }
 
+void TestMainWindow::settingsAreWrittenWhenChanged() {
+    // Not only on a clean close: a crash must not lose what the user set.
+    Session session;
+    QVERIFY(session.startMock(fastMock()));
+    MainWindow window(&session);
+    window.findChild<QSpinBox*>(QStringLiteral("rpmSpin"))->setValue(4321);
+    QTRY_COMPARE(
+        QSettings().value(QStringLiteral("limits")).toMap().value(QStringLiteral("rpm")).toInt(),
+        4321);
+    auto* model = window.benchPanel()->findChild<QLineEdit*>(QStringLiteral("modelEdit"));
+    model->setText(QStringLiteral("typed-model"));
+    Q_EMIT model->editingFinished();
+    QTRY_COMPARE(QSettings()
+                     .value(QStringLiteral("bench/scenario"))
+                     .toMap()
+                     .value(QStringLiteral("model"))
+                     .toString(),
+                 QStringLiteral("typed-model"));
+}
+
+void TestMainWindow::demoLeavesSettingsUntouched() {
+    Session session;
+    QVERIFY(session.startMock(fastMock()));
+    const auto savedRpm = [] {
+        return QSettings().value(QStringLiteral("limits")).toMap().value(QStringLiteral("rpm"));
+    };
+    const auto savedMock = [] { return QSettings().value(QStringLiteral("mock")).toMap(); };
+    const auto savedScenario = [] {
+        return QSettings().value(QStringLiteral("bench/scenario")).toMap();
+    };
+    QVariantMap mockBefore;
+    QVariantMap scenarioBefore;
+    {
+        MainWindow window(&session);
+        window.findChild<QSpinBox*>(QStringLiteral("rpmSpin"))->setValue(1234);
+        QTRY_COMPARE(savedRpm().toInt(), 1234);
+        mockBefore = savedMock();
+        scenarioBefore = savedScenario();
+        QVERIFY(!mockBefore.isEmpty());
+
+        QString error;
+        QVERIFY2(window.playDemo(QStringLiteral("2-adaptive-capacity"), &error), qPrintable(error));
+        QVERIFY(window.showingDemo());
+        // The Load panel shows what runs: the demo's closed loop of 64, not the user's profile.
+        auto* bench = window.benchPanel();
+        QCOMPARE(bench->findChild<QComboBox*>(QStringLiteral("profileCombo"))->currentIndex(), 2);
+        QCOMPARE(bench->findChild<QDoubleSpinBox*>(QStringLiteral("loadSpin"))->value(), 64.0);
+        QCOMPARE(window.limitsPanel()->limits().adaptiveInitial, 4);
+        // A change during the demo is the demo's: quitting right after it writes nothing of it.
+        window.findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"))->setValue(50);
+        window.close();
+    }
+    QCOMPARE(savedRpm().toInt(), 1234);
+    QCOMPARE(savedMock(), mockBefore);
+    QCOMPARE(savedScenario(), scenarioBefore);
+    {
+        // A window rebuilt mid-demo (a language switch) still shows the demo and saves none of
+        // it.
+        MainWindow rebuilt(&session);
+        QVERIFY(rebuilt.showingDemo());
+        auto* bench = rebuilt.benchPanel();
+        QCOMPARE(bench->findChild<QComboBox*>(QStringLiteral("profileCombo"))->currentIndex(), 2);
+        QCOMPARE(bench->findChild<QDoubleSpinBox*>(QStringLiteral("loadSpin"))->value(), 64.0);
+        rebuilt.findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"))->setValue(40);
+        rebuilt.close();
+    }
+    QCOMPARE(savedRpm().toInt(), 1234);
+    QCOMPARE(savedMock(), mockBefore);
+    QCOMPARE(savedScenario(), scenarioBefore);
+    session.stopRun();
+    session.stopRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
+    QVERIFY(!session.demoValues());
+
+    // A demo that runs to its end gives the user's values back.
+    MainWindow window(&session);
+    QCOMPARE(window.limitsPanel()->limits().rpm, 1234);
+    QString error;
+    QVERIFY2(window.playDemo(QStringLiteral("4-breaker-outage"), &error), qPrintable(error));
+    QCOMPARE(window.limitsPanel()->limits().rpm, 0);
+    QSignalSpy finished(&session, &Session::runFinished);
+    window.stopRun();
+    QVERIFY(finished.wait(20000));
+    QTRY_VERIFY(!window.showingDemo());
+    QCOMPARE(window.limitsPanel()->limits().rpm, 1234);
+    QCOMPARE(session.limits().rpm, 1234);
+    QCOMPARE(savedRpm().toInt(), 1234);
+}
+
+void TestMainWindow::failureAlertsColourTheirSeries() {
+    Session session;
+    MainWindow window(&session);
+    ChartsPanel* charts = window.charts();
+    LiveChart* rps = charts->chart(ChartsPanel::Rps);
+    AlertEvent errors{std::chrono::seconds(12),
+                      QStringLiteral("errors-critical"),
+                      AlertRule::Severity::Critical,
+                      true,
+                      0.4,
+                      QStringLiteral("english text")};
+    Q_EMIT session.alertChanged(errors);
+    QCOMPARE(rps->level(ChartsPanel::Errors), LiveChart::Level::Critical);
+    QCOMPARE(rps->level(ChartsPanel::RateLimited), LiveChart::Level::Normal);
+    QCOMPARE(window.statsStrip()->level(StatsStrip::Errors), StatsStrip::Level::Critical);
+    QTreeWidget* log = window.alertsLog()->tree();
+    QCOMPARE(log->topLevelItemCount(), 1);
+    QVERIFY(
+        log->topLevelItem(0)->text(4).contains(QLatin1String("more than 5% of requests failed")));
+    QCOMPARE(log->topLevelItem(0)->text(5), QStringLiteral("40.0%"));
+
+    AlertEvent limited{std::chrono::seconds(13),
+                       QStringLiteral("rate-limited-warning"),
+                       AlertRule::Severity::Warning,
+                       true,
+                       0.2,
+                       {}};
+    Q_EMIT session.alertChanged(limited);
+    QCOMPARE(rps->level(ChartsPanel::RateLimited), LiveChart::Level::Warning);
+    QCOMPARE(window.statsStrip()->level(StatsStrip::RateLimited), StatsStrip::Level::Warning);
+
+    // A rejection alert on the same series clearing does not hide the error alert still raised.
+    AlertEvent reject{std::chrono::seconds(14),
+                      QStringLiteral("reject-critical"),
+                      AlertRule::Severity::Critical,
+                      true,
+                      0.1,
+                      {}};
+    Q_EMIT session.alertChanged(reject);
+    reject.raised = false;
+    Q_EMIT session.alertChanged(reject);
+    QCOMPARE(rps->level(ChartsPanel::Errors), LiveChart::Level::Critical);
+    errors.raised = false;
+    Q_EMIT session.alertChanged(errors);
+    QCOMPARE(rps->level(ChartsPanel::Errors), LiveChart::Level::Normal);
+    QCOMPARE(rps->level(ChartsPanel::RateLimited), LiveChart::Level::Warning);
+
+    AlertEvent breaker{std::chrono::seconds(15),
+                       QStringLiteral("breaker-open"),
+                       AlertRule::Severity::Critical,
+                       true,
+                       1,
+                       {}};
+    Q_EMIT session.alertChanged(breaker);
+    QCOMPARE(window.statsStrip()->level(StatsStrip::Breaker), StatsStrip::Level::Critical);
+    QVERIFY(window.bottomTabs()->tabText(1).contains(QLatin1Char('(')));
+}
+
+void TestMainWindow::breakerEventsAreMarked() {
+    Session session;
+    MainWindow window(&session);
+    LiveChart* rps = window.charts()->chart(ChartsPanel::Rps);
+    const int before = rps->markerCount();
+    Q_EMIT session.eventRecorded(
+        BenchEvent{21.5, QStringLiteral("breaker"), QStringLiteral("circuit closed -> open")});
+    QCOMPARE(rps->markerCount(), before + 1);
+    QTreeWidgetItem* line = window.alertsLog()->tree()->topLevelItem(0);
+    QCOMPARE(line->text(2), QStringLiteral("breaker"));
+    QCOMPARE(line->text(4), QStringLiteral("circuit closed → open"));
+    Q_EMIT session.eventRecorded(
+        BenchEvent{26.5, QStringLiteral("breaker"), QStringLiteral("circuit open -> half_open")});
+    QCOMPARE(window.alertsLog()->tree()->topLevelItem(0)->text(4),
+             QStringLiteral("circuit open → half-open"));
+    QCOMPARE(rps->markerCount(), before + 2);
+}
+
+void TestMainWindow::firstRunDoesNotOverload() {
+    // The console's defaults against the mock's: traffic, but no queue and no alert.
+    Session session;
+    QVERIFY(session.startMock(MockConfig{}));
+    MainWindow window(&session);
+    window.benchPanel()->findChild<QComboBox*>(QStringLiteral("presetCombo"))->setCurrentIndex(0);
+    QSignalSpy alerts(&session, &Session::alertChanged);
+    int snapshots = 0;
+    int maxQueued = 0;
+    std::int64_t done = 0;
+    connect(&session, &Session::snapshot, this, [&](const EngineSnapshot& s) {
+        ++snapshots;
+        maxQueued = std::max(maxQueued, s.queued - s.waitingBudget);
+        done = s.done;
+    });
+    QString error;
+    QVERIFY2(window.startRun(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(snapshots >= 120, 30000); // 12 s of traffic
+    QVERIFY2(done >= 30, qPrintable(QString::number(done)));
+    QVERIFY2(maxQueued < 10, qPrintable(QString::number(maxQueued)));
+    for (const QList<QVariant>& a : alerts) {
+        // The adaptive limit follows latency, which a busy test machine inflates: only the
+        // alerts that mean overload of the mock count here.
+        const QString rule = a.at(0).value<AlertEvent>().rule;
+        QVERIFY2(rule.startsWith(QLatin1String("concurrency")), qPrintable(rule));
+    }
+    window.stopRun();
+    window.stopRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
+}
+
+void TestMainWindow::windowFitsSmallScreens() {
+    const QRect laptop(0, 0, 1366, 768);
+    const QSize size = MainWindow::defaultSize(laptop);
+    QVERIFY(size.width() <= 1366 - 16 && size.height() <= 768 - 48);
+    QCOMPARE(MainWindow::defaultSize(QRect(0, 0, 2560, 1440)), QSize(1440, 900));
+    Session session;
+    QVERIFY(session.startMock(fastMock()));
+    MainWindow window(&session);
+    // Nothing holds the window larger than a 1000 x 640 one.
+    QVERIFY2(window.minimumSizeHint().width() <= 1000 && window.minimumSizeHint().height() <= 640,
+             qPrintable(QStringLiteral("%1x%2")
+                            .arg(window.minimumSizeHint().width())
+                            .arg(window.minimumSizeHint().height())));
+    for (const QSize& s : {size, QSize(1000, 640)}) {
+        window.resize(s);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_COMPARE(window.size(), s);
+        // The charts reflow rather than squeeze: three columns on a laptop, two at 1000 px.
+        QTRY_COMPARE(window.charts()->columns(), s.width() >= 1300 ? 3 : 2);
+        for (int c = 0; c < ChartsPanel::ChartCount; ++c) {
+            LiveChart* chart = window.charts()->chart(static_cast<ChartsPanel::Chart>(c));
+            QVERIFY(chart->width() >= chart->minimumWidth());
+            QVERIFY(chart->height() >= chart->minimumHeight());
+        }
+    }
+}
+
 void TestMainWindow::chineseTranslationIsCompiledIn() {
     QTranslator translator;
     QVERIFY(translator.load(QLocale(QStringLiteral("zh_CN")), QStringLiteral("sluice"),
@@ -453,7 +691,31 @@ void TestMainWindow::chineseTranslationIsCompiledIn() {
     Session session;
     MainWindow window(&session);
     const QString start = window.findChild<QAction*>(QStringLiteral("startAction"))->text();
+    // The core's failure labels, alert texts, event kinds and the shipped demos' texts too.
+    const QString refused = failureText({FailureKind::ConnectionRefused, 0, {}});
+    const QString http = failureText({FailureKind::Http, 503, {}});
+    const QString alert = AlertsLog::alertText(QStringLiteral("errors-critical"), {});
+    const QString kind = AlertsLog::eventKindText(QStringLiteral("breaker"));
+    const QString breaker =
+        AlertsLog::eventText(QStringLiteral("breaker"), QStringLiteral("circuit closed -> open"));
+    QStringList demoTexts;
+    for (const Demo& d : loadDemos()) {
+        demoTexts << d.title << d.caption;
+        for (const Demo::Step& step : d.steps) {
+            demoTexts << step.caption << demoText(step.label);
+        }
+    }
     QCoreApplication::removeTranslator(&translator);
+    QCOMPARE(refused, QStringLiteral("连接被拒绝"));
+    QCOMPARE(http, QStringLiteral("HTTP 503"));
+    QCOMPARE(alert, QStringLiteral("超过 5% 的请求失败"));
+    QCOMPARE(kind, QStringLiteral("熔断器"));
+    QCOMPARE(breaker, QStringLiteral("熔断器 关闭 → 打开"));
+    int english = 0;
+    for (const Demo& d : loadDemos()) {
+        english += demoTexts.contains(d.title) + demoTexts.contains(d.caption);
+    }
+    QCOMPARE(english, 0); // every demo title and caption has its translation
     QVERIFY2(start != QLatin1String("Start") && !start.isEmpty(), qPrintable(start));
     QCOMPARE(start, QStringLiteral("开始"));
 }

@@ -1,5 +1,8 @@
+#include "ui/models/requesttablemodel.h"
+#include "ui/panels/errorsview.h"
 #include "ui/panels/limitspanel.h"
 #include "ui/panels/mockpanel.h"
+#include "ui/panels/requestspanel.h"
 #include "ui/panels/statsstrip.h"
 
 #include <QCheckBox>
@@ -8,9 +11,13 @@
 #include <QJsonArray>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QTableView>
+#include <QTableWidget>
 #include <QTest>
+#include <QVBoxLayout>
 
 using namespace sluice;
 using namespace std::chrono_literals;
@@ -61,6 +68,9 @@ EngineSnapshot sampleSnapshot() {
     s.sentPerSecond = 45;
     s.e2eP50 = 800ms;
     s.e2eP95 = 1500ms;
+    s.totalP95 = 2100ms;
+    s.attempts = 1000;
+    s.rateLimited = 45;
     s.resources.valid = true;
     s.resources.processCpu = 0.45;
     s.resources.processRssBytes = 120LL * 1024 * 1024;
@@ -111,6 +121,13 @@ private Q_SLOTS:
     void stripRejectedLevels();
     void stripSaturatedBanner();
     void stripClear();
+    void stripErrorsAndRateLimited();
+    void stripIdleAfterRun();
+    void stripAlertHoldsTile();
+    void stripNeverCutsNumbers_data();
+    void stripNeverCutsNumbers();
+    void errorsViewByReason();
+    void requestsFollowUnlessScrolled();
     void fitTheirPlaces();
 };
 
@@ -413,6 +430,9 @@ void TestPanels::stripValues() {
     QCOMPARE(text("rejectedTileValue"), QStringLiteral("37 (4.1%)"));
     QCOMPARE(text("rpsTileValue"), QStringLiteral("42"));
     QCOMPARE(text("p95TileValue"), QStringLiteral("1500 ms"));
+    QCOMPARE(text("p95TileDetail"), QStringLiteral("total 2100 ms"));
+    QCOMPARE(text("errorsTileValue"), QStringLiteral("20 (2.3%)"));
+    QCOMPARE(text("rateLimitedTileValue"), QStringLiteral("45 (4.5%)"));
     QCOMPARE(text("breakerTileValue"), QStringLiteral("closed"));
     QCOMPARE(text("nextAllowedTileValue"), QStringLiteral("now"));
     QCOMPARE(text("clientTileValue"), QStringLiteral("45% / 120 MB"));
@@ -427,15 +447,14 @@ void TestPanels::stripValues() {
     QCOMPARE(text("nextAllowedTileValue"), QStringLiteral("2.5 s"));
     QCOMPARE(strip.level(StatsStrip::NextAllowed), StatsStrip::Level::Warning);
 
-    for (const char* name :
-         {"inFlightTile", "queuedTile", "processedTile", "rejectedTile", "rpsTile", "p95Tile",
-          "breakerTile", "nextAllowedTile", "clientTile", "saturatedLabel"}) {
+    for (const char* name : {"inFlightTile", "queuedTile", "processedTile", "rejectedTile",
+                             "errorsTile", "rateLimitedTile", "rpsTile", "p95Tile", "breakerTile",
+                             "nextAllowedTile", "clientTile", "saturatedLabel"}) {
         QVERIFY2(strip.findChild<QWidget*>(QLatin1String(name)), name);
     }
-    QVERIFY(strip.sizeHint().height() <= 64);
-    strip.resize(1280, strip.sizeHint().height());
-    strip.show();
-    QVERIFY(strip.height() <= 64);
+    // At most two rows of tiles across a 1280-px window.
+    strip.resize(1280 - 340, strip.sizeHint().height());
+    QVERIFY2(strip.tilesPerRow() >= 6, qPrintable(QString::number(strip.tilesPerRow())));
 }
 
 void TestPanels::stripUnlimitedAndBreaker() {
@@ -508,6 +527,209 @@ void TestPanels::stripClear() {
     QVERIFY(!child<QLabel>(&strip, "saturatedLabel")->isVisibleTo(&strip));
 }
 
+void TestPanels::stripErrorsAndRateLimited() {
+    StatsStrip strip;
+    EngineSnapshot s = sampleSnapshot(); // 20 failed of 857 ended: 2.3%; 45 of 1000 429: 4.5%
+    strip.setSnapshot(s);
+    QCOMPARE(strip.level(StatsStrip::Errors), StatsStrip::Level::Warning);
+    QCOMPARE(strip.level(StatsStrip::RateLimited), StatsStrip::Level::Normal);
+    s.failed = 200; // 200 of 1037: 19.3%
+    s.rateLimited = 300;
+    strip.setSnapshot(s);
+    QCOMPARE(strip.valueText(StatsStrip::Errors), QStringLiteral("200 (19.3%)"));
+    QCOMPARE(strip.level(StatsStrip::Errors), StatsStrip::Level::Critical);
+    QCOMPARE(strip.valueText(StatsStrip::RateLimited), QStringLiteral("300 (30.0%)"));
+    QCOMPARE(strip.level(StatsStrip::RateLimited), StatsStrip::Level::Warning);
+    s.failed = 0;
+    s.rateLimited = 0;
+    strip.setSnapshot(s);
+    QCOMPARE(strip.valueText(StatsStrip::Errors), QStringLiteral("0"));
+    QCOMPARE(strip.level(StatsStrip::Errors), StatsStrip::Level::Normal);
+    QCOMPARE(strip.valueText(StatsStrip::RateLimited), QStringLiteral("0"));
+}
+
+void TestPanels::stripIdleAfterRun() {
+    StatsStrip strip;
+    EngineSnapshot s = sampleSnapshot();
+    s.breaker = CircuitBreaker::State::Open;
+    s.nextAllowedIn = 2s;
+    s.clientSaturated = true;
+    strip.setSnapshot(s);
+    strip.setIdle();
+    QVERIFY(strip.idle());
+    // What only means something while traffic flows is gone ...
+    for (StatsStrip::Tile t :
+         {StatsStrip::InFlight, StatsStrip::Queued, StatsStrip::Rps, StatsStrip::P95,
+          StatsStrip::Breaker, StatsStrip::NextAllowed, StatsStrip::Client}) {
+        QCOMPARE(strip.valueText(t), QStringLiteral("–"));
+        QCOMPARE(strip.level(t), StatsStrip::Level::Normal);
+    }
+    QVERIFY(strip.detailText(StatsStrip::Rps).isEmpty());
+    QVERIFY(!child<QLabel>(&strip, "saturatedLabel")->isVisibleTo(&strip));
+    // ... the run's totals stay, greyed.
+    QCOMPARE(strip.valueText(StatsStrip::Processed), QStringLiteral("860"));
+    QCOMPARE(strip.valueText(StatsStrip::Errors), QStringLiteral("20 (2.3%)"));
+    auto* errors = child<QLabel>(&strip, "errorsTileValue");
+    QCOMPARE(errors->palette().color(QPalette::WindowText),
+             strip.palette().color(QPalette::PlaceholderText));
+    // The next run's first snapshot brings the colours back.
+    strip.setSnapshot(sampleSnapshot());
+    QVERIFY(!strip.idle());
+    QCOMPARE(strip.valueText(StatsStrip::InFlight), QStringLiteral("12 / 32"));
+    QVERIFY(errors->palette().color(QPalette::WindowText) !=
+            strip.palette().color(QPalette::PlaceholderText));
+}
+
+void TestPanels::stripAlertHoldsTile() {
+    StatsStrip strip;
+    EngineSnapshot s = sampleSnapshot();
+    s.failed = 0;
+    strip.setSnapshot(s);
+    QCOMPARE(strip.level(StatsStrip::Errors), StatsStrip::Level::Normal);
+    // The alert is over a 5-s window: it holds the tile red while the last second looks fine.
+    strip.applyAlert(QStringLiteral("errors-critical"), true, true);
+    QCOMPARE(strip.level(StatsStrip::Errors), StatsStrip::Level::Critical);
+    strip.setSnapshot(s);
+    QCOMPARE(strip.level(StatsStrip::Errors), StatsStrip::Level::Critical);
+    strip.applyAlert(QStringLiteral("rate-limited-warning"), true, false);
+    QCOMPARE(strip.level(StatsStrip::RateLimited), StatsStrip::Level::Warning);
+    strip.applyAlert(QStringLiteral("breaker-open"), true, true);
+    QCOMPARE(strip.level(StatsStrip::Breaker), StatsStrip::Level::Critical);
+    strip.applyAlert(QStringLiteral("errors-critical"), false, true);
+    strip.setSnapshot(s);
+    QCOMPARE(strip.level(StatsStrip::Errors), StatsStrip::Level::Normal);
+    QCOMPARE(strip.level(StatsStrip::Breaker), StatsStrip::Level::Critical);
+    strip.applyAlert(QStringLiteral("no-such-rule"), true, true); // ignored
+}
+
+void TestPanels::stripNeverCutsNumbers_data() {
+    QTest::addColumn<int>("width");
+    // The strip's width beside the side dock in a 1366-, 1280- and 1000-px window, and less.
+    QTest::newRow("1366") << 1020;
+    QTest::newRow("1280") << 940;
+    QTest::newRow("1000") << 660;
+    QTest::newRow("narrow") << 300;
+}
+
+void TestPanels::stripNeverCutsNumbers() {
+    QFETCH(int, width);
+    // In a layout, as in the window: the strip's rows decide its height.
+    QWidget window;
+    auto* layout = new QVBoxLayout(&window);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* stripPtr = new StatsStrip(&window);
+    StatsStrip& strip = *stripPtr;
+    layout->addWidget(stripPtr);
+    layout->addStretch(1);
+    EngineSnapshot s = sampleSnapshot();
+    s.inFlight = 888;
+    s.limit = 999;
+    s.queued = 1999;
+    s.waitingBudget = 199;
+    s.submitted = 99999;
+    s.done = 40000;
+    s.rejected = 50000;
+    s.failed = 9999;
+    s.attempts = 99999;
+    s.rateLimited = 60000;
+    s.e2eP95 = 9999ms;
+    s.totalP95 = 99s;
+    s.nextAllowedIn = 59s;
+    s.resources.processCpu = 1.99;
+    s.resources.processRssBytes = 4096LL * 1024 * 1024;
+    strip.setSnapshot(s);
+    window.resize(width, 600);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_COMPARE(strip.height(), strip.sizeHint().height());
+    QCOMPARE(strip.width(), width);
+    for (QLabel* label : strip.findChildren<QLabel*>()) {
+        if (!label->isVisible() || label->objectName() == QLatin1String("saturatedLabel")) {
+            continue;
+        }
+        const int needed = label->fontMetrics().horizontalAdvance(label->text());
+        QVERIFY2(label->width() >= needed, qPrintable(QStringLiteral("%1 '%2': %3 < %4")
+                                                          .arg(label->objectName(), label->text())
+                                                          .arg(label->width())
+                                                          .arg(needed)));
+        // Inside the strip, not pushed out of it.
+        const QRect inStrip(label->mapTo(&strip, QPoint(0, 0)), label->size());
+        QVERIFY2(strip.rect().contains(inStrip), qPrintable(label->objectName()));
+    }
+    QVERIFY(strip.minimumSizeHint().width() <= 300);
+}
+
+void TestPanels::errorsViewByReason() {
+    ErrorsView view;
+    QSignalSpy count(&view, &ErrorsView::failureCountChanged);
+    EngineSnapshot s;
+    s.done = 150;
+    s.failed = 50;
+    FailureTally tally;
+    for (int i = 0; i < 30; ++i) {
+        tally.add({FailureKind::Http, 503, {}});
+    }
+    for (int i = 0; i < 20; ++i) {
+        tally.add({FailureKind::CircuitOpen, 0, {}});
+    }
+    tally.add({FailureKind::Cancelled, 0, {}});
+    s.failures = tally.sorted();
+    view.setSnapshot(s);
+    QTableWidget* table = view.table();
+    QCOMPARE(table->rowCount(), 3);
+    QCOMPARE(table->item(0, 0)->text(), QStringLiteral("HTTP 503"));
+    QCOMPARE(table->item(0, 1)->text(), QStringLiteral("30"));
+    QCOMPARE(table->item(0, 2)->text(), QStringLiteral("15.0%"));
+    QCOMPARE(table->item(1, 0)->text(), QStringLiteral("circuit open"));
+    QCOMPARE(table->item(1, 2)->text(), QStringLiteral("10.0%"));
+    QCOMPARE(view.failureCount(), 50); // cancelled is not a failure of the target
+    QCOMPARE(count.size(), 1);
+    view.setSnapshot(s); // unchanged: nothing redone
+    QCOMPARE(count.size(), 1);
+    view.clear();
+    QCOMPARE(table->rowCount(), 0);
+    QCOMPARE(view.failureCount(), 0);
+}
+
+void TestPanels::requestsFollowUnlessScrolled() {
+    RequestsPanel panel;
+    panel.resize(600, 200);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QScrollBar* bar = panel.view()->verticalScrollBar();
+    std::uint64_t next = 1;
+    const auto addRows = [&](int n) {
+        QList<RequestUpdate> batch;
+        for (int i = 0; i < n; ++i) {
+            RequestUpdate u;
+            u.id = next++;
+            u.state = RequestState::Done;
+            u.status = 200;
+            batch << u;
+        }
+        panel.apply(batch);
+    };
+    addRows(100);
+    QTRY_VERIFY(bar->maximum() > 0);
+    QTRY_COMPARE(bar->value(), bar->maximum());
+    QVERIFY(panel.following());
+    addRows(50);
+    QTRY_COMPARE(bar->value(), bar->maximum()); // followed the new rows
+    // The user scrolls up to read: new rows do not move the view.
+    bar->setValue(10);
+    QVERIFY(!panel.following());
+    const int oldMaximum = bar->maximum();
+    addRows(50);
+    QTRY_VERIFY(bar->maximum() > oldMaximum);
+    QCOMPARE(bar->value(), 10);
+    // Back at the bottom: following again.
+    bar->setValue(bar->maximum());
+    QVERIFY(panel.following());
+    addRows(50);
+    QTRY_COMPARE(bar->value(), bar->maximum());
+    QVERIFY(bar->value() > oldMaximum);
+}
+
 // The panels sit in a 340-px side dock, the strip across a 1280-px window.
 void TestPanels::fitTheirPlaces() {
     LimitsPanel limits;
@@ -538,7 +760,6 @@ void TestPanels::fitTheirPlaces() {
     limits.resize(340, limits.sizeHint().height());
     mock.resize(340, mock.sizeHint().height());
     strip.resize(1280, strip.sizeHint().height());
-    QVERIFY(strip.height() <= 64);
     if (qEnvironmentVariableIsSet("SLUICE_SCREENSHOT_DIR")) {
         const QString dir = qEnvironmentVariable("SLUICE_SCREENSHOT_DIR");
         QVERIFY(limits.grab().save(dir + QStringLiteral("/limitspanel.png")));

@@ -196,9 +196,23 @@ private:
         columns |= a.priority != b.priority ? 1u << M::Priority : 0;
         columns |= a.state != b.state || a.position != b.position ? 1u << M::State : 0;
         columns |= a.attempts != b.attempts ? 1u << M::Attempts : 0;
-        columns |= a.status != b.status ? 1u << M::Status : 0;
+        // With no HTTP status, the Status column shows the failure reason or the failed state.
+        const auto failedState = [](const RequestUpdate& u) {
+            return u.status == 0 && u.failure.kind == FailureKind::None &&
+                           (u.state == RequestState::Failed || u.state == RequestState::Rejected ||
+                            u.state == RequestState::TimedOut)
+                       ? static_cast<int>(u.state)
+                       : -1;
+        };
+        columns |= a.status != b.status ||
+                           (a.status == 0 && b.status == 0 &&
+                            (!(a.failure == b.failure) || failedState(a) != failedState(b)))
+                       ? 1u << M::Status
+                       : 0;
+        columns |= !(a.failure == b.failure) ? 1u << M::Reason : 0;
         columns |= a.ttft != b.ttft ? 1u << M::Ttft : 0;
-        columns |= a.e2e != b.e2e ? 1u << M::Latency : 0;
+        columns |= a.e2e != b.e2e ? 1u << M::E2e : 0;
+        columns |= a.total != b.total ? 1u << M::Total : 0;
         return columns;
     }
     std::size_t m_maxRows;
@@ -341,6 +355,8 @@ private Q_SLOTS:
     void stateText_data();
     void stateText();
     void columns();
+    void failuresShowTheirReason();
+    void totalColumn();
     void headers();
     void foreground();
     void dataChangedRuns();
@@ -408,10 +424,10 @@ void TestRequestModel::columns() {
     QCOMPARE(text(0, RequestTableModel::Attempts), QStringLiteral("2"));
     QCOMPARE(text(0, RequestTableModel::Status), QStringLiteral("200"));
     QCOMPARE(text(0, RequestTableModel::Ttft), QStringLiteral("12.3"));
-    QCOMPARE(text(0, RequestTableModel::Latency), QStringLiteral("1234.6"));
+    QCOMPARE(text(0, RequestTableModel::E2e), QStringLiteral("1234.6"));
     QCOMPARE(text(1, RequestTableModel::Status), QString());
     QCOMPARE(text(1, RequestTableModel::Ttft), QString());
-    QCOMPARE(text(1, RequestTableModel::Latency), QString());
+    QCOMPARE(text(1, RequestTableModel::E2e), QString());
     QCOMPARE(text(2, RequestTableModel::Ttft), QStringLiteral("0.0")); // measured, just tiny
 
     const auto alignment = [&](int column) {
@@ -419,7 +435,7 @@ void TestRequestModel::columns() {
     };
     for (int column :
          {RequestTableModel::Id, RequestTableModel::Priority, RequestTableModel::Attempts,
-          RequestTableModel::Status, RequestTableModel::Ttft, RequestTableModel::Latency}) {
+          RequestTableModel::Status, RequestTableModel::Ttft, RequestTableModel::E2e}) {
         QVERIFY2(alignment(column) & Qt::AlignRight, qPrintable(QString::number(column)));
     }
     QVERIFY(!(alignment(RequestTableModel::State) & Qt::AlignRight));
@@ -435,16 +451,98 @@ void TestRequestModel::columns() {
     QCOMPARE(model.rowOf(99), -1);
 }
 
+void TestRequestModel::failuresShowTheirReason() {
+    RequestTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    using S = RequestState;
+    RequestUpdate http = update(1, S::Failed, -1, 3, 503);
+    http.failure = {FailureKind::Http, 503, {}};
+    RequestUpdate quota = update(2, S::Failed, -1, 1, 429);
+    quota.failure = {FailureKind::Http, 429, QStringLiteral("insufficient_quota")};
+    RequestUpdate breaker = update(3, S::Failed, -1, 0, 0);
+    breaker.failure = {FailureKind::CircuitOpen, 0, {}};
+    RequestUpdate refused = update(4, S::Failed, -1, 1, 0);
+    refused.failure = {FailureKind::ConnectionRefused, 0, {}};
+    RequestUpdate full = update(5, S::Rejected);
+    full.failure = {FailureKind::QueueFull, 0, {}};
+    RequestUpdate deadline = update(6, S::TimedOut);
+    deadline.failure = {FailureKind::Deadline, 0, {}};
+    RequestUpdate unexplained = update(7, S::Failed); // no reason given: the state says it
+    RequestUpdate ok = update(8, S::Done, -1, 1, 200);
+    model.apply({http, quota, breaker, refused, full, deadline, unexplained, ok});
+    const auto text = [&](int row, int column) {
+        return model.index(row, column).data().toString();
+    };
+    QCOMPARE(text(0, RequestTableModel::Status), QStringLiteral("503"));
+    QCOMPARE(text(0, RequestTableModel::Reason), QStringLiteral("HTTP 503"));
+    QCOMPARE(text(1, RequestTableModel::Reason), QStringLiteral("HTTP 429 insufficient_quota"));
+    QCOMPARE(text(2, RequestTableModel::Status), QStringLiteral("circuit open"));
+    QCOMPARE(text(2, RequestTableModel::Reason), QStringLiteral("circuit open"));
+    QCOMPARE(text(3, RequestTableModel::Status), QStringLiteral("connection refused"));
+    QCOMPARE(text(4, RequestTableModel::Status), QStringLiteral("queue full"));
+    QCOMPARE(text(5, RequestTableModel::Status), QStringLiteral("deadline passed while queued"));
+    QCOMPARE(text(6, RequestTableModel::Status), QStringLiteral("failed"));
+    QVERIFY(text(6, RequestTableModel::Reason).isEmpty());
+    QCOMPARE(text(7, RequestTableModel::Status), QStringLiteral("200"));
+    QVERIFY(text(7, RequestTableModel::Reason).isEmpty());
+    // No failed row has a blank status.
+    for (int row = 0; row < model.rowCount(); ++row) {
+        QVERIFY2(!text(row, RequestTableModel::Status).isEmpty(), qPrintable(QString::number(row)));
+    }
+    QVERIFY(model.index(2, RequestTableModel::State)
+                .data(Qt::ToolTipRole)
+                .toString()
+                .contains(QStringLiteral("circuit open")));
+
+    // A retry that ends in success drops the reason, and signals the columns that changed.
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    RequestUpdate recovered = update(4, S::Done, -1, 2, 200);
+    model.apply({recovered});
+    QCOMPARE(changed.size(), 1);
+    const QModelIndex from = changed.first().at(0).value<QModelIndex>();
+    const QModelIndex to = changed.first().at(1).value<QModelIndex>();
+    QVERIFY(from.column() <= RequestTableModel::State);
+    QVERIFY(to.column() >= RequestTableModel::Reason);
+    QCOMPARE(text(3, RequestTableModel::Status), QStringLiteral("200"));
+    QVERIFY(text(3, RequestTableModel::Reason).isEmpty());
+
+    // The reason sorts: rows with one after rows without.
+    QVERIFY(
+        model.index(2, RequestTableModel::Reason).data(RequestTableModel::SortRole).toLongLong() >
+        0);
+    QCOMPARE(
+        model.index(7, RequestTableModel::Reason).data(RequestTableModel::SortRole).toLongLong(),
+        0);
+    model.clear();
+    model.apply({breaker});
+    QCOMPARE(text(0, RequestTableModel::Reason), QStringLiteral("circuit open"));
+}
+
+void TestRequestModel::totalColumn() {
+    RequestTableModel model;
+    RequestUpdate done = update(1, RequestState::Done, -1, 1, 200, 100ms, 400ms);
+    done.total = 1500ms; // 1.1 s of it in our queue
+    model.apply({done, update(2, RequestState::Streaming, -1, 1, 200, 80ms)});
+    QCOMPARE(model.index(0, RequestTableModel::E2e).data().toString(), QStringLiteral("400.0"));
+    QCOMPARE(model.index(0, RequestTableModel::Total).data().toString(), QStringLiteral("1500.0"));
+    QVERIFY(model.index(1, RequestTableModel::Total).data().toString().isEmpty());
+    QCOMPARE(
+        model.index(0, RequestTableModel::Total).data(RequestTableModel::SortRole).toLongLong(),
+        15001);
+}
+
 void TestRequestModel::headers() {
     RequestTableModel model;
     const auto header = [&](int section) {
         return model.headerData(section, Qt::Horizontal).toString();
     };
-    QCOMPARE(model.columnCount(), 7);
+    QCOMPARE(model.columnCount(), 9);
     QCOMPARE(header(RequestTableModel::Id), QStringLiteral("ID"));
     QCOMPARE(header(RequestTableModel::State), QStringLiteral("State"));
     QCOMPARE(header(RequestTableModel::Ttft), QStringLiteral("TTFT (ms)"));
-    QCOMPARE(header(RequestTableModel::Latency), QStringLiteral("Latency (ms)"));
+    QCOMPARE(header(RequestTableModel::E2e), QStringLiteral("E2E (ms)"));
+    QCOMPARE(header(RequestTableModel::Total), QStringLiteral("Total (ms)"));
+    QCOMPARE(header(RequestTableModel::Reason), QStringLiteral("Reason"));
     for (int section = 0; section < RequestTableModel::ColumnCount; ++section) {
         QVERIFY(!header(section).isEmpty());
         QVERIFY(!model.headerData(section, Qt::Horizontal, Qt::ToolTipRole).toString().isEmpty());
@@ -685,7 +783,7 @@ void TestRequestModel::sortsBySortRole() {
                  update(3, S::Done, -1, 1, 200, 5ms, 80ms), update(4, S::Queued, 2),
                  update(5, S::Done, -1, 1, 200, 5ms, 1200ms), update(6, S::InFlight)});
     // Numeric, not textual (as text, "900.0" > "80.0" > "1200.0").
-    proxy.sort(RequestTableModel::Latency, Qt::DescendingOrder);
+    proxy.sort(RequestTableModel::E2e, Qt::DescendingOrder);
     const std::vector<std::uint64_t> byLatency = ids(proxy);
     QCOMPARE((std::vector<std::uint64_t>(byLatency.begin(), byLatency.begin() + 3)),
              (std::vector<std::uint64_t>{5, 1, 3}));
@@ -792,7 +890,7 @@ void TestRequestModel::randomBatches() {
                      expectedStateText(want.state, want.position));
             QCOMPARE(model.index(r, RequestTableModel::Attempts).data().toString(),
                      QString::number(want.attempts));
-            QCOMPARE(model.index(r, RequestTableModel::Latency)
+            QCOMPARE(model.index(r, RequestTableModel::E2e)
                          .data(RequestTableModel::SortRole)
                          .toLongLong(),
                      want.e2e.count() ? want.e2e.count() / 100'000 + 1 : 0);

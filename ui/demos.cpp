@@ -3,6 +3,7 @@
 #include "core/net/goduration.h"
 #include "ui/session.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -10,6 +11,62 @@
 #include <QTimer>
 
 namespace sluice {
+
+namespace {
+
+// The shipped demos' texts, for lupdate: a demo file is data, so its English is listed here
+// and looked up by its source text (context "Demo") when shown. Keep in step with
+// resources/demos/*.json; a text missing here is shown in English.
+[[maybe_unused]] const char* const kDemoTexts[] = {
+    QT_TRANSLATE_NOOP("Demo", "429 storm: limiter off, then on"),
+    QT_TRANSLATE_NOOP(
+        "Demo",
+        "Limiter off: 15 req/s against a server that allows 300 requests per minute. Once its "
+        "minute's budget is spent (about 20 s in), two requests in three come back 429 (orange)."),
+    QT_TRANSLATE_NOOP("Demo",
+                      "Limiter on at 285 rpm (95% of the server's): 429s stop. The excess now "
+                      "waits in our queue (purple) instead of hitting the server, and what the "
+                      "queue cannot hold in time is shed as rejected or timed out."),
+    QT_TRANSLATE_NOOP("Demo", "limiter on: 285 rpm"),
+    QT_TRANSLATE_NOOP("Demo", "Adaptive concurrency finds the server's capacity"),
+    QT_TRANSLATE_NOOP("Demo", "64 callers, a server with 16 slots. The adaptive limit (grey) "
+                              "starts at 4 and settles near 16, where latency starts to rise."),
+    QT_TRANSLATE_NOOP("Demo", "The server's capacity is halved to 8 slots: latency jumps, and the "
+                              "limit follows it down."),
+    QT_TRANSLATE_NOOP("Demo", "server capacity halved (8)"),
+    QT_TRANSLATE_NOOP("Demo",
+                      "Capacity is back to 16: the limit climbs again until latency says stop."),
+    QT_TRANSLATE_NOOP("Demo", "server capacity back (16)"),
+    QT_TRANSLATE_NOOP("Demo", "Priority lanes under 3x overload"),
+    QT_TRANSLATE_NOOP("Demo",
+                      "120 req/s offered to a server that does 40: 10% high, 80% normal, 10% low "
+                      "priority. On 'Total p95 by priority', high (red) is served in about one "
+                      "service time while normal (blue) waits up to its 10 s timeout; low (grey) "
+                      "rarely gets a slot before timing out, and the full queue sheds the rest."),
+    QT_TRANSLATE_NOOP("Demo", "Load drops under capacity: the queue drains, every lane is served."),
+    QT_TRANSLATE_NOOP("Demo", "load back to 30 req/s"),
+    QT_TRANSLATE_NOOP("Demo", "Circuit breaker during an outage"),
+    QT_TRANSLATE_NOOP("Demo",
+                      "10 req/s to a healthy server. At 20 s it fails every request with 503."),
+    QT_TRANSLATE_NOOP("Demo",
+                      "Outage: after 10 failed calls the breaker opens and fails requests at once "
+                      "(red) instead of sending them; every 5 s it lets 3 probes through."),
+    QT_TRANSLATE_NOOP("Demo", "outage: 100% 503"),
+    QT_TRANSLATE_NOOP(
+        "Demo",
+        "The server is back: the next probes succeed, the breaker closes and traffic flows again."),
+    QT_TRANSLATE_NOOP("Demo", "outage over"),
+};
+
+} // namespace
+
+QString demoText(const QString& english) {
+    if (english.isEmpty()) {
+        return english;
+    }
+    const QByteArray source = english.toUtf8();
+    return QCoreApplication::translate("Demo", source.constData());
+}
 
 std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, QString* error) {
     Demo d;
@@ -20,8 +77,8 @@ std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, Q
         }
         return std::nullopt;
     };
-    d.title = json.value(QStringLiteral("title")).toString();
-    d.caption = json.value(QStringLiteral("caption")).toString();
+    d.title = demoText(json.value(QStringLiteral("title")).toString());
+    d.caption = demoText(json.value(QStringLiteral("caption")).toString());
     if (d.title.isEmpty()) {
         return fail(QStringLiteral("title: missing"));
     }
@@ -35,7 +92,8 @@ std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, Q
     QJsonObject scenario = json.value(QStringLiteral("scenario")).toObject();
     scenario.insert(QStringLiteral("mock"), true);
     if (scenario.value(QStringLiteral("title")).toString().isEmpty()) {
-        scenario.insert(QStringLiteral("title"), d.title);
+        // English, like everything a run records.
+        scenario.insert(QStringLiteral("title"), json.value(QStringLiteral("title")).toString());
     }
     if (const auto e = d.scenario.apply(scenario)) {
         return fail(QStringLiteral("scenario.") + *e);
@@ -50,7 +108,9 @@ std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, Q
             return fail(QStringLiteral("steps[%1].at: must be a duration like \"30s\"").arg(i));
         }
         s.at = *at;
-        s.caption = o.value(QStringLiteral("caption")).toString();
+        s.caption = demoText(o.value(QStringLiteral("caption")).toString());
+        // The label stays English: it is recorded in the run's events and reports; the
+        // console translates it where it shows it (demoText()).
         s.label = o.value(QStringLiteral("label")).toString();
         if (o.contains(QStringLiteral("mock"))) {
             MockConfig check = d.mock;

@@ -41,7 +41,12 @@ struct Demo {
     static std::optional<Demo> fromJson(const QJsonObject& json, const QString& id, QString* error);
 };
 
-/// The demos shipped with the console (resources/demos/*.json), in file-name order.
+/// A shipped demo's text (title, caption, step caption or label) in the UI's language; the
+/// English as given when there is no translation.
+QString demoText(const QString& english);
+
+/// The demos shipped with the console (resources/demos/*.json), in file-name order. Titles
+/// and captions are translated; step labels stay English (they are recorded in the run).
 QList<Demo> loadDemos(QStringList* errors = nullptr);
 
 /// Plays a demo on a session: sets the mock and the limits, starts the run, and applies each

@@ -5,12 +5,14 @@
 #include "ui/panels/alertslog.h"
 #include "ui/panels/benchpanel.h"
 #include "ui/panels/chartspanel.h"
+#include "ui/panels/errorsview.h"
 #include "ui/panels/limitspanel.h"
 #include "ui/panels/mockpanel.h"
 #include "ui/panels/requestspanel.h"
 #include "ui/panels/resultsview.h"
 #include "ui/panels/statsstrip.h"
 #include "ui/session.h"
+#include "ui/usersettings.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -21,9 +23,11 @@
 #include <QFileDialog>
 #include <QJsonDocument>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSaveFile>
+#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -110,9 +114,11 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     m_bottomTabs->setObjectName(QStringLiteral("bottomTabs"));
     m_requests = new RequestsPanel(m_bottomTabs);
     m_alerts = new AlertsLog(m_bottomTabs);
+    m_errors = new ErrorsView(m_bottomTabs);
     m_results = new ResultsView(m_bottomTabs);
     m_bottomTabs->addTab(m_requests, tr("Requests"));
     m_bottomTabs->addTab(m_alerts, tr("Alerts && events"));
+    m_bottomTabs->addTab(m_errors, tr("Errors"));
     m_bottomTabs->addTab(m_results, tr("Results"));
     split->addWidget(m_charts);
     split->addWidget(m_bottomTabs);
@@ -160,12 +166,14 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     connect(m_session, &Session::eventRecorded, this, &MainWindow::onEvent);
     connect(m_session, &Session::alertChanged, this, [this](const AlertEvent& a) {
         m_charts->applyAlert(a);
+        m_stats->applyAlert(a.rule, a.raised, a.severity == AlertRule::Severity::Critical);
         m_alerts->addAlert(a);
-        const int index = m_bottomTabs->indexOf(m_alerts);
-        m_bottomTabs->setTabText(index,
-                                 m_alerts->alertCount() > 0
-                                     ? tr("Alerts && events (%1)").arg(m_alerts->alertCount())
-                                     : tr("Alerts && events"));
+        setAlertTabText();
+    });
+    connect(m_errors, &ErrorsView::failureCountChanged, this, [this](qint64 count) {
+        m_bottomTabs->setTabText(m_bottomTabs->indexOf(m_errors),
+                                 count > 0 ? tr("Errors (%1)").arg(QLocale().toString(count))
+                                           : tr("Errors"));
     });
     connect(m_session, &Session::limitChanged, m_limits, &LimitsPanel::setCurrentLimit);
     connect(m_session, &Session::runStarted, this, &MainWindow::onRunStarted);
@@ -204,6 +212,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     connect(m_demos, &DemoPlayer::captionChanged, this, &MainWindow::showCaption);
     connect(m_demos, &DemoPlayer::limitsApplied, m_limits, &LimitsPanel::setLimits);
     connect(m_demos, &DemoPlayer::mockApplied, m_mock, &MockPanel::setConfig);
+    connect(m_demos, &DemoPlayer::loadApplied, m_bench, &BenchPanel::setLiveLoad);
+    connect(m_demos, &DemoPlayer::finished, this, &MainWindow::onDemoFinished);
 
     m_limits->setLimits(m_session->limits());
     m_mock->setConfig(m_session->mockConfig());
@@ -211,14 +221,28 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     m_statusTarget->setText(m_session->mockRunning()
                                 ? tr("Built-in mock at %1").arg(m_session->mockBaseUrl().toString())
                                 : tr("Built-in mock not running"));
+    m_userSettings = new UserSettings(m_session, m_bench, m_limits, m_mock, this);
     restoreSettings();
     if (m_session->running()) {
         onRunStarted();
     }
     updateActions();
+
+    // Connected after restoring, so restoring does not write back what was just read.
+    m_userSettings->watchPanels();
+}
+
+QSize MainWindow::defaultSize(const QRect& available) {
+    // Room for the window manager's frame and title bar, which resize() does not count.
+    const QSize room = available.size() - QSize(16, 48);
+    return QSize(std::min(1440, room.width()), std::min(900, room.height()));
 }
 
 MainWindow::~MainWindow() = default;
+
+bool MainWindow::showingDemo() const {
+    return m_userSettings->demoShown();
+}
 
 void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -323,7 +347,12 @@ bool MainWindow::startRun(QString* error) {
         }
         return false;
     }
-    m_demos->stop();
+    if (m_demos->playing()) {
+        m_demos->stop();
+    }
+    if (m_userSettings->demoShown()) {
+        onDemoFinished();
+    }
     m_caption->hide();
     return m_session->startRun(*scenario, error);
 }
@@ -335,8 +364,20 @@ void MainWindow::stopRun() {
 bool MainWindow::playDemo(const QString& id, QString* error) {
     for (const Demo& demo : loadDemos()) {
         if (demo.id == id) {
+            if (m_session->running()) {
+                if (error) {
+                    *error = tr("a run is already going: stop it first");
+                }
+                return false;
+            }
+            onDemoStarted();
+            m_bench->showScenario(demo.scenario);
+            if (!m_demos->play(demo, error)) {
+                onDemoFinished();
+                return false;
+            }
             m_sideTabs->setCurrentIndex(1);
-            return m_demos->play(demo, error);
+            return true;
         }
     }
     if (error) {
@@ -345,22 +386,52 @@ bool MainWindow::playDemo(const QString& id, QString* error) {
     return false;
 }
 
+void MainWindow::onDemoStarted() {
+    m_userSettings->beginDemo();
+}
+
+void MainWindow::onDemoFinished() {
+    if (m_userSettings->demoShown()) {
+        m_userSettings->endDemo();
+        statusBar()->showMessage(tr("Demo over: your limits, mock and load are back."), 6000);
+    }
+}
+
+void MainWindow::setAlertTabText() {
+    const int index = m_bottomTabs->indexOf(m_alerts);
+    m_bottomTabs->setTabText(index, m_alerts->alertCount() > 0
+                                        ? tr("Alerts && events (%1)").arg(m_alerts->alertCount())
+                                        : tr("Alerts && events"));
+}
+
 void MainWindow::onRunStarted() {
     m_requests->clear();
     m_results->clear();
+    m_errors->clear();
+    m_stats->clear();
+    m_charts->clearAlerts();
     m_bench->setRunning(true);
     m_charts->addMarker(tr("run started"));
     const BenchScenario& s = m_session->scenario();
+    const QString load = QLocale().toString(s.profile.load);
+    const QString profile =
+        s.profile.kind == LoadProfile::Kind::Closed     ? tr("closed loop, %1 in flight").arg(load)
+        : s.profile.kind == LoadProfile::Kind::Constant ? tr("constant %1/s").arg(load)
+                                                        : tr("Poisson %1/s").arg(load);
     m_statusTarget->setText(
         tr("Running: %1 → %2")
-            .arg(s.profile.describe(),
-                 s.useMock ? tr("built-in mock at %1").arg(m_session->mockBaseUrl().toString())
-                           : m_bench->targetDescription()));
+            .arg(profile, s.useMock
+                              ? tr("built-in mock at %1").arg(m_session->mockBaseUrl().toString())
+                              : m_bench->targetDescription()));
     updateActions();
 }
 
 void MainWindow::onRunFinished(const QJsonObject& summary) {
     m_bench->setRunning(false);
+    // A demo's run is over (also one this window did not start: a rebuilt window's).
+    onDemoFinished();
+    // Nothing is flowing any more: the strip must not go on showing the last second's rates.
+    m_stats->setIdle();
     m_results->setSummary(summary);
     m_bottomTabs->setCurrentWidget(m_results);
     m_charts->addMarker(tr("run ended"));
@@ -369,7 +440,11 @@ void MainWindow::onRunFinished(const QJsonObject& summary) {
 }
 
 void MainWindow::onSnapshot(const EngineSnapshot& snapshot) {
+    if (!m_session->running()) {
+        return; // a late one from a run already over: the strip stays idle
+    }
     m_stats->setSnapshot(snapshot);
+    m_errors->setSnapshot(snapshot);
     m_charts->addSnapshot(snapshot);
     m_limits->setCurrentLimit(snapshot.limit);
 }
@@ -379,7 +454,7 @@ void MainWindow::onEvent(const BenchEvent& event) {
     if (event.kind == QLatin1String("start") || !isMarker(event.kind)) {
         return;
     }
-    QString label = event.text;
+    QString label = AlertsLog::eventText(event.kind, event.text);
     if (label.size() > 40) {
         label = label.left(38) + QStringLiteral("…");
     }
@@ -514,10 +589,8 @@ void MainWindow::saveSettings() {
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
     settings.setValue(QStringLiteral("window/chartWindow"), m_charts->window());
-    settings.setValue(QStringLiteral("limits"), m_limits->limits().toJson().toVariantMap());
-    settings.setValue(QStringLiteral("mock"), m_session->mockConfig().toJson().toVariantMap());
     settings.setValue(QStringLiteral("lastDir"), m_lastDir);
-    m_bench->saveSettings(settings);
+    m_userSettings->save();
 }
 
 void MainWindow::restoreSettings() {
@@ -529,23 +602,7 @@ void MainWindow::restoreSettings() {
         m_charts->setWindow(window);
     }
     m_lastDir = settings.value(QStringLiteral("lastDir")).toString();
-    m_bench->restoreSettings(settings);
-    if (m_session->running()) {
-        return; // a rebuilt window (language switch) shows the run as it is
-    }
-    const QJsonObject limits =
-        QJsonObject::fromVariantMap(settings.value(QStringLiteral("limits")).toMap());
-    TrafficLimits l = m_session->limits();
-    if (!limits.isEmpty() && !l.apply(limits)) {
-        m_session->applyLimits(l);
-        m_limits->setLimits(l);
-    }
-    const QJsonObject mock =
-        QJsonObject::fromVariantMap(settings.value(QStringLiteral("mock")).toMap());
-    MockConfig m = m_session->mockConfig();
-    if (!mock.isEmpty() && !m.apply(mock) && !m_session->setMockConfig(m)) {
-        m_mock->setConfig(m);
-    }
+    m_userSettings->restore();
 }
 
 } // namespace sluice

@@ -15,12 +15,14 @@ class AlertsLog;
 class BenchPanel;
 class ChartsPanel;
 class DemoPlayer;
+class ErrorsView;
 class LimitsPanel;
 class MockPanel;
 class RequestsPanel;
 class ResultsView;
 class Session;
 class StatsStrip;
+class UserSettings;
 
 /// The console: live charts and the stats strip in the middle; the benchmark, limits and mock
 /// panels in a side dock; requests, alerts and results below. Everything it shows comes from
@@ -47,11 +49,19 @@ public:
     RequestsPanel* requestsPanel() const { return m_requests; }
     ResultsView* resultsView() const { return m_results; }
     AlertsLog* alertsLog() const { return m_alerts; }
+    ErrorsView* errorsView() const { return m_errors; }
     StatsStrip* statsStrip() const { return m_stats; }
     QTabWidget* bottomTabs() const { return m_bottomTabs; }
     QTabWidget* sideTabs() const { return m_sideTabs; }
     /// Exports the last run's report into `dir` (summary.json, timeseries.csv, report.html).
     std::optional<QString> exportReport(const QString& dir);
+    /// True while the limits, mock and load shown are a demo's rather than the user's: they
+    /// are never written to the settings, and the user's come back when the demo ends.
+    bool showingDemo() const;
+
+    /// The window's first size on a screen with this available geometry: as large as is
+    /// comfortable (up to 1440 × 900) but always inside it, decorations included.
+    static QSize defaultSize(const QRect& available);
 
 Q_SIGNALS:
     /// The user picked a language ("" = follow the system); the application rebuilds the window.
@@ -72,8 +82,12 @@ private:
     void exportReportDialog();
     void exportChartsDialog();
     void showCaption(const QString& caption);
+    /// The window's state, and the user's settings (UserSettings: never a demo's).
     void saveSettings();
     void restoreSettings();
+    void onDemoStarted();
+    void onDemoFinished();
+    void setAlertTabText();
 
     Session* m_session;
     DemoPlayer* m_demos = nullptr;
@@ -86,6 +100,8 @@ private:
     RequestsPanel* m_requests = nullptr;
     AlertsLog* m_alerts = nullptr;
     ResultsView* m_results = nullptr;
+    ErrorsView* m_errors = nullptr;
+    UserSettings* m_userSettings = nullptr;
     QTabWidget* m_sideTabs = nullptr;
     QTabWidget* m_bottomTabs = nullptr;
     QLabel* m_statusTarget = nullptr;

@@ -47,7 +47,9 @@ Session::Session(QObject* parent)
     m_limits.algorithm = ConcurrencyConfig::Algorithm::Combined;
     m_limits.maxConcurrency = 64;
     m_limits.adaptiveMin = 1;
-    m_limits.adaptiveInitial = 8;
+    // Room for the default load's ~8 requests in flight against the default mock (1.2-1.5 s
+    // each at 5/s): starting at 8, the first run sat at the limit and raised an alert.
+    m_limits.adaptiveInitial = 16;
     m_limits.queueCapacity = 1000;
     m_limits.requestTimeout = std::chrono::seconds(30);
     m_limits.retries = 2;
@@ -221,6 +223,7 @@ void Session::onRunFinished(const QJsonObject& summary, const SeriesData& series
     }
     m_running = false;
     m_paused = false;
+    m_demoValues = false; // the next window restores the user's own
     m_summary = summary;
     m_series = series;
     Q_EMIT runFinished(summary);

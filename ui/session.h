@@ -55,6 +55,10 @@ public:
     TrafficLimits limits() const { return m_limits; }
     /// The scenario of the current or last run.
     const BenchScenario& scenario() const { return m_scenario; }
+    /// The limits, mock and load in use are a demo's, not the user's (kept here so a window
+    /// rebuilt mid-demo, e.g. for a language switch, knows not to save them).
+    void setDemoValues(bool demo) { m_demoValues = demo; }
+    bool demoValues() const { return m_demoValues; }
 
     /// The last finished run's result and per-second rows (for the results view and export).
     QJsonObject lastSummary() const { return m_summary; }
@@ -93,6 +97,7 @@ private:
     BenchScenario m_scenario;
     bool m_running = false;
     bool m_paused = false;
+    bool m_demoValues = false;
     QJsonObject m_summary;
     SeriesData m_series;
 };

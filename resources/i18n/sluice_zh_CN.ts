@@ -2,6 +2,164 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>Demo</name>
+    <message>
+        <source>429 storm: limiter off, then on</source>
+        <translation>429 风暴：先关闭限流器，再打开</translation>
+    </message>
+    <message>
+        <source>Limiter off: 15 req/s against a server that allows 300 requests per minute. Once its minute&apos;s budget is spent (about 20 s in), two requests in three come back 429 (orange).</source>
+        <translation>限流器关闭：以每秒 15 个请求压向每分钟只允许 300 个请求的服务器。一分钟的额度用完后（约第 20 秒），每三个请求就有两个返回 429（橙色）。</translation>
+    </message>
+    <message>
+        <source>Limiter on at 285 rpm (95% of the server&apos;s): 429s stop. The excess now waits in our queue (purple) instead of hitting the server, and what the queue cannot hold in time is shed as rejected or timed out.</source>
+        <translation>限流器以每分钟 285 个请求（服务器上限的 95%）打开：429 消失。多出的请求改在我们的队列中等待（紫色），不再打到服务器；队列来不及容纳的请求被拒绝或超时丢弃。</translation>
+    </message>
+    <message>
+        <source>limiter on: 285 rpm</source>
+        <translation>限流器打开：285 rpm</translation>
+    </message>
+    <message>
+        <source>Adaptive concurrency finds the server&apos;s capacity</source>
+        <translation>自适应并发找到服务器的容量</translation>
+    </message>
+    <message>
+        <source>64 callers, a server with 16 slots. The adaptive limit (grey) starts at 4 and settles near 16, where latency starts to rise.</source>
+        <translation>64 个调用方，服务器只有 16 个槽位。自适应上限（灰色）从 4 开始，稳定在 16 附近——延迟开始上升的地方。</translation>
+    </message>
+    <message>
+        <source>The server&apos;s capacity is halved to 8 slots: latency jumps, and the limit follows it down.</source>
+        <translation>服务器容量减半为 8 个槽位：延迟跳升，上限随之下降。</translation>
+    </message>
+    <message>
+        <source>server capacity halved (8)</source>
+        <translation>服务器容量减半（8）</translation>
+    </message>
+    <message>
+        <source>Capacity is back to 16: the limit climbs again until latency says stop.</source>
+        <translation>容量恢复到 16：上限再次爬升，直到延迟表明该停下。</translation>
+    </message>
+    <message>
+        <source>server capacity back (16)</source>
+        <translation>服务器容量恢复（16）</translation>
+    </message>
+    <message>
+        <source>Priority lanes under 3x overload</source>
+        <translation>3 倍过载下的优先级通道</translation>
+    </message>
+    <message>
+        <source>Load drops under capacity: the queue drains, every lane is served.</source>
+        <translation>负载降到容量以下：队列排空，每条通道都得到处理。</translation>
+    </message>
+    <message>
+        <source>load back to 30 req/s</source>
+        <translation>负载回到每秒 30 个请求</translation>
+    </message>
+    <message>
+        <source>Circuit breaker during an outage</source>
+        <translation>故障期间的熔断器</translation>
+    </message>
+    <message>
+        <source>10 req/s to a healthy server. At 20 s it fails every request with 503.</source>
+        <translation>以每秒 10 个请求访问健康的服务器。第 20 秒起它对每个请求都返回 503。</translation>
+    </message>
+    <message>
+        <source>Outage: after 10 failed calls the breaker opens and fails requests at once (red) instead of sending them; every 5 s it lets 3 probes through.</source>
+        <translation>故障：10 次调用失败后熔断器打开，请求不再发送而是立即失败（红色）；每 5 秒放行 3 个探测请求。</translation>
+    </message>
+    <message>
+        <source>outage: 100% 503</source>
+        <translation>故障：100% 503</translation>
+    </message>
+    <message>
+        <source>The server is back: the next probes succeed, the breaker closes and traffic flows again.</source>
+        <translation>服务器恢复：接下来的探测请求成功，熔断器关闭，流量重新通行。</translation>
+    </message>
+    <message>
+        <source>outage over</source>
+        <translation>故障结束</translation>
+    </message>
+    <message>
+        <source>120 req/s offered to a server that does 40: 10% high, 80% normal, 10% low priority. On &apos;Total p95 by priority&apos;, high (red) is served in about one service time while normal (blue) waits up to its 10 s timeout; low (grey) rarely gets a slot before timing out, and the full queue sheds the rest.</source>
+        <translation>以每秒 120 个请求压向只能处理 40 个的服务器：10% 高优先级、80% 普通、10% 低优先级。在“各优先级总耗时 p95”图上，高优先级（红色）大约一个服务时间就得到处理，普通（蓝色）要等到 10 秒超时；低优先级（灰色）很少能在超时前拿到槽位，其余请求被满队列丢弃。</translation>
+    </message>
+</context>
+<context>
+    <name>FailureReason</name>
+    <message>
+        <source>ok</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <source>connection refused</source>
+        <translation>连接被拒绝</translation>
+    </message>
+    <message>
+        <source>DNS lookup failed</source>
+        <translation>DNS 解析失败</translation>
+    </message>
+    <message>
+        <source>TLS handshake failed</source>
+        <translation>TLS 握手失败</translation>
+    </message>
+    <message>
+        <source>protocol error</source>
+        <translation>协议错误</translation>
+    </message>
+    <message>
+        <source>timeout before headers</source>
+        <translation>响应头前超时</translation>
+    </message>
+    <message>
+        <source>timeout mid-stream</source>
+        <translation>流传输中超时</translation>
+    </message>
+    <message>
+        <source>connection reset</source>
+        <translation>连接被重置</translation>
+    </message>
+    <message>
+        <source>stream ended early</source>
+        <translation>流提前结束</translation>
+    </message>
+    <message>
+        <source>HTTP %1</source>
+        <translation>HTTP %1</translation>
+    </message>
+    <message>
+        <source>error event in stream</source>
+        <translation>流中的错误事件</translation>
+    </message>
+    <message>
+        <source>malformed response</source>
+        <translation>响应格式错误</translation>
+    </message>
+    <message>
+        <source>circuit open</source>
+        <translation>熔断打开</translation>
+    </message>
+    <message>
+        <source>queue full</source>
+        <translation>队列已满</translation>
+    </message>
+    <message>
+        <source>larger than a token limit</source>
+        <translation>超出 token 上限</translation>
+    </message>
+    <message>
+        <source>deadline passed while queued</source>
+        <translation>排队期间已过截止时间</translation>
+    </message>
+    <message>
+        <source>network error</source>
+        <translation>网络错误</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+</context>
+<context>
     <name>sluice::AlertsLog</name>
     <message>
         <source>Time</source>
@@ -46,6 +204,106 @@
     <message>
         <source>warning</source>
         <translation>警告</translation>
+    </message>
+    <message>
+        <source>closed</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>half-open</source>
+        <translation>半开</translation>
+    </message>
+    <message>
+        <source>in flight above 80% of the concurrency limit</source>
+        <translation>在途请求超过并发上限的 80%</translation>
+    </message>
+    <message>
+        <source>in flight above 95% of the concurrency limit</source>
+        <translation>在途请求超过并发上限的 95%</translation>
+    </message>
+    <message>
+        <source>more than 50 requests queued</source>
+        <translation>排队请求超过 50 个</translation>
+    </message>
+    <message>
+        <source>more than 5% of requests rejected</source>
+        <translation>超过 5% 的请求被拒绝</translation>
+    </message>
+    <message>
+        <source>more than 5% of requests failed</source>
+        <translation>超过 5% 的请求失败</translation>
+    </message>
+    <message>
+        <source>more than 5% of attempts answered 429</source>
+        <translation>超过 5% 的尝试返回 429</translation>
+    </message>
+    <message>
+        <source>circuit breaker open: requests fail at once</source>
+        <translation>熔断器打开：请求立即失败</translation>
+    </message>
+    <message>
+        <source>start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>end</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>rate</source>
+        <translation>速率</translation>
+    </message>
+    <message>
+        <source>concurrency</source>
+        <translation>并发</translation>
+    </message>
+    <message>
+        <source>limits</source>
+        <translation>限制</translation>
+    </message>
+    <message>
+        <source>mock</source>
+        <translation>模拟服务器</translation>
+    </message>
+    <message>
+        <source>pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>warm-up</source>
+        <translation>预热</translation>
+    </message>
+    <message>
+        <source>breaker</source>
+        <translation>熔断器</translation>
+    </message>
+    <message>
+        <source>spike</source>
+        <translation>突增</translation>
+    </message>
+    <message>
+        <source>stress</source>
+        <translation>压力</translation>
+    </message>
+    <message>
+        <source>alert</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>circuit %1 → %2</source>
+        <translation>熔断器 %1 → %2</translation>
+    </message>
+    <message>
+        <source>warm-up over: measuring</source>
+        <translation>预热结束：开始测量</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
     </message>
 </context>
 <context>
@@ -278,6 +536,26 @@
         <source>%1 sent, %2 ok, %3 errors, %4 late starts</source>
         <translation>已发送 %1，成功 %2，错误 %3，延后发送 %4</translation>
     </message>
+    <message>
+        <source>Built-in mock</source>
+        <translation>内置模拟服务器</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>warm-up</source>
+        <translation>预热</translation>
+    </message>
+    <message>
+        <source>draining</source>
+        <translation>收尾中</translation>
+    </message>
+    <message>
+        <source>stress %1</source>
+        <translation>压力 %1</translation>
+    </message>
 </context>
 <context>
     <name>sluice::ChartsPanel</name>
@@ -386,10 +664,6 @@
         <translation>TTFT p95</translation>
     </message>
     <message>
-        <source>TTFT p99</source>
-        <translation>TTFT p99</translation>
-    </message>
-    <message>
         <source>Tokens per second</source>
         <translation>每秒 token 数</translation>
     </message>
@@ -426,10 +700,6 @@
         <translation>95%</translation>
     </message>
     <message>
-        <source>Latency p95 by priority</source>
-        <translation>各优先级 p95 延迟</translation>
-    </message>
-    <message>
         <source>high</source>
         <translation>高</translation>
     </message>
@@ -442,8 +712,24 @@
         <translation>低</translation>
     </message>
     <message>
-        <source>95th percentile of end-to-end latency over the last 10 s for each priority class: high (0), normal (1), low (2 and below). Under overload, high stays near the service time while normal waits in the queue.</source>
-        <translation>最近 10 秒内各优先级的端到端延迟第 95 百分位：高（0）、普通（1）、低（2 及以下）。过载时，高优先级接近服务时间，而普通优先级在队列中等待。</translation>
+        <source>Attempts sent, successful answers, 429 answers and other failures per second. Errors include requests the open circuit breaker failed at once without sending them.</source>
+        <translation>每秒发送的尝试、成功响应、429 响应和其他失败。错误包括熔断器打开时未发送即立即失败的请求。</translation>
+    </message>
+    <message>
+        <source>total p95</source>
+        <translation>总耗时 p95</translation>
+    </message>
+    <message>
+        <source>Percentiles of the requests that ended in the last 10 s. e2e: from sending the request to its last byte (what the server took). total: from submission to the end, our own queue, retries and back-off included (what the caller waited). TTFT: from sending to the first token. Queue time is total minus e2e.</source>
+        <translation>最近 10 秒内结束的请求的百分位数。端到端：从发送请求到收到最后一个字节（服务器所用的时间）。总耗时：从提交到结束，包括我们自己的队列、重试和退避（调用方等待的时间）。TTFT：从发送到收到第一个 token。排队时间 = 总耗时 − 端到端。</translation>
+    </message>
+    <message>
+        <source>Total p95 by priority</source>
+        <translation>各优先级总耗时 p95</translation>
+    </message>
+    <message>
+        <source>95th percentile of total latency (submission to the end, our own queue included) over the last 10 s for each priority class: high (0), normal (1), low (2 and below). Priority decides the queue order, so this is where it shows: under overload, high stays near the service time while normal waits in the queue.</source>
+        <translation>每个优先级类别最近 10 秒总耗时（从提交到结束，包括我们自己的队列）的第 95 百分位：高（0）、普通（1）、低（2 及以下）。优先级决定排队顺序，因此差别体现在这里：过载时，高优先级接近服务时间，而普通优先级在队列中等待。</translation>
     </message>
 </context>
 <context>
@@ -451,6 +737,37 @@
     <message>
         <source>a run is already going: stop it first</source>
         <translation>已有运行正在进行：请先停止</translation>
+    </message>
+</context>
+<context>
+    <name>sluice::ErrorsView</name>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>次数</translation>
+    </message>
+    <message>
+        <source>Share</source>
+        <translation>占比</translation>
+    </message>
+    <message>
+        <source>Share of the requests that ended (succeeded, failed, rejected or timed out).</source>
+        <translation>占已结束请求（成功、失败、被拒绝或超时）的比例。</translation>
+    </message>
+    <message>
+        <source>Why requests failed since the run started, most frequent first.</source>
+        <translation>自运行开始以来请求失败的原因，最常见的在前。</translation>
+    </message>
+    <message>
+        <source>%1 failed of %2 ended (%3%)</source>
+        <translation>已结束 %2 个，失败 %1 个（%3%）</translation>
+    </message>
+    <message>
+        <source>No failures.</source>
+        <translation>没有失败。</translation>
     </message>
 </context>
 <context>
@@ -917,6 +1234,34 @@
         <source>Charts saved to %1</source>
         <translation>图表已保存到 %1</translation>
     </message>
+    <message>
+        <source>Errors</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Errors (%1)</source>
+        <translation>错误 (%1)</translation>
+    </message>
+    <message>
+        <source>a run is already going: stop it first</source>
+        <translation>已有运行正在进行：请先停止</translation>
+    </message>
+    <message>
+        <source>Demo over: your limits, mock and load are back.</source>
+        <translation>演示结束：已恢复您的限制、模拟服务器和负载设置。</translation>
+    </message>
+    <message>
+        <source>closed loop, %1 in flight</source>
+        <translation>闭环，%1 个在途</translation>
+    </message>
+    <message>
+        <source>constant %1/s</source>
+        <translation>恒定 %1/秒</translation>
+    </message>
+    <message>
+        <source>Poisson %1/s</source>
+        <translation>泊松 %1/秒</translation>
+    </message>
 </context>
 <context>
     <name>sluice::MockPanel</name>
@@ -1361,10 +1706,6 @@
         <translation>TTFT (ms)</translation>
     </message>
     <message>
-        <source>Latency (ms)</source>
-        <translation>延迟 (ms)</translation>
-    </message>
-    <message>
         <source>The engine&apos;s request id, in order of submission.</source>
         <translation>引擎分配的请求 ID，按提交顺序递增。</translation>
     </message>
@@ -1381,16 +1722,40 @@
         <translation>到目前为止已发送的尝试次数（含重试）。</translation>
     </message>
     <message>
-        <source>HTTP status of the last attempt.</source>
-        <translation>最近一次尝试的 HTTP 状态码。</translation>
+        <source>Reason: %1</source>
+        <translation>原因：%1</translation>
     </message>
     <message>
-        <source>Time to first token of the last attempt, in milliseconds.</source>
-        <translation>最近一次尝试的首 token 延迟，单位为毫秒。</translation>
+        <source>Reason</source>
+        <translation>原因</translation>
     </message>
     <message>
-        <source>From submission to the end, in milliseconds.</source>
-        <translation>从提交到结束的耗时，单位为毫秒。</translation>
+        <source>E2E (ms)</source>
+        <translation>端到端 (ms)</translation>
+    </message>
+    <message>
+        <source>Total (ms)</source>
+        <translation>总耗时 (ms)</translation>
+    </message>
+    <message>
+        <source>HTTP status of the last attempt; for a failure without one (network, circuit breaker, full queue), why it failed.</source>
+        <translation>最后一次尝试的 HTTP 状态码；没有状态码的失败（网络、熔断器、队列已满）显示失败原因。</translation>
+    </message>
+    <message>
+        <source>Why the request failed, when it did.</source>
+        <translation>请求失败时的原因。</translation>
+    </message>
+    <message>
+        <source>Time to first token: from sending the last attempt to its first token, in milliseconds.</source>
+        <translation>首 token 时间：从发送最后一次尝试到收到第一个 token，单位毫秒。</translation>
+    </message>
+    <message>
+        <source>End to end: from sending the last attempt to its last byte, in milliseconds. What the server took.</source>
+        <translation>端到端：从发送最后一次尝试到收到最后一个字节，单位毫秒。即服务器所用的时间。</translation>
+    </message>
+    <message>
+        <source>From submission to the end, in milliseconds: our own queue, retries and back-off included. What the caller waited.</source>
+        <translation>从提交到结束，单位毫秒：包括我们自己的队列、重试和退避。即调用方等待的时间。</translation>
     </message>
 </context>
 <context>
@@ -1493,20 +1858,12 @@
         <translation>已拒绝</translation>
     </message>
     <message>
-        <source>Requests refused by the engine (queue full, breaker open) or timed out, and their share of all submitted. Amber above 1%, red above 5%.</source>
-        <translation>被引擎拒绝（队列已满、熔断器打开）或超时的请求，及其占全部提交请求的比例。超过 1% 显示琥珀色，超过 5% 显示红色。</translation>
-    </message>
-    <message>
         <source>RPS</source>
         <translation>RPS</translation>
     </message>
     <message>
         <source>Successful responses per second (last second), with the requests sent per second, retries included.</source>
         <translation>每秒成功响应数（最近一秒），以及每秒发送的请求数（含重试）。</translation>
-    </message>
-    <message>
-        <source>p95 latency</source>
-        <translation>p95 延迟</translation>
     </message>
     <message>
         <source>Breaker</source>
@@ -1535,10 +1892,6 @@
     <message>
         <source>%1 / %2</source>
         <translation>%1 / %2</translation>
-    </message>
-    <message>
-        <source>(%1 waiting for budget)</source>
-        <translation>（%1 等待配额）</translation>
     </message>
     <message>
         <source>%1 (%2%)</source>
@@ -1581,16 +1934,48 @@
         <translation>已结束的请求（任何方式）：成功、失败、被拒绝、超时或取消。</translation>
     </message>
     <message>
-        <source>95th percentile of end-to-end latency (submission to the last byte) over the last 10 s (seconds above 10 s).</source>
-        <translation>最近 10 秒端到端延迟（从提交到最后一个字节）的第 95 百分位（超过 10 秒时以秒显示）。</translation>
-    </message>
-    <message>
         <source>Client saturated</source>
         <translation>客户端饱和</translation>
     </message>
     <message>
         <source>Sluice itself is the bottleneck. This machine&apos;s CPU is nearly used up, by Sluice or by others: requests leave late and latencies include the client&apos;s own delay. Lower the load or run the client elsewhere.</source>
         <translation>瓶颈在 Sluice 自身。本机 CPU 几乎耗尽（Sluice 或其他进程）：请求发出延后，延迟中包含客户端自身的耗时。请降低负载或在其他机器上运行客户端。</translation>
+    </message>
+    <message>
+        <source>%1 for budget</source>
+        <translation>%1 等待额度</translation>
+    </message>
+    <message>
+        <source>Requests refused by the engine (queue full) or timed out before they could be sent, and their share of all submitted. Amber above 1%, red above 5%.</source>
+        <translation>被引擎拒绝（队列已满）或在发送前超时的请求，以及它们占全部已提交请求的比例。超过 1% 显示琥珀色，超过 5% 显示红色。</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Requests that failed (HTTP errors, network errors, circuit-breaker fast failures), and their share of the requests that ended. Amber above 1%, red above 5% (the errors-critical alert). The Errors tab lists them by reason.</source>
+        <translation>失败的请求（HTTP 错误、网络错误、熔断器快速失败），以及它们占已结束请求的比例。超过 1% 显示琥珀色，超过 5% 显示红色（errors-critical 告警）。“错误”标签页按原因列出它们。</translation>
+    </message>
+    <message>
+        <source>429s</source>
+        <translation>429 次数</translation>
+    </message>
+    <message>
+        <source>Attempts the server answered 429 (rate limited), and their share of all attempts. Amber above 5% (the rate-limited-warning alert).</source>
+        <translation>服务器返回 429（被限流）的尝试，以及它们占全部尝试的比例。超过 5% 显示琥珀色（rate-limited-warning 告警）。</translation>
+    </message>
+    <message>
+        <source>p95 e2e / total</source>
+        <translation>p95 端到端 / 总耗时</translation>
+    </message>
+    <message>
+        <source>95th percentile over the last 10 s (seconds above 10 s) of e2e latency (request sent to its last byte: what the server took) and, as the detail, of total latency (submitted to the end: our queue, retries and back-off included).</source>
+        <translation>最近 10 秒端到端延迟（从发送请求到最后一个字节：服务器所用的时间）的第 95 百分位，以及作为补充的总耗时（从提交到结束：包括我们的队列、重试和退避）的第 95 百分位（超过 10 秒以秒显示）。</translation>
+    </message>
+    <message>
+        <source>total %1</source>
+        <translation>总耗时 %1</translation>
     </message>
 </context>
 </TS>

@@ -10,6 +10,7 @@
 #include <QLegend>
 #include <QLineSeries>
 #include <QPen>
+#include <QResizeEvent>
 #include <QValueAxis>
 
 #include <algorithm>
@@ -133,7 +134,16 @@ LiveChart::LiveChart(const QString& title, const QString& unit, QWidget* parent)
 
     // The chart moves its plot area when the legend, labels or widget size change; the markers
     // are plain graphics items, so follow it.
-    connect(c, &QChart::plotAreaChanged, this, [this] { positionMarkers(); });
+    connect(c, &QChart::plotAreaChanged, this, [this](const QRectF& plot) {
+        positionMarkers();
+        // Fewer value labels on a short chart: Qt elides labels that would overlap to "…".
+        const int intervals = std::clamp(static_cast<int>(plot.height() / 24), 2, 5);
+        if (intervals != m_yIntervals) {
+            m_yIntervals = intervals;
+            m_yTop = -1; // recompute the ticks
+            updateYRange(m_dataMax);
+        }
+    });
 
     setRenderHint(QPainter::Antialiasing, true);
     // One rectangle around everything that changed: the series cover the plot area anyway, and
@@ -307,7 +317,7 @@ void LiveChart::setWindow(double seconds) {
                                                    60, 120, 180, 300, 600, 1200, 1800, 3600};
     double step = kSteps.back();
     for (double candidate : kSteps) {
-        if (span / candidate <= 6.0 + 1e-9) {
+        if (span / candidate <= m_labelSlots + 1e-9) {
             step = candidate;
             break;
         }
@@ -332,6 +342,18 @@ void LiveChart::setWindow(double seconds) {
     }
     if (m_hasNow) {
         redraw(m_now);
+    }
+}
+
+void LiveChart::resizeEvent(QResizeEvent* event) {
+    QChartView::resizeEvent(event);
+    // About 50 px per label ("300", "now" and the gap between them); the y axis and margins
+    // take ~70 px of the width.
+    const int plotWidth = event->size().width() - 70;
+    const int labels = std::clamp(plotWidth / 50, 2, 6);
+    if (labels != m_labelSlots) {
+        m_labelSlots = labels;
+        setWindow(m_window);
     }
 }
 
@@ -393,7 +415,7 @@ void LiveChart::updateYRange(double maxValue) {
         maxValue = std::max(maxValue, threshold.value);
     }
     const double target = std::max(maxValue * 1.1, 1.0);
-    const double step = niceStep(target / 5.0);
+    const double step = niceStep(target / m_yIntervals);
     const double top = std::ceil(target / step - 1e-9) * step;
     if (top == m_yTop) {
         return; // unchanged: no relayout of the labels

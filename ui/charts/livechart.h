@@ -116,6 +116,10 @@ public:
     QValueAxis* axisX() const;
     QValueAxis* axisY() const { return m_axisY; }
 
+protected:
+    /// Fewer time labels on a narrow chart, so none is cut to "3…".
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
     struct Series {
         TimeRing ring;
@@ -149,6 +153,8 @@ private:
     std::deque<Marker> m_markers;
     QGraphicsPathItem* m_markerLines = nullptr; ///< every visible marker line, one item
     double m_window = 300.0;
+    int m_labelSlots = 6;  ///< most intervals between time labels that fit the width
+    int m_yIntervals = 5;  ///< about this many intervals between value labels (fits the height)
     double m_now = 0.0;    ///< "now" of the last redraw
     bool m_hasNow = false; ///< a redraw has happened, m_now is meaningful
     bool m_paused = false;

@@ -1,5 +1,7 @@
 #include "ui/models/requesttablemodel.h"
 
+#include "ui/models/failuretext.h"
+
 #include <QColor>
 
 #include <algorithm>
@@ -37,6 +39,10 @@ QString tenthsText(std::uint32_t stored) {
     return QString::number(static_cast<double>(stored - 1) / 10.0, 'f', 1);
 }
 
+bool isFailure(RequestState s) {
+    return s == RequestState::Failed || s == RequestState::Rejected || s == RequestState::TimedOut;
+}
+
 bool isWaiting(RequestState s) {
     return s == RequestState::Queued || s == RequestState::WaitingBudget;
 }
@@ -71,6 +77,16 @@ RequestTableModel::RequestTableModel(int maxRows, QObject* parent)
 
 RequestTableModel::~RequestTableModel() = default;
 
+std::int64_t RequestTableModel::statusKey(const Row& r) {
+    if (r.status != 0) {
+        return r.status;
+    }
+    if (r.reason != 0) {
+        return 100'000 + r.reason;
+    }
+    return isFailure(r.state) ? 1'000'000 + static_cast<int>(r.state) : 0;
+}
+
 unsigned RequestTableModel::changedColumns(const Row& a, const Row& b) {
     unsigned columns = 0;
     const auto mark = [&columns](bool changed, Column column) {
@@ -81,8 +97,12 @@ unsigned RequestTableModel::changedColumns(const Row& a, const Row& b) {
     mark(a.state != b.state || a.position != b.position, State);
     mark(a.attempts != b.attempts, Attempts);
     mark(a.status != b.status, Status);
+    // Status falls back to the reason, or the failed state, when there is no HTTP status.
+    mark(statusKey(a) != statusKey(b), Status);
+    mark(a.reason != b.reason, Reason);
     mark(a.ttft != b.ttft, Ttft);
-    mark(a.latency != b.latency, Latency);
+    mark(a.e2e != b.e2e, E2e);
+    mark(a.total != b.total, Total);
     return columns;
 }
 
@@ -95,8 +115,38 @@ RequestTableModel::Row RequestTableModel::toRow(const RequestUpdate& u) {
     r.attempts = clampTo<std::uint16_t>(u.attempts);
     r.status = clampTo<std::int16_t>(u.status);
     r.ttft = toTenths(u.ttft);
-    r.latency = toTenths(u.e2e);
+    r.e2e = toTenths(u.e2e);
+    r.total = toTenths(u.total);
+    r.reason = internReason(u.failure);
     return r;
+}
+
+std::uint16_t RequestTableModel::internReason(const FailureReason& reason) {
+    if (reason.kind == FailureKind::None) {
+        return 0;
+    }
+    const QString key = reason.key();
+    if (const auto it = m_reasonIndex.constFind(key); it != m_reasonIndex.cend()) {
+        return *it;
+    }
+    if (m_reasons.size() > std::numeric_limits<std::uint16_t>::max()) {
+        return 0;
+    }
+    const auto index = static_cast<std::uint16_t>(m_reasons.size());
+    m_reasons.push_back(reason);
+    m_reasonIndex.insert(key, index);
+    return index;
+}
+
+QString RequestTableModel::statusText(const Row& r) const {
+    if (r.status != 0) {
+        return QString::number(r.status);
+    }
+    if (r.reason != 0) {
+        return failureText(m_reasons[r.reason]);
+    }
+    // A failure the engine gave no reason for still says what happened.
+    return isFailure(r.state) ? stateText(r.state) : QString();
 }
 
 void RequestTableModel::apply(const QList<RequestUpdate>& updates) {
@@ -245,6 +295,8 @@ void RequestTableModel::clear() {
     m_index.squeeze();
     m_base = 0;
     m_counts.fill(0);
+    m_reasons.resize(1);
+    m_reasonIndex.clear();
     endResetModel();
 }
 
@@ -267,11 +319,16 @@ qint64 RequestTableModel::sortKey(int row, int column) const {
     case Attempts:
         return r.attempts;
     case Status:
-        return r.status;
+        // HTTP statuses first, then failures without one (by reason), then nothing.
+        return statusKey(r);
+    case Reason:
+        return r.reason;
     case Ttft:
         return r.ttft;
-    case Latency:
-        return r.latency;
+    case E2e:
+        return r.e2e;
+    case Total:
+        return r.total;
     default:
         return 0;
     }
@@ -345,6 +402,9 @@ QString RequestTableModel::toolTip(const Row& r) const {
     if (r.status != 0) {
         text += QLatin1Char('\n') + tr("Last HTTP status: %1").arg(r.status);
     }
+    if (r.reason != 0) {
+        text += QLatin1Char('\n') + tr("Reason: %1").arg(failureText(m_reasons[r.reason]));
+    }
     return text;
 }
 
@@ -374,11 +434,15 @@ QVariant RequestTableModel::data(const QModelIndex& index, int role) const {
         case Attempts:
             return QString::number(r.attempts);
         case Status:
-            return r.status != 0 ? QString::number(r.status) : QString();
+            return statusText(r);
+        case Reason:
+            return r.reason != 0 ? failureText(m_reasons[r.reason]) : QString();
         case Ttft:
             return tenthsText(r.ttft);
-        case Latency:
-            return tenthsText(r.latency);
+        case E2e:
+            return tenthsText(r.e2e);
+        case Total:
+            return tenthsText(r.total);
         }
         return {};
     case StateRole:
@@ -388,7 +452,7 @@ QVariant RequestTableModel::data(const QModelIndex& index, int role) const {
     case Qt::ForegroundRole:
         return column == State ? foreground(r.state) : QVariant();
     case Qt::TextAlignmentRole:
-        if (column == State) {
+        if (column == State || column == Reason || (column == Status && r.status == 0)) {
             return {};
         }
         return static_cast<int>(Qt::AlignRight | Qt::AlignVCenter);
@@ -415,10 +479,14 @@ QVariant RequestTableModel::headerData(int section, Qt::Orientation orientation,
             return tr("Attempts");
         case Status:
             return tr("Status");
+        case Reason:
+            return tr("Reason");
         case Ttft:
             return tr("TTFT (ms)");
-        case Latency:
-            return tr("Latency (ms)");
+        case E2e:
+            return tr("E2E (ms)");
+        case Total:
+            return tr("Total (ms)");
         }
     } else if (role == Qt::ToolTipRole) {
         switch (section) {
@@ -431,11 +499,19 @@ QVariant RequestTableModel::headerData(int section, Qt::Orientation orientation,
         case Attempts:
             return tr("Attempts sent so far (retries included).");
         case Status:
-            return tr("HTTP status of the last attempt.");
+            return tr("HTTP status of the last attempt; for a failure without one (network, "
+                      "circuit breaker, full queue), why it failed.");
+        case Reason:
+            return tr("Why the request failed, when it did.");
         case Ttft:
-            return tr("Time to first token of the last attempt, in milliseconds.");
-        case Latency:
-            return tr("From submission to the end, in milliseconds.");
+            return tr("Time to first token: from sending the last attempt to its first token, "
+                      "in milliseconds.");
+        case E2e:
+            return tr("End to end: from sending the last attempt to its last byte, in "
+                      "milliseconds. What the server took.");
+        case Total:
+            return tr("From submission to the end, in milliseconds: our own queue, retries and "
+                      "back-off included. What the caller waited.");
         }
     }
     return QAbstractTableModel::headerData(section, orientation, role);

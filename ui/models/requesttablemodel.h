@@ -15,9 +15,10 @@ namespace sluice {
 /// The requests table: one row per request the engine has reported, fed with its batched
 /// `requestsUpdated` signal through apply(). Bounded: beyond maxRows() the oldest rows go.
 ///
-/// Cost: a row is a 32-byte struct in a deque plus one hash entry (id → sequence number), so
-/// 100k rows take about 6 MB. Lookup by id is O(1); dropping rows from the top moves a base
-/// sequence number instead of rewriting the hash.
+/// Cost: a row is a 40-byte struct in a deque plus one hash entry (id → sequence number), so
+/// 100k rows take about 7 MB. Failure reasons are interned: a row holds a 16-bit index. Lookup by
+/// id is O(1); dropping rows from the top moves a base sequence number instead of rewriting the
+/// hash.
 ///
 /// GUI thread only (it is a model).
 class RequestTableModel final : public QAbstractTableModel {
@@ -25,7 +26,11 @@ class RequestTableModel final : public QAbstractTableModel {
     Q_DISABLE_COPY_MOVE(RequestTableModel)
 
 public:
-    enum Column { Id, Priority, State, Attempts, Status, Ttft, Latency, ColumnCount };
+    /// Status shows the HTTP status, or for a failure without one (network, breaker, queue)
+    /// its reason, so a failed row never has a blank status. Reason is the failure's label.
+    /// The durations follow the console's vocabulary: TTFT (sent → first token), E2E (sent →
+    /// last byte) and Total (submitted → end: our queue, retries and back-off included).
+    enum Column { Id, Priority, State, Attempts, Status, Reason, Ttft, E2e, Total, ColumnCount };
     /// What depends on the state alone (StateRole, the colour, the tooltip) lives on the State
     /// column only, so a state change signals the columns it changes and no more.
     enum Role {
@@ -77,25 +82,33 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
-    /// 32 bytes. Durations are stored in 0.1 ms (what the table shows), saturating at ~119 h.
+    /// 40 bytes. Durations are stored in 0.1 ms (what the table shows), saturating at ~119 h.
     struct Row {
         std::uint64_t id = 0;
-        std::uint32_t ttft = 0;    ///< 0 = none, else 1 + tenths of a ms (see toTenths)
-        std::uint32_t latency = 0; ///< the same
+        std::uint32_t ttft = 0;  ///< 0 = none, else 1 + tenths of a ms (see toTenths)
+        std::uint32_t e2e = 0;   ///< the same
+        std::uint32_t total = 0; ///< the same
         std::int32_t position = -1;
         std::int32_t priority = 0;
         std::uint16_t attempts = 0;
         std::int16_t status = 0;
+        std::uint16_t reason = 0; ///< index into m_reasons; 0 = none
         RequestState state = RequestState::Queued;
 
         bool operator==(const Row&) const = default;
     };
-    static_assert(sizeof(Row) == 32, "100k rows should stay near 3 MB");
+    static_assert(sizeof(Row) == 40, "100k rows should stay near 4 MB");
     struct Change {
         int row;
         Row next;
     };
-    static Row toRow(const RequestUpdate& u);
+    Row toRow(const RequestUpdate& u);
+    /// The interned index of a reason (0 for none); beyond 65,535 distinct reasons, 0.
+    std::uint16_t internReason(const FailureReason& reason);
+    QString statusText(const Row& row) const;
+    /// What the Status column shows, as a number that orders it: HTTP statuses, then failures
+    /// by reason, then failures without one; 0 for nothing.
+    static std::int64_t statusKey(const Row& row);
     /// Bit c set when column c shows something else in `b` than in `a`.
     static unsigned changedColumns(const Row& a, const Row& b);
     QString toolTip(const Row& row) const;
@@ -110,6 +123,10 @@ private:
     QHash<std::uint64_t, std::uint64_t> m_index;
     std::uint64_t m_base = 0;
     std::array<std::int64_t, 10> m_counts{};
+    /// Distinct failure reasons seen ([0] is none), and their index by key. Few in practice
+    /// (a dozen kinds, a handful of statuses and provider types).
+    std::vector<FailureReason> m_reasons{FailureReason{}};
+    QHash<QString, std::uint16_t> m_reasonIndex;
 };
 
 } // namespace sluice

@@ -24,6 +24,16 @@ public:
     int alertCount() const { return m_alerts; }
     QTreeWidget* tree() const { return m_tree; }
 
+    /// What an alert rule means, in the UI's language (core's English `fallback` for a rule
+    /// the console does not know).
+    static QString alertText(const QString& rule, const QString& fallback);
+    /// A run event's kind ("breaker", "limits", "mock", ...) in the UI's language.
+    static QString eventKindText(const QString& kind);
+    /// A run event's text in the UI's language where its form is known (the breaker's
+    /// "circuit closed -> open", the end of a run); otherwise as recorded (they are mostly
+    /// settings: "rpm 600 -> 300").
+    static QString eventText(const QString& kind, const QString& text);
+
 Q_SIGNALS:
     /// Raised alerts not yet seen (the tab shows the count).
     void unseenChanged(int count);

@@ -119,7 +119,9 @@ BenchPanel::BenchPanel(QWidget* parent)
     m_load->setObjectName(QStringLiteral("loadSpin"));
     m_load->setRange(0.1, 100000);
     m_load->setDecimals(1);
-    m_load->setValue(12);
+    // A first run must show traffic, not overload: the console's mock allows 600 requests a
+    // minute (10/s), so 5/s leaves room for retries and the mock's own jitter.
+    m_load->setValue(5);
     m_load->setKeyboardTracking(false);
     m_load->setToolTip(tr("Offered load: requests per second (open loop) or requests kept in "
                           "flight (closed loop). Changes apply to a running test at once and "
@@ -208,7 +210,7 @@ void BenchPanel::reloadPresets(const QString& select) {
     m_presets = loadPresets();
     m_preset->clear();
     for (const ProviderPreset& p : m_presets) {
-        m_preset->addItem(p.user ? p.name + tr(" (yours)") : p.name);
+        m_preset->addItem(p.mock ? tr("Built-in mock") : p.user ? p.name + tr(" (yours)") : p.name);
         m_preset->setItemData(m_preset->count() - 1, p.note, Qt::ToolTipRole);
     }
     int index = 0;
@@ -368,6 +370,15 @@ std::optional<QString> BenchPanel::loadScenarioJson(const QJsonObject& json,
     if (const auto e = s.apply(checked, baseDir)) {
         return e;
     }
+    showScenario(s);
+    if (!keyEnv.isEmpty()) {
+        m_keyEnv->setText(keyEnv);
+    }
+    updateKeyStatus();
+    return std::nullopt;
+}
+
+void BenchPanel::showScenario(const BenchScenario& s) {
     m_title = s.title;
     if (s.useMock) {
         for (qsizetype i = 0; i < m_presets.size(); ++i) {
@@ -392,9 +403,6 @@ std::optional<QString> BenchPanel::loadScenarioJson(const QJsonObject& json,
         Q_EMIT targetChanged(false);
     }
     m_format->setCurrentIndex(s.format == ApiFormat::Anthropic ? 1 : 0);
-    if (!keyEnv.isEmpty()) {
-        m_keyEnv->setText(keyEnv);
-    }
     m_model->setText(s.model);
     m_maxTokens->setValue(s.maxTokens);
     m_promptTokens->setValue(s.promptTokens);
@@ -405,8 +413,12 @@ std::optional<QString> BenchPanel::loadScenarioJson(const QJsonObject& json,
     m_load->setValue(s.profile.load);
     m_duration->setValue(static_cast<int>(std::min<double>(toSeconds(s.duration), 24 * 3600)));
     m_requests->setValue(static_cast<int>(std::min<std::int64_t>(s.requests, 100000000)));
-    updateKeyStatus();
-    return std::nullopt;
+}
+
+void BenchPanel::setLiveLoad(double load) {
+    // What the run does now (a demo's step): not a change to send back to it.
+    const QSignalBlocker block(m_load);
+    m_load->setValue(load);
 }
 
 QString BenchPanel::targetDescription() const {
@@ -445,13 +457,19 @@ void BenchPanel::setPaused(bool paused) {
 }
 
 void BenchPanel::setProgress(const BenchProgress& p) {
-    if (p.fraction >= 0) {
-        m_progress->setValue(static_cast<int>(p.fraction * 1000));
-        m_progress->setFormat(tr("%1 · %2 s").arg(p.phase).arg(p.elapsed, 0, 'f', 0));
-    } else {
-        m_progress->setValue(0);
-        m_progress->setFormat(tr("%1 · %2 s").arg(p.phase).arg(p.elapsed, 0, 'f', 0));
+    // The runner names its phase in English: "running", "warm-up", "draining", "stress N".
+    QString phase = p.phase;
+    if (phase == QLatin1String("running")) {
+        phase = tr("running");
+    } else if (phase == QLatin1String("warm-up")) {
+        phase = tr("warm-up");
+    } else if (phase == QLatin1String("draining")) {
+        phase = tr("draining");
+    } else if (phase.startsWith(QLatin1String("stress "))) {
+        phase = tr("stress %1").arg(phase.mid(7));
     }
+    m_progress->setValue(p.fraction >= 0 ? static_cast<int>(p.fraction * 1000) : 0);
+    m_progress->setFormat(tr("%1 · %2 s").arg(phase).arg(p.elapsed, 0, 'f', 0));
     m_phase->setText(tr("%1 sent, %2 ok, %3 errors, %4 late starts")
                          .arg(p.submitted)
                          .arg(p.ok)

@@ -39,6 +39,11 @@ public:
     QJsonObject scenarioJson() const;
     /// Fills the widgets from a scenario file's JSON; on error a message naming the field.
     std::optional<QString> loadScenarioJson(const QJsonObject& json, const QString& baseDir = {});
+    /// Shows a scenario that runs without the user's choosing it (a demo): target, profile,
+    /// load and bounds.
+    void showScenario(const BenchScenario& scenario);
+    /// The load of the running profile changed elsewhere (a demo step): shown, not re-sent.
+    void setLiveLoad(double load);
     bool targetIsMock() const;
     /// "built-in mock" or the URL, with the masked key.
     QString targetDescription() const;

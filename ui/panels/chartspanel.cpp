@@ -9,6 +9,8 @@
 #include <QLabel>
 #include <QLegend>
 #include <QPainter>
+#include <QResizeEvent>
+#include <QScrollArea>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -23,6 +25,9 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kUnlimited = 100000; // the engine's "no cap"
+// Below this a chart cuts its axis labels and legend: the panel scrolls instead.
+constexpr int kChartMinWidth = 280;
+constexpr int kChartMinHeight = 185;
 
 double ms(Nanos d) {
     return d.count() > 0 ? static_cast<double>(d.count()) / 1e6 : kNaN;
@@ -73,9 +78,20 @@ ChartsPanel::ChartsPanel(QWidget* parent)
     bar->addStretch(1);
     layout->addLayout(bar);
 
-    auto* grid = new QGridLayout;
-    grid->setSpacing(2);
-    layout->addLayout(grid, 1);
+    // The charts reflow to as many columns as their width allows (three, two or one) and
+    // scroll vertically when the window is too short for them: a chart squeezed below its
+    // minimum cuts its axis labels, which is worse than scrolling.
+    m_scroll = new QScrollArea(this);
+    m_scroll->setObjectName(QStringLiteral("chartsScroll"));
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    m_scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_gridHost = new QWidget(m_scroll);
+    m_grid = new QGridLayout(m_gridHost);
+    m_grid->setContentsMargins(0, 0, 0, 0);
+    m_grid->setSpacing(2);
+    m_scroll->setWidget(m_gridHost);
+    layout->addWidget(m_scroll, 1);
 
     auto* concurrency = new LiveChart(tr("Concurrency"), tr("requests"), this);
     concurrency->addSeries(tr("in flight"), kBlue);
@@ -91,50 +107,98 @@ ChartsPanel::ChartsPanel(QWidget* parent)
     rps->addSeries(tr("ok"), kGreen);
     rps->addSeries(tr("429"), kOrange);
     rps->addSeries(tr("errors"), kRed);
+    rps->setToolTip(tr("Attempts sent, successful answers, 429 answers and other failures per "
+                       "second. Errors include requests the open circuit breaker failed at "
+                       "once without sending them."));
     auto* latency = new LiveChart(tr("Latency (last 10 s)"), tr("ms"), this);
     latency->addSeries(tr("e2e p50"), kGreen);
     latency->addSeries(tr("e2e p95"), kOrange);
     latency->addSeries(tr("e2e p99"), kRed);
+    latency->addSeries(tr("total p95"), kPurple);
     latency->addSeries(tr("TTFT p50"), kGreen, Qt::DashLine);
     latency->addSeries(tr("TTFT p95"), kOrange, Qt::DashLine);
-    latency->addSeries(tr("TTFT p99"), kRed, Qt::DashLine);
+    latency->setToolTip(tr("Percentiles of the requests that ended in the last 10 s. e2e: from "
+                           "sending the request to its last byte (what the server took). "
+                           "total: from submission to the end, our own queue, retries and "
+                           "back-off included (what the caller waited). TTFT: from sending to "
+                           "the first token. Queue time is total minus e2e."));
     // Six percentiles do not fit under a half-width chart: their legend goes to the side.
     latency->chart()->legend()->setAlignment(Qt::AlignRight);
     auto* tokens = new LiveChart(tr("Tokens per second"), tr("tokens/s"), this);
     tokens->addSeries(tr("output"), kBlue);
     tokens->addSeries(tr("prompt"), kGrey);
-    auto* priority = new LiveChart(tr("Latency p95 by priority"), tr("ms"), this);
+    auto* priority = new LiveChart(tr("Total p95 by priority"), tr("ms"), this);
     priority->addSeries(tr("high"), kRed);
     priority->addSeries(tr("normal"), kBlue);
     priority->addSeries(tr("low"), kGrey);
-    priority->setToolTip(tr("95th percentile of end-to-end latency over the last 10 s for each "
-                            "priority class: high (0), normal (1), low (2 and below). Under "
-                            "overload, high stays near the service time while normal waits in "
-                            "the queue."));
+    priority->setToolTip(tr("95th percentile of total latency (submission to the end, our own "
+                            "queue included) over the last 10 s for each priority class: high "
+                            "(0), normal (1), low (2 and below). Priority decides the queue "
+                            "order, so this is where it shows: under overload, high stays near "
+                            "the service time while normal waits in the queue."));
     m_charts = {concurrency, queue, rps, latency, tokens, priority};
     const char* names[] = {"concurrencyChart", "queueChart",  "rpsChart",
                            "latencyChart",     "tokensChart", "priorityChart"};
     for (int i = 0; i < ChartCount; ++i) {
         m_charts[i]->setObjectName(QLatin1String(names[i]));
-        m_charts[i]->setMinimumSize(200, 130);
+        m_charts[i]->setMinimumSize(kChartMinWidth, kChartMinHeight);
         m_charts[i]->setWindow(m_window);
     }
-    // Two rows of three: what is going on (concurrency, latency, latency by priority) over the
-    // rates (requests, queue, tokens).
-    grid->addWidget(concurrency, 0, 0, 1, 4);
-    grid->addWidget(latency, 0, 4, 1, 5); // wider: its six-entry legend sits at the side
-    grid->addWidget(priority, 0, 9, 1, 3);
-    grid->addWidget(rps, 1, 0, 1, 4);
-    grid->addWidget(queue, 1, 4, 1, 4);
-    grid->addWidget(tokens, 1, 8, 1, 4);
-    for (int c = 0; c < 12; ++c) {
-        grid->setColumnStretch(c, 1);
-    }
+    reflow(3);
 
     m_refresh = new QTimer(this);
     m_refresh->setTimerType(Qt::CoarseTimer);
     connect(m_refresh, &QTimer::timeout, this, &ChartsPanel::refreshNext);
     m_refresh->start(100); // one chart per tick: each chart redraws twice a second
+}
+
+void ChartsPanel::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    const int width = m_scroll->viewport()->width();
+    reflow(std::clamp(width / (kChartMinWidth + 40), 1, 3));
+}
+
+void ChartsPanel::reflow(int columns) {
+    if (columns == m_columns) {
+        return;
+    }
+    m_columns = columns;
+    for (LiveChart* chart : m_charts) {
+        m_grid->removeWidget(chart);
+    }
+    for (int c = 0; c < m_grid->columnCount(); ++c) {
+        m_grid->setColumnStretch(c, 0);
+    }
+    for (int r = 0; r < m_grid->rowCount(); ++r) {
+        m_grid->setRowStretch(r, 0);
+    }
+    if (columns >= 3) {
+        // Two rows of three on a 12-column grid: what is going on (concurrency, latency,
+        // total by priority) over the rates (requests, queue, tokens).
+        m_grid->addWidget(m_charts[Concurrency], 0, 0, 1, 4);
+        m_grid->addWidget(m_charts[Latency], 0, 4, 1, 5); // wider: its legend sits at the side
+        m_grid->addWidget(m_charts[PriorityLatency], 0, 9, 1, 3);
+        m_grid->addWidget(m_charts[Rps], 1, 0, 1, 4);
+        m_grid->addWidget(m_charts[Queue], 1, 4, 1, 4);
+        m_grid->addWidget(m_charts[Tokens], 1, 8, 1, 4);
+        for (int c = 0; c < 12; ++c) {
+            m_grid->setColumnStretch(c, 1);
+        }
+        m_grid->setRowStretch(0, 1);
+        m_grid->setRowStretch(1, 1);
+        return;
+    }
+    // Narrow: the charts an operator reads first come first.
+    const Chart order[] = {Concurrency, Rps, Latency, Queue, PriorityLatency, Tokens};
+    for (int i = 0; i < ChartCount; ++i) {
+        m_grid->addWidget(m_charts[order[i]], i / columns, i % columns);
+    }
+    for (int c = 0; c < columns; ++c) {
+        m_grid->setColumnStretch(c, 1);
+    }
+    for (int r = 0; r < (ChartCount + columns - 1) / columns; ++r) {
+        m_grid->setRowStretch(r, 1);
+    }
 }
 
 double ChartsPanel::now() const {
@@ -155,14 +219,15 @@ void ChartsPanel::addSnapshot(const EngineSnapshot& s) {
     r->append(Sent, t, s.sentPerSecond);
     r->append(Succeeded, t, s.okPerSecond);
     r->append(RateLimited, t, s.rateLimitedPerSecond);
-    r->append(Errors, t, std::max(0.0, s.errorsPerSecond - s.rateLimitedPerSecond));
+    // The engine's error rate already leaves the 429s out, and counts breaker fast failures.
+    r->append(Errors, t, s.errorsPerSecond);
     LiveChart* l = m_charts[Latency];
     l->append(E2eP50, t, ms(s.e2eP50));
     l->append(E2eP95, t, ms(s.e2eP95));
     l->append(E2eP99, t, ms(s.e2eP99));
+    l->append(TotalP95, t, ms(s.totalP95));
     l->append(TtftP50, t, ms(s.ttftP50));
     l->append(TtftP95, t, ms(s.ttftP95));
-    l->append(TtftP99, t, ms(s.ttftP99));
     m_charts[Tokens]->append(TokensOut, t, s.tokensOutPerSecond);
     m_charts[Tokens]->append(TokensIn, t, s.tokensInPerSecond);
     std::vector<double> values;
@@ -203,28 +268,51 @@ void ChartsPanel::addMarker(const QString& label, double t) {
 }
 
 void ChartsPanel::applyAlert(const AlertEvent& alert) {
-    const auto level = !alert.raised ? LiveChart::Level::Normal
-                       : alert.severity == AlertRule::Severity::Critical
-                           ? LiveChart::Level::Critical
-                           : LiveChart::Level::Warning;
-    auto apply = [&](LiveChart* chart, int series) {
-        // A cleared warning must not clear a critical still raised, and vice versa.
-        if (level == LiveChart::Level::Normal ||
-            static_cast<int>(level) >= static_cast<int>(chart->level(series))) {
-            chart->setLevel(series, level);
+    using Level = LiveChart::Level;
+    if (alert.raised) {
+        m_raised.insert(alert.rule, static_cast<int>(alert.severity == AlertRule::Severity::Critical
+                                                         ? Level::Critical
+                                                         : Level::Warning));
+    } else {
+        m_raised.remove(alert.rule);
+    }
+    // Which series each rule watches.
+    const auto target = [](const QString& rule) -> std::pair<int, int> {
+        if (rule.startsWith(QLatin1String("concurrency"))) {
+            return {Concurrency, InFlight};
         }
+        if (rule.startsWith(QLatin1String("queue"))) {
+            return {Queue, Queued};
+        }
+        if (rule.startsWith(QLatin1String("reject")) || rule.startsWith(QLatin1String("errors"))) {
+            return {Rps, Errors};
+        }
+        if (rule.startsWith(QLatin1String("rate-limited"))) {
+            return {Rps, RateLimited};
+        }
+        return {-1, -1};
     };
-    if (alert.rule.startsWith(QLatin1String("concurrency"))) {
-        if (!alert.raised && alert.severity == AlertRule::Severity::Critical) {
-            // Critical cleared while the warning may still hold: fall back to the warning.
-            m_charts[Concurrency]->setLevel(InFlight, LiveChart::Level::Warning);
-        } else {
-            apply(m_charts[Concurrency], InFlight);
+    const auto [chart, series] = target(alert.rule);
+    if (chart < 0) {
+        return; // breaker-open shows on the breaker tile and as the breaker's markers
+    }
+    // The worst alert still raised on the series: a cleared warning must not hide a critical
+    // still raised, and a cleared critical falls back to a warning still raised.
+    int level = static_cast<int>(Level::Normal);
+    for (auto it = m_raised.cbegin(); it != m_raised.cend(); ++it) {
+        if (target(it.key()) == std::pair<int, int>{chart, series}) {
+            level = std::max(level, it.value());
         }
-    } else if (alert.rule.startsWith(QLatin1String("queue"))) {
-        apply(m_charts[Queue], Queued);
-    } else if (alert.rule.startsWith(QLatin1String("reject"))) {
-        apply(m_charts[Rps], Errors);
+    }
+    m_charts[chart]->setLevel(series, static_cast<Level>(level));
+}
+
+void ChartsPanel::clearAlerts() {
+    m_raised.clear();
+    for (LiveChart* chart : m_charts) {
+        for (int series = 0; series < chart->seriesCount(); ++series) {
+            chart->setLevel(series, LiveChart::Level::Normal);
+        }
     }
 }
 
@@ -276,11 +364,12 @@ void ChartsPanel::clear() {
 
 QImage ChartsPanel::renderImage() {
     refreshAll();
-    QImage image(size() * devicePixelRatioF(), QImage::Format_ARGB32_Premultiplied);
+    // Every chart, also those scrolled out of view.
+    QImage image(m_gridHost->size() * devicePixelRatioF(), QImage::Format_ARGB32_Premultiplied);
     image.setDevicePixelRatio(devicePixelRatioF());
     image.fill(Qt::white);
     QPainter painter(&image);
-    render(&painter);
+    m_gridHost->render(&painter);
     return image;
 }
 

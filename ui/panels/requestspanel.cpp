@@ -7,8 +7,12 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QResizeEvent>
+#include <QScrollBar>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace sluice {
 
@@ -45,8 +49,37 @@ RequestsPanel::RequestsPanel(QWidget* parent)
     m_view->verticalHeader()->setVisible(false);
     m_view->verticalHeader()->setDefaultSectionSize(20);
     m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    // Narrow columns sized for their numbers; the reason takes what is left, but never less
+    // than it needs to be read (a narrow window scrolls sideways instead).
+    QHeaderView* header = m_view->horizontalHeader();
+    header->setStretchLastSection(false);
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    header->setMinimumSectionSize(36);
+    const QFontMetrics fm(m_view->font());
+    for (int c = 0; c < RequestTableModel::ColumnCount; ++c) {
+        const QString title = m_model->headerData(c, Qt::Horizontal).toString();
+        const QString sample = c == RequestTableModel::State    ? QStringLiteral("queued (#888)")
+                               : c == RequestTableModel::Status ? QStringLiteral("circuit open")
+                               : c == RequestTableModel::Reason
+                                   ? QStringLiteral("HTTP 429 rate_limit")
+                                   : QStringLiteral("8888.8");
+        header->resizeSection(
+            c, std::max(fm.horizontalAdvance(title), fm.horizontalAdvance(sample)) + 16);
+    }
+    m_reasonWidth = header->sectionSize(RequestTableModel::Reason);
+    m_view->viewport()->installEventFilter(this);
     layout->addWidget(m_view, 1);
+
+    // Follow new rows while the view is at the bottom; once the user scrolls away, stay put
+    // until they come back to the bottom.
+    QScrollBar* scroll = m_view->verticalScrollBar();
+    connect(scroll, &QScrollBar::valueChanged, this,
+            [this, scroll](int value) { m_follow = value >= scroll->maximum(); });
+    connect(scroll, &QScrollBar::rangeChanged, this, [this, scroll](int, int maximum) {
+        if (m_follow) {
+            scroll->setValue(maximum);
+        }
+    });
 
     connect(m_filterCombo, &QComboBox::currentIndexChanged, this, [this] {
         m_filter->setFilter(
@@ -54,6 +87,19 @@ RequestsPanel::RequestsPanel(QWidget* parent)
         updateCount();
     });
     updateCount();
+}
+
+bool RequestsPanel::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize) {
+        QHeaderView* header = m_view->horizontalHeader();
+        int others = 0;
+        for (int c = 0; c < RequestTableModel::ColumnCount; ++c) {
+            others += c == RequestTableModel::Reason ? 0 : header->sectionSize(c);
+        }
+        const int width = static_cast<QResizeEvent*>(event)->size().width();
+        header->resizeSection(RequestTableModel::Reason, std::max(m_reasonWidth, width - others));
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void RequestsPanel::apply(const QList<RequestUpdate>& updates) {

@@ -14,7 +14,8 @@ class RequestFilterModel;
 class RequestTableModel;
 
 /// Every request of the run as a row (id, priority, state with its queue position, attempts,
-/// status, TTFT, latency), updated in the engine's batches, filterable by state.
+/// status, failure reason, TTFT, E2E and total), updated in the engine's batches, filterable
+/// by state. The view follows new rows unless the user has scrolled away from the bottom.
 class RequestsPanel final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RequestsPanel)
@@ -27,6 +28,12 @@ public:
     RequestTableModel* model() const { return m_model; }
     RequestFilterModel* filterModel() const { return m_filter; }
     QTableView* view() const { return m_view; }
+    /// True while the view sticks to the newest rows.
+    bool following() const { return m_follow; }
+
+protected:
+    /// Gives the reason column the view's spare width.
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void updateCount();
@@ -36,6 +43,8 @@ private:
     QTableView* m_view = nullptr;
     QComboBox* m_filterCombo = nullptr;
     QLabel* m_count = nullptr;
+    bool m_follow = true;
+    int m_reasonWidth = 0; ///< the least the reason column gets
 };
 
 } // namespace sluice
