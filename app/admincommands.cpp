@@ -93,8 +93,8 @@ std::optional<int> parse(QCommandLineParser& parser, const QStringList& argument
     }
     if (parser.isSet(QStringLiteral("help"))) {
         QString help = parser.helpText();
-        help.replace(0, help.indexOf(QLatin1Char('\n')), QStringLiteral("Usage: ") + me +
-                                                              QStringLiteral(" [options]"));
+        help.replace(0, help.indexOf(QLatin1Char('\n')),
+                     QStringLiteral("Usage: ") + me + QStringLiteral(" [options]"));
         cli::printOut(help);
         return 0;
     }
@@ -118,16 +118,15 @@ std::optional<QJsonObject> call(const Target& t, const QString& path, const QStr
         cli::printError(QStringLiteral("%1: the gateway answered %2: %3")
                             .arg(me)
                             .arg(r.status)
-                            .arg(json.value(QStringLiteral("error")).toString(
-                                QString::fromUtf8(r.body.left(300)))));
+                            .arg(json.value(QStringLiteral("error"))
+                                     .toString(QString::fromUtf8(r.body.left(300)))));
         return std::nullopt;
     }
     return json;
 }
 
 QString ms(const QJsonObject& latency, const char* metric, const char* p) {
-    const QJsonValue v =
-        latency.value(QLatin1String(metric)).toObject().value(QLatin1String(p));
+    const QJsonValue v = latency.value(QLatin1String(metric)).toObject().value(QLatin1String(p));
     if (!v.isDouble()) {
         return QStringLiteral("-");
     }
@@ -269,11 +268,12 @@ int runConfigCommand(const QStringList& arguments) {
             return 2;
         }
         const QJsonValue v = config->value(args[1]);
-        cli::printOut(v.isString() ? v.toString()
-                                   : QString::fromUtf8(QJsonDocument(QJsonArray{v})
-                                                           .toJson(QJsonDocument::Compact))
-                                         .mid(1)
-                                         .chopped(1));
+        cli::printOut(
+            v.isString()
+                ? v.toString()
+                : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact))
+                      .mid(1)
+                      .chopped(1));
         return 0;
     }
     if (action == QLatin1String("set") && args.size() >= 3 && args.size() % 2 == 1) {
@@ -286,7 +286,8 @@ int runConfigCommand(const QStringList& arguments) {
         if (!config) {
             return 1;
         }
-        cli::printOut(QStringLiteral("config version %1").arg(config->value(QStringLiteral("version")).toInt()));
+        cli::printOut(QStringLiteral("config version %1")
+                          .arg(config->value(QStringLiteral("version")).toInt()));
         return 0;
     }
     cli::printError(me + QStringLiteral(": give show, get [KEY] or set KEY VALUE (see --help)"));
@@ -321,7 +322,8 @@ int runMonitorCommand(const QStringList& arguments) {
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
     SignalWatcher watcher;
     bool stop = false;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, qApp, [&stop] { stop = true; });
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, qApp,
+                     [&stop] { stop = true; });
     QNetworkAccessManager nam;
     int shown = 0;
     bool reachable = true;

@@ -39,15 +39,15 @@ int runGatewayCommand(const QStringList& arguments) {
         parser.addOption(o);
         return o;
     };
-    const auto config = opt("config", "Gateway JSON (as GET /admin/config answers); flags override it.",
-                            "file");
+    const auto config =
+        opt("config", "Gateway JSON (as GET /admin/config answers); flags override it.", "file");
     const auto listen = opt("listen", "HOST:PORT to listen on (default 127.0.0.1:8080).", "addr");
     const auto upstream = opt("upstream",
                               "The provider's base URL, with or without /v1 (e.g. "
                               "https://api.openai.com/v1, https://api.anthropic.com).",
                               "url");
-    const auto format = opt("format", "openai or anthropic: paths that do not say (default openai).",
-                            "format");
+    const auto format =
+        opt("format", "openai or anthropic: paths that do not say (default openai).", "format");
     const auto keysFile = opt("keys-file", "Upstream API keys, one per line (a pool).", "file");
     const auto keyEnv = opt("key-env",
                             "Environment variable holding the upstream key. Without a key, each "
@@ -66,8 +66,9 @@ int runGatewayCommand(const QStringList& arguments) {
     const auto retries =
         opt("retries", "Retries upstream before any byte reached the caller (default 2).", "n");
     const auto adminToken =
-        opt("admin-token", "Token for /admin and /metrics (Authorization: Bearer TOKEN). Without "
-                           "it they answer loopback only, and only loopback may be listened on.",
+        opt("admin-token",
+            "Token for /admin and /metrics (Authorization: Bearer TOKEN). Without "
+            "it they answer loopback only, and only loopback may be listened on.",
             "token");
     if (!parser.parse(arguments)) {
         cli::printError(kMe + QStringLiteral(": ") + parser.errorText() +
@@ -146,8 +147,8 @@ int runGatewayCommand(const QStringList& arguments) {
         flags.insert(QStringLiteral("queue_timeout"), QStringLiteral("%1ms").arg(d->count()));
     }
     if (parser.isSet(adaptive)) {
-        const auto r =
-            cli::parseRange(QStringLiteral("--adaptive"), parser.value(adaptive), 1, 100000, &error);
+        const auto r = cli::parseRange(QStringLiteral("--adaptive"), parser.value(adaptive), 1,
+                                       100000, &error);
         if (!r) {
             return fail(error);
         }
@@ -205,18 +206,18 @@ int runGatewayCommand(const QStringList& arguments) {
     cli::printOut(QStringLiteral("Sluice gateway on http://%1:%2 -> %3 (keys: %4; %5 concurrent%6)")
                       .arg(c.listenAddress.toString())
                       .arg(gateway.port())
-                      .arg(c.upstream.toString(),
-                           c.keys.isEmpty() ? QStringLiteral("each caller's own")
-                                            : gateway.config().toJson()
-                                                  .value(QStringLiteral("keys"))
-                                                  .toVariant()
-                                                  .toStringList()
-                                                  .join(QStringLiteral(", ")))
+                      .arg(c.upstream.toString(), c.keys.isEmpty()
+                                                      ? QStringLiteral("each caller's own")
+                                                      : gateway.config()
+                                                            .toJson()
+                                                            .value(QStringLiteral("keys"))
+                                                            .toVariant()
+                                                            .toStringList()
+                                                            .join(QStringLiteral(", ")))
                       .arg(c.maxConcurrent)
                       .arg(c.rpm > 0 ? QStringLiteral(", %1 rpm").arg(c.rpm) : QString()));
     SignalWatcher watcher;
-    QObject::connect(&watcher, &SignalWatcher::terminationRequested, qApp,
-                     &QCoreApplication::quit);
+    QObject::connect(&watcher, &SignalWatcher::terminationRequested, qApp, &QCoreApplication::quit);
     return QCoreApplication::exec() == 0 ? 0 : 1;
 }
 

@@ -23,7 +23,9 @@ struct Error {
     QString message;
 
     /// "field: message", or the message alone.
-    QString text() const { return field.isEmpty() ? message : field + QStringLiteral(": ") + message; }
+    QString text() const {
+        return field.isEmpty() ? message : field + QStringLiteral(": ") + message;
+    }
 
     static Error invalid(QString field, QString message) {
         return {Kind::Invalid, std::move(field), std::move(message)};

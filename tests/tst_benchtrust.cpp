@@ -88,6 +88,7 @@ private Q_SLOTS:
     void flagsThatContradictAreRefused_data();
     void flagsThatContradictAreRefused();
     void readmeExamplesPassAgainstTheDefaultMock();
+    void breakerAndErrorAlertsFire();
 
 private:
     // Runs the CLI while this thread's event loop keeps serving scripted servers.
@@ -422,6 +423,44 @@ void TestBenchTrust::readmeExamplesPassAgainstTheDefaultMock() {
         ++examples;
     }
     QVERIFY2(examples >= 2, "the README's bench examples were not found");
+}
+
+// Traffic control with a breaker against a mock that only fails: the error alert and the
+// breaker alert are raised, the breaker's opening is an event, fast failures count by reason.
+void TestBenchTrust::breakerAndErrorAlertsFire() {
+    QTemporaryDir dir;
+    QFile scenario(dir.filePath(QStringLiteral("breaker.json")));
+    QVERIFY(scenario.open(QIODevice::WriteOnly));
+    scenario.write(R"({"mock": {"faults": {"500": 1.0}, "ttft_ms": 5, "rpm": 0, "tpm": 0},
+        "traffic": {"breaker": true, "breaker_minimum_calls": 5, "breaker_open": "2s",
+                    "retries": 0},
+        "profile": {"kind": "constant", "rate": 20}, "duration": "4s"})");
+    scenario.close();
+    const Run r = run({QStringLiteral("bench"), QStringLiteral("--scenario"), scenario.fileName(),
+                       QStringLiteral("--quiet"), QStringLiteral("--report"),
+                       dir.filePath(QStringLiteral("report"))});
+    QCOMPARE(r.code, 1); // nothing succeeded
+    QFile f(dir.filePath(QStringLiteral("report/summary.json")));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonObject summary = QJsonDocument::fromJson(f.readAll()).object();
+    QStringList raised, events;
+    for (const QJsonValue& a : summary.value(QStringLiteral("alerts")).toArray()) {
+        if (a[QStringLiteral("state")].toString() == QLatin1String("raised")) {
+            raised << a[QStringLiteral("rule")].toString();
+        }
+    }
+    for (const QJsonValue& e : summary.value(QStringLiteral("events")).toArray()) {
+        events << e[QStringLiteral("kind")].toString() + QLatin1Char(' ') +
+                      e[QStringLiteral("text")].toString();
+    }
+    QVERIFY2(raised.contains(QStringLiteral("errors-critical")),
+             qPrintable(raised.join(QLatin1Char(','))));
+    QVERIFY2(raised.contains(QStringLiteral("breaker-open")),
+             qPrintable(raised.join(QLatin1Char(','))));
+    QVERIFY2(events.contains(QStringLiteral("breaker circuit closed -> open")),
+             qPrintable(events.join(QLatin1Char('\n'))));
+    QVERIFY(topReason(summary).value(QStringLiteral("reason")).toString() ==
+            QLatin1String("circuit_open"));
 }
 
 QTEST_GUILESS_MAIN(TestBenchTrust)

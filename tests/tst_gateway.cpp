@@ -63,14 +63,19 @@ void TestGateway::upstreamPathsDoNotDoubleV1_data() {
     QTest::addColumn<QByteArray>("base");
     QTest::addColumn<QByteArray>("path");
     QTest::addColumn<QByteArray>("expected");
-    QTest::newRow("openai base with /v1") << QByteArray("https://api.openai.com/v1") << QByteArray("/v1/chat/completions")
+    QTest::newRow("openai base with /v1")
+        << QByteArray("https://api.openai.com/v1") << QByteArray("/v1/chat/completions")
         << QByteArray("https://api.openai.com/v1/chat/completions");
-    QTest::newRow("trailing slash") << QByteArray("https://api.openai.com/v1/") << QByteArray("/v1/models")
-                                    << QByteArray("https://api.openai.com/v1/models");
-    QTest::newRow("anthropic base without /v1") << QByteArray("https://api.anthropic.com") << QByteArray("/v1/messages") << QByteArray("https://api.anthropic.com/v1/messages");
+    QTest::newRow("trailing slash")
+        << QByteArray("https://api.openai.com/v1/") << QByteArray("/v1/models")
+        << QByteArray("https://api.openai.com/v1/models");
+    QTest::newRow("anthropic base without /v1")
+        << QByteArray("https://api.anthropic.com") << QByteArray("/v1/messages")
+        << QByteArray("https://api.anthropic.com/v1/messages");
     QTest::newRow("mock") << QByteArray("http://127.0.0.1:8787/v1") << QByteArray("/v1/embeddings")
                           << QByteArray("http://127.0.0.1:8787/v1/embeddings");
-    QTest::newRow("prefix kept") << QByteArray("https://example.com/openai/v1") << QByteArray("/v1/chat/completions")
+    QTest::newRow("prefix kept") << QByteArray("https://example.com/openai/v1")
+                                 << QByteArray("/v1/chat/completions")
                                  << QByteArray("https://example.com/openai/v1/chat/completions");
 }
 
@@ -96,8 +101,8 @@ void TestGateway::configRefusesWhatItCannotDo() {
     auto unknown = c.applyLimits({{QStringLiteral("max_concurency"), 5}});
     QVERIFY(!unknown.ok());
     QCOMPARE(unknown.error().field, QStringLiteral("max_concurency"));
-    QVERIFY(c.applyLimits({{QStringLiteral("max_concurrent"), 7}, {QStringLiteral("rpm"), 60}})
-                .ok());
+    QVERIFY(
+        c.applyLimits({{QStringLiteral("max_concurrent"), 7}, {QStringLiteral("rpm"), 60}}).ok());
     QCOMPARE(c.maxConcurrent, 7);
     QCOMPARE(c.version, 2);
     // What GET /admin/config answers can be posted back as it is.
@@ -222,9 +227,8 @@ void TestGateway::queuedPositionFallsToZero() {
         if (!s || s->position < 0) {
             break;
         }
-        QVERIFY2(s->position <= previous, qPrintable(QStringLiteral("%1 after %2")
-                                                         .arg(s->position)
-                                                         .arg(previous)));
+        QVERIFY2(s->position <= previous,
+                 qPrintable(QStringLiteral("%1 after %2").arg(s->position).arg(previous)));
         previous = s->position;
         ++seen;
         QTest::qWait(5); // a sampling interval, not a wait for something to happen
@@ -327,8 +331,8 @@ void TestGateway::limitsChangeLiveThroughTheAdminApi() {
     QVERIFY(gateway.listen().ok());
     QNetworkAccessManager nam;
     QSignalSpy changed(&gateway, &GatewayServer::configChanged);
-    test::Response r = test::post(nam, url(gateway, "/admin/config"),
-                                  R"({"max_concurrent": 3, "rpm": 1200})");
+    test::Response r =
+        test::post(nam, url(gateway, "/admin/config"), R"({"max_concurrent": 3, "rpm": 1200})");
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json().value(QStringLiteral("max_concurrent")).toInt(), 3);
     QCOMPARE(r.json().value(QStringLiteral("version")).toInt(), 2);

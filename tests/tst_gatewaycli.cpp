@@ -60,7 +60,8 @@ void TestGatewayCli::badFlagsAreRefused_data() {
         << QStringList{QStringLiteral("gateway"), up, QStringLiteral("--reject-status=500")}
         << QStringLiteral("--reject-status");
     QTest::newRow("missing key variable")
-        << QStringList{QStringLiteral("gateway"), up, QStringLiteral("--key-env=SLUICE_NO_SUCH_VAR")}
+        << QStringList{QStringLiteral("gateway"), up,
+                       QStringLiteral("--key-env=SLUICE_NO_SUCH_VAR")}
         << QStringLiteral("SLUICE_NO_SUCH_VAR");
     QTest::newRow("config without an action")
         << QStringList{QStringLiteral("config")} << QStringLiteral("show, get");
@@ -110,7 +111,8 @@ void TestGatewayCli::statsAndConfigTalkToARunningGateway() {
              QStringLiteral("7"), gw});
     QCOMPARE(r.code, 0);
     QVERIFY2(r.out.contains(QLatin1String("config version 2")), qPrintable(r.out));
-    r = run({QStringLiteral("config"), QStringLiteral("get"), QStringLiteral("max_concurrent"), gw});
+    r = run(
+        {QStringLiteral("config"), QStringLiteral("get"), QStringLiteral("max_concurrent"), gw});
     QCOMPARE(r.out.trimmed(), QStringLiteral("7"));
     r = run({QStringLiteral("config"), QStringLiteral("set"), QStringLiteral("max_concurrent"),
              QStringLiteral("0"), gw});

@@ -38,9 +38,9 @@ void family(QByteArray& out, const char* name, const char* type, const char* hel
 
 void histogram(QByteArray& out, const char* name, const char* help, const LatencyHistogram* h) {
     family(out, name, "histogram", help);
-    static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                    0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,
-                                    5,      10,      30,     60};
+    static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                    0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                    1,      2.5,     5,      10,    30,     60};
     // Cumulative counts from the HDR histogram: values at or below each bound.
     const std::int64_t total = h ? h->count() : 0;
     for (const double b : bounds) {
@@ -154,8 +154,7 @@ QByteArray metricsText(const EngineSnapshot& s, const GatewayConfig& config,
     family(out, "sluice_client_gone_total", "counter",
            "Requests whose caller disconnected before the answer ended.");
     out += "sluice_client_gone_total " + QByteArray::number(c.clientGone) + '\n';
-    family(out, "sluice_failures_total", "counter",
-           "Requests that did not end done, by reason.");
+    family(out, "sluice_failures_total", "counter", "Requests that did not end done, by reason.");
     for (const FailureTally::Entry& e : withDoor(s.failures, c.doorRejected)) {
         out += "sluice_failures_total{reason=\"" + label(e.reason.key()) + "\",group=\"" +
                label(e.reason.group()) + "\"} " + QByteArray::number(e.count) + '\n';
@@ -176,8 +175,8 @@ QByteArray metricsText(const EngineSnapshot& s, const GatewayConfig& config,
     out += "sluice_upstream_rate_limited_total " + QByteArray::number(s.rateLimited) + '\n';
     family(out, "sluice_tokens_total", "counter", "Tokens of answered requests, by type.");
     out += "sluice_tokens_total{type=\"prompt\"} " + QByteArray::number(c.promptTokens) + '\n';
-    out += "sluice_tokens_total{type=\"completion\"} " + QByteArray::number(c.completionTokens) +
-           '\n';
+    out +=
+        "sluice_tokens_total{type=\"completion\"} " + QByteArray::number(c.completionTokens) + '\n';
     family(out, "sluice_breaker_open", "gauge", "1 while a circuit breaker is open.");
     out += QByteArray("sluice_breaker_open ") +
            (s.breaker == CircuitBreaker::State::Open ? "1" : "0") + '\n';

@@ -8,11 +8,16 @@ namespace sluice {
 
 namespace {
 
-const QStringList kLimitFields{QStringLiteral("max_concurrent"), QStringLiteral("adaptive"),
-                               QStringLiteral("adaptive_min"),   QStringLiteral("adaptive_max"),
-                               QStringLiteral("rpm"),            QStringLiteral("tpm"),
-                               QStringLiteral("queue_size"),     QStringLiteral("queue_timeout"),
-                               QStringLiteral("reject_status"),  QStringLiteral("retries")};
+const QStringList kLimitFields{QStringLiteral("max_concurrent"),
+                               QStringLiteral("adaptive"),
+                               QStringLiteral("adaptive_min"),
+                               QStringLiteral("adaptive_max"),
+                               QStringLiteral("rpm"),
+                               QStringLiteral("tpm"),
+                               QStringLiteral("queue_size"),
+                               QStringLiteral("queue_timeout"),
+                               QStringLiteral("reject_status"),
+                               QStringLiteral("retries")};
 
 bool readLimits(Fields& f, GatewayConfig& c) {
     return f.integer(QStringLiteral("max_concurrent"), &c.maxConcurrent, 1, 100000) &&
@@ -38,7 +43,8 @@ Result<void> GatewayConfig::validate() const {
                                              "https://api.openai.com/v1"));
     }
     if (rejectStatus != 429 && rejectStatus != 503) {
-        return Error::invalid(QStringLiteral("reject_status"), QStringLiteral("must be 429 or 503"));
+        return Error::invalid(QStringLiteral("reject_status"),
+                              QStringLiteral("must be 429 or 503"));
     }
     if (adaptive && adaptiveMin > adaptiveMax) {
         return Error::invalid(QStringLiteral("adaptive_min"),
@@ -60,10 +66,11 @@ Result<void> GatewayConfig::apply(const QJsonObject& json) {
         const qsizetype colon = listen.lastIndexOf(QLatin1Char(':'));
         bool ok = false;
         const uint port = listen.mid(colon + 1).toUInt(&ok);
-        const QHostAddress address(listen.left(colon).remove(QLatin1Char('[')).remove(
-            QLatin1Char(']')));
+        const QHostAddress address(
+            listen.left(colon).remove(QLatin1Char('[')).remove(QLatin1Char(']')));
         if (colon <= 0 || !ok || port > 65535 || address.isNull()) {
-            f.fail(QStringLiteral("listen"), QStringLiteral("must be HOST:PORT, like 127.0.0.1:8080"));
+            f.fail(QStringLiteral("listen"),
+                   QStringLiteral("must be HOST:PORT, like 127.0.0.1:8080"));
         } else {
             c.listenAddress = address;
             c.port = static_cast<quint16>(port);
@@ -111,17 +118,15 @@ Result<void> GatewayConfig::applyLimits(const QJsonObject& json) {
             continue; // GET's answer may be posted back as it is
         }
         if (!kLimitFields.contains(it.key())) {
-            const bool restart = it.key() == QLatin1String("listen") ||
-                                 it.key() == QLatin1String("upstream") ||
-                                 it.key() == QLatin1String("format") ||
-                                 it.key() == QLatin1String("keys");
+            const bool restart =
+                it.key() == QLatin1String("listen") || it.key() == QLatin1String("upstream") ||
+                it.key() == QLatin1String("format") || it.key() == QLatin1String("keys");
             if (restart && it.value() == toJson().value(it.key())) {
                 continue; // unchanged
             }
-            return Error::invalid(it.key(), restart
-                                                ? QStringLiteral("cannot change while running "
-                                                                 "(restart the gateway)")
-                                                : QStringLiteral("unknown field"));
+            return Error::invalid(it.key(), restart ? QStringLiteral("cannot change while running "
+                                                                     "(restart the gateway)")
+                                                    : QStringLiteral("unknown field"));
         }
     }
     readLimits(f, c);

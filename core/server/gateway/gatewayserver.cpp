@@ -1,5 +1,6 @@
 #include "core/server/gateway/gatewayserver.h"
 
+#include "core/net/goduration.h"
 #include "core/server/gateway/adminapi.h"
 #include "core/server/gateway/proxyexchange.h"
 
@@ -85,9 +86,9 @@ void GatewayServer::applyToEngine() {
     // The engine queues every request on its way to a slot, even one that leaves at once: its
     // queue holds the waiting ones plus those about to be sent. The gateway itself turns away
     // a caller that would have to wait when queue_size are already waiting (see proxy()).
-    queue.capacity = static_cast<std::size_t>(m_config.queueSize) +
-                     static_cast<std::size_t>(m_config.adaptive ? m_config.adaptiveMax
-                                                                : m_config.maxConcurrent);
+    queue.capacity =
+        static_cast<std::size_t>(m_config.queueSize) +
+        static_cast<std::size_t>(m_config.adaptive ? m_config.adaptiveMax : m_config.maxConcurrent);
     m_engine->setQueue(queue);
     RetryConfig retry = m_engine->config().retry;
     retry.maxAttempts = 1 + m_config.retries;
@@ -132,7 +133,8 @@ HttpHeaders GatewayServer::limitHeaders() const {
 void GatewayServer::handle(const HttpRequest& request, HttpResponder* responder) {
     if (request.parseError != 0) {
         responder->respond(request.parseError, {{"content-type", "application/json"}},
-                           providerErrorBody(m_config.format, QStringLiteral("invalid_request_error"),
+                           providerErrorBody(m_config.format,
+                                             QStringLiteral("invalid_request_error"),
                                              QString::fromUtf8(request.parseErrorMessage)));
         return;
     }
@@ -183,6 +185,19 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
     }
     r.priority = *priority;
     r.queueTimeout = m_config.queueTimeout;
+    if (const QByteArray timeout = request.header("x-sluice-timeout"); !timeout.isEmpty()) {
+        // The caller's deadline over queue and every attempt: "30s", "1500ms" (Go durations).
+        const auto d = parseGoDuration(timeout);
+        if (!d || d->count() <= 0 || *d > std::chrono::hours(1)) {
+            responder->respond(400, {{"content-type", "application/json"}},
+                               providerErrorBody(format, QStringLiteral("invalid_request_error"),
+                                                 QStringLiteral("x-sluice-timeout: must be a "
+                                                                "duration like 30s or 1500ms, "
+                                                                "at most 1h")));
+            return;
+        }
+        r.timeout = *d;
+    }
     // The caller's own key, unless the gateway holds the keys.
     QByteArray callerKey = request.header("x-api-key");
     if (callerKey.isEmpty()) {
@@ -326,8 +341,9 @@ void GatewayServer::admin(const HttpRequest& request, HttpResponder* responder) 
         QJsonParseError error{};
         const QJsonDocument doc = QJsonDocument::fromJson(request.body, &error);
         if (error.error != QJsonParseError::NoError || !doc.isObject()) {
-            replyJson(responder, 400,
-                      {{QStringLiteral("error"), QStringLiteral("the body must be a JSON object")}});
+            replyJson(
+                responder, 400,
+                {{QStringLiteral("error"), QStringLiteral("the body must be a JSON object")}});
             return;
         }
         const auto applied = applyLimits(doc.object());

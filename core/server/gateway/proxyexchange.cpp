@@ -42,7 +42,8 @@ namespace {
 // `ours` wins over a header of the same name in `theirs` (our limits, our cache policy).
 HttpHeaders merged(HttpHeaders theirs, const HttpHeaders& ours) {
     for (const auto& [name, value] : ours) {
-        theirs.removeIf([&name](const auto& h) { return h.first.compare(name, Qt::CaseInsensitive) == 0; });
+        theirs.removeIf(
+            [&name](const auto& h) { return h.first.compare(name, Qt::CaseInsensitive) == 0; });
     }
     return theirs + ours;
 }
@@ -75,7 +76,8 @@ int ProxyExchange::finish(const RequestRecord& r) {
         return 0; // the caller left; the engine was told to cancel
     }
     if (r.committed) {
-        const bool whole = r.state == RequestState::Done || r.failure.kind == FailureKind::Malformed;
+        const bool whole =
+            r.state == RequestState::Done || r.failure.kind == FailureKind::Malformed;
         if (whole) {
             m_responder->end(); // a malformed answer is still the upstream's: passed on as is
             return m_status;
@@ -146,7 +148,8 @@ int ProxyExchange::answerFailure(const RequestRecord& r) {
     }
     if (retryAfter) {
         const Nanos wait = m_gateway.retryAfter();
-        const qint64 ms = std::max<qint64>(1, std::llround(static_cast<double>(wait.count()) / 1e6));
+        const qint64 ms =
+            std::max<qint64>(1, std::llround(static_cast<double>(wait.count()) / 1e6));
         h.emplace_back("retry-after", QByteArray::number((ms + 999) / 1000));
         h.emplace_back("retry-after-ms", QByteArray::number(ms));
     }
