@@ -260,12 +260,17 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
     // A caller that leaves stops its request wherever it is: out of the queue at once, or its
     // upstream request aborted and its slot freed.
     RequestEngine* engine = m_engine.get();
-    connect(responder, &HttpResponder::clientGone, engine, [engine, id, exchange, alive] {
-        if (*alive) {
-            exchange->callerGone();
-            engine->cancel(id);
-        }
-    });
+    // Queued: the caller's socket may go while a sink call writes to it, and a request must
+    // not be cancelled from inside its own sink call (the engine is still reading its bytes).
+    connect(
+        responder, &HttpResponder::clientGone, engine,
+        [engine, id, exchange, alive] {
+            if (*alive) {
+                exchange->callerGone();
+                engine->cancel(id);
+            }
+        },
+        Qt::QueuedConnection);
 }
 
 void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {
