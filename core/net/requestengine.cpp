@@ -63,14 +63,6 @@ RequestEngine::Call* RequestEngine::find(std::uint64_t id) {
     return it == m_calls.end() ? nullptr : it->second.get();
 }
 
-std::uint64_t RequestEngine::scopeOf(RateBudget* budget) {
-    auto [it, inserted] = m_scopeIds.emplace(budget, m_scopeIds.size() + 1);
-    if (inserted) {
-        m_scopes.emplace(it->second, budget);
-    }
-    return it->second;
-}
-
 CircuitBreaker& RequestEngine::breakerFor(const std::string& key) {
     auto& slot = m_breakers[key];
     if (!slot) {
@@ -93,7 +85,7 @@ std::uint64_t RequestEngine::submit(EngineRequest request, Completion done) {
     c.open(std::move(request), ++m_nextId, now, m_config.defaultMaxTokens);
     c.done = std::move(done);
     c.budget = &m_budgets.budgetFor(c.keyId, c.request.model.toStdString());
-    c.scope = scopeOf(c.budget);
+    c.scope = m_scopes.scopeOf(c.budget);
     const std::uint64_t id = c.record.id;
     m_calls.emplace(id, std::move(call));
     m_stats.onSubmitted();
@@ -117,13 +109,13 @@ bool RequestEngine::enqueue(Call& c, Nanos now) {
     if (pushed.result != RequestQueue::Push::Accepted) {
         return false;
     }
-    ++m_queuedPerScope[c.scope];
+    m_scopes.onQueued(c.scope);
     c.record.state = RequestState::Queued;
     markDirty(c);
     schedulePump();
     // Last: the victim's completion may do anything, including cancel this request.
     if (pushed.displaced) {
-        --m_queuedPerScope[pushed.displaced->scope];
+        m_scopes.onLeft(pushed.displaced->scope);
         if (Call* victim = find(pushed.displaced->id)) {
             finish(*victim, RequestState::Rejected, {FailureKind::QueueFull},
                    QStringLiteral("queue full: displaced by a more urgent request"));
@@ -163,7 +155,7 @@ bool RequestEngine::cancel(std::uint64_t id) {
     case RequestState::WaitingBudget:
     case RequestState::Retrying:
         if (m_admission.cancel(id)) {
-            --m_queuedPerScope[c->scope];
+            m_scopes.onLeft(c->scope);
         }
         finish(*c, RequestState::Cancelled, {FailureKind::Cancelled}, QStringLiteral("cancelled"));
         return true;
@@ -206,7 +198,7 @@ void RequestEngine::pump() {
     m_pumping = true;
     const Nanos now = m_clock.now();
     for (const QueueEntry& e : m_admission.expire(now)) {
-        --m_queuedPerScope[e.scope];
+        m_scopes.onLeft(e.scope);
         if (Call* c = find(e.id)) {
             const bool queueBound = c->request.queueTimeout.count() > 0 && now < c->deadline;
             finish(*c, RequestState::TimedOut, {FailureKind::Deadline},
@@ -217,21 +209,15 @@ void RequestEngine::pump() {
     }
     const bool paused = m_guard.paused();
     auto scopeOpen = [this, now, paused](std::uint64_t scope) {
-        return !paused && m_scopes.at(scope)->waitTime(now).count() == 0;
+        return !paused && m_scopes.isOpen(scope, now);
     };
-    // Scopes are few and requests many: look at the queue only when some scope with queued
-    // requests is open, or a closed scope's backlog would be walked on every event.
-    auto anyOpen = [this, &scopeOpen] {
-        return std::any_of(
-            m_queuedPerScope.begin(), m_queuedPerScope.end(),
-            [&](const auto& entry) { return entry.second > 0 && scopeOpen(entry.first); });
-    };
-    while (anyOpen()) {
+    // Look at the queue only when some scope with queued requests is open (see QueueScopes).
+    while (!paused && m_scopes.anyOpen(now)) {
         auto entry = m_admission.acquire(now, scopeOpen);
         if (!entry) {
             break;
         }
-        --m_queuedPerScope[entry->scope];
+        m_scopes.onLeft(entry->scope);
         Call* c = find(entry->id);
         if (!c) {
             m_admission.release();
@@ -249,14 +235,9 @@ void RequestEngine::pump() {
 void RequestEngine::armWake(Nanos now) {
     std::optional<Nanos> next = m_admission.nextEvent(now);
     if (m_admission.inFlight() < m_admission.limit()) {
-        for (const auto& [scope, count] : m_queuedPerScope) {
-            if (count <= 0) {
-                continue;
-            }
-            const Nanos wait = m_scopes.at(scope)->waitTime(now);
-            if (wait.count() > 0) {
-                next = next ? std::min(*next, now + wait) : now + wait;
-            }
+        if (const auto closed = m_scopes.closed(now); closed.waiting > 0) {
+            const Nanos opens = now + closed.firstOpensIn;
+            next = next ? std::min(*next, opens) : opens;
         }
     }
     if (!next) {
@@ -514,11 +495,10 @@ void RequestEngine::finish(Call& c, RequestState state, FailureReason failure, Q
 }
 
 void RequestEngine::markDirty(Call& c) {
-    m_dirty.insert(c.record.id);
     if (isTerminal(c.record.state)) {
-        // Terminal states are published from a copy, since the call goes away.
-        m_finalUpdates.push_back(c.update());
-        m_dirty.erase(c.record.id);
+        m_updates.ended(c.update());
+    } else {
+        m_updates.touch(c.record.id);
     }
 }
 
@@ -627,18 +607,9 @@ EngineSnapshot RequestEngine::snapshot() const {
     s.inFlight = m_admission.inFlight();
     s.limit = m_admission.limit();
     s.queued = static_cast<int>(m_admission.queued());
-    Nanos nextAllowed = Nanos::max();
-    for (const auto& [scope, count] : m_queuedPerScope) {
-        if (count <= 0) {
-            continue;
-        }
-        const Nanos wait = m_scopes.at(scope)->waitTime(now);
-        if (wait.count() > 0) {
-            s.waitingBudget += count;
-            nextAllowed = std::min(nextAllowed, wait);
-        }
-    }
-    s.nextAllowedIn = nextAllowed == Nanos::max() ? Nanos{0} : nextAllowed;
+    const QueueScopes::Closed closed = m_scopes.closed(now);
+    s.waitingBudget = closed.waiting;
+    s.nextAllowedIn = closed.waiting > 0 ? closed.firstOpensIn : Nanos{0};
     m_stats.fill(s, now);
     s.breaker = CircuitBreaker::State::Closed;
     for (auto& [key, breaker] : m_breakers) {
@@ -664,39 +635,21 @@ void RequestEngine::tick() {
             schedulePump();
         }
     }
-    QList<RequestUpdate> updates;
-    updates.reserve(static_cast<qsizetype>(m_dirty.size() + m_finalUpdates.size()));
-    // Positions come from one walk of the dispatch order, not a search per request.
-    std::unordered_map<std::uint64_t, std::int64_t> positions;
-    bool haveOrder = false;
-    for (std::uint64_t id : m_dirty) {
-        Call* c = find(id);
-        if (!c) {
-            continue;
-        }
-        RequestUpdate u = c->update();
-        if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
-            if (!haveOrder) {
-                const std::vector<std::uint64_t> order = m_admission.order(now);
-                positions.reserve(order.size());
-                for (std::size_t i = 0; i < order.size(); ++i) {
-                    positions.emplace(order[i], static_cast<std::int64_t>(i));
-                }
-                haveOrder = true;
+    const QList<RequestUpdate> updates = m_updates.take(
+        [this, now](std::uint64_t id) -> std::optional<RequestUpdate> {
+            Call* c = find(id);
+            if (!c) {
+                return std::nullopt;
             }
-            const auto it = positions.find(id);
-            u.position = it == positions.end() ? -1 : it->second;
-            const bool closed = c->budget->waitTime(now).count() > 0;
-            u.state = closed ? RequestState::WaitingBudget : RequestState::Queued;
-            c->record.state = u.state;
-        }
-        updates.push_back(u);
-    }
-    m_dirty.clear();
-    for (RequestUpdate& u : m_finalUpdates) {
-        updates.push_back(u);
-    }
-    m_finalUpdates.clear();
+            RequestUpdate u = c->update();
+            if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
+                const bool closed = c->budget->waitTime(now).count() > 0;
+                u.state = closed ? RequestState::WaitingBudget : RequestState::Queued;
+                c->record.state = u.state;
+            }
+            return u;
+        },
+        [this, now] { return m_admission.order(now); });
     if (!updates.isEmpty()) {
         Q_EMIT requestsUpdated(updates);
     }

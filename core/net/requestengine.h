@@ -1,9 +1,11 @@
 #pragma once
 
 #include "core/engine/dispatchpace.h"
+#include "core/engine/queuescopes.h"
 #include "core/net/deadlinetimer.h"
 #include "core/net/enginestats.h"
 #include "core/net/enginetypes.h"
+#include "core/net/requestupdates.h"
 
 #include <QObject>
 #include <QPointer>
@@ -14,7 +16,6 @@
 
 #include <functional>
 #include <memory>
-#include <set>
 #include <unordered_map>
 
 class QNetworkReply;
@@ -169,7 +170,6 @@ private:
     void armWake(Nanos now);
     void applyLimit(int limit);
     Call* find(std::uint64_t id);
-    std::uint64_t scopeOf(RateBudget* budget);
     CircuitBreaker& breakerFor(const std::string& key);
 
     EngineConfig m_config;
@@ -194,11 +194,8 @@ private:
     bool m_closing = false;
 
     std::unordered_map<std::uint64_t, std::unique_ptr<Call>> m_calls;
-    std::unordered_map<RateBudget*, std::uint64_t> m_scopeIds;
-    std::unordered_map<std::uint64_t, RateBudget*> m_scopes;
-    std::unordered_map<std::uint64_t, int> m_queuedPerScope;
-    std::set<std::uint64_t> m_dirty;
-    std::vector<RequestUpdate> m_finalUpdates;
+    QueueScopes m_scopes;     ///< budget scope per queued request, counted per scope
+    RequestUpdates m_updates; ///< what requestsUpdated() publishes at the next tick
     std::uint64_t m_nextId = 0;
 
     EngineStats m_stats; ///< counters, rates and percentiles behind snapshot()
