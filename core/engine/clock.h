@@ -26,6 +26,10 @@ public:
     /// How many clock seconds pass per real second. Code that arms real timers for a clock
     /// duration divides by this, so a scaled clock runs whole scenarios faster than real time.
     virtual double speed() const { return 1.0; }
+    /// True when now() is std::chrono::steady_clock's reading as it is (no origin, no scaling):
+    /// only then can a time stamped by another process on this machine (a server's event
+    /// stamps) be compared with ours. A capability, so callers need not test the clock's type.
+    virtual bool isWallSteady() const { return false; }
 };
 
 /// The real monotonic clock (std::chrono::steady_clock).
@@ -35,6 +39,7 @@ public:
         return std::chrono::duration_cast<Nanos>(
             std::chrono::steady_clock::now().time_since_epoch());
     }
+    bool isWallSteady() const override { return true; }
 };
 
 /// The real monotonic clock running `speed` times faster: a minute of limits passes in

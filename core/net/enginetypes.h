@@ -34,6 +34,10 @@ using HeaderPairs = QList<std::pair<QByteArray, QByteArray>>;
 /// request is committed: it is never retried (the caller has seen bytes), and if the answer
 /// breaks later the completion says so. An error answer that will not be retried reaches the
 /// caller through the completion's record instead (status, errorBody, errorHeaders).
+///
+/// Re-entrancy: a sink may submit requests and change limits, but must not cancel its own
+/// request (nor cancelAll()) from inside onHeaders()/onBytes(): the engine is still reading
+/// that reply, and the request would end under it. Defer it with a queued call.
 class ResponseSink {
 public:
     virtual ~ResponseSink() = default;
@@ -68,6 +72,11 @@ struct EngineRequest {
     /// Not owned; must stay valid until the completion has run.
     ResponseSink* sink = nullptr;
 };
+
+/// A chat request ready to submit: endpoint under `base` (see endpointUrl()), body, and the
+/// prompt estimate and max_tokens already known, so submit() need not parse the body again.
+EngineRequest chatRequest(ApiFormat format, const QUrl& base, QByteArray apiKey, QString model,
+                          const QList<ChatMessage>& messages, int maxTokens, bool stream = true);
 
 /// Where a request is. Exactly one of the last five ends every request.
 enum class RequestState : std::uint8_t {

@@ -1,6 +1,11 @@
 #pragma once
 
+#include "core/engine/dispatchpace.h"
+#include "core/engine/queuescopes.h"
+#include "core/net/deadlinetimer.h"
+#include "core/net/enginestats.h"
 #include "core/net/enginetypes.h"
+#include "core/net/requestupdates.h"
 
 #include <QObject>
 #include <QPointer>
@@ -9,12 +14,8 @@
 
 #include <QCoroTask>
 
-#include <array>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <queue>
-#include <set>
 #include <unordered_map>
 
 class QNetworkReply;
@@ -22,16 +23,22 @@ class QNetworkReply;
 namespace sluice {
 
 class ClientPool;
-
-/// A chat request ready to submit: endpoint under `base` (see endpointUrl()), body, and the
-/// prompt estimate and max_tokens already known, so submit() need not parse the body again.
-EngineRequest chatRequest(ApiFormat format, const QUrl& base, QByteArray apiKey, QString model,
-                          const QList<ChatMessage>& messages, int maxTokens, bool stream = true);
+struct EngineCall;
+struct FinishedAttempt;
 
 /// The orchestrator: runs every request through queue → budget → concurrency → breaker → send →
-/// outcome → retry, to exactly one terminal state, and publishes what it does. Lives in one
-/// thread (its own or the GUI's); call it from that thread (queued calls from others). Every
-/// limit changes live: waiting requests are re-evaluated at once.
+/// outcome → retry, to exactly one terminal state, and publishes what it does. Every limit
+/// changes live: waiting requests are re-evaluated at once.
+///
+/// Threading: single-threaded by contract, no locks. It lives in one thread (its own or the
+/// GUI's) and every member, const ones included, is called from that thread only; another
+/// thread uses queued calls (QMetaObject::invokeMethod) and the queued signals below. Create it
+/// in that thread: its timers are members, not children, so moveToThread() would leave them.
+///
+/// Re-entrancy: the engine calls out synchronously in two ways, a request's Completion and its
+/// ResponseSink (see enginetypes.h), and through directly connected slots of its signals. They
+/// may call back into submit(), cancel(), cancelAll() and the setters, with one exception (a
+/// sink cancelling its own request inline, see cancel()); none may destroy the engine.
 class RequestEngine final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RequestEngine)
@@ -51,22 +58,45 @@ public:
     /// Queues a request; `done` runs once with its final record (also when the engine is
     /// destroyed first: then as cancelled). Returns its id; 0 while the engine is being
     /// destroyed, when nothing is queued and `done` is not called.
+    ///
+    /// Re-entrant: `done` may already have run when this returns (the request refused at once:
+    /// too large, queue full), and submitting may displace a less urgent queued request, whose
+    /// completion then runs inside this call, after the new request is queued. Sending happens
+    /// later, from the event loop (or dispatchNow()), never inside submit().
     std::uint64_t submit(EngineRequest request, Completion done = {});
     /// The same, awaited.
     QCoro::Task<RequestRecord> run(EngineRequest request);
     /// Cancels a request in any non-terminal state. False when unknown or already ended.
+    ///
+    /// A waiting request (queued, waiting for budget, waiting to retry) ends inside this call:
+    /// its completion runs before cancel() returns. One on the network is aborted and ends as
+    /// cancelled when its reply finishes (Qt's HTTP reply emits finished() from inside abort(),
+    /// so normally before cancel() returns too), giving its slots back. Safe from a completion
+    /// (for any request) and from a signal of this engine. A ResponseSink must not cancel its
+    /// own request from inside onHeaders()/onBytes(), where the engine is still reading that
+    /// reply: defer it with a queued call.
     bool cancel(std::uint64_t id);
+    /// cancel() for every request not yet ended, in no particular order. Completions run
+    /// inside this call; a request a completion submits meanwhile is not cancelled.
     void cancelAll();
     /// Dispatches what can go now, without waiting for the queued pass submit() schedules: an
     /// open-loop scheduler calls it so a request leaves at its intended time, not after
     /// whatever else the event loop has queued.
     void dispatchNow() { pump(); }
 
+    // Live limits. Each takes effect at once and config() reflects it. None runs a completion
+    // or sends inside the call: waiting requests are re-evaluated in a queued pass, so the
+    // setters are safe from a completion, a sink or a slot of this engine's signals.
+    /// limitChanged() is emitted, synchronously, when the limit moves.
     void setConcurrency(ConcurrencyConfig config);
+    /// Replaces every rule; existing budgets take their new limits at once.
     void setBudgets(std::vector<BudgetRule> rules);
+    /// For failures from now on; a retry already scheduled keeps its delay.
     void setRetry(RetryConfig config);
+    /// Applies to every endpoint's breaker (CircuitBreaker::setConfig says what resets).
     void setBreaker(BreakerConfig config);
     void setQueue(QueueConfig config);
+    /// For attempts started from now on.
     void setTransferTimeout(Nanos timeout) { m_config.transferTimeout = timeout; }
     /// Learn from the server's rate-limit headers and honour its Retry-After (on by default).
     void setFollowServerLimits(bool follow) { m_config.followServerLimits = follow; }
@@ -89,10 +119,14 @@ public:
     Nanos expectedWait(std::int64_t position) const;
     std::size_t active() const { return m_calls.size(); }
     /// The budget of a key and model (created on first use), e.g. to inspect learned limits.
+    /// Owned by the engine, valid while it lives; same thread. Changing limits through it
+    /// bypasses setBudgets() (no re-evaluation pass, config() not updated): read it.
     RateBudget& budget(const QByteArray& apiKey, const QString& model);
     const Clock& clock() const { return m_clock; }
 
 Q_SIGNALS:
+    // Emitted in the engine's thread; connect across threads with a queued connection (the
+    // payloads are values, registered metatypes).
     /// At the snapshot cadence.
     void snapshotReady(const sluice::EngineSnapshot& snapshot);
     /// State changes since the last batch (at the snapshot cadence).
@@ -103,12 +137,24 @@ Q_SIGNALS:
     void idle();
 
 private:
-    struct Call;
+    using Call = EngineCall;
+    using Attempt = FinishedAttempt;
     void startAttempt(std::uint64_t id);
+    // A finished attempt, in order: read and classify it (EngineCall::readFinished), learn
+    // from it (tokens, the server's limits), settle its breaker permit and the concurrency
+    // limit, give its slots back, then end, retry or time out the request. The last step may
+    // run the completion.
     void onAttemptFinished(Call& call, QNetworkReply* reply);
-    /// Forwards a 2xx answer's headers to the request's sink once; true when the request is
-    /// committed to its sink (its bytes go there).
-    bool commitToSink(Call& call, QNetworkReply* reply);
+    void learn(Call& call, const Attempt& attempt);
+    void settleBreakerAndLimit(Call& call, const Attempt& attempt);
+    void releaseSlots(Call& call);
+    void decideFate(Call& call, const Attempt& attempt);
+    /// An attempt's deadline passed (DeadlineTimer): abort it if it is still on the network.
+    void onDeadline(std::uint64_t id, int attempt);
+    /// Queues the call (again, after a retry delay). False when the queue refused it: the
+    /// caller ends the request. A less urgent request it displaced ends inside, last; its
+    /// completion may cancel this one, so the caller must not touch `call` after true.
+    bool enqueue(Call& call, Nanos now);
     /// When the request leaves the queue unsent: its deadline, or its queue timeout from now.
     Nanos queueDeadline(const Call& call, Nanos now) const;
     /// status() with the position already known (-2: look it up).
@@ -124,13 +170,11 @@ private:
     void armWake(Nanos now);
     void applyLimit(int limit);
     Call* find(std::uint64_t id);
-    std::uint64_t scopeOf(RateBudget* budget);
     CircuitBreaker& breakerFor(const std::string& key);
 
     EngineConfig m_config;
     std::unique_ptr<Clock> m_ownClock;
     const Clock& m_clock;
-    bool m_steadyClock = false; ///< m_clock reads std::chrono::steady_clock as it is
     Admission m_admission;
     ConcurrencyLimit m_concurrency;
     RateBudgets m_budgets;
@@ -140,50 +184,23 @@ private:
     ClientPool* m_pool;
     QTimer m_wake;
     QTimer m_tick;
-    // Attempt deadlines: one timer for all of them (thousands of live QTimers make every
-    // timer registration in this thread linear in their number).
-    struct Deadline {
-        Nanos at;
-        std::uint64_t id;
-        int attempt;
-        bool operator>(const Deadline& o) const { return at > o.at; }
-    };
-    std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> m_deadlines;
-    QTimer m_deadlineTimer;
-    void addDeadline(Nanos at, std::uint64_t id, int attempt);
-    void onDeadlineTimer();
-    void armDeadlineTimer();
+    /// Attempt deadlines: one timer for all of them (see DeadlineTimer for why).
+    DeadlineTimer m_deadlines;
     bool m_pumpQueued = false;
+    /// pump() is not re-entrant: inside it, a completion (of an expired queue entry) that calls
+    /// dispatchNow() gets nothing, and submit() only schedules a later pass.
     bool m_pumping = false;
+    /// Set by the destructor: submit() refuses, reply callbacks are ignored.
     bool m_closing = false;
 
     std::unordered_map<std::uint64_t, std::unique_ptr<Call>> m_calls;
-    std::unordered_map<RateBudget*, std::uint64_t> m_scopeIds;
-    std::unordered_map<std::uint64_t, RateBudget*> m_scopes;
-    std::unordered_map<std::uint64_t, int> m_queuedPerScope;
-    std::set<std::uint64_t> m_dirty;
-    std::vector<RequestUpdate> m_finalUpdates;
+    QueueScopes m_scopes;     ///< budget scope per queued request, counted per scope
+    RequestUpdates m_updates; ///< what requestsUpdated() publishes at the next tick
     std::uint64_t m_nextId = 0;
 
-    struct Counters {
-        std::int64_t submitted = 0, done = 0, failed = 0, rejected = 0, timedOut = 0, cancelled = 0,
-                     attempts = 0, retries = 0, ok = 0, errors = 0, rateLimited = 0, tokensIn = 0,
-                     tokensOut = 0;
-    } m_counters;
-    std::deque<std::pair<Nanos, Counters>> m_history; // for per-second rates
-    struct Sample {
-        Nanos at;
-        std::int64_t e2e;
-        std::int64_t total;
-        std::int64_t ttft;
-    };
-    std::deque<Sample> m_samples; // completions of the last 10 s
-    FailureTally m_failures;
+    EngineStats m_stats; ///< counters, rates and percentiles behind snapshot()
     Nanos m_lastResourceSample{0};
-    Nanos m_lastDispatch{0};              // while saturated
-    double m_dispatchGap = 0;             // mean ns between dispatches while requests wait
-    std::array<Nanos, 32> m_recentGaps{}; // the last gaps between dispatches while saturated
-    std::size_t m_recentGapAt = 0;
+    DispatchPace m_pace; ///< dispatch gaps while saturated: the aging lead and queue ETAs
     ResourceSample m_resources;
 };
 
