@@ -27,6 +27,7 @@ private Q_SLOTS:
     void callerLeavingStopsItsRequest_data();
     void callerLeavingStopsItsRequest();
     void upstreamErrorsPassThrough();
+    void upstreamDyingMidStreamIsNeverACleanEnd();
     void limitsChangeLiveThroughTheAdminApi();
     void adminNeedsTheTokenWhenSet();
     void metricsHaveTheFamiliesAndNoKey();
@@ -322,6 +323,24 @@ void TestGateway::upstreamErrorsPassThrough() {
     QVERIFY(r.body.contains("insufficient_quota"));
     QVERIFY(!r.header("x-sluice-request-id").isEmpty());
     QCOMPARE(mockStats(mock).value(QStringLiteral("requests")).toInt(), 1); // never retried
+}
+
+void TestGateway::upstreamDyingMidStreamIsNeverACleanEnd() {
+    MockConfig m = mockConfig(10, 5, 20);
+    m.faults.midstream = 1.0;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    GatewayServer gateway(gatewayFor(mock, 4));
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    const test::Response r = test::post(nam, url(gateway, "/v1/chat/completions"),
+                                        test::chatBody(QStringLiteral("hi"), true));
+    QCOMPARE(r.status, 200); // the stream had started
+    QVERIFY2(r.body.contains("\"error\""), r.body.constData());
+    QVERIFY2(r.body.contains("upstream answer broke off"), r.body.constData());
+    QVERIFY2(!r.body.contains("[DONE]"), r.body.constData());
+    QCOMPARE(mockStats(mock).value(QStringLiteral("requests")).toInt(), 1); // never retried
+    QCOMPARE(gateway.statsJson().value(QStringLiteral("failed")).toInt(), 1);
 }
 
 void TestGateway::limitsChangeLiveThroughTheAdminApi() {
