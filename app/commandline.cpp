@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/net/goduration.h"
+#include "core/goduration.h"
 
 #include <cmath>
 #include <cstdio>

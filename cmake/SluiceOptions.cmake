@@ -1,11 +1,17 @@
 # One INTERFACE target carries the language level, warnings and strict Qt flags for every target.
 add_library(sluice_options INTERFACE)
 add_library(Sluice::options ALIAS sluice_options)
+# C++20 for every target (QCoro needs it in each file that includes it): targets get it by linking
+# this one, not from a global CMAKE_CXX_STANDARD.
 target_compile_features(sluice_options INTERFACE cxx_std_20)
 target_compile_options(sluice_options INTERFACE
     $<$<CXX_COMPILER_ID:GNU,Clang>:-Wall -Wextra -Wpedantic -Wno-missing-field-initializers>)
 target_compile_definitions(sluice_options INTERFACE
+    QT_NO_KEYWORDS
     QT_NO_CAST_FROM_ASCII
+    QT_NO_CAST_TO_ASCII
+    QT_NO_CAST_FROM_BYTEARRAY
+    QT_DISABLE_DEPRECATED_BEFORE=0x060400
     QT_NO_NARROWING_CONVERSIONS_IN_CONNECT
     QT_NO_URL_CAST_FROM_STRING
     SLUICE_VERSION="${PROJECT_VERSION}")

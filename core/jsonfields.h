@@ -1,7 +1,7 @@
 #pragma once
 
 #include "core/engine/clock.h"
-#include "core/net/goduration.h"
+#include "core/goduration.h"
 
 #include <QJsonObject>
 #include <QJsonValue>

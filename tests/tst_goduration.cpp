@@ -1,4 +1,4 @@
-#include "core/net/goduration.h"
+#include "core/goduration.h"
 
 #include <QTest>
 

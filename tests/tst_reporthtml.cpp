@@ -355,10 +355,11 @@ void TestReportHtml::decimatesLongRuns() {
     d.rows[50000][size_t(inFlight)] = 1000; // one spike a day: must survive decimation
     const QString html = renderReportHtml(makeSummary(), d);
     const QByteArray bytes = html.toUtf8();
-    QVERIFY2(bytes.size() < 2 * 1024 * 1024, QByteArray::number(bytes.size()));
+    QVERIFY2(bytes.size() < 2 * 1024 * 1024, QByteArray::number(bytes.size()).constData());
     QCOMPARE(html.count(u"<svg"_s), 7);
     const QString path = pathOf(html, u"in_flight"_s);
-    QVERIFY2(path.count(u'L') + path.count(u'M') <= 2 * 900, QByteArray::number(path.size()));
+    QVERIFY2(path.count(u'L') + path.count(u'M') <= 2 * 900,
+             QByteArray::number(path.size()).constData());
     QVERIFY(path.contains(u",30.0"_s));         // the spike reaches the top of the plot (y = 30)
     QVERIFY(html.contains(u">12:00</text>"_s)); // hours:minutes on a day-long axis
 }

@@ -13,6 +13,7 @@
 #include "core/engine/clock.h"
 #include "core/metrics/requestmetrics.h"
 #include "core/net/requestengine.h"
+#include "core/net/requestmeasure.h"
 #include "core/net/tokenestimate.h"
 #include "core/server/httpresponder.h"
 #include "core/server/httpserver.h"

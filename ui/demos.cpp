@@ -1,6 +1,6 @@
 #include "ui/demos.h"
 
-#include "core/net/goduration.h"
+#include "core/goduration.h"
 #include "ui/session.h"
 
 #include <QCoreApplication>

@@ -2,6 +2,7 @@
 
 #include "core/bench/benchsummary.h"
 #include "core/bench/requestrow.h"
+#include "core/net/requestmeasure.h"
 
 #include <algorithm>
 #include <cmath>

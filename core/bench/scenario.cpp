@@ -2,7 +2,7 @@
 
 #include "core/jsonfields.h"
 #include "core/metrics/requestmetrics.h"
-#include "core/net/goduration.h"
+#include "core/goduration.h"
 
 #include <QDir>
 #include <QFile>

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "core/engine/clock.h"
-#include "core/net/enginetypes.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -14,10 +13,11 @@
 
 namespace sluice {
 
-/// The LLM latency metrics of one request, with the definitions stated once, here. All times
-/// are in nanoseconds. "Sent" is when the last attempt's request went on the wire
-/// (QNetworkReply::requestSent), so retries and client-side queueing are not in TTFT or E2E;
-/// they are in the open-loop figures at the end.
+/// The LLM latency metrics of one request, with the definitions stated once, here (measureRequest
+/// in net/requestmeasure.h derives them from the engine's record). All times are in nanoseconds.
+/// "Sent" is when the last attempt's request went on the wire (QNetworkReply::requestSent), so
+/// retries and client-side queueing are not in TTFT or E2E; they are in the open-loop figures at
+/// the end.
 struct RequestMetrics {
     bool ok = false; ///< ended done (a complete answer)
     /// Time to first byte: sent → response headers.
@@ -63,9 +63,6 @@ struct RequestMetrics {
     /// omission).
     std::optional<Nanos> correctedLatency;
 };
-
-/// Derives the metrics of a finished request.
-RequestMetrics measureRequest(const RequestRecord& record);
 
 /// The latency metrics a run aggregates, one histogram each (summary.json's latency_ms keys).
 enum class Metric {

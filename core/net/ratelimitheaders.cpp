@@ -1,6 +1,6 @@
 #include "core/net/ratelimitheaders.h"
 
-#include "core/net/goduration.h"
+#include "core/goduration.h"
 
 #include <QDate>
 

@@ -4,6 +4,7 @@
 
 #include <QTcpSocket>
 
+#include <http_parser.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -73,11 +74,12 @@ HttpConnection::HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServ
     : QObject(parent)
     , m_socket(socket)
     , m_handler(std::move(handler))
-    , m_limits(limits) {
+    , m_limits(limits)
+    , m_parser(std::make_unique<http_parser>()) {
     m_socket->setParent(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    http_parser_init(&m_parser, HTTP_REQUEST);
-    m_parser.data = this;
+    http_parser_init(m_parser.get(), HTTP_REQUEST);
+    m_parser->data = this;
 
     m_linger.setSingleShot(true);
     connect(&m_linger, &QTimer::timeout, this, &HttpConnection::abandon);
@@ -247,12 +249,12 @@ void HttpConnection::parseInbox() {
     while (offset < m_inbox.size() && !m_parseFailed &&
            static_cast<int>(m_pending.size()) < m_limits.maxPipelined) {
         const size_t parsed =
-            http_parser_execute(&m_parser, &parserSettings(), m_inbox.constData() + offset,
+            http_parser_execute(m_parser.get(), &parserSettings(), m_inbox.constData() + offset,
                                 static_cast<size_t>(m_inbox.size() - offset));
         offset += static_cast<qsizetype>(parsed);
-        const auto err = static_cast<http_errno>(m_parser.http_errno);
+        const auto err = static_cast<http_errno>(m_parser->http_errno);
         if (err == HPE_PAUSED) {
-            http_parser_pause(&m_parser, 0); // paused at a full pipeline: resume later
+            http_parser_pause(m_parser.get(), 0); // paused at a full pipeline: resume later
             continue;
         }
         if (err != HPE_OK) {

@@ -8,10 +8,12 @@
 
 #include <deque>
 #include <functional>
-
-#include <http_parser.h>
+#include <memory>
 
 class QTcpSocket;
+// http-parser's state and callbacks; its header is a private dependency, included by the .cpp only.
+struct http_parser;
+struct http_parser_settings;
 
 namespace sluice {
 
@@ -98,7 +100,7 @@ private:
     QTcpSocket* m_socket;
     HttpHandler m_handler;
     HttpServerLimits m_limits;
-    http_parser m_parser{};
+    std::unique_ptr<http_parser> m_parser; ///< never null
     HttpRequest m_building;
     bool m_inField = false;
     bool m_gone = false;

@@ -250,8 +250,9 @@ QByteArray BenchPanel::key() const {
     if (!m_key->text().isEmpty()) {
         return m_key->text().trimmed().toUtf8();
     }
-    return m_keyEnv->text().isEmpty() ? QByteArray()
-                                      : qgetenv(m_keyEnv->text().trimmed().toLocal8Bit());
+    return m_keyEnv->text().isEmpty()
+               ? QByteArray()
+               : qgetenv(m_keyEnv->text().trimmed().toLocal8Bit().constData());
 }
 
 void BenchPanel::updateKeyStatus() {

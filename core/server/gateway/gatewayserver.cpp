@@ -1,6 +1,6 @@
 #include "core/server/gateway/gatewayserver.h"
 
-#include "core/net/goduration.h"
+#include "core/goduration.h"
 #include "core/server/gateway/adminapi.h"
 #include "core/server/gateway/proxyexchange.h"
 

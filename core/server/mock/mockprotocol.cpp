@@ -2,7 +2,7 @@
 
 #include "core/net/tokenestimate.h"
 
-#include "core/net/goduration.h"
+#include "core/goduration.h"
 
 #include <QDateTime>
 #include <QJsonArray>
