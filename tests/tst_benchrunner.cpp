@@ -374,8 +374,9 @@ void TestBenchRunner::coordinatedOmissionIsCorrected() {
     // Scheduled during the stall, they were handed over on time and held by our own cap: not
     // late starts (the client kept its schedule), but held by our limits.
     const QJsonObject counts = runner.summary().value(QStringLiteral("counts")).toObject();
-    QVERIFY2(counts.value(QStringLiteral("held_by_limits")).toDouble() >= 400,
-             qPrintable(QString::number(counts.value(QStringLiteral("held_by_limits")).toDouble())));
+    QVERIFY2(
+        counts.value(QStringLiteral("held_by_limits")).toDouble() >= 400,
+        qPrintable(QString::number(counts.value(QStringLiteral("held_by_limits")).toDouble())));
     QVERIFY(counts.value(QStringLiteral("late_starts")).toDouble() <
             counts.value(QStringLiteral("held_by_limits")).toDouble());
 }

@@ -50,8 +50,7 @@ void TestLiveView::lineFitsTheWidth_data() {
     const QStringList essentials{QStringLiteral("running 123s"), QStringLiteral("ok 123456"),
                                  QStringLiteral("err 3051")};
     QTest::newRow("40") << 40 << essentials;
-    QTest::newRow("80") << 80
-                        << essentials + QStringList{QStringLiteral("(connection refused)")};
+    QTest::newRow("80") << 80 << essentials + QStringList{QStringLiteral("(connection refused)")};
     QTest::newRow("100") << 100
                          << essentials + QStringList{QStringLiteral("(connection refused)"),
                                                      QStringLiteral("sent 1234.5/s")};
@@ -105,13 +104,12 @@ void TestLiveView::verdictLines_data() {
                                          {QStringLiteral("verdict"),
                                           verdict(true, "knee", {}, false)}}
                           << QStringLiteral("KNEE: 40 rps, the highest load that met every SLO");
-    QTest::newRow("no knee") << QJsonObject{{QStringLiteral("stress"),
-                                             QJsonObject{{QStringLiteral("unit"),
-                                                          QStringLiteral("rps")},
-                                                         {QStringLiteral("knee"), QJsonValue()}}},
-                                            {QStringLiteral("verdict"),
-                                             verdict(false, "no_knee", {}, false)}}
-                             << QStringLiteral("NO KNEE: no stress step met the SLOs");
+    QTest::newRow("no knee")
+        << QJsonObject{{QStringLiteral("stress"),
+                        QJsonObject{{QStringLiteral("unit"), QStringLiteral("rps")},
+                                    {QStringLiteral("knee"), QJsonValue()}}},
+                       {QStringLiteral("verdict"), verdict(false, "no_knee", {}, false)}}
+        << QStringLiteral("NO KNEE: no stress step met the SLOs");
 }
 
 void TestLiveView::verdictLines() {
@@ -121,10 +119,11 @@ void TestLiveView::verdictLines() {
 }
 
 void TestLiveView::summaryListsFailuresByReason() {
-    const QJsonObject reason{{QStringLiteral("reason"), QStringLiteral("http_429:insufficient_quota")},
-                             {QStringLiteral("label"), QStringLiteral("HTTP 429 insufficient_quota")},
-                             {QStringLiteral("count"), 7},
-                             {QStringLiteral("example"), QStringLiteral("HTTP 429: quota")}};
+    const QJsonObject reason{
+        {QStringLiteral("reason"), QStringLiteral("http_429:insufficient_quota")},
+        {QStringLiteral("label"), QStringLiteral("HTTP 429 insufficient_quota")},
+        {QStringLiteral("count"), 7},
+        {QStringLiteral("example"), QStringLiteral("HTTP 429: quota")}};
     const QJsonObject s{
         {QStringLiteral("counts"), QJsonObject{{QStringLiteral("submitted"), 10}}},
         {QStringLiteral("failures"),

@@ -1,8 +1,8 @@
 #include "core/bench/scenario.h"
 
+#include "core/goduration.h"
 #include "core/jsonfields.h"
 #include "core/metrics/requestmetrics.h"
-#include "core/goduration.h"
 
 #include <QDir>
 #include <QFile>

@@ -158,7 +158,8 @@ std::optional<QString> TrafficLimits::apply(const QJsonObject& json) {
     f.integer(QStringLiteral("queue_capacity"), &t.queueCapacity, 1, 1000000);
     f.duration(QStringLiteral("timeout"), &t.requestTimeout, std::chrono::hours(24), true);
     f.integer(QStringLiteral("retries"), &t.retries, 0, 10);
-    f.duration(QStringLiteral("retry_base_delay"), &t.retryBaseDelay, std::chrono::minutes(5), true);
+    f.duration(QStringLiteral("retry_base_delay"), &t.retryBaseDelay, std::chrono::minutes(5),
+               true);
     f.boolean(QStringLiteral("breaker"), &t.breakerEnabled);
     f.number(QStringLiteral("breaker_failure_rate"), &t.breakerFailureRate, 0.01, 1);
     f.integer(QStringLiteral("breaker_minimum_calls"), &t.breakerMinimumCalls, 1, 10000);
