@@ -92,10 +92,7 @@ std::optional<int> parse(QCommandLineParser& parser, const QStringList& argument
         return 2;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        QString help = parser.helpText();
-        help.replace(0, help.indexOf(QLatin1Char('\n')),
-                     QStringLiteral("Usage: ") + me + QStringLiteral(" [options]"));
-        cli::printOut(help);
+        cli::printOut(cli::helpFor(parser, me));
         return 0;
     }
     return std::nullopt;

@@ -177,11 +177,7 @@ int runBenchCommand(const QStringList& arguments) {
         return kExitUsage;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        // Qt names the binary as it was typed (often an absolute path): name the command.
-        QString help = parser.helpText();
-        help.replace(0, help.indexOf(QLatin1Char('\n')),
-                     QStringLiteral("Usage: sluice bench [options]"));
-        cli::printOut(help);
+        cli::printOut(cli::helpFor(parser, QStringLiteral("sluice bench")));
         return kExitPassed;
     }
     QString error;

@@ -88,6 +88,13 @@ QString lineColumn(const QByteArray& text, qsizetype offset) {
     return QStringLiteral("%1:%2").arg(head.count('\n') + 1).arg(column);
 }
 
+QString helpFor(const QCommandLineParser& parser, const QString& command) {
+    QString help = parser.helpText();
+    help.replace(0, help.indexOf(QLatin1Char('\n')),
+                 QStringLiteral("Usage: ") + command + QStringLiteral(" [options]"));
+    return help;
+}
+
 void printError(const QString& text) {
     std::fputs(text.toLocal8Bit().constData(), stderr);
     std::fputc('\n', stderr);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QCommandLineParser>
 #include <QString>
 #include <QStringList>
 
@@ -25,6 +26,10 @@ std::optional<std::pair<int, int>> parseRange(const QString& flag, const QString
 
 /// "line:column" (both from 1) of a byte offset in a text, for JSON parse errors.
 QString lineColumn(const QByteArray& text, qsizetype offset);
+
+/// The parser's help with its usage line naming the command ("sluice bench [options]"): Qt
+/// names the binary as it was typed, often an absolute path.
+QString helpFor(const QCommandLineParser& parser, const QString& command);
 
 /// Writes `text` and a newline to stderr / stdout.
 void printError(const QString& text);

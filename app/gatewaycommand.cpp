@@ -76,10 +76,7 @@ int runGatewayCommand(const QStringList& arguments) {
         return 2;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        QString help = parser.helpText();
-        help.replace(0, help.indexOf(QLatin1Char('\n')),
-                     QStringLiteral("Usage: sluice gateway [options]"));
-        cli::printOut(help);
+        cli::printOut(cli::helpFor(parser, QStringLiteral("sluice gateway")));
         return 0;
     }
     auto fail = [&](const QString& message) {
