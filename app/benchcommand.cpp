@@ -230,51 +230,58 @@ int runBenchCommand(const QStringList& arguments) {
     if (parser.isSet(mockRpm)) {
         const auto v =
             cli::parseInteger(QStringLiteral("--mock-rpm"), parser.value(mockRpm), 0, 1e9, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         mockJson.insert(QStringLiteral("rpm"), static_cast<double>(*v));
     }
     if (parser.isSet(mockTpm)) {
         const auto v =
             cli::parseInteger(QStringLiteral("--mock-tpm"), parser.value(mockTpm), 0, 1e12, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         mockJson.insert(QStringLiteral("tpm"), static_cast<double>(*v));
     }
     if (parser.isSet(mockCapacity)) {
         const auto v = cli::parseInteger(QStringLiteral("--mock-capacity"),
                                          parser.value(mockCapacity), 1, 1e6, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         mockJson.insert(QStringLiteral("capacity"), static_cast<double>(*v));
     }
     if (parser.isSet(mockTtft)) {
         const auto v =
             cli::parseDuration(QStringLiteral("--mock-ttft"), parser.value(mockTtft), &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         mockJson.insert(QStringLiteral("ttft_ms"), static_cast<double>(v->count()));
     }
     if (parser.isSet(mockTpot)) {
         const auto v =
             cli::parseDuration(QStringLiteral("--mock-tpot"), parser.value(mockTpot), &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         mockJson.insert(QStringLiteral("tpot_ms"), static_cast<double>(v->count()));
     }
     if (parser.isSet(mockTokens)) {
         const auto v = cli::parseRange(QStringLiteral("--mock-tokens"), parser.value(mockTokens), 1,
                                        100000, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         mockJson.insert(QStringLiteral("tokens_min"), v->first);
         mockJson.insert(QStringLiteral("tokens_max"), v->second);
     }
     if (parser.isSet(mockJitter)) {
         const auto v =
             cli::parseFraction(QStringLiteral("--mock-jitter"), parser.value(mockJitter), &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         mockJson.insert(QStringLiteral("jitter"), *v);
     }
     if (!mockJson.isEmpty() || parser.isSet(mockFaults)) {
@@ -294,9 +301,10 @@ int runBenchCommand(const QStringList& arguments) {
     }
     if (parser.isSet(format)) {
         const auto f = parseFormat(parser.value(format));
-        if (!f)
+        if (!f) {
             return fail(QStringLiteral("--format: '%1' is not openai or anthropic")
                             .arg(parser.value(format)));
+        }
         s.format = *f;
     }
     if (parser.isSet(model)) {
@@ -309,55 +317,63 @@ int runBenchCommand(const QStringList& arguments) {
     if (parser.isSet(concurrency)) {
         const auto v = cli::parseInteger(QStringLiteral("--concurrency"), parser.value(concurrency),
                                          1, 100000, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.profile.kind = LoadProfile::Kind::Closed;
         s.profile.load = static_cast<double>(*v);
     }
     if (parser.isSet(rate)) {
         const auto v = parsePositive(QStringLiteral("--rate"), parser.value(rate), &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.profile.kind = LoadProfile::Kind::Constant;
         s.profile.load = *v;
     }
     if (parser.isSet(poisson)) {
-        if (!s.profile.openLoop())
+        if (!s.profile.openLoop()) {
             return fail(QStringLiteral("--poisson needs --rate"));
+        }
         s.profile.kind = LoadProfile::Kind::Poisson;
     }
     if (parser.isSet(ramp)) {
         const auto p = parts(QStringLiteral("--ramp"), parser.value(ramp), 3, true,
                              QStringLiteral("TO:OVER[:STEPS]"), &error);
-        if (!p)
+        if (!p) {
             return fail(error);
+        }
         const auto to = parsePositive(QStringLiteral("--ramp"), p->at(0), &error);
         const auto over =
             to ? cli::parseDuration(QStringLiteral("--ramp"), p->at(1), &error) : std::nullopt;
-        if (!over)
+        if (!over) {
             return fail(error);
+        }
         s.profile.rampTo = *to;
         s.profile.rampOver = *over;
         if (p->size() == 3) {
             const auto steps =
                 cli::parseInteger(QStringLiteral("--ramp"), p->at(2), 1, 1000, &error);
-            if (!steps)
+            if (!steps) {
                 return fail(error);
+            }
             s.profile.rampSteps = static_cast<int>(*steps);
         }
     }
     if (parser.isSet(spike)) {
         const auto p = parts(QStringLiteral("--spike"), parser.value(spike), 3, false,
                              QStringLiteral("LOAD:AT:FOR"), &error);
-        if (!p)
+        if (!p) {
             return fail(error);
+        }
         const auto load = parsePositive(QStringLiteral("--spike"), p->at(0), &error);
         const auto at =
             load ? cli::parseDuration(QStringLiteral("--spike"), p->at(1), &error) : std::nullopt;
         const auto len =
             at ? cli::parseDuration(QStringLiteral("--spike"), p->at(2), &error) : std::nullopt;
-        if (!len)
+        if (!len) {
             return fail(error);
+        }
         s.profile.spikeLoad = *load;
         s.profile.spikeAt = *at;
         s.profile.spikeFor = *len;
@@ -365,17 +381,20 @@ int runBenchCommand(const QStringList& arguments) {
     if (parser.isSet(stress)) {
         const auto p = parts(QStringLiteral("--stress"), parser.value(stress), 3, false,
                              QStringLiteral("STEP:MAX:STEP_DURATION"), &error);
-        if (!p)
+        if (!p) {
             return fail(error);
+        }
         const auto step = parsePositive(QStringLiteral("--stress"), p->at(0), &error);
         const auto max =
             step ? parsePositive(QStringLiteral("--stress"), p->at(1), &error) : std::nullopt;
         const auto len =
             max ? cli::parseDuration(QStringLiteral("--stress"), p->at(2), &error) : std::nullopt;
-        if (!len)
+        if (!len) {
             return fail(error);
-        if (len->count() == 0)
+        }
+        if (len->count() == 0) {
             return fail(QStringLiteral("--stress: the step duration must be above 0"));
+        }
         s.profile.stress = true;
         s.profile.stressStep = *step;
         s.profile.stressMax = *max;
@@ -384,49 +403,56 @@ int runBenchCommand(const QStringList& arguments) {
     if (parser.isSet(duration)) {
         const auto v =
             cli::parseDuration(QStringLiteral("--duration"), parser.value(duration), &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.duration = *v;
     }
     if (parser.isSet(requests)) {
         const auto v =
             cli::parseInteger(QStringLiteral("--requests"), parser.value(requests), 1, 1e9, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.requests = *v;
     }
     if (parser.isSet(warmup)) {
         const auto v = cli::parseDuration(QStringLiteral("--warmup"), parser.value(warmup), &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.warmup = *v;
     }
     if (parser.isSet(rpm)) {
         const auto v =
             cli::parseInteger(QStringLiteral("--rpm"), parser.value(rpm), 0, 1e9, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.rpm = *v;
     }
     if (parser.isSet(tpm)) {
         const auto v =
             cli::parseInteger(QStringLiteral("--tpm"), parser.value(tpm), 0, 1e12, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.tpm = *v;
     }
     if (parser.isSet(maxConcurrency)) {
         const auto v = cli::parseInteger(QStringLiteral("--max-concurrency"),
                                          parser.value(maxConcurrency), 1, 100000, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.maxConcurrency = static_cast<int>(*v);
     }
     if (parser.isSet(adaptive)) {
         const auto v = cli::parseRange(QStringLiteral("--adaptive"), parser.value(adaptive), 1,
                                        100000, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.adaptive = true;
         s.adaptiveMin = v->first;
         s.adaptiveMax = v->second;
@@ -435,32 +461,37 @@ int runBenchCommand(const QStringList& arguments) {
     if (parser.isSet(initialConcurrency)) {
         const auto v = cli::parseInteger(QStringLiteral("--initial-concurrency"),
                                          parser.value(initialConcurrency), 1, 100000, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
-        if (!s.adaptive)
+        }
+        if (!s.adaptive) {
             return fail(QStringLiteral("--initial-concurrency needs --adaptive"));
+        }
         s.adaptiveInitial = static_cast<int>(*v);
     }
     if (parser.isSet(retries)) {
         const auto v =
             cli::parseInteger(QStringLiteral("--retries"), parser.value(retries), 0, 10, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.retries = static_cast<int>(*v);
     }
     if (parser.isSet(timeout)) {
         const auto v =
             cli::parseDuration(QStringLiteral("--timeout"), parser.value(timeout), &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.timeout = *v;
     }
     if (parser.isSet(slo)) {
         s.slos.clear();
         for (const QString& text : parser.values(slo)) {
             const auto spec = SloSpec::parse(text, &error);
-            if (!spec)
+            if (!spec) {
                 return fail(QStringLiteral("--slo: ") + error);
+            }
             s.slos.push_back(*spec);
         }
     }
@@ -472,8 +503,9 @@ int runBenchCommand(const QStringList& arguments) {
                 QStringLiteral("--change: '%1' is not AT:KNOB=VALUE (e.g. 30s:rate=50)").arg(text));
         }
         const auto at = cli::parseDuration(QStringLiteral("--change"), text.left(colon), &error);
-        if (!at)
+        if (!at) {
             return fail(error);
+        }
         bool ok = false;
         const double value = text.mid(eq + 1).toDouble(&ok);
         if (!ok || !std::isfinite(value)) {
@@ -484,15 +516,17 @@ int runBenchCommand(const QStringList& arguments) {
     if (parser.isSet(maxTokens)) {
         const auto v = cli::parseInteger(QStringLiteral("--max-tokens"), parser.value(maxTokens), 1,
                                          1e6, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.maxTokens = static_cast<int>(*v);
     }
     if (parser.isSet(promptTokens)) {
         const auto v = cli::parseInteger(QStringLiteral("--prompt-tokens"),
                                          parser.value(promptTokens), 4, 1e6, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.promptTokens = static_cast<int>(*v);
     }
     if (parser.isSet(prompts)) {
@@ -515,15 +549,17 @@ int runBenchCommand(const QStringList& arguments) {
     if (parser.isSet(clientThreads)) {
         const auto v = cli::parseInteger(QStringLiteral("--client-threads"),
                                          parser.value(clientThreads), 1, 256, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.clientThreads = static_cast<int>(*v);
     }
     if (parser.isSet(seed)) {
         const auto v =
             cli::parseInteger(QStringLiteral("--seed"), parser.value(seed), 0, 9e15, &error);
-        if (!v)
+        if (!v) {
             return fail(error);
+        }
         s.seed = static_cast<std::uint64_t>(*v);
     }
     if (parser.isSet(keysFile)) {

@@ -116,56 +116,67 @@ int runMockCommand(const QStringList& arguments) {
     }
     const auto portValue =
         cli::parseInteger(QStringLiteral("--port"), parser.value(port), 0, 65535, &error);
-    if (!portValue)
+    if (!portValue) {
         return fail();
+    }
     const auto rpmValue = cli::parseInteger(QStringLiteral("--rpm"), parser.value(rpm), 0,
                                             1'000'000'000'000LL, &error);
-    if (!rpmValue)
+    if (!rpmValue) {
         return fail();
+    }
     config.rpm = *rpmValue;
     const auto tpmValue = cli::parseInteger(QStringLiteral("--tpm"), parser.value(tpm), 0,
                                             1'000'000'000'000LL, &error);
-    if (!tpmValue)
+    if (!tpmValue) {
         return fail();
+    }
     config.tpm = *tpmValue;
     const auto capValue = cli::parseInteger(QStringLiteral("--capacity"), parser.value(capacity), 1,
                                             1'000'000, &error);
-    if (!capValue)
+    if (!capValue) {
         return fail();
+    }
     config.capacity = static_cast<int>(*capValue);
     const auto queueValue = cli::parseInteger(QStringLiteral("--queue-limit"),
                                               parser.value(queueLimit), 0, 10'000'000, &error);
-    if (!queueValue)
+    if (!queueValue) {
         return fail();
+    }
     config.queueLimit = static_cast<int>(*queueValue);
     const auto ttftValue = cli::parseDuration(QStringLiteral("--ttft"), parser.value(ttft), &error);
-    if (!ttftValue)
+    if (!ttftValue) {
         return fail();
+    }
     config.ttftMs = static_cast<int>(ttftValue->count());
     const auto tpotValue = cli::parseDuration(QStringLiteral("--tpot"), parser.value(tpot), &error);
-    if (!tpotValue)
+    if (!tpotValue) {
         return fail();
+    }
     config.tpotMs = static_cast<int>(tpotValue->count());
     const auto jitterValue =
         cli::parseFraction(QStringLiteral("--jitter"), parser.value(jitter), &error);
-    if (!jitterValue)
+    if (!jitterValue) {
         return fail();
+    }
     config.jitter = *jitterValue;
     const auto range =
         cli::parseRange(QStringLiteral("--tokens"), parser.value(tokens), 1, 1'000'000, &error);
-    if (!range)
+    if (!range) {
         return fail();
+    }
     config.tokensMin = range->first;
     config.tokensMax = range->second;
     const auto seedValue = cli::parseInteger(QStringLiteral("--seed"), parser.value(seed), 0,
                                              std::int64_t{1} << 53, &error);
-    if (!seedValue)
+    if (!seedValue) {
         return fail();
+    }
     config.seed = static_cast<std::uint64_t>(*seedValue);
     const auto stallValue =
         cli::parseDuration(QStringLiteral("--stall"), parser.value(stall), &error);
-    if (!stallValue)
+    if (!stallValue) {
         return fail();
+    }
     config.stallMs = static_cast<int>(stallValue->count());
     config.stamp = parser.isSet(stamp);
     if (parser.isSet(faults)) {
@@ -176,8 +187,9 @@ int runMockCommand(const QStringList& arguments) {
     }
     const auto bodyValue = cli::parseInteger(QStringLiteral("--max-body"), parser.value(maxBody),
                                              1024, 1'073'741'824LL, &error);
-    if (!bodyValue)
+    if (!bodyValue) {
         return fail();
+    }
     HttpServerLimits limits;
     limits.maxBodyBytes = *bodyValue;
     const std::pair<const QCommandLineOption&, int*> timeouts[] = {
@@ -197,8 +209,9 @@ int runMockCommand(const QStringList& arguments) {
     if (parser.isSet(exitAfter)) {
         exitAfterValue =
             cli::parseDuration(QStringLiteral("--exit-after"), parser.value(exitAfter), &error);
-        if (!exitAfterValue)
+        if (!exitAfterValue) {
             return fail();
+        }
     }
     if (auto e = config.validate()) {
         error = *e;

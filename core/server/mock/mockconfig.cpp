@@ -110,26 +110,36 @@ std::optional<QString> MockConfig::apply(const QJsonObject& json) {
     MockConfig next = *this;
     constexpr std::int64_t kMaxRate = 1'000'000'000'000LL;
     constexpr std::int64_t kMaxMs = 3'600'000;
-    if (auto e = readInt(json, "rpm", 0, kMaxRate, &next.rpm))
+    if (auto e = readInt(json, "rpm", 0, kMaxRate, &next.rpm)) {
         return e;
-    if (auto e = readInt(json, "tpm", 0, kMaxRate, &next.tpm))
+    }
+    if (auto e = readInt(json, "tpm", 0, kMaxRate, &next.tpm)) {
         return e;
-    if (auto e = readInt(json, "capacity", 1, 1'000'000, &next.capacity))
+    }
+    if (auto e = readInt(json, "capacity", 1, 1'000'000, &next.capacity)) {
         return e;
-    if (auto e = readInt(json, "queue_limit", 0, 10'000'000, &next.queueLimit))
+    }
+    if (auto e = readInt(json, "queue_limit", 0, 10'000'000, &next.queueLimit)) {
         return e;
-    if (auto e = readInt(json, "ttft_ms", 0, kMaxMs, &next.ttftMs))
+    }
+    if (auto e = readInt(json, "ttft_ms", 0, kMaxMs, &next.ttftMs)) {
         return e;
-    if (auto e = readInt(json, "tpot_ms", 0, kMaxMs, &next.tpotMs))
+    }
+    if (auto e = readInt(json, "tpot_ms", 0, kMaxMs, &next.tpotMs)) {
         return e;
-    if (auto e = readInt(json, "tokens_min", 1, 1'000'000, &next.tokensMin))
+    }
+    if (auto e = readInt(json, "tokens_min", 1, 1'000'000, &next.tokensMin)) {
         return e;
-    if (auto e = readInt(json, "tokens_max", 1, 1'000'000, &next.tokensMax))
+    }
+    if (auto e = readInt(json, "tokens_max", 1, 1'000'000, &next.tokensMax)) {
         return e;
-    if (auto e = readInt(json, "stall_ms", 0, kMaxMs, &next.stallMs))
+    }
+    if (auto e = readInt(json, "stall_ms", 0, kMaxMs, &next.stallMs)) {
         return e;
-    if (auto e = readInt(json, "seed", 0, std::int64_t{1} << 53, &next.seed))
+    }
+    if (auto e = readInt(json, "seed", 0, std::int64_t{1} << 53, &next.seed)) {
         return e;
+    }
     if (json.contains(QStringLiteral("stamp"))) {
         if (!json.value(QStringLiteral("stamp")).isBool()) {
             return QStringLiteral("stamp: expected true or false");
@@ -175,29 +185,38 @@ std::optional<QString> MockConfig::apply(const QJsonObject& json) {
 }
 
 std::optional<QString> MockConfig::validate() const {
-    if (rpm < 0)
+    if (rpm < 0) {
         return QStringLiteral("rpm: must not be negative");
-    if (tpm < 0)
+    }
+    if (tpm < 0) {
         return QStringLiteral("tpm: must not be negative");
-    if (capacity < 1)
+    }
+    if (capacity < 1) {
         return QStringLiteral("capacity: must be at least 1");
-    if (queueLimit < 0)
+    }
+    if (queueLimit < 0) {
         return QStringLiteral("queue_limit: must not be negative");
-    if (ttftMs < 0)
+    }
+    if (ttftMs < 0) {
         return QStringLiteral("ttft_ms: must not be negative");
-    if (tpotMs < 0)
+    }
+    if (tpotMs < 0) {
         return QStringLiteral("tpot_ms: must not be negative");
-    if (jitter < 0 || jitter > 1)
+    }
+    if (jitter < 0 || jitter > 1) {
         return QStringLiteral("jitter: must be between 0 and 1");
-    if (tokensMin < 1)
+    }
+    if (tokensMin < 1) {
         return QStringLiteral("tokens_min: must be at least 1");
+    }
     if (tokensMax < tokensMin) {
         return QStringLiteral("tokens_max: %1 is below tokens_min %2")
             .arg(tokensMax)
             .arg(tokensMin);
     }
-    if (stallMs < 0)
+    if (stallMs < 0) {
         return QStringLiteral("stall_ms: must not be negative");
+    }
     if (faults.total() > 1.0 + 1e-9) {
         return QStringLiteral("faults: the shares add up to %1, more than 1").arg(faults.total());
     }

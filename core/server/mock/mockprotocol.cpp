@@ -225,10 +225,12 @@ std::variant<ChatRequest, ApiError> parseOpenAiChat(const QByteArray& body) {
                 where + ".content");
         }
     }
-    if (auto e = readMaxTokens(p, o, "max_tokens", &r.maxTokens))
+    if (auto e = readMaxTokens(p, o, "max_tokens", &r.maxTokens)) {
         return *e;
-    if (auto e = readMaxTokens(p, o, "max_completion_tokens", &r.maxTokens))
+    }
+    if (auto e = readMaxTokens(p, o, "max_completion_tokens", &r.maxTokens)) {
         return *e;
+    }
     const QJsonValue stream = o.value(QStringLiteral("stream"));
     if (!stream.isUndefined() && !stream.isNull() && !stream.isBool()) {
         return invalid(p, QStringLiteral("Invalid 'stream': expected a boolean."), "stream");
@@ -280,8 +282,9 @@ std::variant<ChatRequest, ApiError> parseAnthropicMessages(const QByteArray& bod
     if (!o.contains(QStringLiteral("max_tokens"))) {
         return invalid(p, QStringLiteral("Field required"), "max_tokens");
     }
-    if (auto e = readMaxTokens(p, o, "max_tokens", &r.maxTokens))
+    if (auto e = readMaxTokens(p, o, "max_tokens", &r.maxTokens)) {
         return *e;
+    }
     if (!r.maxTokens) {
         return invalid(p, QStringLiteral("Field required"), "max_tokens");
     }
