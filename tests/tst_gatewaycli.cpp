@@ -4,11 +4,13 @@
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
 
+#include <QElapsedTimer>
 #include <QJsonDocument>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
+#include <QTimer>
 
 using namespace sluice;
 
@@ -19,6 +21,7 @@ private Q_SLOTS:
     void badFlagsAreRefused_data();
     void badFlagsAreRefused();
     void statsAndConfigTalkToARunningGateway();
+    void configSetUnderLoadReachesTheMockWithinASecond();
 
 private:
     struct Run {
@@ -41,6 +44,31 @@ private:
         QTcpServer probe;
         probe.listen(QHostAddress::LocalHost);
         return probe.serverPort();
+    }
+    /// Starts `sluice gateway` on a free port in front of `mock`; returns its port (0 on failure).
+    static quint16 startGateway(QProcess& gateway, const MockServer& mock,
+                                const QStringList& extra) {
+        const quint16 port = freePort();
+        gateway.start(QStringLiteral(SLUICE_BINARY),
+                      QStringList{QStringLiteral("gateway"), QStringLiteral("--listen"),
+                                  QStringLiteral("127.0.0.1:%1").arg(port),
+                                  QStringLiteral("--upstream"),
+                                  mock.baseUrl().toString() + QStringLiteral("/v1")} +
+                          extra);
+        QString banner;
+        const bool up = test::runUntil(
+            [&] {
+                banner += QString::fromLocal8Bit(gateway.readAllStandardOutput());
+                return banner.contains(QLatin1String("Sluice gateway on"));
+            },
+            10000);
+        return up ? port : 0;
+    }
+    static void stopGateway(QProcess& gateway) {
+        gateway.terminate();
+        QSignalSpy ended(&gateway, &QProcess::finished);
+        QVERIFY(gateway.state() == QProcess::NotRunning || ended.wait(10000));
+        QCOMPARE(gateway.exitCode(), 0);
     }
 };
 
@@ -84,17 +112,10 @@ void TestGatewayCli::statsAndConfigTalkToARunningGateway() {
     m.tokensMin = m.tokensMax = 1;
     MockServer mock(m);
     QVERIFY(mock.listen());
-    const quint16 port = freePort();
     QProcess gateway;
-    gateway.start(QStringLiteral(SLUICE_BINARY),
-                  {QStringLiteral("gateway"), QStringLiteral("--listen"),
-                   QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--upstream"),
-                   mock.baseUrl().toString() + QStringLiteral("/v1"),
-                   QStringLiteral("--max-concurrent"), QStringLiteral("4")});
-    QString banner;
-    QTRY_VERIFY_WITH_TIMEOUT((banner += QString::fromLocal8Bit(gateway.readAllStandardOutput()),
-                              banner.contains(QLatin1String("Sluice gateway on"))),
-                             10000);
+    const quint16 port =
+        startGateway(gateway, mock, {QStringLiteral("--max-concurrent"), QStringLiteral("4")});
+    QVERIFY(port != 0);
     const QString gw = QStringLiteral("--gateway=127.0.0.1:%1").arg(port);
     QNetworkAccessManager nam;
     const QUrl chat(QStringLiteral("http://127.0.0.1:%1/v1/chat/completions").arg(port));
@@ -120,13 +141,79 @@ void TestGatewayCli::statsAndConfigTalkToARunningGateway() {
     QVERIFY2(r.err.contains(QLatin1String("max_concurrent")), qPrintable(r.err));
     r = run({QStringLiteral("stats"), gw});
     QVERIFY2(r.out.contains(QLatin1String("in flight   0 / 7")), qPrintable(r.out));
-    gateway.terminate();
-    QSignalSpy ended(&gateway, &QProcess::finished);
-    QVERIFY(ended.wait(10000));
-    QCOMPARE(gateway.exitCode(), 0);
+    stopGateway(gateway);
     r = run({QStringLiteral("stats"), gw});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(QLatin1String("cannot reach the gateway")), qPrintable(r.err));
+}
+
+// A limit raised with `sluice config set` while requests queue reaches the upstream within a
+// second (judged by the mock's own in-flight count), never overshoots, and loses nothing.
+void TestGatewayCli::configSetUnderLoadReachesTheMockWithinASecond() {
+    MockConfig m;
+    m.rpm = 0;
+    m.tpm = 0;
+    m.capacity = 1000;
+    m.ttftMs = 300;
+    m.tpotMs = 0;
+    m.tokensMin = m.tokensMax = 1;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    QProcess gateway;
+    const quint16 port = startGateway(gateway, mock,
+                                      {QStringLiteral("--max-concurrent"), QStringLiteral("4"),
+                                       QStringLiteral("--queue-size"), QStringLiteral("1000"),
+                                       QStringLiteral("--queue-timeout"), QStringLiteral("60s")});
+    QVERIFY(port != 0);
+    const auto inFlight = [&] {
+        return mock.statsJson().value(QStringLiteral("concurrent")).toInt();
+    };
+    QNetworkAccessManager nam;
+    const QUrl chat(QStringLiteral("http://127.0.0.1:%1/v1/chat/completions").arg(port));
+    constexpr int kRequests = 80;
+    int ok = 0, other = 0, peak = 0;
+    for (int i = 0; i < kRequests; ++i) {
+        QNetworkReply* reply = nam.post(test::jsonRequest(chat, i), test::chatBody());
+        connect(reply, &QNetworkReply::finished, this, [&, reply] {
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            (status == 200 ? ok : other) += 1;
+            reply->deleteLater();
+        });
+    }
+    QVERIFY(test::runUntil([&] { return inFlight() == 4; }, 5000));
+    // The mock's count is sampled every 5 ms from before the command starts, so the time
+    // includes starting the `sluice` process, the admin call and the gateway's dispatch.
+    QElapsedTimer sinceSet;
+    qint64 reachedMs = -1;
+    QTimer sampler;
+    connect(&sampler, &QTimer::timeout, this, [&] {
+        peak = std::max(peak, inFlight());
+        if (reachedMs < 0 && peak >= 12) {
+            reachedMs = sinceSet.elapsed();
+        }
+    });
+    sampler.start(5);
+    sinceSet.start();
+    const Run r =
+        run({QStringLiteral("config"), QStringLiteral("set"), QStringLiteral("max_concurrent"),
+             QStringLiteral("12"), QStringLiteral("--gateway=127.0.0.1:%1").arg(port)});
+    QCOMPARE(r.code, 0);
+    QVERIFY(test::runUntil([&] { return reachedMs >= 0 || sinceSet.elapsed() > 1000; }, 2000));
+    QVERIFY2(reachedMs >= 0 && reachedMs <= 1000,
+             qPrintable(QStringLiteral("the mock saw %1 in flight, %2 ms after `config set` began")
+                            .arg(peak)
+                            .arg(reachedMs)));
+    qInfo("the mock reached 12 in flight %lld ms after `config set` began", reachedMs);
+    QVERIFY(test::runUntil(
+        [&] {
+            peak = std::max(peak, inFlight());
+            return ok + other == kRequests;
+        },
+        30000));
+    QCOMPARE(ok, kRequests);
+    QCOMPARE(mock.statsJson().value(QStringLiteral("peak_concurrent")).toInt(), 12);
+    QCOMPARE(mock.statsJson().value(QStringLiteral("requests")).toInt(), kRequests);
+    stopGateway(gateway);
 }
 
 QTEST_GUILESS_MAIN(TestGatewayCli)
