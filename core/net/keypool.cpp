@@ -2,6 +2,8 @@
 
 #include "core/net/llmformat.h"
 
+#include <QFile>
+
 #include <algorithm>
 
 namespace sluice {
@@ -30,6 +32,45 @@ void addLevel(std::vector<RateLevel>& sum, const std::vector<RateLevel>& levels)
 }
 
 } // namespace
+
+Result<std::vector<PoolKey>> parseKeyList(const QByteArray& text, const QString& name) {
+    std::vector<PoolKey> keys;
+    const QList<QByteArray> lines = text.split('\n');
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const QByteArray line = lines[i].trimmed();
+        if (line.isEmpty() || line.startsWith('#')) {
+            continue;
+        }
+        const QList<QByteArray> parts = line.simplified().split(' ');
+        if (parts.size() > 2) {
+            return Error::invalid(QStringLiteral("%1:%2").arg(name).arg(i + 1),
+                                  QStringLiteral("expected KEY or KEY MODEL,MODEL (no spaces "
+                                                 "between the models)"));
+        }
+        PoolKey key{parts[0], {}};
+        if (parts.size() == 2) {
+            for (const QByteArray& model : parts[1].split(',')) {
+                if (!model.isEmpty()) {
+                    key.models.append(QString::fromUtf8(model));
+                }
+            }
+        }
+        keys.push_back(std::move(key));
+    }
+    if (keys.empty()) {
+        return Error::invalid(name, QStringLiteral("no keys in the file"));
+    }
+    return keys;
+}
+
+Result<std::vector<PoolKey>> readKeyFile(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return Error{Error::Kind::Io, path,
+                     QStringLiteral("cannot read the file: %1").arg(file.errorString())};
+    }
+    return parseKeyList(file.readAll(), path);
+}
 
 KeyPool::KeyPool(std::vector<PoolKey> keys, BudgetLimits perKey) {
     m_keys.reserve(keys.size());

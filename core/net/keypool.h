@@ -2,6 +2,7 @@
 
 #include "core/engine/clock.h"
 #include "core/engine/ratebudget.h"
+#include "core/result.h"
 
 #include <QByteArray>
 #include <QString>
@@ -19,6 +20,13 @@ struct PoolKey {
     QByteArray key;
     QStringList models;
 };
+
+/// Reads a key list, one key a line, optionally followed by the models it may serve:
+/// `sk-abc` or `sk-abc gpt-4o,gpt-4o-mini`. Blank lines and lines starting with '#' are
+/// skipped. An Invalid error names the line (never the key); `name` is the file's, for it.
+Result<std::vector<PoolKey>> parseKeyList(const QByteArray& text, const QString& name);
+/// parseKeyList() of a file's contents.
+Result<std::vector<PoolKey>> readKeyFile(const QString& path);
 
 /// What one key of the pool looks like now, for /admin/stats and /metrics (the key masked).
 struct KeyFigures {
