@@ -161,6 +161,54 @@ private Q_SLOTS:
         QVERIFY(!pool.choose(QStringLiteral("z"), 0s));
     }
 
+    void aLimitLearnedLateCountsWhatWentBefore() {
+        // Three went out before the provider had said anything; when it says 60 rpm, the
+        // key's next minute holds 57 more, not 60.
+        KeyPool pool(keys(1));
+        std::uint64_t first = 0;
+        for (int i = 0; i < 3; ++i) {
+            const auto adm = pool.admit(0, 1, 0s);
+            first = first ? first : adm;
+        }
+        pool.onAttemptEnd(0, first, 200, view(60, 57, 60s), 1, 1, 10ms);
+        const Nanos wait = *pool.waitTime(QStringLiteral("m"), 10ms);
+        QVERIFY2(wait >= 2900ms && wait <= 3100ms, qPrintable(QString::number(wait.count())));
+    }
+
+    void keyListsParse_data() {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<int>("keys");
+        QTest::addColumn<QStringList>("firstModels");
+        QTest::addColumn<QString>("error");
+        QTest::newRow("plain") << QByteArray("sk-a\nsk-b\n") << 2 << QStringList{} << QString();
+        QTest::newRow("models and comments")
+            << QByteArray("# pool\n\n  sk-a gpt-4o,gpt-4o-mini \nsk-b\n") << 2
+            << QStringList{QStringLiteral("gpt-4o"), QStringLiteral("gpt-4o-mini")} << QString();
+        QTest::newRow("empty") << QByteArray("# nothing\n") << 0 << QStringList{}
+                               << QStringLiteral("keys.txt: no keys in the file");
+        QTest::newRow("spaces between models")
+            << QByteArray("sk-a\nsk-b gpt-4o, gpt-4o-mini\n") << 0 << QStringList{}
+            << QStringLiteral("keys.txt:2: expected KEY or KEY MODEL,MODEL (no spaces between "
+                              "the models)");
+    }
+    void keyListsParse() {
+        QFETCH(QByteArray, text);
+        QFETCH(int, keys);
+        QFETCH(QStringList, firstModels);
+        QFETCH(QString, error);
+        const auto parsed = parseKeyList(text, QStringLiteral("keys.txt"));
+        if (!error.isEmpty()) {
+            QVERIFY(!parsed.ok());
+            QCOMPARE(parsed.error().text(), error);
+            QVERIFY(!parsed.error().text().contains(QLatin1String("sk-")));
+            return;
+        }
+        QVERIFY(parsed.ok());
+        QCOMPARE(static_cast<int>(parsed->size()), keys);
+        QCOMPARE(parsed->front().key, QByteArray("sk-a"));
+        QCOMPARE(parsed->front().models, firstModels);
+    }
+
     void figuresMirrorTheHeaders() {
         KeyPool pool(keys(1));
         const auto adm = pool.admit(0, 50, 0s);
