@@ -154,6 +154,43 @@ QStringList alertsOf(const QJsonObject& s) {
     return out;
 }
 
+// One line per upstream key of the gateway's pool: its headroom as the provider last said.
+QStringList keyLines(const QJsonObject& s) {
+    QStringList out;
+    const auto figure = [](const QJsonObject& k, const char* left, const char* limit) {
+        const QJsonValue l = k.value(QLatin1String(left));
+        return l.isDouble() ? QStringLiteral("%1/%2")
+                                  .arg(l.toDouble())
+                                  .arg(k.value(QLatin1String(limit)).toDouble())
+                            : QStringLiteral("?");
+    };
+    for (const QJsonValue& v : s.value(QStringLiteral("keys")).toArray()) {
+        const QJsonObject k = v.toObject();
+        QString line =
+            QStringLiteral("key %1  in flight %2  requests %3  429s %4  left %5 req "
+                           "%6 tok  reset %7s")
+                .arg(k.value(QStringLiteral("key")).toString())
+                .arg(k.value(QStringLiteral("in_flight")).toInt())
+                .arg(k.value(QStringLiteral("requests")).toDouble())
+                .arg(k.value(QStringLiteral("rate_limited")).toDouble())
+                .arg(figure(k, "remaining_requests", "limit_requests"),
+                     figure(k, "remaining_tokens", "limit_tokens"))
+                .arg(k.value(QStringLiteral("reset_requests_ms")).toDouble() / 1000, 0, 'f', 1);
+        if (k.value(QStringLiteral("cooling_ms")).toDouble() > 0) {
+            line += QStringLiteral("  cooling %1s")
+                        .arg(k.value(QStringLiteral("cooling_ms")).toDouble() / 1000, 0, 'f', 1);
+        }
+        if (k.value(QStringLiteral("retired")).toBool()) {
+            line += QStringLiteral("  RETIRED");
+        }
+        out << QStringLiteral("            ") + line;
+    }
+    if (!out.isEmpty()) {
+        out.front().replace(0, 12, QStringLiteral("keys        "));
+    }
+    return out;
+}
+
 QString statsText(const QJsonObject& s) {
     const QJsonObject lat = s.value(QStringLiteral("latency")).toObject();
     QStringList out;
@@ -191,8 +228,13 @@ QString statsText(const QJsonObject& s) {
         }
         out << QStringLiteral("failures    ") + parts.join(QStringLiteral(", "));
     }
+    out << keyLines(s);
     for (const QString& alert : alertsOf(s)) {
         out << QStringLiteral("ALERT       ") + alert;
+    }
+    for (const QJsonValue& alarm : s.value(QStringLiteral("alarms")).toArray()) {
+        out << QStringLiteral("ALARM       ") +
+                   alarm.toObject().value(QStringLiteral("message")).toString();
     }
     return out.join(QLatin1Char('\n'));
 }

@@ -2,7 +2,7 @@
 
 #include "app/commandline.h"
 #include "app/signalwatcher.h"
-#include "core/bench/scenario.h"
+#include "core/net/keypool.h"
 #include "core/server/gateway/gatewayserver.h"
 
 #include <QCommandLineParser>
@@ -48,7 +48,10 @@ int runGatewayCommand(const QStringList& arguments) {
                               "url");
     const auto format =
         opt("format", "openai or anthropic: paths that do not say (default openai).", "format");
-    const auto keysFile = opt("keys-file", "Upstream API keys, one per line (a pool).", "file");
+    const auto keysFile = opt("keys-file",
+                              "Upstream API keys, one per line, each optionally followed by\n"
+                              "the models it serves: KEY [MODEL,MODEL] (a pool).",
+                              "file");
     const auto keyEnv = opt("key-env",
                             "Environment variable holding the upstream key. Without a key, each "
                             "caller's own key passes through.",
@@ -177,8 +180,13 @@ int runGatewayCommand(const QStringList& arguments) {
                              applied.error().message));
     }
     if (parser.isSet(keysFile)) {
-        if (const auto e = BenchScenario::readKeys(parser.value(keysFile), &c.keys)) {
-            return fail(QStringLiteral("--keys-file: ") + *e);
+        const auto pool = readKeyFile(parser.value(keysFile));
+        if (!pool) {
+            return fail(QStringLiteral("--keys-file ") + pool.error().text());
+        }
+        for (const PoolKey& k : *pool) {
+            c.keys.append(k.key);
+            c.keyModels.append(k.models);
         }
     } else if (parser.isSet(keyEnv)) {
         const QByteArray key = qgetenv(parser.value(keyEnv).toLocal8Bit().constData());
@@ -213,6 +221,10 @@ int runGatewayCommand(const QStringList& arguments) {
                                                             .join(QStringLiteral(", ")))
                       .arg(c.maxConcurrent)
                       .arg(c.rpm > 0 ? QStringLiteral(", %1 rpm").arg(c.rpm) : QString()));
+    // Alarms (a key the provider refused, retired from the pool) go to the log too.
+    QObject::connect(&gateway, &GatewayServer::alarm, &gateway, [](const QString& message) {
+        cli::printError(kMe + QStringLiteral(": alarm: ") + message);
+    });
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, qApp, &QCoreApplication::quit);
     return QCoreApplication::exec() == 0 ? 0 : 1;

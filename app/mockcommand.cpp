@@ -83,9 +83,15 @@ int runMockCommand(const QStringList& arguments) {
         QStringLiteral("stamp"),
         QStringLiteral("Stamp streamed events with the server's own times (x_sent_ns,\n"
                        "x_arrived_ns) so a client here can measure its timing error."));
-    parser.addOptions({host, port, rpm, tpm, capacity, queueLimit, ttft, tpot, jitter, tokens, seed,
-                       faults, stall, maxBody, headerTimeout, bodyTimeout, idleTimeout, exitAfter,
-                       stamp});
+    const QCommandLineOption perKey(
+        QStringLiteral("per-key"),
+        QStringLiteral("Apply --rpm and --tpm to each API key separately (Authorization: Bearer\n"
+                       "or x-api-key), each key with its own x-ratelimit-* headers.\n"
+                       "POST /mock/revoke {\"key\": K} makes a key answer 401."));
+    parser.addOptions({host,        port,        rpm,       tpm,     capacity,
+                       queueLimit,  ttft,        tpot,      jitter,  tokens,
+                       seed,        faults,      stall,     maxBody, headerTimeout,
+                       bodyTimeout, idleTimeout, exitAfter, stamp,   perKey});
 
     const QString me = QStringLiteral("sluice mock");
     if (!parser.parse(arguments)) {
@@ -179,6 +185,7 @@ int runMockCommand(const QStringList& arguments) {
     }
     config.stallMs = static_cast<int>(stallValue->count());
     config.stamp = parser.isSet(stamp);
+    config.perKey = parser.isSet(perKey);
     if (parser.isSet(faults)) {
         if (auto e = MockConfig::parseFaults(parser.value(faults), &config.faults)) {
             error = *e;

@@ -5,15 +5,19 @@
 namespace sluice {
 
 std::uint64_t QueueScopes::scopeOf(RateBudget* budget) {
-    auto [it, inserted] = m_ids.emplace(budget, m_ids.size() + 1);
+    return scopeOf(budget, {}, [budget](Nanos now) { return budget->waitTime(now); });
+}
+
+std::uint64_t QueueScopes::scopeOf(RateBudget* budget, const std::string& variant, Gate gate) {
+    auto [it, inserted] = m_ids.emplace(std::pair{budget, variant}, m_ids.size() + 1);
     if (inserted) {
-        m_budgets.emplace(it->second, budget);
+        m_gates.emplace(it->second, std::move(gate));
     }
     return it->second;
 }
 
 bool QueueScopes::isOpen(std::uint64_t scope, Nanos now) const {
-    return m_budgets.at(scope)->waitTime(now).count() == 0;
+    return waitOf(scope, now).count() == 0;
 }
 
 bool QueueScopes::anyOpen(Nanos now) const {
@@ -28,7 +32,7 @@ QueueScopes::Closed QueueScopes::closed(Nanos now) const {
         if (count <= 0) {
             continue;
         }
-        const Nanos wait = m_budgets.at(scope)->waitTime(now);
+        const Nanos wait = waitOf(scope, now);
         if (wait.count() > 0) {
             out.waiting += count;
             out.firstOpensIn = std::min(out.firstOpensIn, wait);

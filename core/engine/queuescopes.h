@@ -4,6 +4,9 @@
 #include "core/engine/ratebudget.h"
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
 #include <unordered_map>
 
 namespace sluice {
@@ -19,8 +22,13 @@ namespace sluice {
 /// thread-safe: the engine's thread only.
 class QueueScopes {
 public:
+    /// The wait until a scope admits (0 = now).
+    using Gate = std::function<Nanos(Nanos now)>;
     /// The scope of `budget`, created on first use (ids from 1).
     std::uint64_t scopeOf(RateBudget* budget);
+    /// A scope named by `budget` and `variant` whose wait is `gate` (a budget combined with
+    /// something else, e.g. a key pool for one model); `gate` is kept from the first call.
+    std::uint64_t scopeOf(RateBudget* budget, const std::string& variant, Gate gate);
     void onQueued(std::uint64_t scope) { ++m_queued[scope]; }
     void onLeft(std::uint64_t scope) { --m_queued[scope]; }
 
@@ -37,8 +45,10 @@ public:
     Closed closed(Nanos now) const;
 
 private:
-    std::unordered_map<RateBudget*, std::uint64_t> m_ids;
-    std::unordered_map<std::uint64_t, RateBudget*> m_budgets;
+    Nanos waitOf(std::uint64_t scope, Nanos now) const { return m_gates.at(scope)(now); }
+
+    std::map<std::pair<RateBudget*, std::string>, std::uint64_t> m_ids;
+    std::unordered_map<std::uint64_t, Gate> m_gates;
     std::unordered_map<std::uint64_t, int> m_queued;
 };
 

@@ -162,7 +162,16 @@ void RateBudget::learn(const ServerLimitView& view, std::uint64_t sequence, Nano
     const bool requestsChanged = adopt(m_serverRequests, m_serverRequestsAt, view.limitRequests);
     const bool tokensChanged = adopt(m_serverTokens, m_serverTokensAt, view.limitTokens);
     if (requestsChanged || tokensChanged) {
+        const bool hadRequests = m_minuteRequests >= 0;
+        const bool hadTokens = m_minuteTokens >= 0;
         rebuild(now);
+        // A fresh level would admit a whole minute on top of what went out before it was known.
+        if (!hadRequests && m_minuteRequests >= 0) {
+            replayRecent(m_requests[m_minuteRequests], false, now);
+        }
+        if (!hadTokens && m_minuteTokens >= 0) {
+            replayRecent(m_tokens[m_minuteTokens], true, now);
+        }
     }
     // The server counted everything up to this request when it arrived there; what we admitted
     // after it is not in its `remaining` yet, and its window has been draining since. So the
@@ -181,6 +190,16 @@ void RateBudget::learn(const ServerLimitView& view, std::uint64_t sequence, Nano
         // their reservation where it is not.
         m_tokens[m_minuteTokens].clampAvailable(*view.remainingTokens - recentTokensAfter(sequence),
                                                 at);
+    }
+}
+
+void RateBudget::replayRecent(GcraLimiter& level, bool tokens, Nanos now) {
+    const std::uint64_t first = m_sequence >= kRecent ? m_sequence - kRecent + 1 : 1;
+    for (std::uint64_t seq = first; seq <= m_sequence; ++seq) {
+        const Nanos at = m_recentAt[seq % kRecent];
+        if (at > now - kMinute) {
+            level.charge(tokens ? m_recentCost[seq % kRecent] : 1, std::min(at, now));
+        }
     }
 }
 

@@ -86,6 +86,9 @@ private:
     // admitted since admission n" is O(log) however many are in flight or already answered.
     static constexpr std::uint64_t kRecent = 4096;
     std::int64_t recentTokensAfter(std::uint64_t sequence) const;
+    /// Charges `level` with the admissions of the last minute (one unit each, or their tokens):
+    /// a minute level first learned from the server must count what was already sent.
+    void replayRecent(GcraLimiter& level, bool tokens, Nanos now);
     void addRecent(std::uint64_t sequence, std::int64_t delta);
     std::int64_t recentPrefix(std::size_t slots) const; // sum of ring slots [0, slots)
     std::vector<std::int64_t> m_recentCost = std::vector<std::int64_t>(kRecent, 0);

@@ -240,6 +240,7 @@ RequestStatus EngineCall::status() const {
     s.firstSentAt = record.firstSentAt;
     s.firstTokenAt = record.firstTokenAt;
     s.reason = record.reason;
+    s.upstreamKey = record.upstreamKey;
     return s;
 }
 

@@ -57,6 +57,11 @@ struct EngineCall {
     Nanos retryAt{0};
     Nanos previousDelay{0};
     ResponseReader reader{ApiFormat::OpenAi, true};
+    // A pooled request (EngineRequest::pooled): the key of the current attempt and its
+    // admission there, and what the pool made of the last answer.
+    int poolKey = -1;
+    std::uint64_t poolAdmission = 0;
+    std::uint8_t poolVerdict = 0; ///< KeyPool::Verdict of the last attempt
 
     /// Fills a new call from its request: id, times, key identity, breaker key and lane, and
     /// the token reservation (prompt and max_tokens from the body when the request left them

@@ -69,6 +69,9 @@ struct EngineRequest {
     /// The answer is a chat completion / message and is judged as one (malformed otherwise);
     /// false for other endpoints passed through (embeddings, models).
     bool chat = true;
+    /// The key is chosen from the engine's key pool at each attempt (see
+    /// RequestEngine::setKeyPool()); `apiKey` is ignored then.
+    bool pooled = false;
     /// Not owned; must stay valid until the completion has run.
     ResponseSink* sink = nullptr;
 };
@@ -140,6 +143,7 @@ struct RequestRecord {
     QByteArray errorBody;
     HeaderPairs errorHeaders;
     bool committed = false; ///< bytes went to a ResponseSink: retries were off from then on
+    QString upstreamKey;    ///< the pool key of the last attempt, masked (empty: not pooled)
 
     /// Time to first token of the last attempt (0 when none arrived).
     Nanos ttft() const { return firstTokenAt.count() ? firstTokenAt - sentAt : Nanos{0}; }
@@ -169,6 +173,7 @@ struct RequestStatus {
     int status = 0;
     Nanos submittedAt{0}, firstSentAt{0}, firstTokenAt{0};
     QString reason;
+    QString upstreamKey; ///< the pool key of the last attempt, masked (empty: not pooled)
 };
 
 /// A request's visible state, for models (sent in batches).

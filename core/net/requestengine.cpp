@@ -84,13 +84,14 @@ std::uint64_t RequestEngine::submit(EngineRequest request, Completion done) {
     Call& c = *call;
     c.open(std::move(request), ++m_nextId, now, m_config.defaultMaxTokens);
     c.done = std::move(done);
-    c.budget = &m_budgets.budgetFor(c.keyId, c.request.model.toStdString());
-    c.scope = m_scopes.scopeOf(c.budget);
+    const QString noKey = bindBudget(c);
     const std::uint64_t id = c.record.id;
     m_calls.emplace(id, std::move(call));
     m_stats.onSubmitted();
 
-    if (c.budget->tooLarge(c.reservedTokens)) {
+    if (!noKey.isEmpty()) {
+        finish(c, RequestState::Rejected, {FailureKind::Network}, noKey);
+    } else if (c.budget->tooLarge(c.reservedTokens)) {
         finish(c, RequestState::Rejected, {FailureKind::TooLarge},
                QStringLiteral("needs %1 tokens (prompt + max_tokens), more than a token limit")
                    .arg(c.reservedTokens));
@@ -258,6 +259,13 @@ void RequestEngine::dispatch(Call& c) {
         return;
     }
     c.breakerPermit = true;
+    if (c.request.pooled && m_keyPool && !takePoolKey(c, now)) {
+        breaker.onIgnored();
+        c.breakerPermit = false;
+        finish(c, RequestState::Failed, {FailureKind::Network},
+               QStringLiteral("no upstream key left for model '%1'").arg(c.request.model));
+        return;
+    }
     c.admission = c.budget->admit(c.reservedTokens, now);
     c.connectionSlot = m_pool->acquireSlot();
     m_stats.onSent(c.record.attempts > 0);
@@ -332,24 +340,29 @@ void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {
 
 void RequestEngine::learn(Call& c, const Attempt& a) {
     // What the attempt cost, reconciled against its reservation.
+    std::int64_t charged = c.reservedTokens; // a transfer that broke: assume all of it
     if (a.result.outcome == Outcome::Success) {
-        const std::int64_t used = c.recordTokens();
-        c.budget->reconcile(c.admission, c.reservedTokens, used);
+        charged = c.recordTokens();
+        c.budget->reconcile(c.admission, c.reservedTokens, charged);
         m_stats.onTokens(c.record.promptTokens, c.record.completionTokens);
     } else if (a.status >= 400 || a.error == QNetworkReply::ConnectionRefusedError ||
                a.error == QNetworkReply::HostNotFoundError) {
         // Refused, or never reached: nothing charged.
+        charged = 0;
         c.budget->reconcile(c.admission, c.reservedTokens, 0);
     }
     // The server's view comes last, so a refund can never leave us believing in more room
-    // than it says there is.
-    if (m_config.followServerLimits) {
+    // than it says there is. A pool key's view is about that key: the pool keeps it.
+    const bool pooled = c.poolKey >= 0;
+    if (pooled) {
+        returnPoolKey(c, a, charged);
+    } else if (m_config.followServerLimits) {
         c.budget->learn(a.view, c.admission, a.now);
     }
     if (a.result.outcome == Outcome::RateLimited) {
         m_stats.onRateLimited();
-        // Nobody on this key sends before the server said it may.
-        if (m_config.followServerLimits) {
+        // Nobody on this key sends before the server said it may (a pool cools its key).
+        if (m_config.followServerLimits && !pooled) {
             const Nanos wait = a.view.retryAfter.value_or(std::chrono::seconds(1));
             m_budgets.blockKey(c.keyId, a.now + wait);
         }
@@ -403,6 +416,9 @@ void RequestEngine::decideFate(Call& c, const Attempt& a) {
     if (c.deadlineHit) {
         finish(c, RequestState::TimedOut, result.failure,
                QStringLiteral("deadline passed in flight: ") + result.why);
+        return;
+    }
+    if (retryOnAnotherKey(c, a)) {
         return;
     }
     // Once bytes went to the caller, a retry would send them a second answer.
@@ -502,158 +518,11 @@ void RequestEngine::markDirty(Call& c) {
     }
 }
 
-void RequestEngine::applyLimit(int limit) {
-    if (limit == m_admission.limit()) {
-        return;
-    }
-    m_admission.setLimit(limit);
-    Q_EMIT limitChanged(limit);
-    schedulePump();
-}
-
-void RequestEngine::setConcurrency(ConcurrencyConfig config) {
-    m_config.concurrency = config;
-    m_concurrency.setConfig(config);
-    applyLimit(m_concurrency.limit());
-}
-
-void RequestEngine::setBudgets(std::vector<BudgetRule> rules) {
-    m_config.budgets = rules;
-    m_budgets.setRules(std::move(rules), m_clock.now());
-    schedulePump(); // waiting callers are re-evaluated at once
-}
-
-void RequestEngine::setRetry(RetryConfig config) {
-    m_config.retry = config;
-    m_retry.setConfig(config);
-}
-
-void RequestEngine::setBreaker(BreakerConfig config) {
-    m_config.breaker = config;
-    for (auto& [key, breaker] : m_breakers) {
-        breaker->setConfig(config);
-    }
-    schedulePump();
-}
-
-void RequestEngine::setQueue(QueueConfig config) {
-    m_config.queue = config;
-    m_admission.setQueueConfig(std::move(config));
-    schedulePump();
-}
-
 Nanos RequestEngine::queueDeadline(const Call& c, Nanos now) const {
     if (c.request.queueTimeout.count() <= 0) {
         return c.deadline;
     }
     return std::min(c.deadline, now + c.request.queueTimeout);
-}
-
-std::int64_t RequestEngine::position(std::uint64_t id) const {
-    return m_admission.position(id, m_clock.now());
-}
-
-Nanos RequestEngine::expectedWait(std::int64_t position) const {
-    return m_pace.expectedWait(position);
-}
-
-std::vector<RequestStatus> RequestEngine::statuses() const {
-    std::vector<RequestStatus> out;
-    out.reserve(m_calls.size());
-    const Nanos now = m_clock.now();
-    const std::vector<std::uint64_t> order = m_admission.order(now);
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        if (auto s = status(order[i], static_cast<std::int64_t>(i))) {
-            out.push_back(std::move(*s));
-        }
-    }
-    for (const auto& [id, call] : m_calls) {
-        const RequestState st = call->record.state;
-        if (st != RequestState::Queued && st != RequestState::WaitingBudget) {
-            if (auto s = status(id)) {
-                out.push_back(std::move(*s));
-            }
-        }
-    }
-    return out;
-}
-
-std::optional<RequestStatus> RequestEngine::status(std::uint64_t id) const {
-    return status(id, -2);
-}
-
-std::optional<RequestStatus> RequestEngine::status(std::uint64_t id,
-                                                   std::int64_t knownPosition) const {
-    const auto it = m_calls.find(id);
-    if (it == m_calls.end()) {
-        return std::nullopt;
-    }
-    const Call& c = *it->second;
-    const Nanos now = m_clock.now();
-    RequestStatus s = c.status();
-    if (s.state == RequestState::Queued || s.state == RequestState::WaitingBudget) {
-        s.position = knownPosition >= -1 ? knownPosition : position(id);
-        const Nanos budgetWait = c.budget->waitTime(now);
-        s.state = budgetWait.count() > 0 ? RequestState::WaitingBudget : RequestState::Queued;
-        s.eta = std::max(expectedWait(s.position), budgetWait);
-    }
-    return s;
-}
-
-EngineSnapshot RequestEngine::snapshot() const {
-    const Nanos now = m_clock.now();
-    EngineSnapshot s;
-    s.at = now;
-    s.inFlight = m_admission.inFlight();
-    s.limit = m_admission.limit();
-    s.queued = static_cast<int>(m_admission.queued());
-    const QueueScopes::Closed closed = m_scopes.closed(now);
-    s.waitingBudget = closed.waiting;
-    s.nextAllowedIn = closed.waiting > 0 ? closed.firstOpensIn : Nanos{0};
-    m_stats.fill(s, now);
-    s.breaker = CircuitBreaker::State::Closed;
-    for (auto& [key, breaker] : m_breakers) {
-        const auto state = breaker->state();
-        if (state == CircuitBreaker::State::Open || (state == CircuitBreaker::State::HalfOpen &&
-                                                     s.breaker == CircuitBreaker::State::Closed)) {
-            s.breaker = state;
-        }
-    }
-    s.resources = m_resources;
-    s.clientSaturated = m_guard.clientSaturated();
-    return s;
-}
-
-void RequestEngine::tick() {
-    const Nanos now = m_clock.now();
-    m_stats.advance(now);
-    if (now - m_lastResourceSample >= std::chrono::seconds(1)) {
-        m_lastResourceSample = now;
-        const bool wasPaused = m_guard.paused();
-        m_resources = m_guard.sample();
-        if (wasPaused && !m_guard.paused()) {
-            schedulePump();
-        }
-    }
-    const QList<RequestUpdate> updates = m_updates.take(
-        [this, now](std::uint64_t id) -> std::optional<RequestUpdate> {
-            Call* c = find(id);
-            if (!c) {
-                return std::nullopt;
-            }
-            RequestUpdate u = c->update();
-            if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
-                const bool closed = c->budget->waitTime(now).count() > 0;
-                u.state = closed ? RequestState::WaitingBudget : RequestState::Queued;
-                c->record.state = u.state;
-            }
-            return u;
-        },
-        [this, now] { return m_admission.order(now); });
-    if (!updates.isEmpty()) {
-        Q_EMIT requestsUpdated(updates);
-    }
-    Q_EMIT snapshotReady(snapshot());
 }
 
 } // namespace sluice

@@ -5,6 +5,7 @@
 #include "core/net/deadlinetimer.h"
 #include "core/net/enginestats.h"
 #include "core/net/enginetypes.h"
+#include "core/net/keypool.h"
 #include "core/net/requestupdates.h"
 
 #include <QObject>
@@ -98,6 +99,12 @@ public:
     void setQueue(QueueConfig config);
     /// For attempts started from now on.
     void setTransferTimeout(Nanos timeout) { m_config.transferTimeout = timeout; }
+    /// Upstream keys for pooled requests (EngineRequest::pooled): each attempt takes the key
+    /// that can admit it soonest, and the pool mirrors every key's headroom from the answers.
+    /// Call before the first pooled request (requests queued on an old pool would be lost).
+    void setKeyPool(std::vector<PoolKey> keys);
+    /// Null when no pool was set. Read it (figures, summed limits); same thread.
+    const KeyPool* keyPool() const { return m_keyPool.get(); }
     /// Learn from the server's rate-limit headers and honour its Retry-After (on by default).
     void setFollowServerLimits(bool follow) { m_config.followServerLimits = follow; }
     const EngineConfig& config() const { return m_config; }
@@ -135,6 +142,9 @@ Q_SIGNALS:
     void limitChanged(int limit);
     /// Every request has ended.
     void idle();
+    /// A pool key was refused by the provider (401/403) and is out of the pool for good: an
+    /// alarm. Emitted synchronously from the attempt's end; `maskedKey` is `sk-...abcd`.
+    void keyRetired(const QString& maskedKey, const QString& reason);
 
 private:
     using Call = EngineCall;
@@ -166,6 +176,20 @@ private:
     void retryLater(Call& call, Nanos delay);
     void requeue(std::uint64_t id);
     void markDirty(Call& call);
+    // The key pool's part (requestenginepool.cpp).
+    /// The budget and queue scope of a new call: its key's, or for a pooled call the pool's
+    /// own budget and the keys that serve its model together. Returns why a pooled call
+    /// cannot be served at all (no live key for its model), else empty.
+    QString bindBudget(Call& call);
+    /// The wait before the call's scope admits (0 = now), the pool included.
+    Nanos budgetWait(const Call& call, Nanos now) const;
+    /// Picks and charges the pool key for the call's next attempt; false when none is left.
+    bool takePoolKey(Call& call, Nanos now);
+    /// Tells the pool how the attempt on its key ended; emits keyRetired() on a 401/403.
+    void returnPoolKey(Call& call, const Attempt& attempt, std::int64_t charged);
+    /// After a 429 or a retired key: tries the request again at once on another key (the
+    /// queue holds it until one admits). False when that does not apply.
+    bool retryOnAnotherKey(Call& call, const Attempt& attempt);
     void tick();
     void armWake(Nanos now);
     void applyLimit(int limit);
@@ -202,6 +226,7 @@ private:
     Nanos m_lastResourceSample{0};
     DispatchPace m_pace; ///< dispatch gaps while saturated: the aging lead and queue ETAs
     ResourceSample m_resources;
+    std::unique_ptr<KeyPool> m_keyPool;
 };
 
 } // namespace sluice

@@ -203,6 +203,9 @@ QJsonObject requestStatusJson(const RequestStatus& s, Nanos now) {
     if (s.status > 0) {
         o.insert(QStringLiteral("status"), s.status);
     }
+    if (!s.upstreamKey.isEmpty()) {
+        o.insert(QStringLiteral("upstream_key"), s.upstreamKey); // masked
+    }
     if (s.firstSentAt.count() > 0) {
         o.insert(QStringLiteral("queue_ms"), ms(s.firstSentAt - s.submittedAt));
     }
@@ -222,6 +225,9 @@ QJsonObject requestRecordJson(const RequestRecord& r, int clientStatus) {
                   {QStringLiteral("attempts"), r.attempts},
                   {QStringLiteral("total_ms"), ms(r.totalTime())},
                   {QStringLiteral("queue_ms"), ms(r.queueTime())}};
+    if (!r.upstreamKey.isEmpty()) {
+        o.insert(QStringLiteral("upstream_key"), r.upstreamKey); // masked
+    }
     if (clientStatus > 0) {
         o.insert(QStringLiteral("answered"), clientStatus);
     } else {

@@ -25,6 +25,8 @@ struct GatewayConfig {
     ApiFormat format = ApiFormat::OpenAi;
     /// Upstream keys; empty: each caller's own key passes through (and has its own budget).
     QList<QByteArray> keys;
+    /// The models each of `keys` may serve, by index (missing or empty: every model).
+    QList<QStringList> keyModels;
     QByteArray adminToken; ///< required on /admin and /metrics when set
 
     // Limits, live.

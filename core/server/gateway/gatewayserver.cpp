@@ -39,6 +39,7 @@ GatewayServer::GatewayServer(GatewayConfig config, const Clock* clock, QObject* 
     engine.followServerLimits = true; // traffic control: never more than the provider allows
     m_engine = std::make_unique<RequestEngine>(engine, clock, this);
     applyToEngine();
+    setUpKeyPool();
     connect(m_engine.get(), &RequestEngine::requestsUpdated, this,
             &GatewayServer::onRequestsUpdated);
 }
@@ -116,13 +117,20 @@ Nanos GatewayServer::retryAfter() const {
 HttpHeaders GatewayServer::limitHeaders() const {
     HttpHeaders h;
     QByteArrayList policy;
-    if (m_config.rpm > 0) {
-        h.emplace_back("x-ratelimit-limit-requests", QByteArray::number(m_config.rpm));
-        policy << "\"requests\";q=" + QByteArray::number(m_config.rpm) + ";w=60";
+    // The tighter of the gateway's own limit and its key pool's (the sum of its keys').
+    const auto [poolRpm, poolTpm] = poolLimits();
+    const auto tighter = [](std::int64_t a, std::int64_t b) {
+        return a > 0 && b > 0 ? std::min(a, b) : std::max(a, b);
+    };
+    const std::int64_t rpm = tighter(m_config.rpm, poolRpm);
+    const std::int64_t tpm = tighter(m_config.tpm, poolTpm);
+    if (rpm > 0) {
+        h.emplace_back("x-ratelimit-limit-requests", QByteArray::number(rpm));
+        policy << "\"requests\";q=" + QByteArray::number(rpm) + ";w=60";
     }
-    if (m_config.tpm > 0) {
-        h.emplace_back("x-ratelimit-limit-tokens", QByteArray::number(m_config.tpm));
-        policy << "\"tokens\";q=" + QByteArray::number(m_config.tpm) + ";w=60";
+    if (tpm > 0) {
+        h.emplace_back("x-ratelimit-limit-tokens", QByteArray::number(tpm));
+        policy << "\"tokens\";q=" + QByteArray::number(tpm) + ";w=60";
     }
     policy << "\"concurrency\";q=" +
                   QByteArray::number(m_engine ? m_engine->limit() : m_config.maxConcurrent);
@@ -207,7 +215,7 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
         }
     }
     if (!m_config.keys.isEmpty()) {
-        r.apiKey = m_config.keys.at(static_cast<qsizetype>(m_nextKey++ % m_config.keys.size()));
+        r.pooled = true; // the engine's key pool picks the key at each attempt
         r.lane = QString::fromLatin1(callerKey.isEmpty() ? QByteArray("anonymous")
                                                          : maskKey(callerKey).toLatin1());
     } else {
@@ -415,17 +423,21 @@ void GatewayServer::onRequestsUpdated(const QList<RequestUpdate>& updates) {
 }
 
 QJsonObject GatewayServer::statsJson() const {
-    return gateway::statsJson(m_engine->snapshot(), m_config,
-                              gateway::GatewayCounters{m_byCode, m_clientGone, m_doorRejected,
-                                                       m_promptTokens, m_completionTokens,
-                                                       &m_overhead, &m_ttft, &m_e2e});
+    QJsonObject stats = gateway::statsJson(
+        m_engine->snapshot(), m_config,
+        gateway::GatewayCounters{m_byCode, m_clientGone, m_doorRejected, m_promptTokens,
+                                 m_completionTokens, &m_overhead, &m_ttft, &m_e2e});
+    addKeyPoolStats(stats);
+    return stats;
 }
 
 QByteArray GatewayServer::metricsText() const {
-    return gateway::metricsText(m_engine->snapshot(), m_config,
-                                gateway::GatewayCounters{m_byCode, m_clientGone, m_doorRejected,
-                                                         m_promptTokens, m_completionTokens,
-                                                         &m_overhead, &m_ttft, &m_e2e});
+    QByteArray text = gateway::metricsText(
+        m_engine->snapshot(), m_config,
+        gateway::GatewayCounters{m_byCode, m_clientGone, m_doorRejected, m_promptTokens,
+                                 m_completionTokens, &m_overhead, &m_ttft, &m_e2e});
+    addKeyPoolMetrics(text);
+    return text;
 }
 
 } // namespace sluice

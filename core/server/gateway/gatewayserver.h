@@ -55,6 +55,9 @@ public:
 Q_SIGNALS:
     /// The limits changed (through the admin API or applyLimits()).
     void configChanged(const sluice::GatewayConfig& config);
+    /// Something an operator must act on (a pool key refused by the provider and retired), in
+    /// words, keys masked. Also on /admin/events (event: alarm) and in /admin/stats.
+    void alarm(const QString& message);
 
 private:
     void handle(const HttpRequest& request, HttpResponder* responder);
@@ -67,11 +70,17 @@ private:
     void applyToEngine();
     QJsonObject requestJson(std::uint64_t id) const;
     void replyJson(HttpResponder* responder, int status, const QJsonObject& body);
+    // The upstream key pool (gatewaykeys.cpp).
+    void setUpKeyPool();
+    void onKeyRetired(const QString& maskedKey, const QString& reason);
+    void addKeyPoolStats(QJsonObject& stats) const;
+    void addKeyPoolMetrics(QByteArray& metrics) const;
+    /// The pool's summed limits (0 = unknown or none), for the advertised headers.
+    std::pair<std::int64_t, std::int64_t> poolLimits() const;
 
     GatewayConfig m_config;
     std::unique_ptr<RequestEngine> m_engine;
     HttpServer m_http;
-    std::size_t m_nextKey = 0;
 
     // What the gateway saw, for /admin/stats and /metrics.
     std::map<int, std::int64_t> m_byCode; ///< answers by the status the caller got
@@ -85,6 +94,7 @@ private:
     std::deque<std::pair<std::uint64_t, QJsonObject>> m_ended;
     std::unordered_map<std::uint64_t, QJsonObject> m_endedById;
     std::vector<QPointer<HttpResponder>> m_eventSubscribers;
+    std::deque<QJsonObject> m_alarms; ///< the last alarms, for /admin/stats
 };
 
 } // namespace sluice

@@ -89,6 +89,7 @@ QJsonObject MockConfig::toJson() const {
         {QStringLiteral("seed"), static_cast<double>(seed)},
         {QStringLiteral("stall_ms"), stallMs},
         {QStringLiteral("stamp"), stamp},
+        {QStringLiteral("per_key"), perKey},
         {QStringLiteral("faults"), faultsJson},
     };
 }
@@ -99,7 +100,7 @@ std::optional<QString> MockConfig::apply(const QJsonObject& json) {
         QStringLiteral("queue_limit"), QStringLiteral("ttft_ms"),    QStringLiteral("tpot_ms"),
         QStringLiteral("jitter"),      QStringLiteral("tokens_min"), QStringLiteral("tokens_max"),
         QStringLiteral("seed"),        QStringLiteral("stall_ms"),   QStringLiteral("faults"),
-        QStringLiteral("stamp"),
+        QStringLiteral("stamp"),       QStringLiteral("per_key"),
     };
     for (auto it = json.begin(); it != json.end(); ++it) {
         if (!known.contains(it.key())) {
@@ -145,6 +146,12 @@ std::optional<QString> MockConfig::apply(const QJsonObject& json) {
             return QStringLiteral("stamp: expected true or false");
         }
         next.stamp = json.value(QStringLiteral("stamp")).toBool();
+    }
+    if (json.contains(QStringLiteral("per_key"))) {
+        if (!json.value(QStringLiteral("per_key")).isBool()) {
+            return QStringLiteral("per_key: expected true or false");
+        }
+        next.perKey = json.value(QStringLiteral("per_key")).toBool();
     }
     if (json.contains(QStringLiteral("jitter"))) {
         const QJsonValue v = json.value(QStringLiteral("jitter"));

@@ -42,6 +42,9 @@ struct MockConfig {
     /// "x_sent_ns" when it was written and "x_arrived_ns" when the request arrived, so a
     /// client on the same machine can measure its own timing error against the server's.
     bool stamp = false;
+    /// rpm and tpm apply to each API key separately (as a provider limits each key), each key
+    /// gets its own x-ratelimit-* headers.
+    bool perKey = false;
     MockFaults faults;
 
     friend bool operator==(const MockConfig&, const MockConfig&) = default;

@@ -1,5 +1,7 @@
 #include "core/server/mock/mockserver.h"
 
+#include "core/net/llmformat.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -32,6 +34,7 @@ constexpr AdminRoute kAdminRoutes[] = {
     {"/mock/config", "GET, HEAD, POST"},
     {"/mock/reset", "POST"},
     {"/mock/pause", "POST"},
+    {"/mock/revoke", "POST"},
 };
 // clang-format on
 
@@ -63,7 +66,9 @@ MockServer::MockServer(MockConfig config, QObject* parent, const Clock* clock)
     , m_http([this](const HttpRequest& r, HttpResponder* w) { handle(r, w); }, this)
     , m_requestLimiter(config.rpm)
     , m_tokenLimiter(config.tpm)
-    , m_rng(config.seed) {}
+    , m_rng(config.seed) {
+    m_keys.setLimits(config.rpm, config.tpm);
+}
 
 MockServer::~MockServer() {
     m_http.close();
@@ -94,6 +99,7 @@ std::optional<QString> MockServer::setConfig(const MockConfig& config) {
     m_config = config;
     m_requestLimiter.setLimit(config.rpm);
     m_tokenLimiter.setLimit(config.tpm);
+    m_keys.setLimits(config.rpm, config.tpm);
     if (reseed) {
         m_rng.seed(config.seed);
         m_sequence = 0;
@@ -108,6 +114,7 @@ QJsonObject MockServer::statsJson() {
                                       m_config.rpm, m_config.tpm);
     json.insert(QStringLiteral("capacity"), m_config.capacity);
     json.insert(QStringLiteral("connections"), m_http.connectionCount());
+    json.insert(QStringLiteral("per_key"), m_keys.toJson());
     return json;
 }
 
@@ -117,6 +124,7 @@ void MockServer::pause(Nanos duration) {
 
 void MockServer::resetStats() {
     m_stats.reset();
+    m_keys.resetCounts();
 }
 
 std::uint64_t MockServer::nextRequestSeed() {
@@ -215,6 +223,14 @@ void MockServer::handle(const HttpRequest& request, HttpResponder* responder) {
 
 void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder,
                             Provider provider) {
+    const QByteArray apiKey = MockKeys::keyOf(request);
+    m_keys.onRequest(apiKey);
+    if (m_keys.revoked(apiKey)) { // refused before anything else, as providers do
+        m_keys.onUnauthorized(apiKey);
+        replyError(responder, provider, MockKeys::unauthorized(provider));
+        finishRequest("401");
+        return;
+    }
     auto parsed = provider == Provider::Anthropic ? parseAnthropicMessages(request.body)
                                                   : parseOpenAiChat(request.body);
     if (const auto* error = std::get_if<ApiError>(&parsed)) {
@@ -258,8 +274,10 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
         return;
     }
 
-    SlidingWindowLimiter::Decision rd = m_requestLimiter.peek(1, now);
-    SlidingWindowLimiter::Decision td = m_tokenLimiter.peek(cost, now);
+    const auto [requestLimiter, tokenLimiter] =
+        m_config.perKey ? m_keys.limiters(apiKey) : std::pair{&m_requestLimiter, &m_tokenLimiter};
+    SlidingWindowLimiter::Decision rd = requestLimiter->peek(1, now);
+    SlidingWindowLimiter::Decision td = tokenLimiter->peek(cost, now);
     RateLimitState state;
     state.requestLimit = m_config.rpm;
     state.tokenLimit = m_config.tpm;
@@ -282,6 +300,7 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
         HttpHeaders headers = rateLimitHeaders(provider, state);
         headers.append({idHeader, requestId});
         ++m_stats.rateLimited;
+        m_keys.onRateLimited(apiKey);
         m_stats.rejections.add(QDateTime::currentSecsSinceEpoch());
         replyError(responder, provider, error, headers);
         finishRequest("429");
@@ -295,8 +314,8 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
         finishRequest(QByteArray::number(error.status));
         return;
     }
-    rd = m_requestLimiter.tryAcquire(1, now);
-    td = m_tokenLimiter.tryAcquire(cost, now);
+    rd = requestLimiter->tryAcquire(1, now);
+    td = tokenLimiter->tryAcquire(cost, now);
     m_stats.requestWindow.add(1, now);
     m_stats.tokenWindow.add(cost, now);
     m_stats.tokensIn += chat.promptTokens;
@@ -354,6 +373,7 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
 
     auto* exchange = new MockExchange(std::move(plan), responder, &m_ticker, this);
     connect(exchange, &MockExchange::finished, this, &MockServer::onExchangeFinished);
+    m_keys.onStarted(exchange, apiKey);
     m_waiting.push_back(exchange);
     m_stats.peakWaiting = std::max(m_stats.peakWaiting, ++m_stats.waiting);
     grantSlots();
@@ -380,6 +400,7 @@ void MockServer::onExchangeFinished(MockExchange* exchange, const ExchangeOutcom
         }
     }
     m_stats.tokensOut += outcome.outputTokens;
+    m_keys.onEnded(exchange);
     finishRequest(outcome.status);
     exchange->deleteLater();
     grantSlots();
@@ -417,11 +438,10 @@ void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responde
         ApiError e;
         e.status = 404;
         e.type = "invalid_request_error";
-        e.message =
-            QStringLiteral(
-                "Unknown request URL: %1 %2. The mock serves GET /mock/stats, "
-                "GET|POST /mock/config, POST /mock/reset, POST /mock/pause and GET /health.")
-                .arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path));
+        e.message = QStringLiteral("Unknown request URL: %1 %2. The mock serves GET /mock/stats, "
+                                   "GET|POST /mock/config, POST /mock/reset, POST /mock/pause, "
+                                   "POST /mock/revoke and GET /health.")
+                        .arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path));
         replyError(responder, Provider::OpenAI, e);
     };
     if (request.parseError != 0) {
@@ -490,6 +510,23 @@ void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responde
         }
         pause(Nanos{static_cast<Nanos::rep>(ms.toDouble() * 1e6)});
         replyJson(responder, 200, {{QStringLiteral("paused_ms"), ms.toDouble()}});
+    } else if (request.path == "/mock/revoke") {
+        const QByteArray key = QJsonDocument::fromJson(request.body)
+                                   .object()
+                                   .value(QStringLiteral("key"))
+                                   .toString()
+                                   .toUtf8();
+        if (key.isEmpty()) {
+            replyError(responder, Provider::OpenAI,
+                       ApiError{400,
+                                "invalid_request_error",
+                                QStringLiteral("key: the body must be {\"key\": \"the API key\"}"),
+                                "key",
+                                {}});
+            return;
+        }
+        revokeKey(key);
+        replyJson(responder, 200, {{QStringLiteral("revoked"), maskKey(key)}});
     } else if (request.path == "/mock/reset") {
         resetStats();
         replyJson(responder, 200, statsJson());

@@ -5,6 +5,7 @@
 #include "core/server/httpserver.h"
 #include "core/server/mock/mockconfig.h"
 #include "core/server/mock/mockexchange.h"
+#include "core/server/mock/mockkeys.h"
 #include "core/server/mock/mockstats.h"
 #include "core/server/mock/mockticker.h"
 
@@ -48,6 +49,8 @@ public:
     /// Freezes every reply for `duration` (POST /mock/pause {"ms": N}): a server stall, for
     /// coordinated-omission checks. Requests keep arriving and wait.
     void pause(Nanos duration);
+    /// From now on `key` is answered 401 invalid_api_key (POST /mock/revoke {"key": K}).
+    void revokeKey(const QByteArray& key) { m_keys.revoke(key); }
 
     HttpServer& http() { return m_http; }
 
@@ -75,6 +78,7 @@ private:
     SlidingWindowLimiter m_requestLimiter;
     SlidingWindowLimiter m_tokenLimiter;
     mock::MockStats m_stats;
+    mock::MockKeys m_keys; ///< per-key limiters (per_key) and counters
     std::mt19937_64 m_rng;
     std::uint64_t m_sequence = 0;
     std::deque<mock::MockExchange*> m_waiting;

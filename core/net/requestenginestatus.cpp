@@ -1,0 +1,117 @@
+// What the engine tells whoever asks: where each request is (status(), statuses()), its values
+// now (snapshot()) and the batch it publishes at every tick. The read side of RequestEngine,
+// apart from the machinery that moves requests (requestengine.cpp).
+
+#include "core/net/enginecall.h"
+#include "core/net/requestengine.h"
+
+namespace sluice {
+
+std::int64_t RequestEngine::position(std::uint64_t id) const {
+    return m_admission.position(id, m_clock.now());
+}
+
+Nanos RequestEngine::expectedWait(std::int64_t position) const {
+    return m_pace.expectedWait(position);
+}
+
+std::vector<RequestStatus> RequestEngine::statuses() const {
+    std::vector<RequestStatus> out;
+    out.reserve(m_calls.size());
+    const Nanos now = m_clock.now();
+    const std::vector<std::uint64_t> order = m_admission.order(now);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        if (auto s = status(order[i], static_cast<std::int64_t>(i))) {
+            out.push_back(std::move(*s));
+        }
+    }
+    for (const auto& [id, call] : m_calls) {
+        const RequestState st = call->record.state;
+        if (st != RequestState::Queued && st != RequestState::WaitingBudget) {
+            if (auto s = status(id)) {
+                out.push_back(std::move(*s));
+            }
+        }
+    }
+    return out;
+}
+
+std::optional<RequestStatus> RequestEngine::status(std::uint64_t id) const {
+    return status(id, -2);
+}
+
+std::optional<RequestStatus> RequestEngine::status(std::uint64_t id,
+                                                   std::int64_t knownPosition) const {
+    const auto it = m_calls.find(id);
+    if (it == m_calls.end()) {
+        return std::nullopt;
+    }
+    const Call& c = *it->second;
+    const Nanos now = m_clock.now();
+    RequestStatus s = c.status();
+    if (s.state == RequestState::Queued || s.state == RequestState::WaitingBudget) {
+        s.position = knownPosition >= -1 ? knownPosition : position(id);
+        const Nanos wait = budgetWait(c, now);
+        s.state = wait.count() > 0 ? RequestState::WaitingBudget : RequestState::Queued;
+        s.eta = std::max(expectedWait(s.position), wait);
+    }
+    return s;
+}
+
+EngineSnapshot RequestEngine::snapshot() const {
+    const Nanos now = m_clock.now();
+    EngineSnapshot s;
+    s.at = now;
+    s.inFlight = m_admission.inFlight();
+    s.limit = m_admission.limit();
+    s.queued = static_cast<int>(m_admission.queued());
+    const QueueScopes::Closed closed = m_scopes.closed(now);
+    s.waitingBudget = closed.waiting;
+    s.nextAllowedIn = closed.waiting > 0 ? closed.firstOpensIn : Nanos{0};
+    m_stats.fill(s, now);
+    s.breaker = CircuitBreaker::State::Closed;
+    for (auto& [key, breaker] : m_breakers) {
+        const auto state = breaker->state();
+        if (state == CircuitBreaker::State::Open || (state == CircuitBreaker::State::HalfOpen &&
+                                                     s.breaker == CircuitBreaker::State::Closed)) {
+            s.breaker = state;
+        }
+    }
+    s.resources = m_resources;
+    s.clientSaturated = m_guard.clientSaturated();
+    return s;
+}
+
+void RequestEngine::tick() {
+    const Nanos now = m_clock.now();
+    m_stats.advance(now);
+    if (now - m_lastResourceSample >= std::chrono::seconds(1)) {
+        m_lastResourceSample = now;
+        const bool wasPaused = m_guard.paused();
+        m_resources = m_guard.sample();
+        if (wasPaused && !m_guard.paused()) {
+            schedulePump();
+        }
+    }
+    const QList<RequestUpdate> updates = m_updates.take(
+        [this, now](std::uint64_t id) -> std::optional<RequestUpdate> {
+            Call* c = find(id);
+            if (!c) {
+                return std::nullopt;
+            }
+            RequestUpdate u = c->update();
+            if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
+                const bool closed = budgetWait(*c, now).count() > 0;
+                u.state = closed ? RequestState::WaitingBudget : RequestState::Queued;
+                c->record.state = u.state;
+            }
+            return u;
+        },
+        [this, now] { return m_admission.order(now); });
+    if (!updates.isEmpty()) {
+        Q_EMIT requestsUpdated(updates);
+    }
+    Q_EMIT snapshotReady(snapshot());
+}
+
+} // namespace sluice
