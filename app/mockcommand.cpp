@@ -180,10 +180,12 @@ int runMockCommand(const QStringList& arguments) {
     config.stallMs = static_cast<int>(stallValue->count());
     config.stamp = parser.isSet(stamp);
     if (parser.isSet(faults)) {
-        if (auto e = MockConfig::parseFaults(parser.value(faults), &config.faults)) {
-            error = *e;
+        auto parsed = MockConfig::parseFaults(parser.value(faults), config.faults);
+        if (!parsed) {
+            error = parsed.error().text();
             return fail();
         }
+        config.faults = *parsed;
     }
     const auto bodyValue = cli::parseInteger(QStringLiteral("--max-body"), parser.value(maxBody),
                                              1024, 1'073'741'824LL, &error);
@@ -213,8 +215,8 @@ int runMockCommand(const QStringList& arguments) {
             return fail();
         }
     }
-    if (auto e = config.validate()) {
-        error = *e;
+    if (auto valid = config.validate(); !valid) {
+        error = valid.error().text();
         return fail();
     }
 

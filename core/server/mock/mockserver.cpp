@@ -86,9 +86,9 @@ QUrl MockServer::baseUrl() const {
     return url;
 }
 
-std::optional<QString> MockServer::setConfig(const MockConfig& config) {
-    if (auto error = config.validate()) {
-        return error;
+Result<void> MockServer::setConfig(const MockConfig& config) {
+    if (auto valid = config.validate(); !valid) {
+        return valid;
     }
     const bool reseed = config.seed != m_config.seed;
     m_config = config;
@@ -100,7 +100,7 @@ std::optional<QString> MockServer::setConfig(const MockConfig& config) {
     }
     grantSlots(); // a larger capacity starts waiting requests now
     Q_EMIT configChanged(m_config);
-    return std::nullopt;
+    return {};
 }
 
 QJsonObject MockServer::statsJson() {
@@ -468,13 +468,13 @@ void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responde
             return;
         }
         MockConfig next = m_config;
-        if (auto error = next.apply(doc.object())) {
-            e.message = *error;
-            e.param = error->section(QLatin1Char(':'), 0, 0).toUtf8();
+        if (auto applied = next.apply(doc.object()); !applied) {
+            e.message = applied.error().text();
+            e.param = applied.error().field.toUtf8();
             replyError(responder, Provider::OpenAI, e);
             return;
         }
-        setConfig(next);
+        (void)setConfig(next); // valid: apply() validated it
         replyJson(responder, 200, m_config.toJson());
     } else if (request.path == "/mock/pause") {
         const QJsonDocument doc = QJsonDocument::fromJson(request.body);

@@ -41,7 +41,7 @@ public:
     MockConfig config() const { return m_config; }
     /// Validates and applies a new configuration while traffic flows; waiting requests are
     /// re-evaluated at once. Returns an error naming the field, and changes nothing, when invalid.
-    std::optional<QString> setConfig(const MockConfig& config);
+    Result<void> setConfig(const MockConfig& config);
     /// The JSON of GET /mock/stats.
     QJsonObject statsJson();
     void resetStats();
