@@ -119,8 +119,8 @@ Result<QJsonObject> FlagTable::overlay(const QCommandLineParser& parser) const {
         auto one = overlayOf(f, values);
         if (!one) {
             const QString value = f.valueName.isEmpty() ? QString() : values.last();
-            return Error::invalid(QStringLiteral("--") + f.name,
-                                  QStringLiteral("'%1' %2").arg(value, one.error().message));
+            return Error::invalid(QStringLiteral("--%1 '%2'").arg(f.name, value),
+                                  one.error().message);
         }
         out = deepMerge(out, *one);
     }
@@ -188,7 +188,7 @@ FlagConvert range(QString minKey, QString maxKey) {
     return [minKey, maxKey](const QString& text) -> Result<QJsonValue> {
         const QStringList p = text.split(QStringLiteral(".."));
         if (p.size() > 2) {
-            return syntax(QStringLiteral("is not N or MIN..MAX"));
+            return syntax(QStringLiteral("expected N or MIN..MAX"));
         }
         return QJsonValue(
             QJsonObject{{minKey, numberOrText(p.first())}, {maxKey, numberOrText(p.last())}});
@@ -199,7 +199,8 @@ FlagConvert milliseconds() {
     return [](const QString& text) -> Result<QJsonValue> {
         const auto d = parseGoDuration(text.trimmed().toUtf8());
         if (!d || d->count() < 0) {
-            return syntax(QStringLiteral("is not a duration (use a unit: 200ms, 1.5s, 2m)"));
+            return syntax(
+                QStringLiteral("expected a duration with a unit, like 200ms, 1.5s or 2m"));
         }
         return QJsonValue(
             static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(*d).count()));
@@ -210,7 +211,7 @@ FlagConvert parts(QStringList keys, int required, QString form) {
     return [keys, required, form](const QString& text) -> Result<QJsonValue> {
         const QStringList p = text.split(QLatin1Char(':'));
         if (p.size() < required || p.size() > keys.size()) {
-            return syntax(QStringLiteral("is not %1").arg(form));
+            return syntax(QStringLiteral("expected %1").arg(form));
         }
         QJsonObject o;
         for (qsizetype i = 0; i < p.size(); ++i) {
@@ -228,12 +229,12 @@ FlagConvert pairs(QString form) {
         for (const QString& item : items) {
             const qsizetype eq = item.indexOf(QLatin1Char('='));
             if (eq <= 0) {
-                return syntax(QStringLiteral("is not %1").arg(form));
+                return syntax(QStringLiteral("expected %1").arg(form));
             }
             o.insert(item.left(eq).trimmed(), *share(item.mid(eq + 1)));
         }
         if (o.isEmpty()) {
-            return syntax(QStringLiteral("is not %1").arg(form));
+            return syntax(QStringLiteral("expected %1").arg(form));
         }
         return QJsonValue(o);
     };

@@ -42,7 +42,8 @@ public:
     /// Adds every flag to `parser`; each help line ends with the JSON field it sets.
     void addTo(QCommandLineParser& parser) const;
     /// The overlay of the flags given, merged in table order (a later flag wins a field both
-    /// set). An error is a flag's syntax, already rendered by describe().
+    /// set). An error is a flag's own syntax; its field names the flag and its text
+    /// ("--ramp '10'"), its message what was expected.
     Result<QJsonObject> overlay(const QCommandLineParser& parser) const;
     /// One flag's overlay for `values` (the last one counts unless repeatable).
     Result<QJsonObject> overlayOf(const FlagSpec& flag, const QStringList& values) const;

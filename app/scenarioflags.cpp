@@ -16,7 +16,7 @@ FlagConvert change() {
         const qsizetype colon = text.indexOf(QLatin1Char(':'));
         const qsizetype eq = text.indexOf(QLatin1Char('='));
         if (colon <= 0 || eq <= colon + 1) {
-            return Error::invalid({}, QStringLiteral("is not AT:KNOB=VALUE (e.g. 30s:rate=50)"));
+            return Error::invalid({}, QStringLiteral("expected AT:KNOB=VALUE (e.g. 30s:rate=50)"));
         }
         bool ok = false;
         const double value = text.mid(eq + 1).toDouble(&ok);
