@@ -124,8 +124,8 @@ int runBenchCommand(const QStringList& arguments) {
     RequestLog log;
     const QString reportDir = parser.value(report);
     if (!reportDir.isEmpty()) {
-        if (const auto e = log.open(reportDir)) {
-            cli::printError(kMe + QStringLiteral(": --report: ") + *e);
+        if (auto opened = log.open(reportDir); !opened) {
+            cli::printError(kMe + QStringLiteral(": --report: ") + opened.error().text());
             return kExitRunFailed;
         }
     }
@@ -192,8 +192,8 @@ int runBenchCommand(const QStringList& arguments) {
     log.close();
     const QJsonObject summary = runner.summary();
     if (!reportDir.isEmpty()) {
-        if (const auto e = writeReport(reportDir, summary, seriesData(runner.series()))) {
-            cli::printError(kMe + QStringLiteral(": ") + *e);
+        if (auto written = writeReport(reportDir, summary, seriesData(runner.series())); !written) {
+            cli::printError(kMe + QStringLiteral(": ") + written.error().text());
             cli::printOut(summaryText(summary, {}));
             return signalExit ? signalExit : kExitRunFailed;
         }

@@ -491,16 +491,16 @@ void TestBenchRunner::reportsAreWrittenAndReadBack() {
     s.slos = {*SloSpec::parse(QStringLiteral("ttft:p95<2s"))};
     s.keys = {QByteArrayLiteral("sk-test-secret-key-9876")};
     RequestLog log;
-    QVERIFY(!log.open(dir.path()));
+    QVERIFY(log.open(dir.path()));
     BenchRunner runner(s, v1(mock));
     runner.setRequestSink([&log](const QJsonObject& row) { log.append(row); });
     runner.start();
     QVERIFY(runToEnd(runner, 20000));
     log.close();
-    QVERIFY(!writeReport(dir.path(), runner.summary(), seriesData(runner.series())));
+    QVERIFY(writeReport(dir.path(), runner.summary(), seriesData(runner.series())));
 
-    const auto report = loadReport(dir.path(), &error);
-    QVERIFY2(report, qPrintable(error));
+    const auto report = loadReport(dir.path());
+    QVERIFY2(report, qPrintable(report.ok() ? QString() : report.error().text()));
     QVERIFY(report->series.rows.size() >= 3);
     QCOMPARE(report->series.columns.first(), QStringLiteral("t_s"));
     QFile jsonl(dir.filePath(QStringLiteral("requests.jsonl")));

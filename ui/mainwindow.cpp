@@ -550,9 +550,9 @@ void MainWindow::openScenario() {
     statusBar()->showMessage(tr("Scenario loaded from %1").arg(path), 5000);
 }
 
-std::optional<QString> MainWindow::exportReport(const QString& dir) {
+Result<void> MainWindow::exportReport(const QString& dir) {
     if (m_session->lastSummary().isEmpty()) {
-        return tr("no run has finished yet");
+        return Error{Error::Kind::NotFound, {}, tr("no run has finished yet")};
     }
     return writeReport(dir, m_session->lastSummary(), m_session->lastSeries());
 }
@@ -563,8 +563,8 @@ void MainWindow::exportReportDialog() {
     if (dir.isEmpty()) {
         return;
     }
-    if (const auto e = exportReport(dir)) {
-        QMessageBox::warning(this, tr("Cannot export"), *e);
+    if (auto exported = exportReport(dir); !exported) {
+        QMessageBox::warning(this, tr("Cannot export"), exported.error().text());
         return;
     }
     m_lastDir = dir;
