@@ -86,9 +86,9 @@ QUrl MockServer::baseUrl() const {
     return url;
 }
 
-Result<void> MockServer::setConfig(const MockConfig& config) {
+std::optional<QString> MockServer::setConfig(const MockConfig& config) {
     if (auto valid = config.validate(); !valid) {
-        return valid;
+        return valid.error().text();
     }
     const bool reseed = config.seed != m_config.seed;
     m_config = config;
@@ -100,7 +100,7 @@ Result<void> MockServer::setConfig(const MockConfig& config) {
     }
     grantSlots(); // a larger capacity starts waiting requests now
     Q_EMIT configChanged(m_config);
-    return {};
+    return std::nullopt;
 }
 
 QJsonObject MockServer::statsJson() {
