@@ -24,7 +24,7 @@ ConsoleApp::~ConsoleApp() {
     m_session.reset();
 }
 
-bool ConsoleApp::start(quint16 mockPort, QString* error) {
+Result<void> ConsoleApp::start(quint16 mockPort) {
     setLanguage(QSettings().value(QStringLiteral("language")).toString());
     // The console's mock: a small server with real limits, so the first run shows something.
     MockConfig mock;
@@ -36,9 +36,9 @@ bool ConsoleApp::start(quint16 mockPort, QString* error) {
     mock.tokensMin = 20;
     mock.tokensMax = 60;
     mock.jitter = 0.2;
-    const bool ok = m_session->startMock(mock, mockPort, error);
+    auto started = m_session->startMock(mock, mockPort);
     buildWindow();
-    return ok;
+    return started;
 }
 
 void ConsoleApp::buildWindow() {
@@ -141,10 +141,11 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     }
     QApplication app(argc, argv);
     ConsoleApp console;
-    QString error;
-    if (!console.start(mockPort, &error)) {
-        cli::printError(me + QStringLiteral(": cannot start the built-in mock server: ") + error);
+    if (auto started = console.start(mockPort); !started) {
+        cli::printError(me + QStringLiteral(": cannot start the built-in mock server: ") +
+                        started.error().text());
     }
+    QString error;
     if (size.isValid()) {
         console.window()->resize(size);
     }

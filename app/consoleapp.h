@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -22,8 +24,9 @@ public:
     ConsoleApp();
     ~ConsoleApp() override;
 
-    /// Starts the built-in mock (port 0 = any free port) and shows the window.
-    bool start(quint16 mockPort, QString* error);
+    /// Starts the built-in mock (port 0 = any free port) and shows the window (also when the
+    /// mock could not start: the error says why).
+    Result<void> start(quint16 mockPort);
     MainWindow* window() const { return m_window.get(); }
     Session* session() const { return m_session.get(); }
     /// "" follows the system locale; "en", "zh_CN".

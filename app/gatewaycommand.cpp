@@ -1,6 +1,7 @@
 #include "app/gatewaycommand.h"
 
 #include "app/commandline.h"
+#include "app/flagtable.h"
 #include "app/signalwatcher.h"
 #include "core/net/keypool.h"
 #include "core/server/gateway/gatewayserver.h"
@@ -15,6 +16,49 @@ namespace sluice {
 namespace {
 
 const QString kMe = QStringLiteral("sluice gateway");
+
+cli::FlagSpec flag(const char* name, const char* path, const char* valueName, const char* help,
+                   cli::FlagConvert convert) {
+    return {QLatin1String(name), QLatin1String(path), QLatin1String(valueName), QLatin1String(help),
+            std::move(convert)};
+}
+
+// The flags that set gateway config fields (GatewayConfig::apply judges them, as it judges
+// --config and POST /admin/config).
+const cli::FlagTable& gatewayFlags() {
+    static const cli::FlagTable table({
+        flag("listen", "listen", "addr", "HOST:PORT to listen on (default 127.0.0.1:8080).",
+             cli::text()),
+        flag("upstream", "upstream", "url",
+             "The provider's base URL, with or without /v1 (e.g. https://api.openai.com/v1, "
+             "https://api.anthropic.com).",
+             cli::text()),
+        flag("format", "format", "format",
+             "openai or anthropic: paths that do not say (default openai).", cli::text()),
+        flag("max-concurrent", "max_concurrent", "n",
+             "Requests in flight upstream at most (default 100).", cli::number()),
+        [] {
+            auto f =
+                flag("adaptive", "", "range", "Adaptive concurrency within MIN..MAX.",
+                     cli::range(QStringLiteral("adaptive_min"), QStringLiteral("adaptive_max")));
+            f.also = {{QStringLiteral("adaptive"), true}};
+            return f;
+        }(),
+        flag("rpm", "rpm", "n", "Requests per minute for everything (0 = none, the default).",
+             cli::number()),
+        flag("tpm", "tpm", "n", "Tokens per minute (prompt + max_tokens reserved; 0 = none).",
+             cli::number()),
+        flag("queue-size", "queue_size", "n", "Requests that may wait (default 1000).",
+             cli::number()),
+        flag("queue-timeout", "queue_timeout", "duration",
+             "Longest wait in the queue before a 503 (default 30s).", cli::text()),
+        flag("reject-status", "reject_status", "code",
+             "Status of overload answers: 503 (default) or 429.", cli::number()),
+        flag("retries", "retries", "n",
+             "Retries upstream before any byte reached the caller (default 2).", cli::number()),
+    });
+    return table;
+}
 
 } // namespace
 
@@ -39,40 +83,27 @@ int runGatewayCommand(const QStringList& arguments) {
         parser.addOption(o);
         return o;
     };
-    const auto config =
-        opt("config", "Gateway JSON (as GET /admin/config answers); flags override it.", "file");
-    const auto listen = opt("listen", "HOST:PORT to listen on (default 127.0.0.1:8080).", "addr");
-    const auto upstream = opt("upstream",
-                              "The provider's base URL, with or without /v1 (e.g. "
-                              "https://api.openai.com/v1, https://api.anthropic.com).",
-                              "url");
-    const auto format =
-        opt("format", "openai or anthropic: paths that do not say (default openai).", "format");
-    const auto keysFile = opt("keys-file",
-                              "Upstream API keys, one per line, each optionally followed by\n"
-                              "the models it serves: KEY [MODEL,MODEL] (a pool).",
-                              "file");
-    const auto keyEnv = opt("key-env",
-                            "Environment variable holding the upstream key. Without a key, each "
-                            "caller's own key passes through.",
-                            "name");
-    const auto maxConcurrent =
-        opt("max-concurrent", "Requests in flight upstream at most (default 100).", "n");
-    const auto adaptive = opt("adaptive", "Adaptive concurrency within MIN..MAX.", "range");
-    const auto rpm = opt("rpm", "Requests per minute for everything (0 = none, the default).", "n");
-    const auto tpm = opt("tpm", "Tokens per minute (prompt + max_tokens reserved; 0 = none).", "n");
-    const auto queueSize = opt("queue-size", "Requests that may wait (default 1000).", "n");
-    const auto queueTimeout =
-        opt("queue-timeout", "Longest wait in the queue before a 503 (default 30s).", "duration");
-    const auto rejectStatus =
-        opt("reject-status", "Status of overload answers: 503 (default) or 429.", "code");
-    const auto retries =
-        opt("retries", "Retries upstream before any byte reached the caller (default 2).", "n");
-    const auto adminToken =
-        opt("admin-token",
-            "Token for /admin and /metrics (Authorization: Bearer TOKEN). Without "
-            "it they answer loopback only, and only loopback may be listened on.",
-            "token");
+    const QCommandLineOption config(
+        QStringLiteral("config"),
+        QStringLiteral("Gateway JSON (as GET /admin/config answers); flags override it."),
+        QStringLiteral("file"));
+    const QCommandLineOption keysFile(QStringLiteral("keys-file"),
+                                      QStringLiteral("Upstream API keys, one per line, each optionally followed by\n"
+                       "the models it serves: KEY [MODEL,MODEL] (a pool)."),
+                                      QStringLiteral("file"));
+    const QCommandLineOption keyEnv(
+        QStringLiteral("key-env"),
+        QStringLiteral("Environment variable holding the upstream key. Without a key, each "
+                       "caller's own key passes through."),
+        QStringLiteral("name"));
+    const QCommandLineOption adminToken(
+        QStringLiteral("admin-token"),
+        QStringLiteral("Token for /admin and /metrics (Authorization: Bearer TOKEN). Without "
+                       "it they answer loopback only, and only loopback may be listened on."),
+        QStringLiteral("token"));
+    parser.addOption(config);
+    gatewayFlags().addTo(parser);
+    parser.addOptions({keysFile, keyEnv, adminToken});
     if (!parser.parse(arguments)) {
         cli::printError(kMe + QStringLiteral(": ") + parser.errorText() +
                         QStringLiteral(" (see sluice gateway --help)"));
@@ -112,72 +143,21 @@ int runGatewayCommand(const QStringList& arguments) {
         fileJson.remove(QStringLiteral("keys")); // masked in what the admin API wrote
     }
     // Flags, as a JSON overlay: one validator for the file and the flags.
-    QJsonObject flags;
-    QString error;
-    auto integer = [&](const QCommandLineOption& o, const char* field, std::int64_t min,
-                       std::int64_t max) {
-        if (!parser.isSet(o)) {
-            return true;
+    const cli::FlagTable& table = gatewayFlags();
+    const auto flags = table.overlay(parser);
+    if (!flags) {
+        return fail(flags.error().text());
+    }
+    if (auto applied = c.apply(cli::deepMerge(fileJson, *flags)); !applied) {
+        const Error& e = applied.error();
+        if (const QString blamed = table.blame(e, parser); !blamed.isEmpty()) {
+            return fail(blamed);
         }
-        const auto v = cli::parseInteger(QStringLiteral("--") + o.names().first(), parser.value(o),
-                                         min, max, &error);
-        if (v) {
-            flags.insert(QLatin1String(field), static_cast<double>(*v));
+        if (fileJson.contains(e.field)) {
+            return fail(QStringLiteral("--config %1: %2").arg(parser.value(config), e.text()));
         }
-        return v.has_value();
-    };
-    if (!integer(maxConcurrent, "max_concurrent", 1, 100000) || !integer(rpm, "rpm", 0, 1e9) ||
-        !integer(tpm, "tpm", 0, 1e12) || !integer(queueSize, "queue_size", 0, 1000000) ||
-        !integer(retries, "retries", 0, 10)) {
-        return fail(error);
-    }
-    if (parser.isSet(rejectStatus)) {
-        const QString v = parser.value(rejectStatus);
-        if (v != QLatin1String("503") && v != QLatin1String("429")) {
-            return fail(QStringLiteral("--reject-status: '%1' is not 503 or 429").arg(v));
-        }
-        flags.insert(QStringLiteral("reject_status"), v.toInt());
-    }
-    if (parser.isSet(queueTimeout)) {
-        const auto d = cli::parseDuration(QStringLiteral("--queue-timeout"),
-                                          parser.value(queueTimeout), &error);
-        if (!d) {
-            return fail(error);
-        }
-        flags.insert(QStringLiteral("queue_timeout"), QStringLiteral("%1ms").arg(d->count()));
-    }
-    if (parser.isSet(adaptive)) {
-        const auto r = cli::parseRange(QStringLiteral("--adaptive"), parser.value(adaptive), 1,
-                                       100000, &error);
-        if (!r) {
-            return fail(error);
-        }
-        flags.insert(QStringLiteral("adaptive"), true);
-        flags.insert(QStringLiteral("adaptive_min"), r->first);
-        flags.insert(QStringLiteral("adaptive_max"), r->second);
-    }
-    if (parser.isSet(listen)) {
-        flags.insert(QStringLiteral("listen"), parser.value(listen));
-    }
-    if (parser.isSet(upstream)) {
-        flags.insert(QStringLiteral("upstream"), parser.value(upstream));
-    }
-    if (parser.isSet(format)) {
-        flags.insert(QStringLiteral("format"), parser.value(format));
-    }
-    QJsonObject json = fileJson;
-    for (auto it = flags.begin(); it != flags.end(); ++it) {
-        json.insert(it.key(), it.value());
-    }
-    if (auto applied = c.apply(json); !applied) {
-        const QString field = applied.error().field;
-        if (!flags.contains(field) && fileJson.contains(field)) {
-            return fail(QStringLiteral("--config %1: %2")
-                            .arg(parser.value(config), applied.error().text()));
-        }
-        return fail(QStringLiteral("--%1: %2")
-                        .arg(QString(field).replace(QLatin1Char('_'), QLatin1Char('-')),
-                             applied.error().message));
+        const cli::FlagSpec* f = table.flagFor(e.field);
+        return fail(f ? QStringLiteral("--%1: %2").arg(f->name, e.text()) : e.text());
     }
     if (parser.isSet(keysFile)) {
         const auto pool = readKeyFile(parser.value(keysFile));

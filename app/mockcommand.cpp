@@ -1,6 +1,7 @@
 #include "app/mockcommand.h"
 
 #include "app/commandline.h"
+#include "app/flagtable.h"
 #include "app/signalwatcher.h"
 #include "core/server/mock/mockserver.h"
 
@@ -10,6 +11,73 @@
 
 namespace sluice {
 
+namespace {
+
+// The flags that set MockConfig fields, with the defaults in their help.
+cli::FlagTable mockFlags() {
+    const MockConfig d;
+    const auto flag = [](const char* name, const char* path, const char* valueName, QString help,
+                         cli::FlagConvert convert) {
+        return cli::FlagSpec{QLatin1String(name), QLatin1String(path), QLatin1String(valueName),
+                             std::move(help), std::move(convert)};
+    };
+    return cli::FlagTable({
+        flag("rpm", "rpm", "n",
+             QStringLiteral("Requests per minute (0 = unlimited; default %1).").arg(d.rpm),
+             cli::number()),
+        flag("tpm", "tpm", "n",
+             QStringLiteral("Tokens per minute (0 = unlimited; default %1).").arg(d.tpm),
+             cli::number()),
+        flag("capacity", "capacity", "n",
+             QStringLiteral("Service slots; more requests wait (default %1).").arg(d.capacity),
+             cli::number()),
+        flag("queue-limit", "queue_limit", "n",
+             QStringLiteral("Requests that may wait for a slot; beyond: 503/529 (default %1).")
+                 .arg(d.queueLimit),
+             cli::number()),
+        flag("ttft", "ttft_ms", "duration",
+             QStringLiteral("Time to first token (default %1ms).").arg(d.ttftMs),
+             cli::milliseconds()),
+        flag("tpot", "tpot_ms", "duration",
+             QStringLiteral("Time per output token (default %1ms).").arg(d.tpotMs),
+             cli::milliseconds()),
+        flag("jitter", "jitter", "fraction",
+             QStringLiteral("Random spread of each delay (0.1 or 10%; default 0)."),
+             cli::fraction()),
+        flag("tokens", "", "range",
+             QStringLiteral("Output length, N or MIN..MAX, capped by max_tokens (default %1..%2; "
+                            "tokens_min, tokens_max).")
+                 .arg(d.tokensMin)
+                 .arg(d.tokensMax),
+             cli::range(QStringLiteral("tokens_min"), QStringLiteral("tokens_max"))),
+        flag("seed", "seed", "n", QStringLiteral("Seed of the random source (default 1)."),
+             cli::number()),
+        flag("fault-rate", "faults", "faults",
+             QStringLiteral("Faults as key=share pairs: 500, 503, 529, reset, stall, midstream, "
+                            "quota (e.g. 500=0.02,reset=1%)."),
+             cli::pairs(QStringLiteral("key=share pairs such as 500=0.05,reset=1%"))),
+        flag("stall", "stall_ms", "duration",
+             QStringLiteral("How long a stalled response stays silent (default %1s).")
+                 .arg(d.stallMs / 1000),
+             cli::milliseconds()),
+        {QStringLiteral("stamp"),
+         QStringLiteral("stamp"),
+         {},
+         QStringLiteral("Stamp streamed events with the server's own times (x_sent_ns, "
+                        "x_arrived_ns) so a client here can measure its timing error."),
+         cli::constant(true)},
+        {QStringLiteral("per-key"),
+         QStringLiteral("per_key"),
+         {},
+         QStringLiteral("Apply --rpm and --tpm to each API key separately (Authorization: Bearer "
+                        "or x-api-key), each key with its own x-ratelimit-* headers. "
+                        "POST /mock/revoke {\"key\": K} makes a key answer 401."),
+         cli::constant(true)},
+    });
+}
+
+} // namespace
+
 int runMockCommand(const QStringList& arguments) {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -17,7 +85,6 @@ int runMockCommand(const QStringList& arguments) {
         "/v1/models, with a latency model, capacity, rate limits and faults you dial in.\n"
         "Admin: GET /mock/stats, GET|POST /mock/config, POST /mock/reset."));
     parser.addHelpOption();
-    const MockConfig d;
     const HttpServerLimits dl;
     const auto seconds = [](int ms) { return QStringLiteral("%1s").arg(ms / 1000); };
     const QCommandLineOption host(QStringLiteral("host"), QStringLiteral("Address to listen on."),
@@ -25,41 +92,6 @@ int runMockCommand(const QStringList& arguments) {
     const QCommandLineOption port(QStringLiteral("port"),
                                   QStringLiteral("Port (0 picks a free one)."),
                                   QStringLiteral("port"), QStringLiteral("8787"));
-    const QCommandLineOption rpm(QStringLiteral("rpm"),
-                                 QStringLiteral("Requests per minute (0 = unlimited)."),
-                                 QStringLiteral("n"), QString::number(d.rpm));
-    const QCommandLineOption tpm(QStringLiteral("tpm"),
-                                 QStringLiteral("Tokens per minute (0 = unlimited)."),
-                                 QStringLiteral("n"), QString::number(d.tpm));
-    const QCommandLineOption capacity(QStringLiteral("capacity"),
-                                      QStringLiteral("Service slots; more requests wait."),
-                                      QStringLiteral("n"), QString::number(d.capacity));
-    const QCommandLineOption queueLimit(
-        QStringLiteral("queue-limit"),
-        QStringLiteral("Requests that may wait for a slot; beyond: 503/529."), QStringLiteral("n"),
-        QString::number(d.queueLimit));
-    const QCommandLineOption ttft(QStringLiteral("ttft"), QStringLiteral("Time to first token."),
-                                  QStringLiteral("duration"), QStringLiteral("%1ms").arg(d.ttftMs));
-    const QCommandLineOption tpot(QStringLiteral("tpot"), QStringLiteral("Time per output token."),
-                                  QStringLiteral("duration"), QStringLiteral("%1ms").arg(d.tpotMs));
-    const QCommandLineOption jitter(QStringLiteral("jitter"),
-                                    QStringLiteral("Random spread of each delay (0.1 or 10%)."),
-                                    QStringLiteral("fraction"), QStringLiteral("0"));
-    const QCommandLineOption tokens(
-        QStringLiteral("tokens"),
-        QStringLiteral("Output length, N or MIN..MAX (capped by max_tokens)."),
-        QStringLiteral("range"), QStringLiteral("%1..%2").arg(d.tokensMin).arg(d.tokensMax));
-    const QCommandLineOption seed(QStringLiteral("seed"),
-                                  QStringLiteral("Seed of the random source."), QStringLiteral("n"),
-                                  QStringLiteral("1"));
-    const QCommandLineOption faults(
-        QStringLiteral("fault-rate"),
-        QStringLiteral("Faults as key=share pairs: 500, 503, 529, reset, stall, midstream, quota\n"
-                       "(e.g. 500=0.02,reset=1%)."),
-        QStringLiteral("faults"));
-    const QCommandLineOption stall(
-        QStringLiteral("stall"), QStringLiteral("How long a stalled response stays silent."),
-        QStringLiteral("duration"), QStringLiteral("%1s").arg(d.stallMs / 1000));
     const QCommandLineOption maxBody(QStringLiteral("max-body"),
                                      QStringLiteral("Largest request body accepted, in bytes."),
                                      QStringLiteral("bytes"), QStringLiteral("8388608"));
@@ -79,19 +111,10 @@ int runMockCommand(const QStringList& arguments) {
     const QCommandLineOption exitAfter(QStringLiteral("exit-after"),
                                        QStringLiteral("Stop by itself after this long."),
                                        QStringLiteral("duration"));
-    const QCommandLineOption stamp(
-        QStringLiteral("stamp"),
-        QStringLiteral("Stamp streamed events with the server's own times (x_sent_ns,\n"
-                       "x_arrived_ns) so a client here can measure its timing error."));
-    const QCommandLineOption perKey(
-        QStringLiteral("per-key"),
-        QStringLiteral("Apply --rpm and --tpm to each API key separately (Authorization: Bearer\n"
-                       "or x-api-key), each key with its own x-ratelimit-* headers.\n"
-                       "POST /mock/revoke {\"key\": K} makes a key answer 401."));
-    parser.addOptions({host,        port,        rpm,       tpm,     capacity,
-                       queueLimit,  ttft,        tpot,      jitter,  tokens,
-                       seed,        faults,      stall,     maxBody, headerTimeout,
-                       bodyTimeout, idleTimeout, exitAfter, stamp,   perKey});
+    parser.addOptions({host, port});
+    const cli::FlagTable table = mockFlags();
+    table.addTo(parser);
+    parser.addOptions({maxBody, headerTimeout, bodyTimeout, idleTimeout, exitAfter});
 
     const QString me = QStringLiteral("sluice mock");
     if (!parser.parse(arguments)) {
@@ -125,72 +148,19 @@ int runMockCommand(const QStringList& arguments) {
     if (!portValue) {
         return fail();
     }
-    const auto rpmValue = cli::parseInteger(QStringLiteral("--rpm"), parser.value(rpm), 0,
-                                            1'000'000'000'000LL, &error);
-    if (!rpmValue) {
+    // The server's settings, as a JSON overlay on the defaults: MockConfig::apply() judges
+    // them as it judges POST /mock/config.
+    const auto overlay = table.overlay(parser);
+    if (!overlay) {
+        error = overlay.error().text();
         return fail();
     }
-    config.rpm = *rpmValue;
-    const auto tpmValue = cli::parseInteger(QStringLiteral("--tpm"), parser.value(tpm), 0,
-                                            1'000'000'000'000LL, &error);
-    if (!tpmValue) {
-        return fail();
-    }
-    config.tpm = *tpmValue;
-    const auto capValue = cli::parseInteger(QStringLiteral("--capacity"), parser.value(capacity), 1,
-                                            1'000'000, &error);
-    if (!capValue) {
-        return fail();
-    }
-    config.capacity = static_cast<int>(*capValue);
-    const auto queueValue = cli::parseInteger(QStringLiteral("--queue-limit"),
-                                              parser.value(queueLimit), 0, 10'000'000, &error);
-    if (!queueValue) {
-        return fail();
-    }
-    config.queueLimit = static_cast<int>(*queueValue);
-    const auto ttftValue = cli::parseDuration(QStringLiteral("--ttft"), parser.value(ttft), &error);
-    if (!ttftValue) {
-        return fail();
-    }
-    config.ttftMs = static_cast<int>(ttftValue->count());
-    const auto tpotValue = cli::parseDuration(QStringLiteral("--tpot"), parser.value(tpot), &error);
-    if (!tpotValue) {
-        return fail();
-    }
-    config.tpotMs = static_cast<int>(tpotValue->count());
-    const auto jitterValue =
-        cli::parseFraction(QStringLiteral("--jitter"), parser.value(jitter), &error);
-    if (!jitterValue) {
-        return fail();
-    }
-    config.jitter = *jitterValue;
-    const auto range =
-        cli::parseRange(QStringLiteral("--tokens"), parser.value(tokens), 1, 1'000'000, &error);
-    if (!range) {
-        return fail();
-    }
-    config.tokensMin = range->first;
-    config.tokensMax = range->second;
-    const auto seedValue = cli::parseInteger(QStringLiteral("--seed"), parser.value(seed), 0,
-                                             std::int64_t{1} << 53, &error);
-    if (!seedValue) {
-        return fail();
-    }
-    config.seed = static_cast<std::uint64_t>(*seedValue);
-    const auto stallValue =
-        cli::parseDuration(QStringLiteral("--stall"), parser.value(stall), &error);
-    if (!stallValue) {
-        return fail();
-    }
-    config.stallMs = static_cast<int>(stallValue->count());
-    config.stamp = parser.isSet(stamp);
-    config.perKey = parser.isSet(perKey);
-    if (parser.isSet(faults)) {
-        if (auto e = MockConfig::parseFaults(parser.value(faults), &config.faults)) {
-            error = *e;
-            return fail();
+    if (auto applied = config.apply(*overlay); !applied) {
+        error = table.blame(applied.error(), parser);
+        if (error.isEmpty()) {
+            error = applied.error().text();
         }
+        return fail();
     }
     const auto bodyValue = cli::parseInteger(QStringLiteral("--max-body"), parser.value(maxBody),
                                              1024, 1'073'741'824LL, &error);
@@ -220,8 +190,8 @@ int runMockCommand(const QStringList& arguments) {
             return fail();
         }
     }
-    if (auto e = config.validate()) {
-        error = *e;
+    if (auto valid = config.validate(); !valid) {
+        error = valid.error().text();
         return fail();
     }
 

@@ -37,15 +37,14 @@ int runReportCommand(const QStringList& arguments) {
         cli::printError(me + QStringLiteral(": give exactly two report directories (see --help)"));
         return 2;
     }
-    QString error;
-    const auto a = loadReport(dirs[0], &error);
+    const auto a = loadReport(dirs[0]);
     if (!a) {
-        cli::printError(me + QStringLiteral(": ") + error);
+        cli::printError(me + QStringLiteral(": ") + a.error().text());
         return 2;
     }
-    const auto b = loadReport(dirs[1], &error);
+    const auto b = loadReport(dirs[1]);
     if (!b) {
-        cli::printError(me + QStringLiteral(": ") + error);
+        cli::printError(me + QStringLiteral(": ") + b.error().text());
         return 2;
     }
     const QString html = renderComparisonHtml(a->summary, a->series, QDir(dirs[0]).dirName(),

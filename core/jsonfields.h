@@ -2,6 +2,7 @@
 
 #include "core/engine/clock.h"
 #include "core/goduration.h"
+#include "core/result.h"
 
 #include <QJsonObject>
 #include <QJsonValue>
@@ -13,9 +14,15 @@
 
 namespace sluice {
 
-// Reads typed fields of one JSON object, naming "prefix.field" in every error.
+// Reads typed fields of one JSON object, naming "prefix.field" in every error. The first error
+// wins; later reads still run but change nothing that is reported. Errors go to an Error (its
+// field the JSON path, its message the rest) or, for older callers, to a "field: message" string.
 class Fields {
 public:
+    Fields(const QJsonObject& o, QString prefix, Error* error)
+        : m_o(o)
+        , m_prefix(std::move(prefix))
+        , m_result(error) {}
     Fields(const QJsonObject& o, QString prefix, QString* error)
         : m_o(o)
         , m_prefix(std::move(prefix))
@@ -26,8 +33,26 @@ public:
     }
     bool has(const QString& key) const { return m_o.contains(key); }
     bool fail(const QString& key, const QString& what) {
-        if (m_error->isEmpty()) {
+        if (m_result && m_result->message.isEmpty()) {
+            *m_result = Error::invalid(name(key), what);
+        }
+        if (m_error && m_error->isEmpty()) {
             *m_error = name(key) + QStringLiteral(": ") + what;
+        }
+        return false;
+    }
+    /// Records `inner`, an error from a nested object's own reader, under `key` ("mock" and
+    /// "rpm" give "mock.rpm").
+    bool fail(const QString& key, const Error& inner) {
+        const QString field = inner.field.isEmpty() ? name(key)
+                              : inner.field.startsWith(QLatin1Char('['))
+                                  ? name(key) + inner.field
+                                  : name(key) + QLatin1Char('.') + inner.field;
+        if (m_result && m_result->message.isEmpty()) {
+            *m_result = Error{inner.kind, field, inner.message};
+        }
+        if (m_error && m_error->isEmpty()) {
+            *m_error = field + QStringLiteral(": ") + inner.message;
         }
         return false;
     }
@@ -122,7 +147,8 @@ public:
 private:
     const QJsonObject& m_o;
     QString m_prefix;
-    QString* m_error;
+    Error* m_result = nullptr;
+    QString* m_error = nullptr;
 };
 
 } // namespace sluice

@@ -245,14 +245,14 @@ void TestBenchRunner::sloSpecs() {
     QFETCH(double, percentile);
     QFETCH(double, threshold);
     QFETCH(QString, error);
-    QString message;
-    const auto spec = SloSpec::parse(text, &message);
+    const auto spec = SloSpec::parse(text);
     if (!error.isEmpty()) {
         QVERIFY(!spec);
+        const QString message = spec.error().message;
         QVERIFY2(message.contains(error) && message.contains(text), qPrintable(message));
         return;
     }
-    QVERIFY2(spec, qPrintable(message));
+    QVERIFY2(spec, qPrintable(spec.ok() ? QString() : spec.error().text()));
     QCOMPARE(spec->metric, metric);
     QCOMPARE(spec->percentile, percentile);
     QVERIFY(std::abs(spec->threshold - threshold) < 1e-9);
@@ -270,7 +270,8 @@ void TestBenchRunner::scenarioErrorsNameTheField_data() {
     QTest::newRow("bad kind") << QByteArray(R"({"profile": {"kind": "wave"}})") << "profile.kind";
     QTest::newRow("bad slo") << QByteArray(R"({"slo": ["ttft:p95<500ms", "fast"]})") << "slo[1]";
     QTest::newRow("bad change") << QByteArray(R"({"changes": [{"at": "5s"}]})") << "changes[0]";
-    QTest::newRow("bad mock field") << QByteArray(R"({"mock": {"capacity": -3}})") << "capacity";
+    QTest::newRow("bad mock field")
+        << QByteArray(R"({"mock": {"capacity": -3}})") << "mock.capacity";
     QTest::newRow("missing prompts file")
         << QByteArray(R"({"prompts": {"file": "/nonexistent/prompts.jsonl"}})") << "prompts.file";
     QTest::newRow("ramp without over")
@@ -283,23 +284,24 @@ void TestBenchRunner::scenarioErrorsNameTheField() {
     BenchScenario s;
     s.duration = 5s;
     const BenchScenario before = s;
-    const auto error = s.apply(QJsonDocument::fromJson(json).object());
-    QVERIFY(error);
-    QVERIFY2(error->contains(field), qPrintable(*error));
+    const auto applied = s.apply(QJsonDocument::fromJson(json).object());
+    QVERIFY(!applied);
+    QCOMPARE(applied.error().kind, Error::Kind::Invalid);
+    QVERIFY2(applied.error().field.startsWith(field), qPrintable(applied.error().text()));
     QCOMPARE(s.duration, before.duration); // nothing applied
     // And a good one applies.
     BenchScenario good;
-    QVERIFY(!good.apply(QJsonDocument::fromJson(
-                            R"({"mock": true, "profile": {"kind": "poisson", "rate": 12},
+    QVERIFY(good.apply(QJsonDocument::fromJson(
+                           R"({"mock": true, "profile": {"kind": "poisson", "rate": 12},
                                 "duration": "30s", "slo": ["e2e<2s"],
                                 "changes": [{"at": "10s", "rate": 20}]})")
-                            .object()));
+                           .object()));
     QVERIFY(good.useMock);
     QCOMPARE(good.profile.kind, LoadProfile::Kind::Poisson);
     QCOMPARE(good.profile.load, 12.0);
     QCOMPARE(good.duration, Nanos{30s});
     QCOMPARE(good.changes.size(), std::size_t(1));
-    QVERIFY(!good.validate());
+    QVERIFY(good.validate());
 }
 
 // Acceptance: a mid-run rate change 10 -> 50 rps reaches +-5% of 50 within 2 s, counted by the
@@ -396,8 +398,7 @@ void TestBenchRunner::stressFindsTheKnee() {
     s.profile.stressStep = 8;
     s.profile.stressMax = 80;
     s.profile.stressStepFor = 2s;
-    QString error;
-    s.slos = {*SloSpec::parse(QStringLiteral("e2e:p99<300ms"), &error)};
+    s.slos = {*SloSpec::parse(QStringLiteral("e2e:p99<300ms"))};
     BenchRunner runner(s, v1(mock));
     runner.start();
     QVERIFY(runToEnd(runner, 90000));
@@ -487,20 +488,19 @@ void TestBenchRunner::reportsAreWrittenAndReadBack() {
     QVERIFY(dir.isValid());
     BenchScenario s = openLoop(100, 3s);
     s.warmup = 500ms;
-    QString error;
-    s.slos = {*SloSpec::parse(QStringLiteral("ttft:p95<2s"), &error)};
+    s.slos = {*SloSpec::parse(QStringLiteral("ttft:p95<2s"))};
     s.keys = {QByteArrayLiteral("sk-test-secret-key-9876")};
     RequestLog log;
-    QVERIFY(!log.open(dir.path()));
+    QVERIFY(log.open(dir.path()));
     BenchRunner runner(s, v1(mock));
     runner.setRequestSink([&log](const QJsonObject& row) { log.append(row); });
     runner.start();
     QVERIFY(runToEnd(runner, 20000));
     log.close();
-    QVERIFY(!writeReport(dir.path(), runner.summary(), seriesData(runner.series())));
+    QVERIFY(writeReport(dir.path(), runner.summary(), seriesData(runner.series())));
 
-    const auto report = loadReport(dir.path(), &error);
-    QVERIFY2(report, qPrintable(error));
+    const auto report = loadReport(dir.path());
+    QVERIFY2(report, qPrintable(report.ok() ? QString() : report.error().text()));
     QVERIFY(report->series.rows.size() >= 3);
     QCOMPARE(report->series.columns.first(), QStringLiteral("t_s"));
     QFile jsonl(dir.filePath(QStringLiteral("requests.jsonl")));

@@ -375,7 +375,8 @@ void TestBenchTrust::flagsThatContradictAreRefused_data() {
                        QStringLiteral("500=2"),
                        QStringLiteral("--requests"),
                        QStringLiteral("1")}
-        << QStringLiteral("--mock-fault-rate: 500 share") << QStringLiteral("--fault-rate: --");
+        << QStringLiteral("--mock-fault-rate '500=2': mock.faults.500")
+        << QStringLiteral("--fault-rate");
 }
 
 void TestBenchTrust::flagsThatContradictAreRefused() {

@@ -20,7 +20,7 @@ private Q_SLOTS:
 void TestMockConfig::applyChangesOnlyGivenFields() {
     MockConfig config;
     const MockConfig before = config;
-    QVERIFY(!config.apply(
+    QVERIFY(config.apply(
         QJsonDocument::fromJson(R"({"capacity": 4, "faults": {"reset": 0.5}})").object()));
     QCOMPARE(config.capacity, 4);
     QCOMPARE(config.faults.reset, 0.5);
@@ -57,9 +57,11 @@ void TestMockConfig::applyRejectsBadInput() {
     QFETCH(QString, field);
     MockConfig config;
     const MockConfig before = config;
-    const auto error = config.apply(QJsonDocument::fromJson(json).object());
-    QVERIFY(error.has_value());
-    QVERIFY2(error->startsWith(field + QLatin1Char(':')), qPrintable(*error));
+    const auto applied = config.apply(QJsonDocument::fromJson(json).object());
+    QVERIFY(!applied);
+    QCOMPARE(applied.error().field, field);
+    QVERIFY2(applied.error().text().startsWith(field + QLatin1Char(':')),
+             qPrintable(applied.error().text()));
     QVERIFY(config == before); // nothing applied
 }
 
@@ -70,7 +72,7 @@ void TestMockConfig::toJsonRoundTrips() {
     config.jitter = 0.25;
     config.faults.midstream = 0.125;
     MockConfig copy;
-    QVERIFY(!copy.apply(config.toJson()));
+    QVERIFY(copy.apply(config.toJson()));
     QVERIFY(copy == config);
 }
 
@@ -92,15 +94,14 @@ void TestMockConfig::parseFaults() {
     QFETCH(bool, valid);
     QFETCH(double, error500);
     QFETCH(double, reset);
-    MockFaults faults;
-    const auto error = MockConfig::parseFaults(text, &faults);
-    QCOMPARE(!error.has_value(), valid);
+    const auto faults = MockConfig::parseFaults(text);
+    QCOMPARE(faults.ok(), valid);
     if (valid) {
-        QCOMPARE(faults.error500, error500);
-        QCOMPARE(faults.reset, reset);
+        QCOMPARE(faults->error500, error500);
+        QCOMPARE(faults->reset, reset);
     } else {
-        QVERIFY(error->startsWith(QStringLiteral("--fault-rate")));
-        QVERIFY(faults == MockFaults{});
+        QCOMPARE(faults.error().field, QStringLiteral("--fault-rate"));
+        QVERIFY(faults.error().text().startsWith(QStringLiteral("--fault-rate: ")));
     }
 }
 

@@ -436,7 +436,7 @@ void TestMockServer::faults() {
     QFETCH(QString, statusKey);
     MockConfig c = fastConfig();
     c.stallMs = 300;
-    QVERIFY(!c.apply(QJsonObject{{QStringLiteral("faults"), QJsonObject{{fault, 1.0}}}}));
+    QVERIFY(c.apply(QJsonObject{{QStringLiteral("faults"), QJsonObject{{fault, 1.0}}}}));
     start(c);
     const Response r = anthropic
                            ? post(*m_nam, url(QStringLiteral("/v1/messages")), messagesBody())

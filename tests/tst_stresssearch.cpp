@@ -25,10 +25,9 @@ BenchScenario stressScenario(bool openLoop, double start, double step, double ma
     s.profile.stressMax = max;
     s.profile.stressStepFor = 10s;
     if (!slo.isEmpty()) {
-        QString error;
-        const std::optional<SloSpec> spec = SloSpec::parse(slo, &error);
+        const auto spec = SloSpec::parse(slo);
         if (!spec) {
-            qFatal("bad SLO in test: %s", qPrintable(error));
+            qFatal("bad SLO in test: %s", qPrintable(spec.error().text()));
         }
         s.slos.push_back(*spec);
     }

@@ -83,11 +83,11 @@ std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, Q
         return fail(QStringLiteral("title: missing"));
     }
     d.mock.tpm = 0;
-    if (const auto e = d.mock.apply(json.value(QStringLiteral("mock")).toObject())) {
-        return fail(QStringLiteral("mock: ") + *e);
+    if (auto applied = d.mock.apply(json.value(QStringLiteral("mock")).toObject()); !applied) {
+        return fail(QStringLiteral("mock: ") + applied.error().text());
     }
-    if (const auto e = d.limits.apply(json.value(QStringLiteral("limits")).toObject())) {
-        return fail(*e);
+    if (auto applied = d.limits.apply(json.value(QStringLiteral("limits")).toObject()); !applied) {
+        return fail(applied.error().text());
     }
     QJsonObject scenario = json.value(QStringLiteral("scenario")).toObject();
     scenario.insert(QStringLiteral("mock"), true);
@@ -95,8 +95,8 @@ std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, Q
         // English, like everything a run records.
         scenario.insert(QStringLiteral("title"), json.value(QStringLiteral("title")).toString());
     }
-    if (const auto e = d.scenario.apply(scenario)) {
-        return fail(QStringLiteral("scenario.") + *e);
+    if (auto applied = d.scenario.apply(scenario); !applied) {
+        return fail(QStringLiteral("scenario.") + applied.error().text());
     }
     d.scenario.limits = d.limits;
     const QJsonArray steps = json.value(QStringLiteral("steps")).toArray();
@@ -114,15 +114,17 @@ std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, Q
         s.label = o.value(QStringLiteral("label")).toString();
         if (o.contains(QStringLiteral("mock"))) {
             MockConfig check = d.mock;
-            if (const auto e = check.apply(o.value(QStringLiteral("mock")).toObject())) {
-                return fail(QStringLiteral("steps[%1].mock: %2").arg(i).arg(*e));
+            if (auto applied = check.apply(o.value(QStringLiteral("mock")).toObject()); !applied) {
+                return fail(
+                    QStringLiteral("steps[%1].mock: %2").arg(i).arg(applied.error().text()));
             }
             s.mock = o.value(QStringLiteral("mock")).toObject();
         }
         if (o.contains(QStringLiteral("limits"))) {
             TrafficLimits check = d.limits;
-            if (const auto e = check.apply(o.value(QStringLiteral("limits")).toObject())) {
-                return fail(QStringLiteral("steps[%1].%2").arg(i).arg(*e));
+            if (auto applied = check.apply(o.value(QStringLiteral("limits")).toObject());
+                !applied) {
+                return fail(QStringLiteral("steps[%1].%2").arg(i).arg(applied.error().text()));
             }
             s.limits = o.value(QStringLiteral("limits")).toObject();
         }
@@ -184,16 +186,19 @@ bool DemoPlayer::play(const Demo& demo, QString* error) {
     stop();
     m_demo = demo;
     MockConfig mock = demo.mock;
-    if (const auto e = m_session->setMockConfig(mock)) {
+    if (auto set = m_session->setMockConfig(mock); !set) {
         if (error) {
-            *error = *e;
+            *error = set.error().text();
         }
         return false;
     }
     Q_EMIT mockApplied(mock);
     m_session->applyLimits(demo.limits);
     Q_EMIT limitsApplied(demo.limits);
-    if (!m_session->startRun(demo.scenario, error)) {
+    if (auto started = m_session->startRun(demo.scenario); !started) {
+        if (error) {
+            *error = started.error().text();
+        }
         return false;
     }
     m_playing = true;
@@ -222,13 +227,14 @@ void DemoPlayer::applyStep(std::size_t index) {
     const Demo::Step& step = m_demo.steps[index];
     if (step.mock) {
         MockConfig mock = m_session->mockConfig();
-        mock.apply(*step.mock);
-        m_session->setMockConfig(mock, step.label);
+        // Both checked when the demo was read (Demo::fromJson).
+        (void)mock.apply(*step.mock);
+        (void)m_session->setMockConfig(mock, step.label);
         Q_EMIT mockApplied(mock);
     }
     if (step.limits) {
         TrafficLimits limits = m_session->limits();
-        limits.apply(*step.limits);
+        (void)limits.apply(*step.limits);
         m_session->applyLimits(limits);
         Q_EMIT limitsApplied(limits);
     }

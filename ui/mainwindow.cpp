@@ -189,8 +189,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         }
     });
     connect(m_limits, &LimitsPanel::limitsChanged, this, [this](const TrafficLimits& limits) {
-        if (const auto e = limits.validate()) {
-            statusBar()->showMessage(*e, 8000);
+        if (auto valid = limits.validate(); !valid) {
+            statusBar()->showMessage(valid.error().text(), 8000);
             return;
         }
         m_session->applyLimits(limits);
@@ -200,8 +200,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     });
     connect(m_mock, &MockPanel::configChanged, this,
             [this](const MockConfig& config, const QString& label) {
-                if (const auto e = m_session->setMockConfig(config, label)) {
-                    statusBar()->showMessage(tr("Mock: %1").arg(*e), 8000);
+                if (auto set = m_session->setMockConfig(config, label); !set) {
+                    statusBar()->showMessage(tr("Mock: %1").arg(set.error().text()), 8000);
                 }
             });
     connect(m_bench, &BenchPanel::loadChanged, m_session, &Session::setLoad);
@@ -332,18 +332,18 @@ void MainWindow::buildMenus() {
 }
 
 bool MainWindow::startRun(QString* error) {
-    QString e;
-    auto scenario = m_bench->scenario(&e);
-    if (!scenario) {
+    auto fromPanel = m_bench->scenario();
+    if (!fromPanel) {
         if (error) {
-            *error = e;
+            *error = fromPanel.error().text();
         }
         return false;
     }
-    scenario->limits = m_limits->limits();
-    if (const auto v = scenario->limits->validate()) {
+    BenchScenario scenario = std::move(fromPanel).value();
+    scenario.limits = m_limits->limits();
+    if (auto valid = scenario.limits->validate(); !valid) {
         if (error) {
-            *error = *v;
+            *error = valid.error().text();
         }
         return false;
     }
@@ -354,7 +354,11 @@ bool MainWindow::startRun(QString* error) {
         onDemoFinished();
     }
     m_caption->hide();
-    return m_session->startRun(*scenario, error);
+    auto started = m_session->startRun(scenario);
+    if (!started && error) {
+        *error = started.error().text();
+    }
+    return started.ok();
 }
 
 void MainWindow::stopRun() {
@@ -518,8 +522,9 @@ void MainWindow::openScenario() {
     const QString baseDir = QFileInfo(path).absolutePath();
     if (json.value(QStringLiteral("traffic")).isObject()) {
         TrafficLimits limits = m_limits->limits();
-        if (const auto e = limits.apply(json.value(QStringLiteral("traffic")).toObject())) {
-            QMessageBox::warning(this, tr("Cannot open scenario"), *e);
+        if (auto applied = limits.apply(json.value(QStringLiteral("traffic")).toObject());
+            !applied) {
+            QMessageBox::warning(this, tr("Cannot open scenario"), applied.error().text());
             return;
         }
         m_limits->setLimits(limits);
@@ -528,25 +533,26 @@ void MainWindow::openScenario() {
     json.remove(QStringLiteral("traffic"));
     if (json.value(QStringLiteral("mock")).isObject()) {
         MockConfig mock = m_session->mockConfig();
-        if (const auto e = mock.apply(json.value(QStringLiteral("mock")).toObject())) {
-            QMessageBox::warning(this, tr("Cannot open scenario"), tr("mock: %1").arg(*e));
+        if (auto applied = mock.apply(json.value(QStringLiteral("mock")).toObject()); !applied) {
+            QMessageBox::warning(this, tr("Cannot open scenario"),
+                                 tr("mock: %1").arg(applied.error().text()));
             return;
         }
-        m_session->setMockConfig(mock);
+        (void)m_session->setMockConfig(mock); // valid: apply() checked it
         m_mock->setConfig(mock);
         json.insert(QStringLiteral("mock"), true);
     }
-    if (const auto e = m_bench->loadScenarioJson(json, baseDir)) {
-        QMessageBox::warning(this, tr("Cannot open scenario"), *e);
+    if (auto loaded = m_bench->loadScenarioJson(json, baseDir); !loaded) {
+        QMessageBox::warning(this, tr("Cannot open scenario"), loaded.error().text());
         return;
     }
     m_lastDir = baseDir;
     statusBar()->showMessage(tr("Scenario loaded from %1").arg(path), 5000);
 }
 
-std::optional<QString> MainWindow::exportReport(const QString& dir) {
+Result<void> MainWindow::exportReport(const QString& dir) {
     if (m_session->lastSummary().isEmpty()) {
-        return tr("no run has finished yet");
+        return Error{Error::Kind::NotFound, {}, tr("no run has finished yet")};
     }
     return writeReport(dir, m_session->lastSummary(), m_session->lastSeries());
 }
@@ -557,8 +563,8 @@ void MainWindow::exportReportDialog() {
     if (dir.isEmpty()) {
         return;
     }
-    if (const auto e = exportReport(dir)) {
-        QMessageBox::warning(this, tr("Cannot export"), *e);
+    if (auto exported = exportReport(dir); !exported) {
+        QMessageBox::warning(this, tr("Cannot export"), exported.error().text());
         return;
     }
     m_lastDir = dir;

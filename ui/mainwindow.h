@@ -54,7 +54,7 @@ public:
     QTabWidget* bottomTabs() const { return m_bottomTabs; }
     QTabWidget* sideTabs() const { return m_sideTabs; }
     /// Exports the last run's report into `dir` (summary.json, timeseries.csv, report.html).
-    std::optional<QString> exportReport(const QString& dir);
+    Result<void> exportReport(const QString& dir);
     /// True while the limits, mock and load shown are a demo's rather than the user's: they
     /// are never written to the settings, and the user's come back when the demo ends.
     bool showingDemo() const;

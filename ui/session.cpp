@@ -75,15 +75,12 @@ Session::~Session() {
     m_mockThread.wait();
 }
 
-bool Session::startMock(const MockConfig& config, quint16 port, QString* error) {
+Result<void> Session::startMock(const MockConfig& config, quint16 port) {
     if (m_mock) {
-        return true;
+        return {};
     }
-    if (const auto e = config.validate()) {
-        if (error) {
-            *error = *e;
-        }
-        return false;
+    if (auto valid = config.validate(); !valid) {
+        return valid;
     }
     bool ok = false;
     QString why;
@@ -108,35 +105,33 @@ bool Session::startMock(const MockConfig& config, quint16 port, QString* error) 
         timer->start(500);
     });
     if (!ok) {
-        if (error) {
-            *error = why;
-        }
-        return false;
+        return Error{Error::Kind::Unavailable, {}, why};
     }
     m_mock = mock;
     m_mockPoller = poller;
     m_mockPort = 0;
     runIn(mock, [&] { m_mockPort = mock->port(); });
     m_mockConfig = config;
-    return true;
+    return {};
 }
 
 QUrl Session::mockBaseUrl() const {
     return m_mockPort ? QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(m_mockPort)) : QUrl();
 }
 
-std::optional<QString> Session::setMockConfig(const MockConfig& config, const QString& label) {
-    if (const auto e = config.validate()) {
-        return e;
+Result<void> Session::setMockConfig(const MockConfig& config, const QString& label) {
+    if (auto valid = config.validate(); !valid) {
+        return valid;
     }
     if (!m_mock) {
         m_mockConfig = config;
-        return std::nullopt;
+        return {};
     }
     const MockConfig before = m_mockConfig;
     m_mockConfig = config;
     MockServer* mock = m_mock;
-    QMetaObject::invokeMethod(mock, [mock, config] { mock->setConfig(config); });
+    // Validated above, so the mock takes it.
+    QMetaObject::invokeMethod(mock, [mock, config] { (void)mock->setConfig(config); });
     QStringList changes;
     auto change = [&](const char* name, const QString& from, const QString& to) {
         if (from != to) {
@@ -159,15 +154,12 @@ std::optional<QString> Session::setMockConfig(const MockConfig& config, const QS
             runner, [runner, text] { runner->recordEvent(QStringLiteral("mock"), text); });
     }
     Q_EMIT mockConfigChanged(config);
-    return std::nullopt;
+    return {};
 }
 
-bool Session::startRun(BenchScenario scenario, QString* error) {
+Result<void> Session::startRun(BenchScenario scenario) {
     if (m_running) {
-        if (error) {
-            *error = tr("a run is already going");
-        }
-        return false;
+        return Error{Error::Kind::Unavailable, {}, tr("a run is already going")};
     }
     if (!scenario.limits) {
         scenario.limits = m_limits;
@@ -177,18 +169,12 @@ bool Session::startRun(BenchScenario scenario, QString* error) {
     QUrl target = scenario.target;
     if (scenario.useMock) {
         if (!m_mock) {
-            if (error) {
-                *error = tr("the built-in mock is not running");
-            }
-            return false;
+            return Error{Error::Kind::Unavailable, {}, tr("the built-in mock is not running")};
         }
         target = mockBaseUrl();
     }
-    if (const auto e = scenario.validate()) {
-        if (error) {
-            *error = *e;
-        }
-        return false;
+    if (auto valid = scenario.validate(); !valid) {
+        return valid;
     }
     m_scenario = scenario;
     m_limits = *scenario.limits;
@@ -213,7 +199,7 @@ bool Session::startRun(BenchScenario scenario, QString* error) {
     });
     QMetaObject::invokeMethod(runner, &BenchRunner::start);
     Q_EMIT runStarted();
-    return true;
+    return {};
 }
 
 void Session::onRunFinished(const QJsonObject& summary, const SeriesData& series) {

@@ -30,19 +30,20 @@ public:
     explicit Session(QObject* parent = nullptr);
     ~Session() override;
 
-    /// Starts the built-in mock on its thread (blocks until it listens or fails).
-    bool startMock(const MockConfig& config, quint16 port = 0, QString* error = nullptr);
+    /// Starts the built-in mock on its thread (blocks until it listens or fails). Running
+    /// already is success.
+    Result<void> startMock(const MockConfig& config, quint16 port = 0);
     bool mockRunning() const { return m_mockPort != 0; }
     quint16 mockPort() const { return m_mockPort; }
     QUrl mockBaseUrl() const;
     MockConfig mockConfig() const { return m_mockConfig; }
     /// Validates at once (an error names the field and changes nothing), then applies on the
     /// mock's thread while traffic flows; a running benchmark records it as a marker.
-    std::optional<QString> setMockConfig(const MockConfig& config, const QString& label = {});
+    Result<void> setMockConfig(const MockConfig& config, const QString& label = {});
 
-    /// Starts a run (a mock target goes to the built-in mock). False, with the reason, when a
-    /// run is already going or the scenario is invalid.
-    bool startRun(BenchScenario scenario, QString* error = nullptr);
+    /// Starts a run (a mock target goes to the built-in mock). An error when a run is already
+    /// going, the mock is needed and not running, or the scenario is invalid.
+    Result<void> startRun(BenchScenario scenario);
     /// Stops offering load; in-flight requests finish, then runFinished(). Twice: cancel them.
     void stopRun();
     void setPaused(bool paused);

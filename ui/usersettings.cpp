@@ -33,11 +33,11 @@ void UserSettings::restore() {
     const QJsonObject limits =
         QJsonObject::fromVariantMap(settings.value(QStringLiteral("limits")).toMap());
     TrafficLimits l = m_session->limits();
-    const bool limitsOk = !limits.isEmpty() && !l.apply(limits);
+    const bool limitsOk = !limits.isEmpty() && l.apply(limits).ok();
     const QJsonObject mock =
         QJsonObject::fromVariantMap(settings.value(QStringLiteral("mock")).toMap());
     MockConfig m = m_session->mockConfig();
-    const bool mockOk = !mock.isEmpty() && !m.apply(mock) && !m.validate();
+    const bool mockOk = !mock.isEmpty() && m.apply(mock).ok() && m.validate().ok();
     if (m_session->running() && m_session->demoValues()) {
         // A window rebuilt mid-demo: the panels show the demo as it runs; the user's own
         // (saved when the demo began) come back when it ends.
@@ -57,7 +57,7 @@ void UserSettings::restore() {
         m_session->applyLimits(l);
         m_limits->setLimits(l);
     }
-    if (mockOk && !m_session->setMockConfig(m)) {
+    if (mockOk && m_session->setMockConfig(m).ok()) {
         m_mock->setConfig(m);
     }
 }
@@ -119,10 +119,10 @@ void UserSettings::endDemo() {
     if (!m_session->running()) {
         m_session->applyLimits(m_userLimits);
     }
-    if (!m_session->setMockConfig(m_userMock)) {
+    if (m_session->setMockConfig(m_userMock).ok()) {
         m_mock->setConfig(m_userMock);
     }
-    m_bench->loadScenarioJson(m_userScenario);
+    (void)m_bench->loadScenarioJson(m_userScenario); // what the panel itself wrote
 }
 
 } // namespace sluice

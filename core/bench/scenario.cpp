@@ -27,47 +27,46 @@ QString resolve(const QString& path, const QString& baseDir) {
 
 } // namespace
 
-std::optional<SloSpec> SloSpec::parse(const QString& text, QString* error) {
+Result<SloSpec> SloSpec::parse(const QString& text) {
     static const QRegularExpression re(QStringLiteral(
         R"(^\s*([a-z_0-9]+)(?::p([0-9]+(?:\.[0-9]+)?))?\s*<\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|us|%)?\s*$)"));
     const auto m = re.match(text);
     SloSpec spec;
     spec.text = text.trimmed();
     if (!m.hasMatch()) {
-        *error = QStringLiteral("SLO '%1': expected METRIC[:pNN]<VALUE, e.g. ttft:p95<500ms, "
-                                "e2e<2s or errors<1%")
-                     .arg(text);
-        return std::nullopt;
+        return Error::invalid(
+            {}, QStringLiteral("SLO '%1': expected METRIC[:pNN]<VALUE, e.g. ttft:p95<500ms, "
+                               "e2e<2s or errors<1%")
+                    .arg(text));
     }
     spec.metric = m.captured(1);
     const double value = m.captured(3).toDouble();
     const QString unit = m.captured(4);
     if (spec.metric == QLatin1String("errors")) {
         if (!m.captured(2).isEmpty() || (unit != QLatin1String("%") && !unit.isEmpty())) {
-            *error = QStringLiteral("SLO '%1': errors takes a share, e.g. errors<1%").arg(text);
-            return std::nullopt;
+            return Error::invalid(
+                {}, QStringLiteral("SLO '%1': errors takes a share, e.g. errors<1%").arg(text));
         }
         spec.threshold = unit.isEmpty() ? value : value / 100.0;
         if (spec.threshold > 1) {
-            *error = QStringLiteral("SLO '%1': a share above 100%").arg(text);
-            return std::nullopt;
+            return Error::invalid({}, QStringLiteral("SLO '%1': a share above 100%").arg(text));
         }
         return spec;
     }
     if (const QStringList known = sloMetricNames(); !known.contains(spec.metric)) {
-        *error = QStringLiteral("SLO '%1': unknown metric '%2' (known: %3, errors)")
-                     .arg(text, spec.metric, known.join(QStringLiteral(", ")));
-        return std::nullopt;
+        return Error::invalid({},
+                              QStringLiteral("SLO '%1': unknown metric '%2' (known: %3, errors)")
+                                  .arg(text, spec.metric, known.join(QStringLiteral(", "))));
     }
     if (unit.isEmpty() || unit == QLatin1String("%")) {
-        *error = QStringLiteral("SLO '%1': the threshold needs a unit: ms, s or us").arg(text);
-        return std::nullopt;
+        return Error::invalid(
+            {}, QStringLiteral("SLO '%1': the threshold needs a unit: ms, s or us").arg(text));
     }
     if (!m.captured(2).isEmpty()) {
         spec.percentile = m.captured(2).toDouble();
         if (spec.percentile <= 0 || spec.percentile > 100) {
-            *error = QStringLiteral("SLO '%1': percentile must be in (0, 100]").arg(text);
-            return std::nullopt;
+            return Error::invalid(
+                {}, QStringLiteral("SLO '%1': percentile must be in (0, 100]").arg(text));
         }
     }
     spec.threshold = unit == QLatin1String("s")    ? value * 1000
@@ -145,54 +144,65 @@ QJsonObject BenchScenario::toJson() const {
     return o;
 }
 
-std::optional<QString> BenchScenario::validate() const {
+Result<void> BenchScenario::validate() const {
+    const auto invalid = [](const char* field, QString message) {
+        return Error::invalid(QLatin1String(field), std::move(message));
+    };
     if (!useMock && !target.isValid()) {
-        return QStringLiteral("target: give a URL (--target) or use the built-in mock (--mock)");
+        return invalid("target",
+                       QStringLiteral("give a URL (--target) or use the built-in mock (--mock)"));
     }
     if (!useMock && target.scheme() != QLatin1String("http") &&
         target.scheme() != QLatin1String("https")) {
-        return QStringLiteral("target: '%1' is not an http(s) URL").arg(target.toString());
+        return invalid("target",
+                       QStringLiteral("'%1' is not an http(s) URL").arg(target.toString()));
     }
     if (duration.count() == 0 && requests == 0 && !profile.stress) {
-        return QStringLiteral("duration: give a duration or a number of requests");
+        return invalid("duration", QStringLiteral("give a duration or a number of requests"));
     }
     if (!(profile.load > 0)) {
-        return profile.openLoop() ? QStringLiteral("profile.rate: must be above 0")
-                                  : QStringLiteral("profile.concurrency: must be at least 1");
+        return profile.openLoop()
+                   ? invalid("profile.rate", QStringLiteral("must be above 0"))
+                   : invalid("profile.concurrency", QStringLiteral("must be at least 1"));
     }
     if (!profile.openLoop() && profile.load != std::floor(profile.load)) {
-        return QStringLiteral("profile.concurrency: must be a whole number");
+        return invalid("profile.concurrency", QStringLiteral("must be a whole number"));
     }
     if (profile.stress && !(profile.stressStep > 0 && profile.stressMax >= profile.load)) {
-        return QStringLiteral("profile.stress: needs step > 0 and max >= the starting load");
+        return invalid("profile.stress",
+                       QStringLiteral("needs step > 0 and max >= the starting load"));
+    }
+    if (profile.stress && profile.stressStepFor.count() <= 0) {
+        return invalid("profile.stress.step_duration", QStringLiteral("must be above 0"));
     }
     if (adaptive &&
         !(adaptiveMin >= 1 && adaptiveMin <= adaptiveInitial && adaptiveInitial <= adaptiveMax)) {
-        return QStringLiteral("limits.adaptive: needs 1 <= min <= initial <= max");
+        return invalid("limits.adaptive", QStringLiteral("needs 1 <= min <= initial <= max"));
     }
     if (maxTokens < 1) {
-        return QStringLiteral("max_tokens: must be at least 1");
+        return invalid("max_tokens", QStringLiteral("must be at least 1"));
     }
     if (warmup >= duration && duration.count() > 0) {
-        return QStringLiteral("warmup: must be shorter than the duration");
+        return invalid("warmup", QStringLiteral("must be shorter than the duration"));
     }
     for (const ScheduledChange& c : changes) {
         if (!kKnobs.contains(c.knob)) {
-            return QStringLiteral("changes: unknown knob '%1' (known: %2)")
-                .arg(c.knob, kKnobs.join(QStringLiteral(", ")));
+            return invalid("changes", QStringLiteral("unknown knob '%1' (known: %2)")
+                                          .arg(c.knob, kKnobs.join(QStringLiteral(", "))));
         }
         if (c.value < 0 ||
             ((c.knob == QLatin1String("rate") || c.knob == QLatin1String("concurrency")) &&
              c.value <= 0)) {
-            return QStringLiteral("changes: %1 = %2 is out of range").arg(c.knob).arg(c.value);
+            return invalid("changes",
+                           QStringLiteral("%1 = %2 is out of range").arg(c.knob).arg(c.value));
         }
     }
-    return std::nullopt;
+    return {};
 }
 
-std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QString& baseDir) {
+Result<void> BenchScenario::apply(const QJsonObject& json, const QString& baseDir) {
     BenchScenario s = *this;
-    QString error;
+    Error error;
     Fields f(json, {}, &error);
     f.only({QStringLiteral("title"),          QStringLiteral("target"),
             QStringLiteral("mock"),           QStringLiteral("format"),
@@ -224,8 +234,8 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
             s.useMock = mock.toBool();
         } else if (mock.isObject()) {
             s.useMock = true;
-            if (const auto e = s.mock.apply(mock.toObject())) {
-                f.fail(QStringLiteral("mock"), *e);
+            if (auto applied = s.mock.apply(mock.toObject()); !applied) {
+                f.fail(QStringLiteral("mock"), applied.error());
             }
         } else {
             f.fail(QStringLiteral("mock"),
@@ -257,9 +267,10 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
         p.integer(QStringLiteral("tokens"), &s.promptTokens, 1, 1e6);
         QString file;
         if (p.string(QStringLiteral("file"), &file) && !file.isEmpty()) {
-            s.prompts.clear();
-            if (const auto e = readPrompts(resolve(file, baseDir), &s.prompts)) {
-                p.fail(QStringLiteral("file"), *e);
+            if (auto read = readPrompts(resolve(file, baseDir))) {
+                s.prompts = std::move(read).value();
+            } else {
+                p.fail(QStringLiteral("file"), read.error().message);
             }
         }
     }
@@ -279,9 +290,10 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
             }
         }
         if (k.string(QStringLiteral("file"), &file) && !file.isEmpty()) {
-            s.keys.clear();
-            if (const auto e = readKeys(resolve(file, baseDir), &s.keys)) {
-                k.fail(QStringLiteral("file"), *e);
+            if (auto read = readKeys(resolve(file, baseDir))) {
+                s.keys = std::move(read).value();
+            } else {
+                k.fail(QStringLiteral("file"), read.error().message);
             }
         }
     }
@@ -366,6 +378,11 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
                 r.integer(QStringLiteral("min"), &s.adaptiveMin, 1, 100000);
                 r.integer(QStringLiteral("max"), &s.adaptiveMax, 1, 100000);
                 r.integer(QStringLiteral("initial"), &s.adaptiveInitial, 1, 100000);
+                if (!r.has(QStringLiteral("initial"))) {
+                    // Start inside the range given (10 unless the range excludes it).
+                    s.adaptiveInitial = std::clamp(s.adaptiveInitial, s.adaptiveMin,
+                                                   std::max(s.adaptiveMin, s.adaptiveMax));
+                }
             } else {
                 l.fail(QStringLiteral("adaptive"),
                        QStringLiteral("must be true/false or {\"min\", \"max\", \"initial\"}"));
@@ -375,8 +392,9 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
     QJsonObject traffic;
     if (f.object(QStringLiteral("traffic"), &traffic) && f.has(QStringLiteral("traffic"))) {
         TrafficLimits t = s.limits.value_or(TrafficLimits{});
-        if (const auto e = t.apply(traffic)) {
-            f.fail(QStringLiteral("traffic"), *e);
+        if (auto applied = t.apply(traffic); !applied) {
+            // TrafficLimits names its fields "limits.*", as the console's settings do.
+            f.fail(QStringLiteral("traffic"), applied.error().text());
         } else {
             s.limits = t;
         }
@@ -409,10 +427,9 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
             s.slos.clear();
             const QJsonArray list = v.toArray();
             for (qsizetype i = 0; i < list.size(); ++i) {
-                QString e;
-                const auto spec = SloSpec::parse(list.at(i).toString(), &e);
+                const auto spec = SloSpec::parse(list.at(i).toString());
                 if (!spec) {
-                    f.fail(QStringLiteral("slo[%1]").arg(i), e);
+                    f.fail(QStringLiteral("slo[%1]").arg(i), spec.error().message);
                     break;
                 }
                 s.slos.push_back(*spec);
@@ -448,18 +465,20 @@ std::optional<QString> BenchScenario::apply(const QJsonObject& json, const QStri
             }
         }
     }
-    if (!error.isEmpty()) {
+    if (!error.message.isEmpty()) {
         return error;
     }
     *this = std::move(s);
-    return std::nullopt;
+    return {};
 }
 
-std::optional<QString> BenchScenario::readPrompts(const QString& path,
-                                                  QList<QList<ChatMessage>>* out) {
+Result<QList<QList<ChatMessage>>> BenchScenario::readPrompts(const QString& path) {
+    const auto invalid = [](QString message) { return Error::invalid({}, std::move(message)); };
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        return QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        return Error{Error::Kind::Io,
+                     {},
+                     QStringLiteral("cannot read %1: %2").arg(path, file.errorString())};
     }
     QList<QList<ChatMessage>> prompts;
     int line = 0;
@@ -473,10 +492,10 @@ std::optional<QString> BenchScenario::readPrompts(const QString& path,
         // A bare string is not a JSON document for QJsonDocument: wrap it in an array.
         const QJsonDocument doc = QJsonDocument::fromJson("[" + text + "]", &parseError);
         if (parseError.error != QJsonParseError::NoError) {
-            return QStringLiteral("%1 line %2: not JSON (%3)")
-                .arg(path)
-                .arg(line)
-                .arg(parseError.errorString());
+            return invalid(QStringLiteral("%1 line %2: not JSON (%3)")
+                               .arg(path)
+                               .arg(line)
+                               .arg(parseError.errorString()));
         }
         const QJsonValue v = doc.array().at(0);
         QList<ChatMessage> messages;
@@ -490,34 +509,35 @@ std::optional<QString> BenchScenario::readPrompts(const QString& path,
                 const QJsonObject mo = m.toObject();
                 if (!mo.value(QStringLiteral("role")).isString() ||
                     !mo.value(QStringLiteral("content")).isString()) {
-                    return QStringLiteral(
-                               "%1 line %2: each message needs string 'role' and 'content'")
-                        .arg(path)
-                        .arg(line);
+                    return invalid(
+                        QStringLiteral("%1 line %2: each message needs string 'role' and 'content'")
+                            .arg(path)
+                            .arg(line));
                 }
                 messages.append(ChatMessage{mo.value(QStringLiteral("role")).toString(),
                                             mo.value(QStringLiteral("content")).toString()});
             }
         }
         if (messages.isEmpty()) {
-            return QStringLiteral("%1 line %2: expected a string, {\"prompt\": ...} or "
-                                  "{\"messages\": [...]}")
-                .arg(path)
-                .arg(line);
+            return invalid(QStringLiteral("%1 line %2: expected a string, {\"prompt\": ...} or "
+                                          "{\"messages\": [...]}")
+                               .arg(path)
+                               .arg(line));
         }
         prompts.append(messages);
     }
     if (prompts.isEmpty()) {
-        return QStringLiteral("%1: no prompts in the file").arg(path);
+        return invalid(QStringLiteral("%1: no prompts in the file").arg(path));
     }
-    *out = std::move(prompts);
-    return std::nullopt;
+    return prompts;
 }
 
-std::optional<QString> BenchScenario::readKeys(const QString& path, QList<QByteArray>* out) {
+Result<QList<QByteArray>> BenchScenario::readKeys(const QString& path) {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        return QStringLiteral("cannot read %1: %2").arg(path, file.errorString());
+        return Error{Error::Kind::Io,
+                     {},
+                     QStringLiteral("cannot read %1: %2").arg(path, file.errorString())};
     }
     QList<QByteArray> keys;
     while (!file.atEnd()) {
@@ -527,10 +547,9 @@ std::optional<QString> BenchScenario::readKeys(const QString& path, QList<QByteA
         }
     }
     if (keys.isEmpty()) {
-        return QStringLiteral("%1: no keys in the file").arg(path);
+        return Error::invalid({}, QStringLiteral("%1: no keys in the file").arg(path));
     }
-    *out = std::move(keys);
-    return std::nullopt;
+    return keys;
 }
 
 QList<ChatMessage> BenchScenario::generatedPrompt(int tokens, std::uint64_t index) {

@@ -3,6 +3,7 @@
 #include "core/bench/loadprofile.h"
 #include "core/bench/trafficlimits.h"
 #include "core/net/llmformat.h"
+#include "core/result.h"
 #include "core/server/mock/mockconfig.h"
 
 #include <QJsonObject>
@@ -28,8 +29,8 @@ struct SloSpec {
     bool isDefault = false; ///< added by Sluice (errors<1%), not given by the user
     bool isErrorRate() const { return metric == QLatin1String("errors"); }
 
-    /// Parses one spec; on error returns nothing and sets `error` naming the spec.
-    static std::optional<SloSpec> parse(const QString& text, QString* error);
+    /// Parses one spec; the error's message names the spec as written.
+    static Result<SloSpec> parse(const QString& text);
 };
 
 /// A scripted change during the run: at `at`, set `knob` (rate, concurrency, rpm, tpm,
@@ -102,18 +103,19 @@ struct BenchScenario {
     QStringList maskedKeys() const;
     /// The scenario as the report shows it (keys masked, no prompts).
     QJsonObject toJson() const;
-    /// Cross-field checks; a message naming the field when something is wrong.
-    std::optional<QString> validate() const;
+    /// Cross-field checks; the error names the field ("duration", "profile.rate").
+    Result<void> validate() const;
 
-    /// Applies a scenario JSON object on top of this one. On error returns a message naming the
-    /// field (e.g. "profile.rate: must be a number above 0") and leaves this scenario unchanged.
-    /// Relative paths (prompts.file, keys.file) resolve against `baseDir`.
-    std::optional<QString> apply(const QJsonObject& json, const QString& baseDir = {});
+    /// Applies a scenario JSON object on top of this one. On error names the field (field
+    /// "profile.rate", message "must be a number in [0.001, 1e+06]") and leaves this scenario
+    /// unchanged. Relative paths (prompts.file, keys.file) resolve against `baseDir`. The
+    /// command line's flags are such an object too (app/scenarioflags.h): one validator.
+    Result<void> apply(const QJsonObject& json, const QString& baseDir = {});
     /// Reads prompts from JSONL: one per line, either {"messages": [...]}, {"prompt": "..."} or
-    /// a JSON string. Errors name the line.
-    static std::optional<QString> readPrompts(const QString& path, QList<QList<ChatMessage>>* out);
-    /// Reads API keys, one per line ('#' comments and blank lines skipped).
-    static std::optional<QString> readKeys(const QString& path, QList<QByteArray>* out);
+    /// a JSON string. Errors name the file and the line.
+    static Result<QList<QList<ChatMessage>>> readPrompts(const QString& path);
+    /// Reads API keys, one per line ('#' comments and blank lines skipped). Errors name the file.
+    static Result<QList<QByteArray>> readKeys(const QString& path);
     /// A prompt of about `tokens` tokens under the documented tokenizer, varied by `index`.
     static QList<ChatMessage> generatedPrompt(int tokens, std::uint64_t index);
 };

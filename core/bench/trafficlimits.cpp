@@ -130,9 +130,9 @@ QJsonObject TrafficLimits::toJson() const {
     };
 }
 
-std::optional<QString> TrafficLimits::apply(const QJsonObject& json) {
+Result<void> TrafficLimits::apply(const QJsonObject& json) {
     TrafficLimits t = *this;
-    QString error;
+    Error error;
     Fields f(json, QStringLiteral("limits"), &error);
     f.only({QStringLiteral("rpm"), QStringLiteral("tpm"), QStringLiteral("algorithm"),
             QStringLiteral("max_concurrency"), QStringLiteral("adaptive_min"),
@@ -165,24 +165,23 @@ std::optional<QString> TrafficLimits::apply(const QJsonObject& json) {
     f.integer(QStringLiteral("breaker_minimum_calls"), &t.breakerMinimumCalls, 1, 10000);
     f.duration(QStringLiteral("breaker_open"), &t.breakerOpenDuration, std::chrono::hours(1), true);
     f.boolean(QStringLiteral("follow_server"), &t.followServerLimits);
-    if (error.isEmpty()) {
-        if (const auto e = t.validate()) {
-            error = *e;
-        }
-    }
-    if (!error.isEmpty()) {
+    if (!error.message.isEmpty()) {
         return error;
     }
+    if (auto valid = t.validate(); !valid) {
+        return valid;
+    }
     *this = t;
-    return std::nullopt;
+    return {};
 }
 
-std::optional<QString> TrafficLimits::validate() const {
+Result<void> TrafficLimits::validate() const {
     if (adaptive() && maxConcurrency > 0 && adaptiveMin > maxConcurrency) {
-        return QStringLiteral("limits.adaptive_min: must not exceed max_concurrency (%1)")
-            .arg(maxConcurrency);
+        return Error::invalid(
+            QStringLiteral("limits.adaptive_min"),
+            QStringLiteral("must not exceed max_concurrency (%1)").arg(maxConcurrency));
     }
-    return std::nullopt;
+    return {};
 }
 
 QStringList TrafficLimits::changesFrom(const TrafficLimits& b) const {

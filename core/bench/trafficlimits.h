@@ -5,6 +5,7 @@
 #include "core/engine/concurrencylimit.h"
 #include "core/engine/retrypolicy.h"
 #include "core/net/enginetypes.h"
+#include "core/result.h"
 
 #include <QJsonObject>
 #include <QStringList>
@@ -48,9 +49,11 @@ struct TrafficLimits {
     void applyTo(EngineConfig& config) const;
 
     QJsonObject toJson() const;
-    /// Applies the fields present in `json`; on error a message naming the field, and no change.
-    std::optional<QString> apply(const QJsonObject& json);
-    std::optional<QString> validate() const;
+    /// Applies the fields present in `json`; on error names the field ("limits.rpm"), and
+    /// changes nothing.
+    Result<void> apply(const QJsonObject& json);
+    /// Cross-field checks; on error names the field.
+    Result<void> validate() const;
     /// What changed from `before`, one short phrase per knob ("rpm 600 -> 300").
     QStringList changesFrom(const TrafficLimits& before) const;
 

@@ -114,9 +114,8 @@ int main(int argc, char** argv) {
     mock.tpotMs = 2;
     mock.tokensMin = 5;
     mock.tokensMax = 10;
-    QString error;
-    if (!session.startMock(mock, 0, &error)) {
-        std::fprintf(stderr, "mock: %s\n", qPrintable(error));
+    if (auto started = session.startMock(mock, 0); !started) {
+        std::fprintf(stderr, "mock: %s\n", qPrintable(started.error().text()));
         return 1;
     }
     MainWindow window(&session);
@@ -157,8 +156,8 @@ int main(int argc, char** argv) {
     scenario.duration = std::chrono::seconds(static_cast<int>(seconds) + 5);
     scenario.maxTokens = 10;
     scenario.limits = limits;
-    if (!session.startRun(scenario, &error)) {
-        std::fprintf(stderr, "run: %s\n", qPrintable(error));
+    if (auto started = session.startRun(scenario); !started) {
+        std::fprintf(stderr, "run: %s\n", qPrintable(started.error().text()));
         return 1;
     }
     double sentPerSecond = 0;

@@ -297,24 +297,15 @@ void BenchPanel::updateProfileWidgets() {
     m_load->setSuffix(closed ? QString() : tr(" /s"));
 }
 
-std::optional<BenchScenario> BenchPanel::scenario(QString* error) const {
-    QString e;
+Result<BenchScenario> BenchPanel::scenario() const {
     BenchScenario s;
-    if (const auto failure = s.apply(scenarioJson())) {
-        e = *failure;
+    if (auto applied = s.apply(scenarioJson()); !applied) {
+        return applied.error();
     }
-    if (e.isEmpty()) {
-        const QByteArray k = key();
-        s.keys = k.isEmpty() ? QList<QByteArray>{} : QList<QByteArray>{k};
-        if (const auto v = s.validate()) {
-            e = *v;
-        }
-    }
-    if (!e.isEmpty()) {
-        if (error) {
-            *error = e;
-        }
-        return std::nullopt;
+    const QByteArray k = key();
+    s.keys = k.isEmpty() ? QList<QByteArray>{} : QList<QByteArray>{k};
+    if (auto valid = s.validate(); !valid) {
+        return valid.error();
     }
     return s;
 }
@@ -355,8 +346,7 @@ QJsonObject BenchPanel::scenarioJson() const {
     return o;
 }
 
-std::optional<QString> BenchPanel::loadScenarioJson(const QJsonObject& json,
-                                                    const QString& baseDir) {
+Result<void> BenchPanel::loadScenarioJson(const QJsonObject& json, const QString& baseDir) {
     BenchScenario s;
     // A scenario file may name a key variable that is not set here: the target still loads.
     QJsonObject checked = json;
@@ -368,15 +358,15 @@ std::optional<QString> BenchPanel::loadScenarioJson(const QJsonObject& json,
                      .toString();
         checked.remove(QStringLiteral("keys"));
     }
-    if (const auto e = s.apply(checked, baseDir)) {
-        return e;
+    if (auto applied = s.apply(checked, baseDir); !applied) {
+        return applied;
     }
     showScenario(s);
     if (!keyEnv.isEmpty()) {
         m_keyEnv->setText(keyEnv);
     }
     updateKeyStatus();
-    return std::nullopt;
+    return {};
 }
 
 void BenchPanel::showScenario(const BenchScenario& s) {
@@ -502,7 +492,7 @@ void BenchPanel::restoreSettings(const QSettings& settings) {
         return;
     }
     const QString keyEnv = json.take(QStringLiteral("key_env")).toString();
-    if (!loadScenarioJson(json)) {
+    if (loadScenarioJson(json).ok()) {
         m_keyEnv->setText(keyEnv);
         updateKeyStatus();
     }

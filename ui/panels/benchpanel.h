@@ -34,11 +34,11 @@ public:
     /// The buttons trigger the window's actions (which carry the shortcuts).
     void setActions(QAction* start, QAction* pause, QAction* stop);
     /// The scenario the widgets describe (limits not included); an error names the field.
-    std::optional<BenchScenario> scenario(QString* error) const;
+    Result<BenchScenario> scenario() const;
     /// The scenario as a JSON file holds it (no key: only the variable that holds it).
     QJsonObject scenarioJson() const;
     /// Fills the widgets from a scenario file's JSON; on error a message naming the field.
-    std::optional<QString> loadScenarioJson(const QJsonObject& json, const QString& baseDir = {});
+    Result<void> loadScenarioJson(const QJsonObject& json, const QString& baseDir = {});
     /// Shows a scenario that runs without the user's choosing it (a demo): target, profile,
     /// load and bounds.
     void showScenario(const BenchScenario& scenario);

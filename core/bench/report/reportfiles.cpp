@@ -21,18 +21,26 @@ SeriesData seriesData(const SeriesRing& ring) {
     return data;
 }
 
-std::optional<QString> RequestLog::open(const QString& dir) {
+namespace {
+
+Error io(QString message) {
+    return Error{Error::Kind::Io, {}, std::move(message)};
+}
+
+} // namespace
+
+Result<void> RequestLog::open(const QString& dir) {
     if (!QDir().mkpath(dir)) {
-        return QStringLiteral("cannot create the report directory %1").arg(dir);
+        return io(QStringLiteral("cannot create the report directory %1").arg(dir));
     }
     m_file = std::make_unique<QFile>(QDir(dir).filePath(QStringLiteral("requests.jsonl")));
     if (!m_file->open(QIODevice::WriteOnly | QIODevice::Truncate)) {
         const QString error =
             QStringLiteral("cannot write %1: %2").arg(m_file->fileName(), m_file->errorString());
         m_file.reset();
-        return error;
+        return io(error);
     }
-    return std::nullopt;
+    return {};
 }
 
 void RequestLog::append(const QJsonObject& row) {
@@ -53,62 +61,60 @@ void RequestLog::close() {
 
 namespace {
 
-std::optional<QString> save(const QString& path, const QByteArray& bytes) {
+Result<void> save(const QString& path, const QByteArray& bytes) {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        return QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        return io(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
     }
-    return std::nullopt;
+    return {};
 }
 
 } // namespace
 
-std::optional<QString> writeReport(const QString& dir, const QJsonObject& summary,
-                                   const SeriesData& series) {
+Result<void> writeReport(const QString& dir, const QJsonObject& summary, const SeriesData& series) {
     if (!QDir().mkpath(dir)) {
-        return QStringLiteral("cannot create the report directory %1").arg(dir);
+        return io(QStringLiteral("cannot create the report directory %1").arg(dir));
     }
     const QDir d(dir);
-    if (auto e = save(d.filePath(QStringLiteral("summary.json")),
-                      QJsonDocument(summary).toJson(QJsonDocument::Indented))) {
-        return e;
+    if (auto saved = save(d.filePath(QStringLiteral("summary.json")),
+                          QJsonDocument(summary).toJson(QJsonDocument::Indented));
+        !saved) {
+        return saved;
     }
-    if (auto e = save(d.filePath(QStringLiteral("timeseries.csv")), seriesToCsv(series).toUtf8())) {
-        return e;
+    if (auto saved =
+            save(d.filePath(QStringLiteral("timeseries.csv")), seriesToCsv(series).toUtf8());
+        !saved) {
+        return saved;
     }
     return save(d.filePath(QStringLiteral("report.html")),
                 renderReportHtml(summary, series).toUtf8());
 }
 
-std::optional<LoadedReport> loadReport(const QString& dir, QString* error) {
+Result<LoadedReport> loadReport(const QString& dir) {
     const QDir d(dir);
     QFile summaryFile(d.filePath(QStringLiteral("summary.json")));
     if (!summaryFile.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("%1: %2").arg(summaryFile.fileName(), summaryFile.errorString());
-        return std::nullopt;
+        return Error{Error::Kind::Io, summaryFile.fileName(), summaryFile.errorString()};
     }
     QJsonParseError parseError{};
     const QJsonDocument doc = QJsonDocument::fromJson(summaryFile.readAll(), &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject() ||
         !doc.object().contains(QStringLiteral("sluice_report"))) {
-        *error = QStringLiteral("%1: not a Sluice summary (%2)")
-                     .arg(summaryFile.fileName(), parseError.error != QJsonParseError::NoError
-                                                      ? parseError.errorString()
-                                                      : QStringLiteral("no sluice_report field"));
-        return std::nullopt;
+        return Error::invalid(summaryFile.fileName(),
+                              QStringLiteral("not a Sluice summary (%1)")
+                                  .arg(parseError.error != QJsonParseError::NoError
+                                           ? parseError.errorString()
+                                           : QStringLiteral("no sluice_report field")));
     }
     LoadedReport report;
     report.summary = doc.object();
     QFile csv(d.filePath(QStringLiteral("timeseries.csv")));
     if (!csv.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("%1: %2").arg(csv.fileName(), csv.errorString());
-        return std::nullopt;
+        return Error{Error::Kind::Io, csv.fileName(), csv.errorString()};
     }
-    QString csvError;
-    const auto series = parseSeriesCsv(QString::fromUtf8(csv.readAll()), &csvError);
+    const auto series = parseSeriesCsv(QString::fromUtf8(csv.readAll()));
     if (!series) {
-        *error = QStringLiteral("%1: %2").arg(csv.fileName(), csvError);
-        return std::nullopt;
+        return Error::invalid(csv.fileName(), series.error().text());
     }
     report.series = *series;
     return report;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/bench/report/seriescsv.h"
+#include "core/result.h"
 
 #include <QFile>
 #include <QJsonObject>
@@ -20,8 +21,8 @@ SeriesData seriesData(const SeriesRing& ring);
 /// requests.jsonl, written as requests end, so a long run never holds them in memory.
 class RequestLog {
 public:
-    /// Opens `dir`/requests.jsonl (creating `dir`); on error returns a message.
-    std::optional<QString> open(const QString& dir);
+    /// Opens `dir`/requests.jsonl (creating `dir`); an Io error names the file.
+    Result<void> open(const QString& dir);
     void append(const QJsonObject& row);
     void close();
     std::int64_t rows() const { return m_rows; }
@@ -32,14 +33,14 @@ private:
 };
 
 /// Writes summary.json, timeseries.csv and report.html of a finished run into `dir`.
-std::optional<QString> writeReport(const QString& dir, const QJsonObject& summary,
-                                   const SeriesData& series);
+Result<void> writeReport(const QString& dir, const QJsonObject& summary, const SeriesData& series);
 
 /// A report directory read back.
 struct LoadedReport {
     QJsonObject summary;
     SeriesData series;
 };
-std::optional<LoadedReport> loadReport(const QString& dir, QString* error);
+/// Reads `dir`'s summary.json and timeseries.csv; the error names the file (and where in it).
+Result<LoadedReport> loadReport(const QString& dir);
 
 } // namespace sluice

@@ -75,14 +75,11 @@ QString seriesToCsv(const SeriesData& data) {
     return out;
 }
 
-std::optional<SeriesData> parseSeriesCsv(const QString& text, QString* error) {
-    const auto fail = [error](qsizetype line, qsizetype column,
-                              const QString& what) -> std::optional<SeriesData> {
-        if (error) {
-            *error = column > 0 ? u"line %1, column %2: %3"_s.arg(line).arg(column).arg(what)
-                                : u"line %1: %2"_s.arg(line).arg(what);
-        }
-        return std::nullopt;
+Result<SeriesData> parseSeriesCsv(const QString& text) {
+    const auto fail = [](qsizetype line, qsizetype column, const QString& what) {
+        return Error::invalid(column > 0 ? u"line %1, column %2"_s.arg(line).arg(column)
+                                         : u"line %1"_s.arg(line),
+                              what);
     };
     QStringView body(text);
     if (body.startsWith(QChar(0xFEFF))) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -27,9 +29,9 @@ QString seriesToCsv(const SeriesData& data);
 
 /// Parses CSV as seriesToCsv writes it, and as a spreadsheet saves it: \r\n line ends, a UTF-8
 /// BOM, a trailing newline, spaces around cells, text in quotes (without commas inside). Every
-/// row needs as many cells as the header; an empty cell is NaN. On error returns nullopt and, when
-/// `error` is set, a message naming the 1-based line and column.
-std::optional<SeriesData> parseSeriesCsv(const QString& text, QString* error);
+/// row needs as many cells as the header; an empty cell is NaN. An error's field names the 1-based
+/// line and column ("line 3, column 2").
+Result<SeriesData> parseSeriesCsv(const QString& text);
 
 /// Shared by the files in core/bench/report/; not for use elsewhere.
 namespace report::detail {

@@ -26,47 +26,49 @@ constexpr std::array<FaultField, 7> kFaultFields{{
     {"quota", &MockFaults::quota},
 }};
 
-std::optional<QString> readInteger(const QJsonObject& json, const char* key, std::int64_t min,
-                                   std::int64_t max, std::int64_t* out) {
+Error invalid(const char* field, QString message) {
+    return Error::invalid(QLatin1String(field), std::move(message));
+}
+
+Result<void> readInteger(const QJsonObject& json, const char* key, std::int64_t min,
+                         std::int64_t max, std::int64_t* out) {
     const QJsonValue v = json.value(QLatin1String(key));
     if (v.isUndefined()) {
-        return std::nullopt;
+        return {};
     }
     const double d = v.toDouble(std::numeric_limits<double>::quiet_NaN());
     if (!v.isDouble() || !std::isfinite(d) || d != std::floor(d)) {
-        return QStringLiteral("%1: expected an integer").arg(QLatin1String(key));
+        return invalid(key, QStringLiteral("expected an integer"));
     }
     if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
-        return QStringLiteral("%1: %2 is out of range [%3, %4]")
-            .arg(QLatin1String(key))
-            .arg(d, 0, 'g', 17)
-            .arg(min)
-            .arg(max);
+        return invalid(
+            key,
+            QStringLiteral("%1 is out of range [%2, %3]").arg(d, 0, 'g', 17).arg(min).arg(max));
     }
     *out = static_cast<std::int64_t>(d);
-    return std::nullopt;
+    return {};
 }
 
 template <typename T>
-std::optional<QString> readInt(const QJsonObject& json, const char* key, std::int64_t min,
-                               std::int64_t max, T* out) {
+Result<void> readInt(const QJsonObject& json, const char* key, std::int64_t min, std::int64_t max,
+                     T* out) {
     std::int64_t v = static_cast<std::int64_t>(*out);
-    if (auto err = readInteger(json, key, min, max, &v)) {
-        return err;
+    if (auto read = readInteger(json, key, min, max, &v); !read) {
+        return read;
     }
     *out = static_cast<T>(v);
-    return std::nullopt;
+    return {};
 }
 
-std::optional<QString> readShare(const QJsonValue& v, const QString& name, double* out) {
+Result<void> readShare(const QJsonValue& v, const QString& name, double* out) {
     if (v.isUndefined()) {
-        return std::nullopt;
+        return {};
     }
     if (!v.isDouble() || !std::isfinite(v.toDouble()) || v.toDouble() < 0 || v.toDouble() > 1) {
-        return QStringLiteral("%1: expected a share between 0 and 1").arg(name);
+        return Error::invalid(name, QStringLiteral("expected a share between 0 and 1"));
     }
     *out = v.toDouble();
-    return std::nullopt;
+    return {};
 }
 
 } // namespace
@@ -94,7 +96,7 @@ QJsonObject MockConfig::toJson() const {
     };
 }
 
-std::optional<QString> MockConfig::apply(const QJsonObject& json) {
+Result<void> MockConfig::apply(const QJsonObject& json) {
     static const QStringList known = {
         QStringLiteral("rpm"),         QStringLiteral("tpm"),        QStringLiteral("capacity"),
         QStringLiteral("queue_limit"), QStringLiteral("ttft_ms"),    QStringLiteral("tpot_ms"),
@@ -104,66 +106,66 @@ std::optional<QString> MockConfig::apply(const QJsonObject& json) {
     };
     for (auto it = json.begin(); it != json.end(); ++it) {
         if (!known.contains(it.key())) {
-            return QStringLiteral("%1: unknown setting (known: %2)")
-                .arg(it.key(), known.join(QStringLiteral(", ")));
+            return Error::invalid(it.key(), QStringLiteral("unknown setting (known: %1)")
+                                                .arg(known.join(QStringLiteral(", "))));
         }
     }
     MockConfig next = *this;
     constexpr std::int64_t kMaxRate = 1'000'000'000'000LL;
     constexpr std::int64_t kMaxMs = 3'600'000;
-    if (auto e = readInt(json, "rpm", 0, kMaxRate, &next.rpm)) {
-        return e;
+    if (auto read = readInt(json, "rpm", 0, kMaxRate, &next.rpm); !read) {
+        return read;
     }
-    if (auto e = readInt(json, "tpm", 0, kMaxRate, &next.tpm)) {
-        return e;
+    if (auto read = readInt(json, "tpm", 0, kMaxRate, &next.tpm); !read) {
+        return read;
     }
-    if (auto e = readInt(json, "capacity", 1, 1'000'000, &next.capacity)) {
-        return e;
+    if (auto read = readInt(json, "capacity", 1, 1'000'000, &next.capacity); !read) {
+        return read;
     }
-    if (auto e = readInt(json, "queue_limit", 0, 10'000'000, &next.queueLimit)) {
-        return e;
+    if (auto read = readInt(json, "queue_limit", 0, 10'000'000, &next.queueLimit); !read) {
+        return read;
     }
-    if (auto e = readInt(json, "ttft_ms", 0, kMaxMs, &next.ttftMs)) {
-        return e;
+    if (auto read = readInt(json, "ttft_ms", 0, kMaxMs, &next.ttftMs); !read) {
+        return read;
     }
-    if (auto e = readInt(json, "tpot_ms", 0, kMaxMs, &next.tpotMs)) {
-        return e;
+    if (auto read = readInt(json, "tpot_ms", 0, kMaxMs, &next.tpotMs); !read) {
+        return read;
     }
-    if (auto e = readInt(json, "tokens_min", 1, 1'000'000, &next.tokensMin)) {
-        return e;
+    if (auto read = readInt(json, "tokens_min", 1, 1'000'000, &next.tokensMin); !read) {
+        return read;
     }
-    if (auto e = readInt(json, "tokens_max", 1, 1'000'000, &next.tokensMax)) {
-        return e;
+    if (auto read = readInt(json, "tokens_max", 1, 1'000'000, &next.tokensMax); !read) {
+        return read;
     }
-    if (auto e = readInt(json, "stall_ms", 0, kMaxMs, &next.stallMs)) {
-        return e;
+    if (auto read = readInt(json, "stall_ms", 0, kMaxMs, &next.stallMs); !read) {
+        return read;
     }
-    if (auto e = readInt(json, "seed", 0, std::int64_t{1} << 53, &next.seed)) {
-        return e;
+    if (auto read = readInt(json, "seed", 0, std::int64_t{1} << 53, &next.seed); !read) {
+        return read;
     }
     if (json.contains(QStringLiteral("stamp"))) {
         if (!json.value(QStringLiteral("stamp")).isBool()) {
-            return QStringLiteral("stamp: expected true or false");
+            return invalid("stamp", QStringLiteral("expected true or false"));
         }
         next.stamp = json.value(QStringLiteral("stamp")).toBool();
     }
     if (json.contains(QStringLiteral("per_key"))) {
         if (!json.value(QStringLiteral("per_key")).isBool()) {
-            return QStringLiteral("per_key: expected true or false");
+            return invalid("per_key", QStringLiteral("expected true or false"));
         }
         next.perKey = json.value(QStringLiteral("per_key")).toBool();
     }
     if (json.contains(QStringLiteral("jitter"))) {
         const QJsonValue v = json.value(QStringLiteral("jitter"));
         if (!v.isDouble() || v.toDouble() < 0 || v.toDouble() > 1) {
-            return QStringLiteral("jitter: expected a fraction between 0 and 1");
+            return invalid("jitter", QStringLiteral("expected a fraction between 0 and 1"));
         }
         next.jitter = v.toDouble();
     }
     if (json.contains(QStringLiteral("faults"))) {
         const QJsonValue v = json.value(QStringLiteral("faults"));
         if (!v.isObject()) {
-            return QStringLiteral("faults: expected an object such as {\"500\": 0.05}");
+            return invalid("faults", QStringLiteral("expected an object such as {\"500\": 0.05}"));
         }
         const QJsonObject f = v.toObject();
         for (auto it = f.begin(); it != f.end(); ++it) {
@@ -171,77 +173,81 @@ std::optional<QString> MockConfig::apply(const QJsonObject& json) {
             for (const FaultField& field : kFaultFields) {
                 if (it.key() == QLatin1String(field.key)) {
                     found = true;
-                    if (auto e = readShare(it.value(), QStringLiteral("faults.") + it.key(),
-                                           &(next.faults.*field.member))) {
-                        return e;
+                    if (auto read = readShare(it.value(), QStringLiteral("faults.") + it.key(),
+                                              &(next.faults.*field.member));
+                        !read) {
+                        return read;
                     }
                 }
             }
             if (!found) {
-                return QStringLiteral("faults.%1: unknown fault (known: 500, 503, 529, reset, "
-                                      "stall, midstream, quota)")
-                    .arg(it.key());
+                return Error::invalid(QStringLiteral("faults.") + it.key(),
+                                      QStringLiteral("unknown fault (known: 500, 503, 529, reset, "
+                                                     "stall, midstream, quota)"));
             }
         }
     }
-    if (auto e = next.validate()) {
-        return e;
+    if (auto valid = next.validate(); !valid) {
+        return valid;
     }
     *this = next;
-    return std::nullopt;
+    return {};
 }
 
-std::optional<QString> MockConfig::validate() const {
+Result<void> MockConfig::validate() const {
     if (rpm < 0) {
-        return QStringLiteral("rpm: must not be negative");
+        return invalid("rpm", QStringLiteral("must not be negative"));
     }
     if (tpm < 0) {
-        return QStringLiteral("tpm: must not be negative");
+        return invalid("tpm", QStringLiteral("must not be negative"));
     }
     if (capacity < 1) {
-        return QStringLiteral("capacity: must be at least 1");
+        return invalid("capacity", QStringLiteral("must be at least 1"));
     }
     if (queueLimit < 0) {
-        return QStringLiteral("queue_limit: must not be negative");
+        return invalid("queue_limit", QStringLiteral("must not be negative"));
     }
     if (ttftMs < 0) {
-        return QStringLiteral("ttft_ms: must not be negative");
+        return invalid("ttft_ms", QStringLiteral("must not be negative"));
     }
     if (tpotMs < 0) {
-        return QStringLiteral("tpot_ms: must not be negative");
+        return invalid("tpot_ms", QStringLiteral("must not be negative"));
     }
     if (jitter < 0 || jitter > 1) {
-        return QStringLiteral("jitter: must be between 0 and 1");
+        return invalid("jitter", QStringLiteral("must be between 0 and 1"));
     }
     if (tokensMin < 1) {
-        return QStringLiteral("tokens_min: must be at least 1");
+        return invalid("tokens_min", QStringLiteral("must be at least 1"));
     }
     if (tokensMax < tokensMin) {
-        return QStringLiteral("tokens_max: %1 is below tokens_min %2")
-            .arg(tokensMax)
-            .arg(tokensMin);
+        return invalid("tokens_max",
+                       QStringLiteral("%1 is below tokens_min %2").arg(tokensMax).arg(tokensMin));
     }
     if (stallMs < 0) {
-        return QStringLiteral("stall_ms: must not be negative");
+        return invalid("stall_ms", QStringLiteral("must not be negative"));
     }
     if (faults.total() > 1.0 + 1e-9) {
-        return QStringLiteral("faults: the shares add up to %1, more than 1").arg(faults.total());
+        return invalid("faults",
+                       QStringLiteral("the shares add up to %1, more than 1").arg(faults.total()));
     }
-    return std::nullopt;
+    return {};
 }
 
-std::optional<QString> MockConfig::parseFaults(const QString& text, MockFaults* out) {
-    MockFaults faults = *out;
+Result<MockFaults> MockConfig::parseFaults(const QString& text, const MockFaults& base) {
+    MockFaults faults = base;
+    const auto invalid = [](QString message) {
+        return Error::invalid(QStringLiteral("--fault-rate"), std::move(message));
+    };
     const QStringList items = text.split(QLatin1Char(','), Qt::SkipEmptyParts);
     if (items.isEmpty()) {
-        return QStringLiteral("--fault-rate: expected key=share pairs such as 500=0.05,reset=0.01");
+        return invalid(QStringLiteral("expected key=share pairs such as 500=0.05,reset=0.01"));
     }
     for (const QString& item : items) {
         const qsizetype eq = item.indexOf(QLatin1Char('='));
         if (eq <= 0) {
-            return QStringLiteral("--fault-rate: '%1' is not key=share (keys: 500, 503, 529, "
-                                  "reset, stall, midstream, quota)")
-                .arg(item);
+            return invalid(QStringLiteral("'%1' is not key=share (keys: 500, 503, 529, reset, "
+                                          "stall, midstream, quota)")
+                               .arg(item));
         }
         const QString key = item.left(eq).trimmed();
         QString valueText = item.mid(eq + 1).trimmed();
@@ -253,8 +259,8 @@ std::optional<QString> MockConfig::parseFaults(const QString& text, MockFaults* 
         bool ok = false;
         const double value = valueText.toDouble(&ok) * scale;
         if (!ok || !std::isfinite(value) || value < 0 || value > 1) {
-            return QStringLiteral("--fault-rate: %1 share '%2' is not between 0 and 1")
-                .arg(key, item.mid(eq + 1));
+            return invalid(
+                QStringLiteral("%1 share '%2' is not between 0 and 1").arg(key, item.mid(eq + 1)));
         }
         bool found = false;
         for (const FaultField& field : kFaultFields) {
@@ -264,17 +270,15 @@ std::optional<QString> MockConfig::parseFaults(const QString& text, MockFaults* 
             }
         }
         if (!found) {
-            return QStringLiteral("--fault-rate: unknown fault '%1' (keys: 500, 503, 529, reset, "
-                                  "stall, midstream, quota)")
-                .arg(key);
+            return invalid(QStringLiteral("unknown fault '%1' (keys: 500, 503, 529, reset, "
+                                          "stall, midstream, quota)")
+                               .arg(key));
         }
     }
     if (faults.total() > 1.0 + 1e-9) {
-        return QStringLiteral("--fault-rate: the shares add up to %1, more than 1")
-            .arg(faults.total());
+        return invalid(QStringLiteral("the shares add up to %1, more than 1").arg(faults.total()));
     }
-    *out = faults;
-    return std::nullopt;
+    return faults;
 }
 
 } // namespace sluice

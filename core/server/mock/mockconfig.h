@@ -1,10 +1,11 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QJsonObject>
 #include <QString>
 
 #include <cstdint>
-#include <optional>
 
 namespace sluice {
 
@@ -50,15 +51,15 @@ struct MockConfig {
     friend bool operator==(const MockConfig&, const MockConfig&) = default;
 
     QJsonObject toJson() const;
-    /// Applies the fields present in `json` on top of this config. On error returns a message
-    /// naming the field and leaves this config unchanged.
-    std::optional<QString> apply(const QJsonObject& json);
-    /// Checks ranges across fields; returns a message naming the field when something is wrong.
-    std::optional<QString> validate() const;
+    /// Applies the fields present in `json` on top of this config. On error names the field
+    /// ("rpm", "faults.500") and leaves this config unchanged.
+    Result<void> apply(const QJsonObject& json);
+    /// Checks ranges across fields; on error names the field.
+    Result<void> validate() const;
 
     /// Parses "key=share,key=share" (keys 500, 503, 529, reset, stall, midstream, quota) as
-    /// the --fault-rate flag takes it.
-    static std::optional<QString> parseFaults(const QString& text, MockFaults* out);
+    /// the --fault-rate flag takes it, over `base`; errors name the flag (field "--fault-rate").
+    static Result<MockFaults> parseFaults(const QString& text, const MockFaults& base = {});
 };
 
 } // namespace sluice

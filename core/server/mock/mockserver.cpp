@@ -92,8 +92,8 @@ QUrl MockServer::baseUrl() const {
 }
 
 std::optional<QString> MockServer::setConfig(const MockConfig& config) {
-    if (auto error = config.validate()) {
-        return error;
+    if (auto valid = config.validate(); !valid) {
+        return valid.error().text();
     }
     const bool reseed = config.seed != m_config.seed;
     m_config = config;
@@ -488,13 +488,13 @@ void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responde
             return;
         }
         MockConfig next = m_config;
-        if (auto error = next.apply(doc.object())) {
-            e.message = *error;
-            e.param = error->section(QLatin1Char(':'), 0, 0).toUtf8();
+        if (auto applied = next.apply(doc.object()); !applied) {
+            e.message = applied.error().text();
+            e.param = applied.error().field.toUtf8();
             replyError(responder, Provider::OpenAI, e);
             return;
         }
-        setConfig(next);
+        (void)setConfig(next); // valid: apply() validated it
         replyJson(responder, 200, m_config.toJson());
     } else if (request.path == "/mock/pause") {
         const QJsonDocument doc = QJsonDocument::fromJson(request.body);
