@@ -75,14 +75,6 @@ int runGatewayCommand(const QStringList& arguments) {
         "Example: sluice gateway --upstream https://api.openai.com/v1 --key-env OPENAI_API_KEY \\\n"
         "           --max-concurrent 50 --rpm 500"));
     parser.addHelpOption();
-    auto opt = [&](const char* name, const char* help, const char* value = nullptr) {
-        QCommandLineOption o(QString::fromLatin1(name), QString::fromLatin1(help));
-        if (value) {
-            o.setValueName(QString::fromLatin1(value));
-        }
-        parser.addOption(o);
-        return o;
-    };
     const QCommandLineOption config(
         QStringLiteral("config"),
         QStringLiteral("Gateway JSON (as GET /admin/config answers); flags override it."),

@@ -13,8 +13,6 @@ private Q_SLOTS:
     void applyRejectsBadInput_data();
     void applyRejectsBadInput();
     void toJsonRoundTrips();
-    void parseFaults_data();
-    void parseFaults();
 };
 
 void TestMockConfig::applyChangesOnlyGivenFields() {
@@ -74,35 +72,6 @@ void TestMockConfig::toJsonRoundTrips() {
     MockConfig copy;
     QVERIFY(copy.apply(config.toJson()));
     QVERIFY(copy == config);
-}
-
-void TestMockConfig::parseFaults_data() {
-    QTest::addColumn<QString>("text");
-    QTest::addColumn<bool>("valid");
-    QTest::addColumn<double>("error500");
-    QTest::addColumn<double>("reset");
-    QTest::newRow("pairs") << QStringLiteral("500=0.05,reset=0.01") << true << 0.05 << 0.01;
-    QTest::newRow("percent") << QStringLiteral("500=5%") << true << 0.05 << 0.0;
-    QTest::newRow("unknown key") << QStringLiteral("501=0.1") << false << 0.0 << 0.0;
-    QTest::newRow("no equals") << QStringLiteral("0.1") << false << 0.0 << 0.0;
-    QTest::newRow("out of range") << QStringLiteral("500=2") << false << 0.0 << 0.0;
-    QTest::newRow("sum above one") << QStringLiteral("500=0.7,503=0.7") << false << 0.0 << 0.0;
-}
-
-void TestMockConfig::parseFaults() {
-    QFETCH(QString, text);
-    QFETCH(bool, valid);
-    QFETCH(double, error500);
-    QFETCH(double, reset);
-    const auto faults = MockConfig::parseFaults(text);
-    QCOMPARE(faults.ok(), valid);
-    if (valid) {
-        QCOMPARE(faults->error500, error500);
-        QCOMPARE(faults->reset, reset);
-    } else {
-        QCOMPARE(faults.error().field, QStringLiteral("--fault-rate"));
-        QVERIFY(faults.error().text().startsWith(QStringLiteral("--fault-rate: ")));
-    }
 }
 
 QTEST_APPLESS_MAIN(TestMockConfig)

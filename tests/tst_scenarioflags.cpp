@@ -190,8 +190,9 @@ void TestScenarioFlags::flagsOverrideTheFile() {
                         QStringLiteral("3"), QStringLiteral("--rpm"), QStringLiteral("200"),
                         QStringLiteral("--model"), QStringLiteral("b"),
                         QStringLiteral("--initial-concurrency"), QStringLiteral("6"),
-                        QStringLiteral("--mock-rpm"), QStringLiteral("0"), QStringLiteral("--slo"),
-                        QStringLiteral("ttft<1s"), QStringLiteral("--slo"),
+                        QStringLiteral("--mock-rpm"), QStringLiteral("0"),
+                        QStringLiteral("--mock-fault-rate"), QStringLiteral("500=5%,reset=0.01"),
+                        QStringLiteral("--slo"), QStringLiteral("ttft<1s"), QStringLiteral("--slo"),
                         QStringLiteral("errors<5%"), QStringLiteral("--no-stream")}),
              QStringList{});
     const auto s = cli::scenarioFromCommandLine(parser);
@@ -203,6 +204,8 @@ void TestScenarioFlags::flagsOverrideTheFile() {
     QCOMPARE(s->model, QStringLiteral("b"));
     QCOMPARE(s->adaptiveInitial, 6);
     QCOMPARE(s->mock.rpm, std::int64_t{0});
+    QCOMPARE(s->mock.faults.error500, 0.05);
+    QCOMPARE(s->mock.faults.reset, 0.01);
     QCOMPARE(s->stream, false);
     QCOMPARE(s->slos.size(), std::size_t{2}); // the flags' list replaces the file's
     QCOMPARE(s->slos.at(0).text, QStringLiteral("ttft<1s"));

@@ -56,10 +56,6 @@ struct MockConfig {
     Result<void> apply(const QJsonObject& json);
     /// Checks ranges across fields; on error names the field.
     Result<void> validate() const;
-
-    /// Parses "key=share,key=share" (keys 500, 503, 529, reset, stall, midstream, quota) as
-    /// the --fault-rate flag takes it, over `base`; errors name the flag (field "--fault-rate").
-    static Result<MockFaults> parseFaults(const QString& text, const MockFaults& base = {});
 };
 
 } // namespace sluice
