@@ -3,6 +3,8 @@
 // comes from the mock's own counters where the claim is about the server.
 #include "core/bench/benchrunner.h"
 #include "core/bench/report/reportfiles.h"
+#include "core/bench/runstats.h"
+#include "core/net/requestmeasure.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
 
@@ -122,6 +124,7 @@ private Q_SLOTS:
     void scenarioErrorsNameTheField();
     void midRunRateChangeReachesTheNewRate();
     void scheduleIsPreciseAt1000Rps();
+    void coordinatedOmissionIsCorrectedOnVirtualTime();
     void coordinatedOmissionIsCorrected();
     void stressFindsTheKnee();
     void closedLoopKeepsNInFlight();
@@ -335,6 +338,7 @@ void TestBenchRunner::midRunRateChangeReachesTheNewRate() {
     const double at2 = mockRequests(mock);
     qInfo("server saw %.0f requests in the second second after 10 -> 50 rps", at2 - at1);
     QVERIFY2(at2 - at1 >= 47.5 && at2 - at1 <= 52.5, qPrintable(QString::number(at2 - at1)));
+    runner.stop(); // what was to be seen is seen: the rest of the 8 s would only repeat it
     QVERIFY(runToEnd(runner, 20000));
     const auto& events = runner.events();
     QVERIFY(std::any_of(events.begin(), events.end(), [](const BenchEvent& e) {
@@ -387,14 +391,72 @@ void TestBenchRunner::scheduleIsPreciseAt1000Rps() {
                                         .arg(cpuWaitMs)));
 }
 
-// Acceptance: at 100 rps for 20 s against a mock that stalls for 5 s, latency from the intended
-// send time has p99 >= 4.5 s while service time p99 stays low. The client caps what is in flight
+// The measurement behind coordinatedOmissionIsCorrected, on virtual time: 100 rps for 20 s,
+// handed over on schedule; at most 10 in flight on our side; a server answering in 5 ms that
+// stalls from 5 s to 10 s (what it holds, and what arrives meanwhile, is answered once it
+// resumes). RunStats, fed what the runner feeds it, must charge the stall to the latency from
+// the intended time (p99 >= 4.5 s) and not to the service time, and count the requests our cap
+// held as held by limits, not as late starts.
+void TestBenchRunner::coordinatedOmissionIsCorrectedOnVirtualTime() {
+    ArrivalSchedule schedule(false, 1);
+    schedule.start(0s);
+    const Nanos stallFrom = 5s;
+    const Nanos stallUntil = 10s;
+    const Nanos service = 5ms;
+    const std::size_t cap = 10;
+    const Nanos lateThreshold = 10ms;             // the runner's default
+    std::vector<Nanos> slotFreeAt(cap, Nanos{0}); // when each of our 10 slots frees
+    RunStats stats;
+    for (; schedule.next() < 20s; schedule.advance(100)) {
+        const Nanos intended = schedule.next();
+        // The earliest free slot takes it (FIFO: arrivals come in order).
+        auto slot = std::min_element(slotFreeAt.begin(), slotFreeAt.end());
+        const Nanos sent = std::max(intended, *slot);
+        const Nanos start = sent >= stallFrom && sent < stallUntil ? stallUntil : sent;
+        const Nanos end = start + service;
+        *slot = end;
+        RequestRecord r;
+        r.state = RequestState::Done;
+        r.attempts = 1;
+        r.status = 200;
+        r.intendedAt = intended;
+        r.submittedAt = intended; // handed over on time
+        r.firstSentAt = r.sentAt = sent;
+        r.headersAt = r.firstTokenAt = r.lastAt = r.endedAt = end;
+        r.completionTokens = 1;
+        stats.submitted();
+        RecordContext context;
+        context.openLoop = true;
+        context.lateThreshold = lateThreshold;
+        context.now = end;
+        stats.record(r, measureRequest(r), context, {});
+    }
+    const auto p = [&](const char* metric, double q) {
+        return static_cast<double>(stats.histogram(QLatin1String(metric))->percentile(q)) / 1e6;
+    };
+    const RunStats::Counts& counts = stats.counts();
+    qInfo("corrected p99 %.0f ms, service p50 %.1f ms, p99 %.1f ms; held by limits %lld, late "
+          "starts %lld",
+          p("corrected", 99), p("service", 50), p("service", 99), (long long)counts.heldByLimits,
+          (long long)counts.lateStarts);
+    QCOMPARE(stats.histogram(QStringLiteral("corrected"))->count(), 2000);
+    QVERIFY2(p("corrected", 99) >= 4500, qPrintable(QString::number(p("corrected", 99))));
+    QVERIFY2(p("service", 99) < 200, qPrintable(QString::number(p("service", 99))));
+    QVERIFY2(counts.heldByLimits >= 400, qPrintable(QString::number(counts.heldByLimits)));
+    QCOMPARE(counts.lateStarts, 0);
+}
+
+// Acceptance: at 100 rps against a mock that stalls for 5 s, latency from the intended send time
+// has p99 >= 4.5 s while service time p99 stays low. The acceptance ran 20 s; 12 s keep every
+// figure (the 10 answers held through the stall are under 1% of 1200, ~50 requests are >= 4.5 s
+// late, ~490 wait on our cap), and the measurement itself runs for 20 s on virtual time in
+// coordinatedOmissionIsCorrectedOnVirtualTime. The client caps what is in flight
 // (10), as every real client does: requests scheduled during the stall wait on our side, where a
 // closed-loop tool would simply not send them and never see the stall.
 void TestBenchRunner::coordinatedOmissionIsCorrected() {
     MockServer mock(fastMock());
     QVERIFY(mock.listen());
-    BenchScenario s = openLoop(100, 20s);
+    BenchScenario s = openLoop(100, 12s);
     s.maxConcurrency = 10;
     BenchRunner runner(s, v1(mock));
     runner.start();
@@ -406,7 +468,7 @@ void TestBenchRunner::coordinatedOmissionIsCorrected() {
     const double service50 = hp(runner, "service", 50);
     qInfo("corrected p99 %.0f ms, service p50 %.1f ms, p99 %.1f ms; requests %lld", corrected99,
           service50, service99, (long long)runner.histogram(QStringLiteral("corrected"))->count());
-    QCOMPARE(runner.histogram(QStringLiteral("corrected"))->count(), 2000);
+    QCOMPARE(runner.histogram(QStringLiteral("corrected"))->count(), 1200);
     QVERIFY2(corrected99 >= 4500, qPrintable(QString::number(corrected99)));
     QVERIFY2(service99 < 200, qPrintable(QString::number(service99)));
     // Scheduled during the stall, they were handed over on time and held by our own cap: not

@@ -409,9 +409,9 @@ void TestBenchTrust::readmeExamplesPassAgainstTheDefaultMock() {
         QTemporaryDir dir;
         for (int i = 0; i + 1 < args.size(); ++i) {
             if (args[i] == QLatin1String("--duration")) {
-                args[i + 1] = QStringLiteral("4s");
+                args[i + 1] = QStringLiteral("2s");
             } else if (args[i] == QLatin1String("--requests")) {
-                args[i + 1] = QStringLiteral("40");
+                args[i + 1] = QStringLiteral("20");
             } else if (args[i] == QLatin1String("--report")) {
                 args[i + 1] = dir.path();
             }
