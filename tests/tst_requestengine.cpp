@@ -149,30 +149,31 @@ void TestRequestEngine::reachesConcurrencyAtServer() {
 
 // Acceptance 2: 64 submitters offer twice the limit; with our limits equal to the server's,
 // no sliding window at the server exceeds either limit, no 429, throughput >= 97% (95% with
-// 40 answers in flight, see the row). Each row runs two clock-minutes at 6x (20 s): the budget
+// 40 answers in flight, see the row). Each row runs two clock-minutes (10 s at 12x): the budget
 // logic runs on virtual time in tst_ratebudget:limitsHoldAgainstServerWindow, with these rows
 // and "requests bind" / "tokens bind" besides; here one row shows the engine and the mock agree.
 void TestRequestEngine::limitsHoldAgainstServerWindow_data() {
     QTest::addColumn<qint64>("rpm");
     QTest::addColumn<qint64>("tpm");
     QTest::addColumn<bool>("tokensBind");
-    QTest::addColumn<int>("ttftMs"); // real time: at 6x a 500 ms answer takes 3 s of the minute
+    QTest::addColumn<double>("speed");
+    QTest::addColumn<int>("ttftMs"); // real time: at 12x a 250 ms answer takes 3 s of the minute
     QTest::addColumn<int>("tpotMs");
     QTest::addColumn<double>("minThroughput");
     // ~40 answers in flight. Until its answer, a request counts at its reservation (the server
     // may have charged max_tokens), here a third above what the mock charged: 2% of the limit.
     QTest::newRow("tokens bind, slow answers")
-        << qint64(6000) << qint64(12000) << true << 500 << 20 << 0.95;
+        << qint64(6000) << qint64(12000) << true << 12.0 << 250 << 10 << 0.95;
 }
 
 void TestRequestEngine::limitsHoldAgainstServerWindow() {
     QFETCH(qint64, rpm);
     QFETCH(qint64, tpm);
     QFETCH(bool, tokensBind);
+    QFETCH(double, speed); // a minute passes in 60 / speed s
     QFETCH(int, ttftMs);
     QFETCH(int, tpotMs);
     QFETCH(double, minThroughput);
-    const double speed = 6; // a minute passes in 10 s
     ScaledClock clock(speed);
     MockConfig m = quietMock();
     m.rpm = rpm;
@@ -243,7 +244,7 @@ void TestRequestEngine::limitsHoldAgainstServerWindow() {
 // first 429, sends nothing on the key before Retry-After, and is under the new limit within a
 // window with at most 3 further 429s.
 void TestRequestEngine::followsServerCut() {
-    const double speed = 10;
+    const double speed = 15;
     ScaledClock clock(speed);
     MockConfig m = quietMock();
     m.rpm = 600;
