@@ -491,7 +491,7 @@ void TestBenchRunner::stressFindsTheKnee() {
     QVERIFY(mock.listen());
     BenchScenario s;
     s.profile.kind = LoadProfile::Kind::Constant;
-    s.profile.load = 16;
+    s.profile.load = 32; // the search from below is tst_stresssearch's; here, the mock's knee
     s.profile.stress = true;
     s.profile.stressStep = 8;
     s.profile.stressMax = 80;

@@ -217,6 +217,7 @@ void TestBenchTrust::silentTargetTimesOutBeforeHeaders() {
     QStringList args = target(server.serverPort(), dir);
     args << QStringLiteral("--timeout") << QStringLiteral("1s");
     args[args.indexOf(QStringLiteral("--requests")) + 1] = QStringLiteral("2");
+    args[args.indexOf(QStringLiteral("--concurrency")) + 1] = QStringLiteral("2"); // wait once
     const Run r = run(args, 30000);
     QCOMPARE(r.code, 1);
     QVERIFY2(r.out.contains(QLatin1String("timeout before headers")), qPrintable(r.out));

@@ -149,7 +149,7 @@ void TestRequestEngine::reachesConcurrencyAtServer() {
 
 // Acceptance 2: 64 submitters offer twice the limit; with our limits equal to the server's,
 // no sliding window at the server exceeds either limit, no 429, throughput >= 97% (95% with
-// 40 answers in flight, see the row). Each row runs two clock-minutes (10 s at 12x): the budget
+// 40 answers in flight, see the row). Each row runs two clock-minutes (8 s at 15x): the budget
 // logic runs on virtual time in tst_ratebudget:limitsHoldAgainstServerWindow, with these rows
 // and "requests bind" / "tokens bind" besides; here one row shows the engine and the mock agree.
 void TestRequestEngine::limitsHoldAgainstServerWindow_data() {
@@ -157,13 +157,13 @@ void TestRequestEngine::limitsHoldAgainstServerWindow_data() {
     QTest::addColumn<qint64>("tpm");
     QTest::addColumn<bool>("tokensBind");
     QTest::addColumn<double>("speed");
-    QTest::addColumn<int>("ttftMs"); // real time: at 12x a 250 ms answer takes 3 s of the minute
+    QTest::addColumn<int>("ttftMs"); // real time: at 15x a 200 ms answer takes 3 s of the minute
     QTest::addColumn<int>("tpotMs");
     QTest::addColumn<double>("minThroughput");
     // ~40 answers in flight. Until its answer, a request counts at its reservation (the server
     // may have charged max_tokens), here a third above what the mock charged: 2% of the limit.
     QTest::newRow("tokens bind, slow answers")
-        << qint64(6000) << qint64(12000) << true << 12.0 << 250 << 10 << 0.95;
+        << qint64(6000) << qint64(12000) << true << 15.0 << 200 << 8 << 0.95;
 }
 
 void TestRequestEngine::limitsHoldAgainstServerWindow() {
@@ -244,7 +244,7 @@ void TestRequestEngine::limitsHoldAgainstServerWindow() {
 // first 429, sends nothing on the key before Retry-After, and is under the new limit within a
 // window with at most 3 further 429s.
 void TestRequestEngine::followsServerCut() {
-    const double speed = 15;
+    const double speed = 20;
     ScaledClock clock(speed);
     MockConfig m = quietMock();
     m.rpm = 600;
