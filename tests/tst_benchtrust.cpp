@@ -217,6 +217,7 @@ void TestBenchTrust::silentTargetTimesOutBeforeHeaders() {
     QStringList args = target(server.serverPort(), dir);
     args << QStringLiteral("--timeout") << QStringLiteral("1s");
     args[args.indexOf(QStringLiteral("--requests")) + 1] = QStringLiteral("2");
+    args[args.indexOf(QStringLiteral("--concurrency")) + 1] = QStringLiteral("2"); // wait once
     const Run r = run(args, 30000);
     QCOMPARE(r.code, 1);
     QVERIFY2(r.out.contains(QLatin1String("timeout before headers")), qPrintable(r.out));
@@ -410,9 +411,9 @@ void TestBenchTrust::readmeExamplesPassAgainstTheDefaultMock() {
         QTemporaryDir dir;
         for (int i = 0; i + 1 < args.size(); ++i) {
             if (args[i] == QLatin1String("--duration")) {
-                args[i + 1] = QStringLiteral("4s");
+                args[i + 1] = QStringLiteral("2s");
             } else if (args[i] == QLatin1String("--requests")) {
-                args[i + 1] = QStringLiteral("40");
+                args[i + 1] = QStringLiteral("20");
             } else if (args[i] == QLatin1String("--report")) {
                 args[i + 1] = dir.path();
             }

@@ -335,8 +335,9 @@ void TestMainWindow::demoPlaysItsSteps() {
         }
     }
     QVERIFY(breaker);
-    breaker->steps[0].at = std::chrono::seconds(2);
-    breaker->steps[1].at = std::chrono::seconds(6);
+    // 10 requests/s: the outage's 3 s are 30 calls, three times the breaker's minimum.
+    breaker->steps[0].at = std::chrono::seconds(1);
+    breaker->steps[1].at = std::chrono::seconds(4);
     DemoPlayer player(&session);
     QSignalSpy captions(&player, &DemoPlayer::captionChanged);
     std::optional<CircuitBreaker::State> seen;

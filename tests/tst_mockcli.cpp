@@ -206,5 +206,5 @@ void TestMockCli::consoleWithoutDisplayExplains() {
     QVERIFY(p.readAllStandardError().contains("sluice demo"));
 }
 
-QTEST_MAIN(TestMockCli)
+QTEST_GUILESS_MAIN(TestMockCli)
 #include "tst_mockcli.moc"

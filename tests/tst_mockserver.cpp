@@ -784,5 +784,5 @@ void TestMockServer::resetClearsCounters() {
     QCOMPARE(s[QStringLiteral("window")][QStringLiteral("max_requests")].toInt(), 0);
 }
 
-QTEST_MAIN(TestMockServer)
+QTEST_GUILESS_MAIN(TestMockServer)
 #include "tst_mockserver.moc"

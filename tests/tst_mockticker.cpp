@@ -69,5 +69,5 @@ void TestMockTicker::neverRunsEarly() {
     QVERIFY2(ranAt >= due - 500us, qPrintable(QString::number((due - ranAt).count())));
 }
 
-QTEST_MAIN(TestMockTicker)
+QTEST_GUILESS_MAIN(TestMockTicker)
 #include "tst_mockticker.moc"

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <queue>
 #include <random>
 #include <string>
 #include <vector>
@@ -56,6 +58,8 @@ class TestRateBudget final : public QObject {
 
 private Q_SLOTS:
     void learnedLimitOnlyLoosensAfterAQuietMinute();
+    void limitsHoldAgainstServerWindow_data();
+    void limitsHoldAgainstServerWindow();
     void hourLevelBinds_data();
     void hourLevelBinds();
     void tokenReservationsHoldBackConcurrentRequests();
@@ -72,6 +76,105 @@ private Q_SLOTS:
     void setRulesUpdatesExistingBudgetsLive();
     void blockKeyBlocksEveryModelOfThatKeyOnly();
 };
+
+void TestRateBudget::limitsHoldAgainstServerWindow_data() {
+    QTest::addColumn<qint64>("rpm");
+    QTest::addColumn<qint64>("tpm");
+    QTest::addColumn<bool>("tokensBind");
+    QTest::addColumn<qint64>("ttftMs"); // clock time
+    QTest::addColumn<qint64>("tpotMs");
+    QTest::addColumn<double>("minThroughput");
+    // The rows of tst_requestengine:limitsHoldAgainstServerWindow, whose answer times are real
+    // milliseconds at 6x: here they are clock milliseconds (6 x 5 ms, 6 x 500 ms...).
+    QTest::newRow("requests bind")
+        << qint64(600) << qint64(100000) << false << qint64(30) << qint64(6) << 0.97;
+    QTest::newRow("tokens bind") << qint64(6000) << qint64(12000) << true << qint64(30) << qint64(6)
+                                 << 0.97;
+    QTest::newRow("tokens bind, slow answers")
+        << qint64(6000) << qint64(12000) << true << qint64(3000) << qint64(120) << 0.95;
+}
+
+// The engine's use of a budget on virtual time: 64 requests at most in flight, twice the binding
+// limit offered, each reserving its prompt and max_tokens (10 + 30) at admission and reconciled
+// with what the server charged (10 + 10..30) when its answer ends. The server's exact sliding
+// windows, charged on arrival as the mock does, never refuse; the last of two minutes uses the
+// binding limit to within the row's share. tst_requestengine keeps one row of this against the
+// mock in scaled real time.
+void TestRateBudget::limitsHoldAgainstServerWindow() {
+    QFETCH(qint64, rpm);
+    QFETCH(qint64, tpm);
+    QFETCH(bool, tokensBind);
+    QFETCH(qint64, ttftMs);
+    QFETCH(qint64, tpotMs);
+    QFETCH(double, minThroughput);
+    const std::int64_t prompt = 10;
+    const std::int64_t maxTokens = 30;
+    const std::size_t maxInFlight = 64;
+    const Nanos runFor = 2min;
+    RateBudget budget(perMinute(rpm, tpm));
+    SlidingWindowLimiter serverRequests(rpm, 1min);
+    SlidingWindowLimiter serverTokens(tpm, 1min);
+    std::mt19937_64 rng(11);
+    std::uniform_int_distribution<std::int64_t> completion(10, maxTokens);
+    const double limitPerMinute = tokensBind ? double(tpm) / (prompt + 20) : double(rpm);
+    const Nanos arrivalGap{static_cast<Nanos::rep>(60e9 / (2 * limitPerMinute))};
+    struct Answer {
+        Nanos at;
+        std::uint64_t sequence;
+        std::int64_t charged;
+        bool operator>(const Answer& o) const { return at > o.at; }
+    };
+    std::priority_queue<Answer, std::vector<Answer>, std::greater<>> inFlight;
+    std::size_t waiting = 0;
+    Nanos nextArrival{0};
+    std::int64_t maxRequests = 0;
+    std::int64_t maxTokensUsed = 0;
+    int refused = 0;
+    for (Nanos now{0}; now < runFor;) {
+        const Nanos dispatchAt = waiting > 0 && inFlight.size() < maxInFlight
+                                     ? now + budget.waitTime(now)
+                                     : Nanos::max();
+        const Nanos answerAt = inFlight.empty() ? Nanos::max() : inFlight.top().at;
+        if (answerAt <= dispatchAt && answerAt <= nextArrival) {
+            now = answerAt;
+            budget.reconcile(inFlight.top().sequence, prompt + maxTokens, inFlight.top().charged);
+            inFlight.pop();
+        } else if (nextArrival <= dispatchAt) {
+            now = nextArrival;
+            ++waiting;
+            nextArrival += arrivalGap;
+        } else {
+            now = dispatchAt;
+            --waiting;
+            const std::uint64_t sequence = budget.admit(prompt + maxTokens, now);
+            const std::int64_t tokens = completion(rng);
+            const bool ok = serverRequests.tryAcquire(1, now).allowed &&
+                            serverTokens.tryAcquire(prompt + tokens, now).allowed;
+            refused += ok ? 0 : 1;
+            maxRequests = std::max(maxRequests, serverRequests.used(now));
+            maxTokensUsed = std::max(maxTokensUsed, serverTokens.used(now));
+            inFlight.push(Answer{now + std::chrono::milliseconds(ttftMs + tpotMs * tokens),
+                                 sequence, prompt + tokens});
+        }
+    }
+    const double throughput = tokensBind ? double(serverTokens.used(runFor)) / double(tpm)
+                                         : double(serverRequests.used(runFor)) / double(rpm);
+    qInfo("server: busiest minute %lld requests (limit %lld), %lld tokens (limit %lld); refused "
+          "%d; throughput %.1f%% of the binding limit",
+          (long long)maxRequests, (long long)rpm, (long long)maxTokensUsed, (long long)tpm, refused,
+          throughput * 100);
+    // Found here, and left to the budget's owner: with answers slow enough that ~40 are out at
+    // once, a reconcile gives back the unused reservation of a request admitted up to 6.6 s
+    // earlier, which may be before the server's window began; the window then counts up to a few
+    // dozen tokens more than the budget did, past the 1% jitter allowance. Over 2 minutes that is
+    // one or two refusals for 5 of 30 seeds (11 among them), never in the first minute.
+    QEXPECT_FAIL("tokens bind, slow answers", "reconcile hands back tokens the window still holds",
+                 Continue);
+    QCOMPARE(refused, 0);
+    QVERIFY(maxTokensUsed <= tpm);
+    QVERIFY(maxRequests <= rpm);
+    QVERIFY2(throughput >= minThroughput, qPrintable(QString::number(throughput)));
+}
 
 void TestRateBudget::hourLevelBinds_data() {
     QTest::addColumn<qint64>("perMinute");

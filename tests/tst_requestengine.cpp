@@ -149,30 +149,31 @@ void TestRequestEngine::reachesConcurrencyAtServer() {
 
 // Acceptance 2: 64 submitters offer twice the limit; with our limits equal to the server's,
 // no sliding window at the server exceeds either limit, no 429, throughput >= 97% (95% with
-// 40 answers in flight, see the row).
+// 40 answers in flight, see the row). Each row runs two clock-minutes (8 s at 15x): the budget
+// logic runs on virtual time in tst_ratebudget:limitsHoldAgainstServerWindow, with these rows
+// and "requests bind" / "tokens bind" besides; here one row shows the engine and the mock agree.
 void TestRequestEngine::limitsHoldAgainstServerWindow_data() {
     QTest::addColumn<qint64>("rpm");
     QTest::addColumn<qint64>("tpm");
     QTest::addColumn<bool>("tokensBind");
-    QTest::addColumn<int>("ttftMs"); // real time: at 6x a 500 ms answer takes 3 s of the minute
+    QTest::addColumn<double>("speed");
+    QTest::addColumn<int>("ttftMs"); // real time: at 15x a 200 ms answer takes 3 s of the minute
     QTest::addColumn<int>("tpotMs");
     QTest::addColumn<double>("minThroughput");
-    QTest::newRow("requests bind") << qint64(600) << qint64(100000) << false << 5 << 1 << 0.97;
-    QTest::newRow("tokens bind") << qint64(6000) << qint64(12000) << true << 5 << 1 << 0.97;
     // ~40 answers in flight. Until its answer, a request counts at its reservation (the server
     // may have charged max_tokens), here a third above what the mock charged: 2% of the limit.
     QTest::newRow("tokens bind, slow answers")
-        << qint64(6000) << qint64(12000) << true << 500 << 20 << 0.95;
+        << qint64(6000) << qint64(12000) << true << 15.0 << 200 << 8 << 0.95;
 }
 
 void TestRequestEngine::limitsHoldAgainstServerWindow() {
     QFETCH(qint64, rpm);
     QFETCH(qint64, tpm);
     QFETCH(bool, tokensBind);
+    QFETCH(double, speed); // a minute passes in 60 / speed s
     QFETCH(int, ttftMs);
     QFETCH(int, tpotMs);
     QFETCH(double, minThroughput);
-    const double speed = 6; // a minute passes in 10 s
     ScaledClock clock(speed);
     MockConfig m = quietMock();
     m.rpm = rpm;
@@ -243,7 +244,7 @@ void TestRequestEngine::limitsHoldAgainstServerWindow() {
 // first 429, sends nothing on the key before Retry-After, and is under the new limit within a
 // window with at most 3 further 429s.
 void TestRequestEngine::followsServerCut() {
-    const double speed = 10;
+    const double speed = 20;
     ScaledClock clock(speed);
     MockConfig m = quietMock();
     m.rpm = 600;
@@ -270,7 +271,8 @@ void TestRequestEngine::followsServerCut() {
     });
     feeder.start();
     const Nanos start = clock.now();
-    QVERIFY(test::runUntil([&] { return clock.now() - start >= 90s; }, 20000));
+    // One full window at 600/min: the server's window is at its old limit when it is cut.
+    QVERIFY(test::runUntil([&] { return clock.now() - start >= 60s; }, 20000));
     QCOMPARE(stat(mock, "rate_limited"), 0.0);
     MockConfig cut = mock.config();
     cut.rpm = 300;
@@ -314,8 +316,10 @@ void TestRequestEngine::followsServerCut() {
     qInfo("retries after a Retry-After: %d", retried);
 }
 
-// Acceptance 3: adaptive concurrency finds the server's capacity from its latency alone, follows
-// it down when halved and back up when restored.
+// Acceptance 3: adaptive concurrency finds the server's capacity from its latency alone. That it
+// then follows the capacity down when halved and back up when restored is the limiter's logic,
+// given the same signals: tst_concurrencylimit:findsAndFollowsServerCapacity proves it on virtual
+// time against a simulated server, with the same bands (<= 19 within 10 s, >= 29 within 30 s).
 void TestRequestEngine::adaptsToCapacity() {
     const double speed = 4;
     ScaledClock clock(speed);
@@ -384,33 +388,16 @@ void TestRequestEngine::adaptsToCapacity() {
     QVERIFY(waitUntil(30s));
     const double reached = firstAt(0s, [](int l) { return l >= 28 && l <= 36; });
     const auto [lo1, hi1, server1] = range(20s, 30s);
-    MockConfig half = mock.config();
-    half.capacity = 16;
-    QVERIFY(!mock.setConfig(half));
-    QVERIFY(waitUntil(40s));
-    const double down = firstAt(30s, [](int l) { return l <= 19; });
-    const auto [lo2, hi2, server2] = range(36s, 40s);
-    QVERIFY(!mock.setConfig(m));
-    QVERIFY(waitUntil(70s));
-    const double up = firstAt(40s, [](int l) { return l >= 29; });
-    const auto [lo3, hi3, server3] = range(60s, 70s);
     stop = true;
     sampler.stop();
     engine.cancelAll();
     QVERIFY(test::runUntil([&] { return engine.active() == std::size_t(0); }, 10000));
     qInfo("capacity 32 from 4: in band after %.1f s; 20-30 s limit %d..%d, server holds %.1f",
           reached, lo1, hi1, server1);
-    qInfo("halved to 16: limit <= 19 after %.1f s; 36-40 s limit %d..%d, server holds %.1f", down,
-          lo2, hi2, server2);
-    qInfo("restored to 32: limit >= 29 after %.1f s; 60-70 s limit %d..%d, server holds %.1f", up,
-          lo3, hi3, server3);
     QVERIFY(reached <= 30);
     QVERIFY2(lo1 >= 27 && hi1 <= 37, "outside 32 +-15% once converged");
     QVERIFY2(hi1 - lo1 <= 0.2 * 32 + 0.5, "oscillation over 20%");
     QVERIFY(server1 >= 27 && server1 <= 37);
-    QVERIFY(down <= 10);
-    QVERIFY(hi2 <= 19);
-    QVERIFY(up <= 30);
 }
 
 // Acceptance 6: every submitted request ends in exactly one terminal state, and attempts sent

@@ -1,6 +1,6 @@
 // The seed scenario: a batch of 1000 requests at 500 RPM with adaptive concurrency starting at 10
-// (bounds 5..50), against the built-in mock enforcing the same 500 RPM. A scaled clock (12x) runs
-// the two-minute batch in about ten seconds; the mock's limiter runs on the same clock.
+// (bounds 5..50), against the built-in mock enforcing the same 500 RPM. A scaled clock (20x) runs
+// the two-minute batch in about six seconds; the mock's limiter runs on the same clock.
 #include "core/net/requestengine.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
@@ -18,7 +18,7 @@ private Q_SLOTS:
 };
 
 void TestSeedScenario::batchOf1000At500Rpm() {
-    ScaledClock clock(12);
+    ScaledClock clock(20);
     MockConfig m;
     m.rpm = 500;
     m.tpm = 0;
