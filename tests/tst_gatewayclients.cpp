@@ -356,7 +356,6 @@ void TestGatewayClients::everyAnswerCarriesItsLimits() {
     GatewayServer gateway(c);
     QVERIFY(gateway.listen().ok());
     QNetworkAccessManager nam;
-    std::int64_t previous = 601;
     for (int i = 0; i < 3; ++i) {
         const test::Response r =
             test::post(nam, url(gateway, "/v1/chat/completions"), test::chatBody());
@@ -364,8 +363,7 @@ void TestGatewayClients::everyAnswerCarriesItsLimits() {
         QCOMPARE(r.header("x-ratelimit-limit-requests"), QByteArray("600"));
         QCOMPARE(r.header("x-ratelimit-limit-tokens"), QByteArray("100000"));
         const std::int64_t remaining = r.header("x-ratelimit-remaining-requests").toLongLong();
-        QVERIFY2(remaining < previous && remaining >= 590, qPrintable(QString::number(remaining)));
-        previous = remaining;
+        QVERIFY2(remaining < 600 && remaining >= 590, qPrintable(QString::number(remaining)));
         QVERIFY(!r.header("x-ratelimit-reset-requests").isEmpty());
         QVERIFY(r.header("x-ratelimit-remaining-tokens").toLongLong() < 100000);
         QCOMPARE(r.header("ratelimit-policy"),
@@ -375,7 +373,7 @@ void TestGatewayClients::everyAnswerCarriesItsLimits() {
             r.header("ratelimit").startsWith("\"rpm\";r=" + QByteArray::number(remaining) + ";t="),
             r.header("ratelimit").constData());
     }
-    // An overload answer carries them too.
+    // An error answer carries them too.
     const test::Response bad = test::post(nam, url(gateway, "/v1/chat/completions"), "{");
     QVERIFY(!bad.header("ratelimit-policy").isEmpty());
 }
@@ -524,7 +522,7 @@ void TestGatewayClients::etaErrorUnderThreeTimesOverload() {
     // For every comment: the ETA it gave against the wait that followed (until the first
     // event, less the mock's time to first token). Position must only fall.
     std::vector<double> errors, relative;
-    int monotone = 0, waited = 0;
+    int monotone = 0, waited = 0, front = 0;
     for (const auto& s : streams) {
         QCOMPARE(s->reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
         if (s->comments.isEmpty()) {
@@ -546,14 +544,18 @@ void TestGatewayClients::etaErrorUnderThreeTimesOverload() {
                 relative.push_back(std::abs(eta - actual) / actual);
             }
         }
-        monotone += falls && previous == 0 ? 1 : 0;
+        monotone += falls ? 1 : 0;
+        // Four slots free at once at times: a request leaves from any of the first four places
+        // between two comments.
+        front += previous < 4 ? 1 : 0;
     }
-    qInfo("3x overload: %d of %d waited, %d with positions falling to 0; ETA error over %zu "
-          "reports: median %.2f s (%.0f%%), p90 %.2f s (%.0f%%)",
-          waited, kRequests, monotone, errors.size(), quantile(errors, 0.5),
+    qInfo("3x overload: %d of %d waited, %d with positions only falling, %d told a place < 4 "
+          "last; ETA error over %zu reports: median %.2f s (%.0f%%), p90 %.2f s (%.0f%%)",
+          waited, kRequests, monotone, front, errors.size(), quantile(errors, 0.5),
           100 * quantile(relative, 0.5), quantile(errors, 0.9), 100 * quantile(relative, 0.9));
     QVERIFY(waited > kRequests / 2);
-    QVERIFY2(monotone >= waited * 9 / 10, qPrintable(QString::number(monotone)));
+    QCOMPARE(monotone, waited);
+    QCOMPARE(front, waited);
     QVERIFY(errors.size() > 100);
     QVERIFY2(quantile(relative, 0.5) < 0.5, qPrintable(QString::number(quantile(relative, 0.5))));
 }
@@ -576,13 +578,15 @@ void TestGatewayClients::callerLeavingMidStreamIsChargedWhatItUsed() {
     QVERIFY(test::runUntil([&] { return chunks >= 5; }, 5000));
     RateBudget& budget = gateway.engine().budget(c.keys.first(), QStringLiteral("mock-gpt"));
     QVERIFY(budget.minuteTokens());
-    const Nanos now = gateway.engine().clock().now();
-    QVERIFY2(budget.minuteTokens()->available(now) < 6000,
-             qPrintable(QString::number(budget.minuteTokens()->available(now))));
+    // Tokens charged in the window: the limiter's debt ahead of now, in units.
+    auto charged = [&] {
+        const GcraLimiter& l = *budget.minuteTokens();
+        return (l.tat() - gateway.engine().clock().now()) / l.interval();
+    };
+    QVERIFY2(charged() > 4500, qPrintable(QString::number(charged())));
     reply->abort();
     QVERIFY(test::runUntil([&] { return gateway.engine().active() == 0; }, 2000));
-    const std::int64_t available = budget.minuteTokens()->available(gateway.engine().clock().now());
-    QVERIFY2(available > 9000, qPrintable(QString::number(available)));
+    QVERIFY2(charged() < 200, qPrintable(QString::number(charged())));
     const QJsonObject tokens = gateway.statsJson().value(QStringLiteral("tokens")).toObject();
     const int completion = tokens.value(QStringLiteral("completion")).toInt();
     QVERIFY2(completion >= 3 && completion < 100, qPrintable(QString::number(completion)));

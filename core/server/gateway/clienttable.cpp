@@ -264,25 +264,6 @@ void ClientTable::trim(std::deque<Nanos>& times, Nanos now) {
     }
 }
 
-ClientTable::Headroom ClientTable::headroom(const GcraLimiter& limiter, Nanos now) {
-    Headroom h;
-    h.quota = limiter.level().limit;
-    h.remaining = std::clamp<std::int64_t>(limiter.available(now), 0, h.quota);
-    // A GCRA bucket refills one unit per interval: full again after the missing units.
-    h.reset = limiter.interval() * (h.quota - h.remaining);
-    return h;
-}
-
-std::optional<ClientTable::Headroom> ClientTable::requests(int index, Nanos now) const {
-    const GcraLimiter& l = m_clients.at(static_cast<std::size_t>(index)).requests;
-    return l.unlimited() ? std::nullopt : std::optional(headroom(l, now));
-}
-
-std::optional<ClientTable::Headroom> ClientTable::tokens(int index, Nanos now) const {
-    const GcraLimiter& l = m_clients.at(static_cast<std::size_t>(index)).tokens;
-    return l.unlimited() ? std::nullopt : std::optional(headroom(l, now));
-}
-
 QJsonObject ClientTable::statsJson(const std::vector<RequestStatus>& live, Nanos now) const {
     std::vector<int> inFlight(m_clients.size(), 0), queued(m_clients.size(), 0);
     for (const RequestStatus& st : live) {

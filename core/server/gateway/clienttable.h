@@ -81,14 +81,13 @@ public:
     /// The client of a live request (-1: none).
     int clientOf(std::uint64_t id) const;
 
-    /// One limit of a client for the rate-limit headers.
-    struct Headroom {
-        std::int64_t quota = 0;
-        std::int64_t remaining = 0;
-        Nanos reset{0}; ///< until the whole quota is back
-    };
-    std::optional<Headroom> requests(int index, Nanos now) const;
-    std::optional<Headroom> tokens(int index, Nanos now) const;
+    /// A client's own per-minute limiters (unlimited when it has none), for its headers.
+    const GcraLimiter& requestLimiter(int index) const {
+        return m_clients.at(static_cast<std::size_t>(index)).requests;
+    }
+    const GcraLimiter& tokenLimiter(int index) const {
+        return m_clients.at(static_cast<std::size_t>(index)).tokens;
+    }
 
     /// "clients" of /admin/stats: per client its rate, open requests, rejections, total-time
     /// p95 and share of what went upstream in the last 10 s. `live` is the engine's statuses().
@@ -111,7 +110,6 @@ private:
         std::int64_t reserved = 0;
     };
     static void trim(std::deque<Nanos>& times, Nanos now);
-    static Headroom headroom(const GcraLimiter& limiter, Nanos now);
 
     std::vector<State> m_clients;
     QHash<QByteArray, int> m_byToken;

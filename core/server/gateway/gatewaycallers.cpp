@@ -9,44 +9,28 @@
 
 namespace sluice {
 
-namespace {
-
-gateway::LimitLine line(const char* name, bool tokens, std::int64_t quota,
-                        const GcraLimiter* limiter, Nanos now) {
-    gateway::LimitLine l{name, tokens, quota};
-    l.remaining = quota;
-    if (limiter && !limiter->unlimited()) {
-        l.remaining = std::clamp<std::int64_t>(limiter->available(now), 0, quota);
-        // A GCRA bucket refills one unit per interval: full again after the missing units.
-        l.reset = limiter->interval() * (quota - l.remaining);
-    }
-    return l;
-}
-
-} // namespace
-
 HttpHeaders GatewayServer::limitHeaders(const QByteArray& apiKey, const QString& model,
                                         int client) const {
     std::vector<gateway::LimitLine> lines;
     const Nanos now = m_engine ? m_engine->clock().now() : Nanos{0};
     RateBudget* budget = m_engine ? &m_engine->budget(apiKey, model) : nullptr;
     if (m_config.rpm > 0) {
-        lines.push_back(
-            line("rpm", false, m_config.rpm, budget ? budget->minuteRequests() : nullptr, now));
+        lines.push_back(gateway::windowLine("rpm", false, m_config.rpm,
+                                            budget ? budget->minuteRequests() : nullptr, now));
     }
     if (m_config.tpm > 0) {
-        lines.push_back(
-            line("tpm", true, m_config.tpm, budget ? budget->minuteTokens() : nullptr, now));
+        lines.push_back(gateway::windowLine("tpm", true, m_config.tpm,
+                                            budget ? budget->minuteTokens() : nullptr, now));
     }
     if (client >= 0 && client < m_clients.size()) {
-        for (const bool tokens : {false, true}) {
-            const auto h = tokens ? m_clients.tokens(client, now) : m_clients.requests(client, now);
-            if (h) {
-                gateway::LimitLine l{tokens ? "client-tpm" : "client-rpm", tokens, h->quota};
-                l.remaining = h->remaining;
-                l.reset = h->reset;
-                lines.push_back(l);
-            }
+        const GatewayClient& c = m_clients.client(client);
+        if (c.rpm > 0) {
+            lines.push_back(gateway::windowLine("client-rpm", false, c.rpm,
+                                                &m_clients.requestLimiter(client), now, true));
+        }
+        if (c.tpm > 0) {
+            lines.push_back(gateway::windowLine("client-tpm", true, c.tpm,
+                                                &m_clients.tokenLimiter(client), now, true));
         }
     }
     const int limit = m_engine ? m_engine->limit() : m_config.maxConcurrent;

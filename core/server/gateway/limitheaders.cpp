@@ -28,6 +28,25 @@ const LimitLine* tightest(const std::vector<LimitLine>& lines, bool tokens) {
 
 } // namespace
 
+LimitLine windowLine(QByteArray name, bool tokens, std::int64_t quota, const GcraLimiter* limiter,
+                     Nanos now, bool refuses) {
+    LimitLine l{std::move(name), tokens, quota};
+    l.remaining = quota;
+    if (limiter && !limiter->unlimited() && limiter->interval().count() > 0) {
+        // Each admitted unit pushes the theoretical arrival time one interval ahead, and one
+        // unit comes back per interval: the debt is the window's use.
+        const Nanos debt = std::max(Nanos{0}, limiter->tat() - now);
+        const std::int64_t used =
+            (debt.count() + limiter->interval().count() - 1) / limiter->interval().count();
+        l.remaining = std::clamp<std::int64_t>(quota - used, 0, quota);
+        l.reset = debt;
+        if (refuses && limiter->waitTime(now) > Nanos{0}) {
+            l.remaining = 0;
+        }
+    }
+    return l;
+}
+
 HttpHeaders limitHeaders(const std::vector<LimitLine>& lines, int concurrencyLimit, int inFlight) {
     HttpHeaders h;
     for (const bool tokens : {false, true}) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/engine/clock.h"
+#include "core/engine/gcralimiter.h"
 #include "core/server/httpresponder.h"
 
 #include <QByteArray>
@@ -19,6 +20,13 @@ struct LimitLine {
     std::int64_t remaining = 0;
     Nanos reset{0}; ///< until the whole quota is back
 };
+
+/// A GCRA limiter seen as a window of `quota` units: what its debt ahead of now leaves, and the
+/// time until that debt is paid (the whole quota back). Without a limiter, the whole quota.
+/// `refuses`: a limit that turns a request away instead of queueing it (a client's own) shows 0
+/// remaining while its next request would be refused.
+LimitLine windowLine(QByteArray name, bool tokens, std::int64_t quota, const GcraLimiter* limiter,
+                     Nanos now, bool refuses = false);
 
 /// The gateway's own limits, so the official SDKs back off by themselves: OpenAI's
 /// x-ratelimit-{limit,remaining,reset}-{requests,tokens} (of the tightest line of each kind;
