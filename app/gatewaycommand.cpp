@@ -53,6 +53,12 @@ int runGatewayCommand(const QStringList& arguments) {
                             "Environment variable holding the upstream key. Without a key, each "
                             "caller's own key passes through.",
                             "name");
+    const auto clientsFile =
+        opt("clients",
+            "Gateway clients (JSON: name, token, weight, max_priority, rpm, tpm, "
+            "max_concurrent, max_timeout). Callers then present a client token and go upstream "
+            "with the gateway's keys.",
+            "file");
     const auto maxConcurrent =
         opt("max-concurrent", "Requests in flight upstream at most (default 100).", "n");
     const auto adaptive = opt("adaptive", "Adaptive concurrency within MIN..MAX.", "range");
@@ -187,6 +193,14 @@ int runGatewayCommand(const QStringList& arguments) {
                             .arg(parser.value(keyEnv)));
         }
         c.keys = {key};
+    }
+    if (parser.isSet(clientsFile)) {
+        auto clients = readClientsFile(parser.value(clientsFile));
+        if (!clients) {
+            return fail(QStringLiteral("--clients %1: %2")
+                            .arg(parser.value(clientsFile), clients.error().text()));
+        }
+        c.clients = std::move(clients).value();
     }
     c.adminToken = parser.value(adminToken).toUtf8();
     if (!c.listenAddress.isLoopback() && c.adminToken.isEmpty()) {
