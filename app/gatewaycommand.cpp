@@ -79,10 +79,11 @@ int runGatewayCommand(const QStringList& arguments) {
         QStringLiteral("config"),
         QStringLiteral("Gateway JSON (as GET /admin/config answers); flags override it."),
         QStringLiteral("file"));
-    const QCommandLineOption keysFile(QStringLiteral("keys-file"),
-                                      QStringLiteral("Upstream API keys, one per line, each optionally followed by\n"
+    const QCommandLineOption keysFile(
+        QStringLiteral("keys-file"),
+        QStringLiteral("Upstream API keys, one per line, each optionally followed by\n"
                        "the models it serves: KEY [MODEL,MODEL] (a pool)."),
-                                      QStringLiteral("file"));
+        QStringLiteral("file"));
     const QCommandLineOption keyEnv(
         QStringLiteral("key-env"),
         QStringLiteral("Environment variable holding the upstream key. Without a key, each "
@@ -95,7 +96,13 @@ int runGatewayCommand(const QStringList& arguments) {
         QStringLiteral("token"));
     parser.addOption(config);
     gatewayFlags().addTo(parser);
-    parser.addOptions({keysFile, keyEnv, adminToken});
+    const QCommandLineOption clientsFile(
+        QStringLiteral("clients"),
+        QStringLiteral("Gateway clients (JSON: name, token, weight, max_priority, rpm, tpm, "
+                       "max_concurrent, max_timeout). Callers then present a client token and go "
+                       "upstream with the gateway's keys."),
+        QStringLiteral("file"));
+    parser.addOptions({keysFile, keyEnv, clientsFile, adminToken});
     if (!parser.parse(arguments)) {
         cli::printError(kMe + QStringLiteral(": ") + parser.errorText() +
                         QStringLiteral(" (see sluice gateway --help)"));
@@ -167,6 +174,14 @@ int runGatewayCommand(const QStringList& arguments) {
                             .arg(parser.value(keyEnv)));
         }
         c.keys = {key};
+    }
+    if (parser.isSet(clientsFile)) {
+        auto clients = readClientsFile(parser.value(clientsFile));
+        if (!clients) {
+            return fail(QStringLiteral("--clients %1: %2")
+                            .arg(parser.value(clientsFile), clients.error().text()));
+        }
+        c.clients = std::move(clients).value();
     }
     c.adminToken = parser.value(adminToken).toUtf8();
     if (!c.listenAddress.isLoopback() && c.adminToken.isEmpty()) {

@@ -368,7 +368,7 @@ void TestGateway::limitsChangeLiveThroughTheAdminApi() {
     r = test::post(nam, url(gateway, "/v1/chat/completions"), test::chatBody());
     QCOMPARE(r.status, 200);
     QCOMPARE(r.header("x-ratelimit-limit-requests"), QByteArray("1200"));
-    QVERIFY(r.header("ratelimit-policy").contains("\"requests\";q=1200;w=60"));
+    QVERIFY(r.header("ratelimit-policy").contains("\"rpm\";q=1200;w=60"));
 }
 
 void TestGateway::adminNeedsTheTokenWhenSet() {
@@ -401,7 +401,8 @@ void TestGateway::metricsHaveTheFamiliesAndNoKey() {
     QCOMPARE(m.status, 200);
     QVERIFY(m.header("content-type").startsWith("text/plain; version=0.0.4"));
     for (const char* family :
-         {"# TYPE sluice_requests_total counter", "sluice_requests_total{code=\"200\"} 1",
+         {"# TYPE sluice_requests_total counter",
+          "sluice_requests_total{model=\"mock-gpt\",code=\"200\"} 1",
           "# TYPE sluice_in_flight gauge", "# TYPE sluice_queue_depth gauge",
           "# TYPE sluice_overhead_seconds histogram", "sluice_overhead_seconds_count 1",
           "# TYPE sluice_ttft_seconds histogram", "sluice_tokens_total{type=\"completion\"} 1",

@@ -91,6 +91,10 @@ void TestGatewayCli::badFlagsAreRefused_data() {
         << QStringList{QStringLiteral("gateway"), up,
                        QStringLiteral("--key-env=SLUICE_NO_SUCH_VAR")}
         << QStringLiteral("SLUICE_NO_SUCH_VAR");
+    QTest::newRow("missing clients file")
+        << QStringList{QStringLiteral("gateway"), up,
+                       QStringLiteral("--clients=/nonexistent/clients.json")}
+        << QStringLiteral("--clients");
     QTest::newRow("config without an action")
         << QStringList{QStringLiteral("config")} << QStringLiteral("show, get");
 }

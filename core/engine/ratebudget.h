@@ -65,6 +65,15 @@ public:
 
     std::uint64_t admissions() const { return m_sequence; }
     std::int64_t reservedTokens() const { return m_reservedTokens; }
+    /// The per-minute request / token level (configured, tightened by what the server said), to
+    /// show its headroom; null when there is none.
+    const GcraLimiter* minuteRequests() const {
+        return m_minuteRequests >= 0 ? &m_requests[static_cast<std::size_t>(m_minuteRequests)]
+                                     : nullptr;
+    }
+    const GcraLimiter* minuteTokens() const {
+        return m_minuteTokens >= 0 ? &m_tokens[static_cast<std::size_t>(m_minuteTokens)] : nullptr;
+    }
 
 private:
     void rebuild(Nanos now);

@@ -345,6 +345,11 @@ void RequestEngine::learn(Call& c, const Attempt& a) {
         charged = c.recordTokens();
         c.budget->reconcile(c.admission, c.reservedTokens, charged);
         m_stats.onTokens(c.record.promptTokens, c.record.completionTokens);
+    } else if (a.status >= 200 && a.status < 300 && c.request.stream) {
+        // A stream that ended early (its caller left, it broke, it timed out): charged what
+        // the server sent so far, not the whole reservation.
+        c.budget->reconcile(c.admission, c.reservedTokens, c.recordTokens());
+        m_stats.onTokens(c.record.promptTokens, c.record.completionTokens);
     } else if (a.status >= 400 || a.error == QNetworkReply::ConnectionRefusedError ||
                a.error == QNetworkReply::HostNotFoundError) {
         // Refused, or never reached: nothing charged.

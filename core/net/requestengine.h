@@ -125,6 +125,8 @@ public:
     /// recent rate of dispatches (0 when nothing is known yet).
     Nanos expectedWait(std::int64_t position) const;
     std::size_t active() const { return m_calls.size(); }
+    /// The id the next submit() will give (for a caller that files it before submitting).
+    std::uint64_t nextId() const { return m_nextId + 1; }
     /// The budget of a key and model (created on first use), e.g. to inspect learned limits.
     /// Owned by the engine, valid while it lives; same thread. Changing limits through it
     /// bypasses setBudgets() (no re-evaluation pass, config() not updated): read it.

@@ -102,6 +102,10 @@ QJsonObject statsJson(const EngineSnapshot& s, const GatewayConfig& config,
     for (const auto& [code, count] : c.byCode) {
         byCode.insert(QString::number(code), static_cast<double>(count));
     }
+    QJsonObject clients;
+    if (c.clients && c.live) {
+        clients = c.clients->statsJson(*c.live, s.at);
+    }
     const std::int64_t ended =
         s.done + s.failed + s.rejected + s.timedOut + s.cancelled + c.doorRejected;
     const std::int64_t refused = s.rejected + s.timedOut + c.doorRejected;
@@ -136,20 +140,25 @@ QJsonObject statsJson(const EngineSnapshot& s, const GatewayConfig& config,
                      {QStringLiteral("ttft"), percentiles(c.ttft)},
                      {QStringLiteral("overhead"), percentiles(c.overhead)}}},
         {QStringLiteral("config_version"), config.version},
+        {QStringLiteral("clients"), clients},
     };
 }
 
 QByteArray metricsText(const EngineSnapshot& s, const GatewayConfig& config,
                        const GatewayCounters& c) {
     QByteArray out;
-    family(out, "sluice_requests_total", "counter",
-           "Requests answered by the gateway, by the HTTP status the caller got.");
-    if (c.byCode.empty()) {
-        out += "sluice_requests_total{code=\"200\"} 0\n";
-    }
-    for (const auto& [code, count] : c.byCode) {
-        out += "sluice_requests_total{code=\"" + QByteArray::number(code) + "\"} " +
-               QByteArray::number(count) + '\n';
+    if (c.clients && c.live) {
+        out += c.clients->metricsText(*c.live); // sluice_requests_total{client,model,code}
+    } else {
+        family(out, "sluice_requests_total", "counter",
+               "Requests answered by the gateway, by the HTTP status the caller got.");
+        if (c.byCode.empty()) {
+            out += "sluice_requests_total{code=\"200\"} 0\n";
+        }
+        for (const auto& [code, count] : c.byCode) {
+            out += "sluice_requests_total{code=\"" + QByteArray::number(code) + "\"} " +
+                   QByteArray::number(count) + '\n';
+        }
     }
     family(out, "sluice_client_gone_total", "counter",
            "Requests whose caller disconnected before the answer ended.");

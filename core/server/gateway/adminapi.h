@@ -2,6 +2,7 @@
 
 #include "core/metrics/latencyhistogram.h"
 #include "core/net/enginetypes.h"
+#include "core/server/gateway/clienttable.h"
 #include "core/server/gateway/gatewayconfig.h"
 
 #include <QByteArray>
@@ -24,6 +25,9 @@ struct GatewayCounters {
     const LatencyHistogram* overhead = nullptr; ///< ns
     const LatencyHistogram* ttft = nullptr;     ///< ns
     const LatencyHistogram* e2e = nullptr;      ///< ns
+    /// Answers by client, model and status, and each client's own figures (null: none).
+    const ClientTable* clients = nullptr;
+    const std::vector<RequestStatus>* live = nullptr; ///< the engine's statuses(), for clients
 };
 
 /// GET /admin/stats: in flight / limit, queued, processed, rejected (count and share), rates,

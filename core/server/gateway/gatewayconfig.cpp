@@ -33,6 +33,20 @@ bool readLimits(Fields& f, GatewayConfig& c) {
            f.integer(QStringLiteral("retries"), &c.retries, 0, 10);
 }
 
+// The "clients" array, when there is one.
+Result<void> readClients(const QJsonObject& json, GatewayConfig& c) {
+    if (!json.contains(QStringLiteral("clients"))) {
+        return {};
+    }
+    auto parsed =
+        parseClients(json.value(QStringLiteral("clients")), QStringLiteral("clients"), c.clients);
+    if (!parsed) {
+        return parsed.error();
+    }
+    c.clients = std::move(parsed).value();
+    return {};
+}
+
 } // namespace
 
 Result<void> GatewayConfig::validate() const {
@@ -59,7 +73,7 @@ Result<void> GatewayConfig::apply(const QJsonObject& json) {
     Fields f(json, {}, &error);
     QStringList known = kLimitFields;
     known << QStringLiteral("listen") << QStringLiteral("upstream") << QStringLiteral("format")
-          << QStringLiteral("keys") << QStringLiteral("version");
+          << QStringLiteral("keys") << QStringLiteral("version") << QStringLiteral("clients");
     f.only(known);
     QString listen, upstreamText, formatText;
     if (error.isEmpty() && f.string(QStringLiteral("listen"), &listen) && !listen.isEmpty()) {
@@ -98,6 +112,11 @@ Result<void> GatewayConfig::apply(const QJsonObject& json) {
     if (error.isEmpty()) {
         readLimits(f, c);
     }
+    if (error.isEmpty()) {
+        if (auto clients = readClients(json, c); !clients) {
+            return clients;
+        }
+    }
     if (!error.isEmpty()) {
         const qsizetype colon = error.indexOf(QStringLiteral(": "));
         return Error::invalid(error.left(colon), error.mid(colon + 2));
@@ -114,8 +133,8 @@ Result<void> GatewayConfig::applyLimits(const QJsonObject& json) {
     QString error;
     Fields f(json, {}, &error);
     for (auto it = json.begin(); it != json.end(); ++it) {
-        if (it.key() == QLatin1String("version")) {
-            continue; // GET's answer may be posted back as it is
+        if (it.key() == QLatin1String("version") || it.key() == QLatin1String("clients")) {
+            continue; // GET's answer may be posted back as it is; clients change live
         }
         if (!kLimitFields.contains(it.key())) {
             const bool restart =
@@ -133,6 +152,9 @@ Result<void> GatewayConfig::applyLimits(const QJsonObject& json) {
     if (!error.isEmpty()) {
         const qsizetype colon = error.indexOf(QStringLiteral(": "));
         return Error::invalid(error.left(colon), error.mid(colon + 2));
+    }
+    if (auto clients = readClients(json, c); !clients) {
+        return clients;
     }
     if (auto valid = c.validate(); !valid) {
         return valid.error();
@@ -166,6 +188,7 @@ QJsonObject GatewayConfig::toJson() const {
         {QStringLiteral("reject_status"), rejectStatus},
         {QStringLiteral("retries"), retries},
         {QStringLiteral("version"), version},
+        {QStringLiteral("clients"), clientsJson(clients)},
     };
 }
 

@@ -3,6 +3,7 @@
 #include "core/engine/clock.h"
 #include "core/net/llmformat.h"
 #include "core/result.h"
+#include "core/server/gateway/clienttable.h"
 
 #include <QByteArray>
 #include <QHostAddress>
@@ -28,6 +29,10 @@ struct GatewayConfig {
     /// The models each of `keys` may serve, by index (missing or empty: every model).
     QList<QStringList> keyModels;
     QByteArray adminToken; ///< required on /admin and /metrics when set
+    /// Gateway clients (--clients, or "clients" here): when any, a caller must present one's
+    /// token and goes upstream with `keys`; when none, a caller's own key passes through.
+    /// Live: POST /admin/config may change them (a masked token keeps the client's token).
+    QList<GatewayClient> clients;
 
     // Limits, live.
     int maxConcurrent = 100;

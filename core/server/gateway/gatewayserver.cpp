@@ -1,6 +1,7 @@
 #include "core/server/gateway/gatewayserver.h"
 
 #include "core/goduration.h"
+#include "core/net/tokenestimate.h"
 #include "core/server/gateway/adminapi.h"
 #include "core/server/gateway/proxyexchange.h"
 
@@ -29,6 +30,18 @@ std::optional<int> priorityOf(const HttpRequest& r) {
     return ok && p >= 0 && p <= 9 ? std::optional<int>(p) : std::nullopt;
 }
 
+// The token a caller presents: x-api-key (Anthropic), else Authorization: Bearer (OpenAI).
+QByteArray callerToken(const HttpRequest& request) {
+    QByteArray token = request.header("x-api-key");
+    if (token.isEmpty()) {
+        token = request.header("authorization");
+        if (token.startsWith("Bearer ")) {
+            token = token.mid(7);
+        }
+    }
+    return token;
+}
+
 } // namespace
 
 GatewayServer::GatewayServer(GatewayConfig config, const Clock* clock, QObject* parent)
@@ -42,6 +55,8 @@ GatewayServer::GatewayServer(GatewayConfig config, const Clock* clock, QObject* 
     setUpKeyPool();
     connect(m_engine.get(), &RequestEngine::requestsUpdated, this,
             &GatewayServer::onRequestsUpdated);
+    m_statusTimer.setInterval(std::chrono::milliseconds(250));
+    connect(&m_statusTimer, &QTimer::timeout, this, &GatewayServer::tellQueueStatus);
 }
 
 GatewayServer::~GatewayServer() {
@@ -84,6 +99,11 @@ void GatewayServer::applyToEngine() {
     }
     m_engine->setBudgets({BudgetRule{"*", "*", limits}});
     QueueConfig queue = m_engine->config().queue;
+    queue.laneWeights.clear();
+    for (const GatewayClient& c : m_config.clients) {
+        queue.laneWeights[c.name.toStdString()] = c.weight;
+    }
+    m_clients.setClients(m_config.clients, m_engine->clock().now());
     // The engine queues every request on its way to a slot, even one that leaves at once: its
     // queue holds the waiting ones plus those about to be sent. The gateway itself turns away
     // a caller that would have to wait when queue_size are already waiting (see proxy()).
@@ -112,30 +132,6 @@ Nanos GatewayServer::retryAfter() const {
     const EngineSnapshot s = m_engine->snapshot();
     const Nanos drain = m_engine->expectedWait(s.queued);
     return std::max<Nanos>(std::chrono::seconds(1), std::max(drain, s.nextAllowedIn));
-}
-
-HttpHeaders GatewayServer::limitHeaders() const {
-    HttpHeaders h;
-    QByteArrayList policy;
-    // The tighter of the gateway's own limit and its key pool's (the sum of its keys').
-    const auto [poolRpm, poolTpm] = poolLimits();
-    const auto tighter = [](std::int64_t a, std::int64_t b) {
-        return a > 0 && b > 0 ? std::min(a, b) : std::max(a, b);
-    };
-    const std::int64_t rpm = tighter(m_config.rpm, poolRpm);
-    const std::int64_t tpm = tighter(m_config.tpm, poolTpm);
-    if (rpm > 0) {
-        h.emplace_back("x-ratelimit-limit-requests", QByteArray::number(rpm));
-        policy << "\"requests\";q=" + QByteArray::number(rpm) + ";w=60";
-    }
-    if (tpm > 0) {
-        h.emplace_back("x-ratelimit-limit-tokens", QByteArray::number(tpm));
-        policy << "\"tokens\";q=" + QByteArray::number(tpm) + ";w=60";
-    }
-    policy << "\"concurrency\";q=" +
-                  QByteArray::number(m_engine ? m_engine->limit() : m_config.maxConcurrent);
-    h.emplace_back("ratelimit-policy", policy.join(", "));
-    return h;
 }
 
 void GatewayServer::handle(const HttpRequest& request, HttpResponder* responder) {
@@ -179,16 +175,33 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
     const QJsonObject body = chat ? QJsonDocument::fromJson(request.body).object() : QJsonObject{};
     r.stream = body.value(QStringLiteral("stream")).toBool(false);
     r.model = body.value(QStringLiteral("model")).toString();
-    if (!chat) {
+    if (chat) {
+        // Known here, so the client's own tpm reserves what the engine will.
+        r.promptTokens = estimatePromptTokens(body);
+        const QJsonValue max = body.value(QStringLiteral("max_tokens"));
+        r.maxTokens = max.isDouble() ? max.toInteger() : m_engine->config().defaultMaxTokens;
+    } else {
         r.promptTokens = 0;
         r.maxTokens = 0;
     }
+    // Who is asking: a gateway client's token, or (without clients) the caller's own key.
+    const QByteArray callerKey = callerToken(request);
+    const int client = m_clients.empty() ? -1 : m_clients.find(callerKey);
+    if (!m_clients.empty() && client < 0) {
+        answerAtDoor(
+            responder, format, -1, r.model, 401,
+            anthropic ? QStringLiteral("authentication_error") : QStringLiteral("invalid_api_key"),
+            callerKey.isEmpty() ? QStringLiteral("Sluice gateway: no client token (Authorization: "
+                                                 "Bearer TOKEN or x-api-key)")
+                                : QStringLiteral("Sluice gateway: unknown client token %1")
+                                      .arg(maskKey(callerKey)));
+        return;
+    }
     const auto priority = priorityOf(request);
     if (!priority) {
-        responder->respond(400, {{"content-type", "application/json"}},
-                           providerErrorBody(format, QStringLiteral("invalid_request_error"),
-                                             QStringLiteral("x-sluice-priority: must be 0 (most "
-                                                            "urgent) to 9")));
+        answerAtDoor(responder, format, client, r.model, 400,
+                     QStringLiteral("invalid_request_error"),
+                     QStringLiteral("x-sluice-priority: must be 0 (most urgent) to 9"));
         return;
     }
     r.priority = *priority;
@@ -197,28 +210,31 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
         // The caller's deadline over queue and every attempt: "30s", "1500ms" (Go durations).
         const auto d = parseGoDuration(timeout);
         if (!d || d->count() <= 0 || *d > std::chrono::hours(1)) {
-            responder->respond(400, {{"content-type", "application/json"}},
-                               providerErrorBody(format, QStringLiteral("invalid_request_error"),
-                                                 QStringLiteral("x-sluice-timeout: must be a "
-                                                                "duration like 30s or 1500ms, "
-                                                                "at most 1h")));
+            answerAtDoor(responder, format, client, r.model, 400,
+                         QStringLiteral("invalid_request_error"),
+                         QStringLiteral("x-sluice-timeout: must be a duration like 30s or "
+                                        "1500ms, at most 1h"));
             return;
         }
         r.timeout = *d;
     }
-    // The caller's own key, unless the gateway holds the keys.
-    QByteArray callerKey = request.header("x-api-key");
-    if (callerKey.isEmpty()) {
-        callerKey = request.header("authorization");
-        if (callerKey.startsWith("Bearer ")) {
-            callerKey = callerKey.mid(7);
+    if (client >= 0) {
+        // Bounded by the client's entry: no more urgent than it may be, no longer than it may
+        // wait; its lane shares the queue by its weight.
+        const GatewayClient& c = m_clients.client(client);
+        r.priority = std::max(r.priority, c.maxPriority);
+        if (c.maxTimeout.count() > 0) {
+            r.timeout = r.timeout.count() > 0 ? std::min(r.timeout, c.maxTimeout) : c.maxTimeout;
         }
+        r.lane = c.name;
     }
     if (!m_config.keys.isEmpty()) {
         r.pooled = true; // the engine's key pool picks the key at each attempt
-        r.lane = QString::fromLatin1(callerKey.isEmpty() ? QByteArray("anonymous")
-                                                         : maskKey(callerKey).toLatin1());
-    } else {
+        if (client < 0) {
+            r.lane = QString::fromLatin1(callerKey.isEmpty() ? QByteArray("anonymous")
+                                                             : maskKey(callerKey).toLatin1());
+        }
+    } else if (client < 0) {
         r.apiKey = callerKey;
     }
     for (const auto& [name, value] : request.headers) {
@@ -228,32 +244,47 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
         }
         r.headers.emplace_back(name, value);
     }
-    auto* exchange = new ProxyExchange(*this, responder, format, r.stream && chat);
     const int free = std::max(0, m_engine->limit() - m_engine->inFlight());
     if (static_cast<int>(m_engine->queued()) + 1 > m_config.queueSize + free) {
         // It would have to wait, and queue_size callers already do: turned away at the door.
-        RequestRecord refused;
-        refused.id = 0;
-        refused.state = RequestState::Rejected;
-        refused.failure = FailureReason{FailureKind::QueueFull};
-        refused.reason = QStringLiteral("queue full (%1 waiting)").arg(m_config.queueSize);
-        refused.submittedAt = refused.endedAt = m_engine->clock().now();
-        const int status = exchange->finish(refused);
-        delete exchange;
         ++m_doorRejected;
-        ++m_byCode[status];
+        answerAtDoor(
+            responder, format, client, r.model, -1, {},
+            QStringLiteral("Sluice gateway: queue full (%1 waiting)").arg(m_config.queueSize),
+            retryAfter());
         return;
     }
+    const std::uint64_t id = m_engine->nextId();
+    if (client >= 0) {
+        const auto refused =
+            m_clients.admit(client, id, r.promptTokens + r.maxTokens, m_engine->clock().now());
+        if (refused) {
+            answerAtDoor(responder, format, client, r.model, 429,
+                         anthropic ? QStringLiteral("rate_limit_error")
+                                   : QStringLiteral("rate_limit_exceeded"),
+                         QStringLiteral("Sluice gateway: ") + refused.reason, refused.retryAfter);
+            return;
+        }
+    }
+    auto* exchange = new ProxyExchange(*this, responder, format, r.stream && chat);
+    exchange->setCaller(r.apiKey, r.model, client);
+    const bool wantsStatus = r.stream && chat && request.header("x-sluice-queue-status") == "1";
     r.sink = exchange;
     auto alive = std::make_shared<bool>(true);
-    const std::uint64_t id =
-        m_engine->submit(std::move(r), [this, exchange, alive](const RequestRecord& record) {
+    const QString model = r.model;
+    const std::uint64_t submitted = m_engine->submit(
+        std::move(r), [this, exchange, alive, client, model](const RequestRecord& record) {
             const int status = exchange->finish(record);
             *alive = false;
+            m_watchers.erase(record.id);
             delete exchange;
             onEnded(record, status);
+            const bool refused =
+                record.state == RequestState::Rejected || record.state == RequestState::TimedOut;
+            m_clients.ended(client, record.id, model, status, record, refused,
+                            m_engine->clock().now());
         });
-    if (id == 0) {
+    if (submitted == 0) {
         // The engine is going away: nothing was queued and the completion will not run.
         delete exchange;
         responder->respond(503, {{"content-type", "application/json"}},
@@ -261,10 +292,19 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
                                              QStringLiteral("the gateway is stopping")));
         return;
     }
+    Q_ASSERT(submitted == id);
     if (!*alive) {
         return; // refused at once (queue full): already answered
     }
     exchange->setId(id);
+    if (wantsStatus) {
+        m_watchers.emplace(id, Watcher{exchange});
+        // One that must wait hears so at once; one about to be sent hears nothing unless it
+        // is still queued at the next status tick.
+        if (const auto s = m_engine->status(id); s && s->position >= free) {
+            tellQueueStatus();
+        }
+    }
     // A caller that leaves stops its request wherever it is: out of the queue at once, or its
     // upstream request aborted and its slot freed.
     RequestEngine* engine = m_engine.get();
@@ -287,9 +327,12 @@ void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {
     } else {
         ++m_byCode[clientStatus];
     }
-    if (r.state == RequestState::Done) {
+    if (r.state == RequestState::Done || r.committed) {
+        // Also a stream cut short (the caller left, the upstream broke): what it used so far.
         m_promptTokens += r.promptTokens;
         m_completionTokens += r.completionTokens;
+    }
+    if (r.state == RequestState::Done) {
         if (r.firstTokenAt.count() > 0) {
             m_ttft.record((r.firstTokenAt - r.sentAt).count());
         }
@@ -423,19 +466,25 @@ void GatewayServer::onRequestsUpdated(const QList<RequestUpdate>& updates) {
 }
 
 QJsonObject GatewayServer::statsJson() const {
-    QJsonObject stats = gateway::statsJson(
-        m_engine->snapshot(), m_config,
-        gateway::GatewayCounters{m_byCode, m_clientGone, m_doorRejected, m_promptTokens,
-                                 m_completionTokens, &m_overhead, &m_ttft, &m_e2e});
+    const std::vector<RequestStatus> live = m_engine->statuses();
+    gateway::GatewayCounters counters{
+        m_byCode,           m_clientGone, m_doorRejected, m_promptTokens,
+        m_completionTokens, &m_overhead,  &m_ttft,        &m_e2e};
+    counters.clients = &m_clients;
+    counters.live = &live;
+    QJsonObject stats = gateway::statsJson(m_engine->snapshot(), m_config, counters);
     addKeyPoolStats(stats);
     return stats;
 }
 
 QByteArray GatewayServer::metricsText() const {
-    QByteArray text = gateway::metricsText(
-        m_engine->snapshot(), m_config,
-        gateway::GatewayCounters{m_byCode, m_clientGone, m_doorRejected, m_promptTokens,
-                                 m_completionTokens, &m_overhead, &m_ttft, &m_e2e});
+    const std::vector<RequestStatus> live = m_engine->statuses();
+    gateway::GatewayCounters counters{
+        m_byCode,           m_clientGone, m_doorRejected, m_promptTokens,
+        m_completionTokens, &m_overhead,  &m_ttft,        &m_e2e};
+    counters.clients = &m_clients;
+    counters.live = &live;
+    QByteArray text = gateway::metricsText(m_engine->snapshot(), m_config, counters);
     addKeyPoolMetrics(text);
     return text;
 }

@@ -2,12 +2,14 @@
 
 #include "core/metrics/latencyhistogram.h"
 #include "core/net/requestengine.h"
+#include "core/server/gateway/clienttable.h"
 #include "core/server/gateway/gatewayconfig.h"
 #include "core/server/httpserver.h"
 
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
+#include <QTimer>
 
 #include <deque>
 #include <map>
@@ -15,6 +17,8 @@
 #include <unordered_map>
 
 namespace sluice {
+
+class ProxyExchange;
 
 /// `sluice gateway`: an OpenAI/Anthropic-compatible reverse proxy on the HTTP server layer.
 /// Every caller's request runs through one RequestEngine (queue → budget → concurrency →
@@ -49,8 +53,13 @@ public:
     /// When an overloaded caller should come back: the sooner of the budget reopening and the
     /// queue's expected drain, at least 1 s.
     Nanos retryAfter() const;
-    /// x-ratelimit-* and IETF RateLimit-Policy headers advertising the gateway's own limits.
-    HttpHeaders limitHeaders() const;
+    /// x-ratelimit-* and IETF RateLimit-Policy / RateLimit headers advertising the limits a
+    /// caller is under: the gateway's (the budget of `apiKey` and `model`) and its client's own.
+    HttpHeaders limitHeaders(const QByteArray& apiKey = {}, const QString& model = {},
+                             int client = -1) const;
+    /// How often a waiting caller that asked for x-sluice-queue-status hears where it is (at
+    /// most; a comment goes out when its place changes, and at least every second).
+    void setQueueStatusInterval(std::chrono::milliseconds interval);
 
 Q_SIGNALS:
     /// The limits changed (through the admin API or applyLimits()).
@@ -67,6 +76,12 @@ private:
     void subscribeEvents(HttpResponder* responder);
     void onRequestsUpdated(const QList<sluice::RequestUpdate>& updates);
     void onEnded(const RequestRecord& record, int clientStatus);
+    /// An answer that did not come from the engine (401, 400, a client's own limit, queue full).
+    void answerAtDoor(HttpResponder* responder, ApiFormat format, int client, const QString& model,
+                      int status, const QString& type, const QString& message,
+                      Nanos retryAfter = Nanos{0});
+    /// The queue-status comments: each watcher hears its place when it changes.
+    void tellQueueStatus();
     void applyToEngine();
     QJsonObject requestJson(std::uint64_t id) const;
     void replyJson(HttpResponder* responder, int status, const QJsonObject& body);
@@ -95,6 +110,16 @@ private:
     std::unordered_map<std::uint64_t, QJsonObject> m_endedById;
     std::vector<QPointer<HttpResponder>> m_eventSubscribers;
     std::deque<QJsonObject> m_alarms; ///< the last alarms, for /admin/stats
+    ClientTable m_clients;            ///< who callers are; answers by client, model and status
+    /// Streaming callers waiting with x-sluice-queue-status, by request id: removed by their
+    /// request's completion, which deletes the exchange.
+    struct Watcher {
+        ProxyExchange* exchange = nullptr;
+        std::int64_t ahead = -1;
+        Nanos toldAt{0};
+    };
+    std::unordered_map<std::uint64_t, Watcher> m_watchers;
+    QTimer m_statusTimer;
 };
 
 } // namespace sluice

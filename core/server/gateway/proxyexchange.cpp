@@ -33,8 +33,41 @@ ProxyExchange::ProxyExchange(GatewayServer& gateway, HttpResponder* responder, A
 
 HttpHeaders ProxyExchange::ownHeaders() const {
     HttpHeaders h{{"x-sluice-request-id", QByteArray::number(m_id)}};
-    h += m_gateway.limitHeaders();
+    h += m_gateway.limitHeaders(m_apiKey, m_model, m_client);
     return h;
+}
+
+void ProxyExchange::beginQueueStatus() {
+    if (!m_responder || m_early || m_status != 0) {
+        return;
+    }
+    m_early = true;
+    m_status = 200;
+    HttpHeaders h = ownHeaders();
+    h.emplace_back("content-type", "text/event-stream; charset=utf-8");
+    h.emplace_back("cache-control", "no-cache");
+    h.emplace_back("x-accel-buffering", "no");
+    m_responder->beginChunked(200, h);
+}
+
+void ProxyExchange::queueStatus(std::int64_t ahead, Nanos eta) {
+    if (!m_responder || !m_early) {
+        return;
+    }
+    QByteArray line = ": queued " + QByteArray::number(ahead) + " ahead";
+    if (eta.count() > 0) {
+        line += ", eta " + QByteArray::number(static_cast<double>(eta.count()) / 1e9, 'f', 1) + 's';
+    }
+    m_responder->write(line + "\n\n");
+}
+
+void ProxyExchange::streamFailure(const QByteArray& body) {
+    // The caller already has a 200: the official SDKs raise an SSE error event as an API error
+    // (OpenAI: a data line with "error"; Anthropic: event: error).
+    m_responder->write(m_format == ApiFormat::Anthropic
+                           ? QByteArrayLiteral("event: error\ndata: ") + body + "\n\n"
+                           : QByteArrayLiteral("data: ") + body + "\n\n");
+    m_responder->end();
 }
 
 namespace {
@@ -51,6 +84,9 @@ HttpHeaders merged(HttpHeaders theirs, const HttpHeaders& ours) {
 } // namespace
 
 void ProxyExchange::onHeaders(int status, const HeaderPairs& headers) {
+    if (m_early) {
+        return; // our 200 and event-stream headers went out while it waited
+    }
     m_status = status;
     if (!m_responder) {
         return;
@@ -102,7 +138,11 @@ int ProxyExchange::answerFailure(const RequestRecord& r) {
     h.emplace_back("content-type", "application/json");
     if (r.status >= 400 && !r.errorBody.isEmpty() && r.state != RequestState::Done) {
         // The upstream's own answer, status, headers and body as they were.
-        m_responder->respond(r.status, merged(r.errorHeaders, ownHeaders()), r.errorBody);
+        if (m_early) {
+            streamFailure(r.errorBody);
+        } else {
+            m_responder->respond(r.status, merged(r.errorHeaders, ownHeaders()), r.errorBody);
+        }
         return r.status;
     }
     const bool anthropic = m_format == ApiFormat::Anthropic;
@@ -153,7 +193,11 @@ int ProxyExchange::answerFailure(const RequestRecord& r) {
         h.emplace_back("retry-after", QByteArray::number((ms + 999) / 1000));
         h.emplace_back("retry-after-ms", QByteArray::number(ms));
     }
-    m_responder->respond(status, h, providerErrorBody(m_format, type, message));
+    if (m_early) {
+        streamFailure(providerErrorBody(m_format, type, message));
+    } else {
+        m_responder->respond(status, h, providerErrorBody(m_format, type, message));
+    }
     return status;
 }
 

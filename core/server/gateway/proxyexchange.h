@@ -21,6 +21,20 @@ public:
     ProxyExchange(GatewayServer& gateway, HttpResponder* responder, ApiFormat format, bool stream);
 
     void setId(std::uint64_t id) { m_id = id; }
+    /// Who is asking, for the limits its answer advertises: the upstream key its request draws
+    /// on, the model, and its gateway client (-1: none).
+    void setCaller(QByteArray apiKey, QString model, int client) {
+        m_apiKey = std::move(apiKey);
+        m_model = std::move(model);
+        m_client = client;
+    }
+    /// A streaming caller that asked for x-sluice-queue-status: its 200 and event-stream
+    /// headers go out now, and SSE comments say where it waits (queueStatus()). From then on a
+    /// failure is told as an SSE error event in the caller's API format.
+    void beginQueueStatus();
+    bool queueStatusBegun() const { return m_early; }
+    /// ": queued 12 ahead, eta 3.2s" (an SSE comment: the SDKs ignore it).
+    void queueStatus(std::int64_t ahead, Nanos eta);
     /// The caller disconnected: nothing more is written to it.
     void callerGone() { m_responder.clear(); }
     void onHeaders(int status, const HeaderPairs& headers) override;
@@ -32,6 +46,8 @@ public:
 private:
     HttpHeaders ownHeaders() const;
     int answerFailure(const RequestRecord& record);
+    /// After beginQueueStatus(): the failure as an SSE error event, then the end.
+    void streamFailure(const QByteArray& body);
 
     GatewayServer& m_gateway;
     QPointer<HttpResponder> m_responder;
@@ -39,6 +55,10 @@ private:
     bool m_stream;
     std::uint64_t m_id = 0;
     int m_status = 0; ///< what the caller was sent, once headers went out
+    QByteArray m_apiKey;
+    QString m_model;
+    int m_client = -1;
+    bool m_early = false; ///< headers went out before the upstream's (queue status)
 };
 
 /// A provider-shaped error body: OpenAI {"error":{"message","type","code"}}, Anthropic

@@ -1,0 +1,654 @@
+// The gateway's callers: client tokens and lanes, the limits every answer advertises, queue
+// status for streaming callers (and the ETA's error under overload), usage charged when a
+// caller leaves mid-stream, and /metrics through `promtool check metrics`.
+#include "core/server/gateway/gatewayserver.h"
+#include "core/server/mock/mockserver.h"
+#include "tests/support/httptestclient.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QNetworkAccessManager>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+
+#include <algorithm>
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+namespace {
+
+MockConfig mockConfig(int ttftMs, int tpotMs, int tokens) {
+    MockConfig m;
+    m.rpm = 0;
+    m.tpm = 0;
+    m.capacity = 1000;
+    m.ttftMs = ttftMs;
+    m.tpotMs = tpotMs;
+    m.tokensMin = m.tokensMax = tokens;
+    return m;
+}
+
+GatewayConfig gatewayFor(const MockServer& mock, int maxConcurrent, int queue = 1000) {
+    GatewayConfig c;
+    c.port = 0;
+    c.upstream = QUrl(mock.baseUrl().toString() + QStringLiteral("/v1"));
+    c.maxConcurrent = maxConcurrent;
+    c.queueSize = queue;
+    c.keys = {"sk-upstream-key-0123456789abcdef"};
+    return c;
+}
+
+GatewayClient client(const char* name, const char* token, double weight = 1) {
+    GatewayClient c;
+    c.name = QString::fromLatin1(name);
+    c.token = token;
+    c.weight = weight;
+    return c;
+}
+
+QUrl url(const GatewayServer& g, const char* path) {
+    return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(g.port()).arg(QLatin1String(path)));
+}
+
+QNetworkRequest requestAs(const QUrl& u, const QByteArray& token, int pool = 0) {
+    QNetworkRequest r = test::jsonRequest(u, pool);
+    if (!token.isEmpty()) {
+        r.setRawHeader("Authorization", "Bearer " + token);
+    }
+    return r;
+}
+
+// A streaming reply read as it arrives: SSE comments apart (an SDK drops them), with times.
+struct Stream {
+    QNetworkReply* reply = nullptr;
+    QElapsedTimer clock;
+    QByteArray raw;
+    QList<std::pair<qint64, QByteArray>> comments; ///< (ms since sent, comment text)
+    qint64 headersMs = -1, firstDataMs = -1;
+};
+
+void watch(Stream& s, QObject* context) {
+    s.clock.start();
+    QObject::connect(s.reply, &QNetworkReply::metaDataChanged, context, [&s] {
+        if (s.headersMs < 0) {
+            s.headersMs = s.clock.elapsed();
+        }
+    });
+    QObject::connect(s.reply, &QNetworkReply::readyRead, context, [&s] {
+        const QByteArray bytes = s.reply->readAll();
+        s.raw += bytes;
+        for (const QByteArray& line : bytes.split('\n')) {
+            if (line.startsWith(':')) {
+                s.comments.append({s.clock.elapsed(), line});
+            } else if (line.startsWith("data:") && s.firstDataMs < 0) {
+                s.firstDataMs = s.clock.elapsed();
+            }
+        }
+    });
+}
+
+// "ahead" and "eta" of ": queued 12 ahead, eta 3.2s".
+std::pair<int, double> parseComment(const QByteArray& line) {
+    const QList<QByteArray> words = line.split(' ');
+    int ahead = -1;
+    double eta = -1;
+    for (qsizetype i = 0; i + 1 < words.size(); ++i) {
+        if (words[i] == "queued") {
+            ahead = words[i + 1].toInt();
+        } else if (words[i] == "eta") {
+            eta = words[i + 1].chopped(1).toDouble();
+        }
+    }
+    return {ahead, eta};
+}
+
+double quantile(std::vector<double> v, double q) {
+    if (v.empty()) {
+        return 0;
+    }
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+} // namespace
+
+class TestGatewayClients final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void clientsAreCheckedAndNeverShown();
+    void unknownTokenIsRefusedInTheCallersFormat_data();
+    void unknownTokenIsRefusedInTheCallersFormat();
+    void priorityAndTimeoutAreBoundedByTheClient();
+    void lanesShareByWeight();
+    void aClientsOwnRateIsItsOwn();
+    void everyAnswerCarriesItsLimits();
+    void queueStatusWhileWaitingThenTheStream();
+    void queueStatusThenRejectedIsAnErrorEvent_data();
+    void queueStatusThenRejectedIsAnErrorEvent();
+    void etaErrorUnderThreeTimesOverload();
+    void callerLeavingMidStreamIsChargedWhatItUsed();
+    void metricsPassPromtoolUnderLoad();
+};
+
+void TestGatewayClients::clientsAreCheckedAndNeverShown() {
+    auto fieldOf = [](const char* json) {
+        const auto parsed =
+            parseClients(QJsonDocument::fromJson(json).array(), QStringLiteral("clients"));
+        return parsed.ok() ? QString() : parsed.error().field;
+    };
+    QCOMPARE(fieldOf(R"([{"name":"web"}])"), QStringLiteral("clients[0].token"));
+    QCOMPARE(fieldOf(R"([{"name":"web","token":"t","weight":0}])"),
+             QStringLiteral("clients[0].weight"));
+    QCOMPARE(fieldOf(R"([{"name":"web","token":"a"},{"name":"web","token":"b"}])"),
+             QStringLiteral("clients[1].name"));
+    QCOMPARE(fieldOf(R"([{"name":"web","token":"a"},{"name":"app","token":"a"}])"),
+             QStringLiteral("clients[1].token"));
+    QCOMPARE(fieldOf(R"([{"name":"web","tokn":"x"}])"), QStringLiteral("clients[0].tokn"));
+    QCOMPARE(fieldOf(R"([{"name":"web","token":"t","max_priority":10}])"),
+             QStringLiteral("clients[0].max_priority"));
+
+    GatewayConfig c;
+    c.upstream = QUrl(QStringLiteral("http://127.0.0.1:1/v1"));
+    QVERIFY(c.apply(QJsonDocument::fromJson(R"({"clients":[{"name":"web",
+                    "token":"sk-sluice-web-0123456789","weight":3,"max_priority":2,"rpm":60,
+                    "max_timeout":"20s"}]})")
+                        .object())
+                .ok());
+    QCOMPARE(c.clients.size(), 1);
+    QCOMPARE(c.clients[0].maxTimeout, Nanos(20s));
+    const QByteArray shown = QJsonDocument(c.toJson()).toJson();
+    QVERIFY(!shown.contains("0123456789"));
+    QVERIFY(shown.contains("sk-...6789"));
+    // GET's answer posts back as it is (the masked token keeps the token); a weight changes live.
+    QJsonObject back = c.toJson();
+    QJsonArray clients = back.value(QStringLiteral("clients")).toArray();
+    QJsonObject web = clients[0].toObject();
+    web.insert(QStringLiteral("weight"), 5);
+    clients[0] = web;
+    back.insert(QStringLiteral("clients"), clients);
+    QVERIFY(c.applyLimits(back).ok());
+    QCOMPARE(c.clients[0].token, QByteArray("sk-sluice-web-0123456789"));
+    QCOMPARE(c.clients[0].weight, 5.0);
+    // A masked token for a client not known is refused, naming it.
+    web.insert(QStringLiteral("name"), QStringLiteral("new"));
+    const auto masked = c.applyLimits({{QStringLiteral("clients"), QJsonArray{web}}});
+    QVERIFY(!masked.ok());
+    QCOMPARE(masked.error().field, QStringLiteral("clients[0].token"));
+}
+
+void TestGatewayClients::unknownTokenIsRefusedInTheCallersFormat_data() {
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("openai") << QByteArray("/v1/chat/completions") << test::chatBody();
+    QTest::newRow("anthropic") << QByteArray("/v1/messages") << test::messagesBody();
+}
+
+void TestGatewayClients::unknownTokenIsRefusedInTheCallersFormat() {
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, body);
+    MockServer mock(mockConfig(5, 0, 1));
+    QVERIFY(mock.listen());
+    GatewayConfig c = gatewayFor(mock, 10);
+    c.clients = {client("web", "sk-sluice-web-0123456789")};
+    GatewayServer gateway(c);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    const bool anthropic = path.endsWith("/messages");
+    for (const QByteArray token : {QByteArray(), QByteArray("sk-someone-elses-key-999")}) {
+        const test::Response r =
+            test::waitFor(nam.post(requestAs(url(gateway, path.constData()), token), body));
+        QCOMPARE(r.status, 401);
+        const QJsonObject json = r.json();
+        if (anthropic) {
+            QCOMPARE(json.value(QStringLiteral("type")).toString(), QStringLiteral("error"));
+            QCOMPARE(json.value(QStringLiteral("error"))
+                         .toObject()
+                         .value(QLatin1String("type"))
+                         .toString(),
+                     QStringLiteral("authentication_error"));
+        } else {
+            QCOMPARE(json.value(QStringLiteral("error"))
+                         .toObject()
+                         .value(QLatin1String("code"))
+                         .toString(),
+                     QStringLiteral("invalid_api_key"));
+        }
+        QVERIFY(!r.body.contains("elses-key-999")); // masked even in its own refusal
+    }
+    QCOMPARE(mock.statsJson().value(QStringLiteral("requests")).toInt(), 0);
+    // The client's token works, with x-api-key as well as Bearer.
+    QNetworkRequest ok = test::jsonRequest(url(gateway, path.constData()));
+    ok.setRawHeader("x-api-key", "sk-sluice-web-0123456789");
+    QCOMPARE(test::waitFor(nam.post(ok, body)).status, 200);
+    QCOMPARE(mock.statsJson().value(QStringLiteral("requests")).toInt(), 1);
+}
+
+void TestGatewayClients::priorityAndTimeoutAreBoundedByTheClient() {
+    MockServer mock(mockConfig(1500, 0, 1));
+    QVERIFY(mock.listen());
+    GatewayConfig c = gatewayFor(mock, 1);
+    GatewayClient batch = client("batch", "sk-sluice-batch-0123456789");
+    batch.maxPriority = 5;
+    batch.maxTimeout = 300ms;
+    c.clients = {client("web", "sk-sluice-web-0123456789"), batch};
+    GatewayServer gateway(c);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    // web holds the only slot; batch queues behind it, asking for priority 0 and a 10 s deadline.
+    QNetworkReply* holder =
+        nam.post(requestAs(url(gateway, "/v1/chat/completions"), "sk-sluice-web-0123456789"),
+                 test::chatBody());
+    QVERIFY(test::runUntil([&] { return gateway.engine().inFlight() == 1; }, 5000));
+    QNetworkRequest asks =
+        requestAs(url(gateway, "/v1/chat/completions"), "sk-sluice-batch-0123456789", 1);
+    asks.setRawHeader("x-sluice-priority", "0");
+    asks.setRawHeader("x-sluice-timeout", "10s");
+    QNetworkReply* queued = nam.post(asks, test::chatBody());
+    QVERIFY(test::runUntil([&] { return gateway.engine().queued() == 1; }, 5000));
+    QCOMPARE(gateway.engine().statuses().front().priority, 5);
+    QElapsedTimer t;
+    t.start();
+    const test::Response r = test::waitFor(queued, 5000);
+    // Its deadline is the client's 300 ms, not the 10 s it asked for.
+    QCOMPARE(r.status, 503);
+    QVERIFY2(t.elapsed() < 1000, qPrintable(QString::number(t.elapsed())));
+    QCOMPARE(test::waitFor(holder).status, 200);
+    const QJsonObject stats = gateway.statsJson()
+                                  .value(QStringLiteral("clients"))
+                                  .toObject()
+                                  .value(QLatin1String("batch"))
+                                  .toObject();
+    QCOMPARE(stats.value(QStringLiteral("rejected")).toInt(), 1);
+}
+
+void TestGatewayClients::lanesShareByWeight() {
+    MockServer mock(mockConfig(40, 0, 1));
+    QVERIFY(mock.listen());
+    GatewayConfig c = gatewayFor(mock, 2);
+    c.clients = {client("heavy", "sk-sluice-heavy-0123456789", 3),
+                 client("light", "sk-sluice-light-0123456789", 1)};
+    GatewayServer gateway(c);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    // Both flood the queue at once; who gets through first shows the weights.
+    QList<QNetworkReply*> replies;
+    QStringList order;
+    for (int i = 0; i < 60; ++i) {
+        for (const char* who : {"heavy", "light"}) {
+            const QByteArray token = QByteArray("sk-sluice-") + who + "-0123456789";
+            QNetworkReply* reply = nam.post(requestAs(url(gateway, "/v1/chat/completions"), token,
+                                                      i / 3 + (who[0] == 'h') * 40),
+                                            test::chatBody());
+            connect(reply, &QNetworkReply::finished, this,
+                    [&order, who] { order << QString::fromLatin1(who); });
+            replies << reply;
+        }
+    }
+    QVERIFY(test::runUntil([&] { return order.size() == 120; }, 30000));
+    // While both lanes were full (the first 60 answers, past the first few that left before
+    // the queue filled), heavy got about three of every four.
+    const auto heavy = std::count(order.begin() + 8, order.begin() + 60, QStringLiteral("heavy"));
+    qInfo("heavy %lld of 52 while both waited", static_cast<long long>(heavy));
+    QVERIFY2(heavy >= 33 && heavy <= 45, qPrintable(QString::number(heavy)));
+    const QJsonObject clients = gateway.statsJson().value(QStringLiteral("clients")).toObject();
+    QCOMPARE(
+        clients.value(QLatin1String("heavy")).toObject().value(QLatin1String("received")).toInt(),
+        60);
+    QVERIFY(clients.value(QLatin1String("heavy")).toObject().contains(QStringLiteral("share")));
+    QVERIFY(clients.value(QLatin1String("light"))
+                .toObject()
+                .value(QLatin1String("total_p95_ms"))
+                .toDouble() > 0);
+    qDeleteAll(replies);
+}
+
+void TestGatewayClients::aClientsOwnRateIsItsOwn() {
+    MockServer mock(mockConfig(5, 0, 1));
+    QVERIFY(mock.listen());
+    GatewayConfig c = gatewayFor(mock, 10);
+    GatewayClient slow = client("slow", "sk-sluice-slow-0123456789");
+    slow.rpm = 2;
+    c.clients = {slow, client("fast", "sk-sluice-fast-0123456789")};
+    GatewayServer gateway(c);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    auto post = [&](const QByteArray& token) {
+        return test::waitFor(
+            nam.post(requestAs(url(gateway, "/v1/chat/completions"), token), test::chatBody()));
+    };
+    int ok = 0;
+    test::Response refused;
+    for (int i = 0; i < 4; ++i) {
+        const test::Response r = post("sk-sluice-slow-0123456789");
+        if (r.status == 200) {
+            ++ok;
+        } else {
+            refused = r;
+        }
+    }
+    QVERIFY2(ok >= 1 && ok <= 2, qPrintable(QString::number(ok)));
+    QCOMPARE(refused.status, 429);
+    QCOMPARE(refused.json()
+                 .value(QLatin1String("error"))
+                 .toObject()
+                 .value(QLatin1String("code"))
+                 .toString(),
+             QStringLiteral("rate_limit_exceeded"));
+    // Come back when its own budget reopens: a real wait, not a constant.
+    QVERIFY(refused.header("retry-after-ms").toInt() > 1000);
+    QVERIFY(refused.header("ratelimit-policy").contains("\"client-rpm\";q=2;w=60"));
+    QVERIFY(refused.header("ratelimit").contains("\"client-rpm\";r=0;t="));
+    QCOMPARE(refused.header("x-ratelimit-remaining-requests"), QByteArray("0"));
+    // Another client is not held back by it.
+    QCOMPARE(post("sk-sluice-fast-0123456789").status, 200);
+}
+
+void TestGatewayClients::everyAnswerCarriesItsLimits() {
+    MockServer mock(mockConfig(5, 0, 1));
+    QVERIFY(mock.listen());
+    GatewayConfig c = gatewayFor(mock, 10);
+    c.rpm = 600;
+    c.tpm = 100000;
+    GatewayServer gateway(c);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    for (int i = 0; i < 3; ++i) {
+        const test::Response r =
+            test::post(nam, url(gateway, "/v1/chat/completions"), test::chatBody());
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-ratelimit-limit-requests"), QByteArray("600"));
+        QCOMPARE(r.header("x-ratelimit-limit-tokens"), QByteArray("100000"));
+        const std::int64_t remaining = r.header("x-ratelimit-remaining-requests").toLongLong();
+        QVERIFY2(remaining < 600 && remaining >= 590, qPrintable(QString::number(remaining)));
+        QVERIFY(!r.header("x-ratelimit-reset-requests").isEmpty());
+        QVERIFY(r.header("x-ratelimit-remaining-tokens").toLongLong() < 100000);
+        QCOMPARE(r.header("ratelimit-policy"),
+                 QByteArray("\"rpm\";q=600;w=60, \"tpm\";q=100000;w=60, "
+                            "\"concurrency\";q=10;qu=\"concurrent-requests\""));
+        QVERIFY2(
+            r.header("ratelimit").startsWith("\"rpm\";r=" + QByteArray::number(remaining) + ";t="),
+            r.header("ratelimit").constData());
+    }
+    // An error answer carries them too.
+    const test::Response bad = test::post(nam, url(gateway, "/v1/chat/completions"), "{");
+    QVERIFY(!bad.header("ratelimit-policy").isEmpty());
+}
+
+void TestGatewayClients::queueStatusWhileWaitingThenTheStream() {
+    MockServer mock(mockConfig(250, 10, 3));
+    QVERIFY(mock.listen());
+    GatewayServer gateway(gatewayFor(mock, 1));
+    gateway.setQueueStatusInterval(50ms);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    std::vector<std::unique_ptr<Stream>> streams;
+    for (int i = 0; i < 4; ++i) {
+        QNetworkRequest r = test::jsonRequest(url(gateway, "/v1/chat/completions"), i);
+        r.setRawHeader("x-sluice-queue-status", "1");
+        auto s = std::make_unique<Stream>();
+        s->reply = nam.post(r, test::chatBody(QStringLiteral("hi"), true));
+        watch(*s, this);
+        streams.push_back(std::move(s));
+        QVERIFY(
+            test::runUntil([&] { return gateway.engine().active() == std::size_t(i + 1); }, 5000));
+    }
+    for (auto& s : streams) {
+        QSignalSpy done(s->reply, &QNetworkReply::finished);
+        QVERIFY(s->reply->isFinished() || done.wait(10000));
+        QCOMPARE(s->reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    }
+    const Stream& last = *streams.back();
+    // Headers at once, long before its turn; then comments whose place only falls; then the
+    // normal stream, whose events an SDK reads with the comments dropped.
+    QVERIFY(last.headersMs >= 0 && last.headersMs < 200);
+    QVERIFY2(last.comments.size() >= 3, qPrintable(QString::number(last.comments.size())));
+    int previous = 1000;
+    for (const auto& [at, text] : last.comments) {
+        const auto [ahead, eta] = parseComment(text);
+        QVERIFY2(ahead >= 0 && ahead <= previous, text.constData());
+        previous = ahead;
+    }
+    QCOMPARE(parseComment(last.comments.front().second).first, 2);
+    QCOMPARE(previous, 0);
+    QVERIFY(last.comments.back().first <= last.firstDataMs);
+    const QList<test::SseEvent> events = test::parseSse(last.raw);
+    QVERIFY(events.size() >= 4);
+    QCOMPARE(events.back().data, QByteArray("[DONE]"));
+    for (const test::SseEvent& e : events.mid(0, events.size() - 1)) {
+        QVERIFY2(QJsonDocument::fromJson(e.data).isObject(), e.data.constData());
+    }
+    // The first one never waited: no comments.
+    QVERIFY(streams.front()->comments.isEmpty());
+    QCOMPARE(gateway.statsJson()
+                 .value(QLatin1String("answers_by_status"))
+                 .toObject()
+                 .value(QLatin1String("200"))
+                 .toInt(),
+             4);
+}
+
+void TestGatewayClients::queueStatusThenRejectedIsAnErrorEvent_data() {
+    QTest::addColumn<bool>("anthropic");
+    QTest::newRow("openai") << false;
+    QTest::newRow("anthropic") << true;
+}
+
+void TestGatewayClients::queueStatusThenRejectedIsAnErrorEvent() {
+    QFETCH(bool, anthropic);
+    MockServer mock(mockConfig(2000, 0, 1));
+    QVERIFY(mock.listen());
+    GatewayConfig c = gatewayFor(mock, 1);
+    c.queueTimeout = 300ms;
+    GatewayServer gateway(c);
+    gateway.setQueueStatusInterval(50ms);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    const char* path = anthropic ? "/v1/messages" : "/v1/chat/completions";
+    const QByteArray body = anthropic ? test::messagesBody(QStringLiteral("hi"), true)
+                                      : test::chatBody(QStringLiteral("hi"), true);
+    QNetworkReply* holder = nam.post(test::jsonRequest(url(gateway, path)), body);
+    QVERIFY(test::runUntil([&] { return gateway.engine().inFlight() == 1; }, 5000));
+    QNetworkRequest r = test::jsonRequest(url(gateway, path), 1);
+    r.setRawHeader("x-sluice-queue-status", "1");
+    Stream s;
+    s.reply = nam.post(r, body);
+    watch(s, this);
+    QSignalSpy done(s.reply, &QNetworkReply::finished);
+    QVERIFY(done.wait(5000));
+    QCOMPARE(s.reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QVERIFY(!s.comments.isEmpty());
+    // Timed out in the queue: one error event in the caller's format, a clean end, no [DONE].
+    const QList<test::SseEvent> events = test::parseSse(s.raw);
+    QCOMPARE(events.size(), 1);
+    const QJsonObject error = QJsonDocument::fromJson(events[0].data).object();
+    if (anthropic) {
+        QCOMPARE(events[0].event, QByteArray("error"));
+        QCOMPARE(
+            error.value(QLatin1String("error")).toObject().value(QLatin1String("type")).toString(),
+            QStringLiteral("overloaded_error"));
+    } else {
+        QCOMPARE(
+            error.value(QLatin1String("error")).toObject().value(QLatin1String("code")).toString(),
+            QStringLiteral("server_overloaded"));
+    }
+    QVERIFY(!s.raw.contains("[DONE]"));
+    QCOMPARE(s.reply->error(), QNetworkReply::NoError);
+    holder->abort();
+    holder->deleteLater();
+    s.reply->deleteLater();
+}
+
+void TestGatewayClients::etaErrorUnderThreeTimesOverload() {
+    // Capacity 4 slots / 200 ms = 20 req/s; offered 60 req/s for 3 s.
+    MockConfig m = mockConfig(200, 0, 1);
+    m.jitter = 0.2;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    GatewayConfig c = gatewayFor(mock, 4);
+    c.queueTimeout = 60s;
+    GatewayServer gateway(c);
+    gateway.setQueueStatusInterval(100ms);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    constexpr int kRequests = 180;
+    std::vector<std::unique_ptr<Stream>> streams;
+    QTimer pace;
+    pace.setTimerType(Qt::PreciseTimer);
+    pace.setInterval(1000 / 60);
+    connect(&pace, &QTimer::timeout, this, [&] {
+        const int i = static_cast<int>(streams.size());
+        QNetworkRequest r = test::jsonRequest(url(gateway, "/v1/chat/completions"), i / 6);
+        r.setRawHeader("x-sluice-queue-status", "1");
+        auto s = std::make_unique<Stream>();
+        s->reply = nam.post(r, test::chatBody(QStringLiteral("hi"), true));
+        watch(*s, this);
+        streams.push_back(std::move(s));
+        if (streams.size() == kRequests) {
+            pace.stop();
+        }
+    });
+    pace.start();
+    QVERIFY(test::runUntil(
+        [&] {
+            return streams.size() == kRequests &&
+                   std::all_of(streams.begin(), streams.end(),
+                               [](const auto& s) { return s->reply->isFinished(); });
+        },
+        60000));
+    // For every comment: the ETA it gave against the wait that followed (until the first
+    // event, less the mock's time to first token). Position must only fall.
+    std::vector<double> errors, relative;
+    int monotone = 0, waited = 0, front = 0;
+    for (const auto& s : streams) {
+        QCOMPARE(s->reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        if (s->comments.isEmpty()) {
+            continue;
+        }
+        ++waited;
+        int previous = 1 << 30;
+        bool falls = true;
+        for (const auto& [at, text] : s->comments) {
+            const auto [ahead, eta] = parseComment(text);
+            falls = falls && ahead <= previous;
+            previous = ahead;
+            if (eta < 0) {
+                continue;
+            }
+            const double actual = static_cast<double>(s->firstDataMs - 200 - at) / 1000;
+            if (actual > 0.2) {
+                errors.push_back(std::abs(eta - actual));
+                relative.push_back(std::abs(eta - actual) / actual);
+            }
+        }
+        monotone += falls ? 1 : 0;
+        // Four slots free at once at times: a request leaves from any of the first four places
+        // between two comments.
+        front += previous < 4 ? 1 : 0;
+    }
+    qInfo("3x overload: %d of %d waited, %d with positions only falling, %d told a place < 4 "
+          "last; ETA error over %zu reports: median %.2f s (%.0f%%), p90 %.2f s (%.0f%%)",
+          waited, kRequests, monotone, front, errors.size(), quantile(errors, 0.5),
+          100 * quantile(relative, 0.5), quantile(errors, 0.9), 100 * quantile(relative, 0.9));
+    QVERIFY(waited > kRequests / 2);
+    QCOMPARE(monotone, waited);
+    QCOMPARE(front, waited);
+    QVERIFY(errors.size() > 100);
+    QVERIFY2(quantile(relative, 0.5) < 0.5, qPrintable(QString::number(quantile(relative, 0.5))));
+}
+
+void TestGatewayClients::callerLeavingMidStreamIsChargedWhatItUsed() {
+    // 200 tokens at 20 ms each; the caller leaves after a few. With tpm 10,000 and a
+    // reservation of 5,000 (max_tokens), keeping the reservation would leave ~5,000 available.
+    MockServer mock(mockConfig(20, 20, 200));
+    QVERIFY(mock.listen());
+    GatewayConfig c = gatewayFor(mock, 10);
+    c.tpm = 10000;
+    GatewayServer gateway(c);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    QNetworkReply* reply = nam.post(test::jsonRequest(url(gateway, "/v1/chat/completions")),
+                                    test::chatBody(QStringLiteral("hi"), true, 5000));
+    int chunks = 0;
+    connect(reply, &QNetworkReply::readyRead, this,
+            [&] { chunks += static_cast<int>(reply->readAll().count("\"content\":\"")); });
+    QVERIFY(test::runUntil([&] { return chunks >= 5; }, 5000));
+    RateBudget& budget = gateway.engine().budget(c.keys.first(), QStringLiteral("mock-gpt"));
+    QVERIFY(budget.minuteTokens());
+    // Tokens charged in the window: the limiter's debt ahead of now, in units.
+    auto charged = [&] {
+        const GcraLimiter& l = *budget.minuteTokens();
+        return (l.tat() - gateway.engine().clock().now()) / l.interval();
+    };
+    QVERIFY2(charged() > 4500, qPrintable(QString::number(charged())));
+    reply->abort();
+    QVERIFY(test::runUntil([&] { return gateway.engine().active() == 0; }, 2000));
+    QVERIFY2(charged() < 200, qPrintable(QString::number(charged())));
+    const QJsonObject tokens = gateway.statsJson().value(QStringLiteral("tokens")).toObject();
+    const int completion = tokens.value(QStringLiteral("completion")).toInt();
+    QVERIFY2(completion >= 3 && completion < 100, qPrintable(QString::number(completion)));
+    reply->deleteLater();
+}
+
+void TestGatewayClients::metricsPassPromtoolUnderLoad() {
+    const QString promtool = QStandardPaths::findExecutable(QStringLiteral("promtool"));
+    if (promtool.isEmpty()) {
+        QSKIP("promtool not installed (Debian: apt-get install --no-install-recommends "
+              "prometheus)");
+    }
+    MockServer mock(mockConfig(300, 20, 5));
+    QVERIFY(mock.listen());
+    GatewayConfig c = gatewayFor(mock, 4, 10);
+    c.keys << "sk-upstream-key-second-00000000";
+    c.rpm = 6000;
+    c.tpm = 1000000;
+    GatewayClient limited = client("web \"app\"", "sk-sluice-web-0123456789", 2);
+    limited.rpm = 5;
+    c.clients = {limited, client("batch", "sk-sluice-batch-0123456789")};
+    GatewayServer gateway(c);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    QList<QNetworkReply*> replies;
+    for (int i = 0; i < 30; ++i) {
+        const QByteArray token = i % 3 == 0   ? QByteArray("sk-sluice-web-0123456789")
+                                 : i % 3 == 1 ? QByteArray("sk-sluice-batch-0123456789")
+                                              : QByteArray("sk-unknown-0123456789");
+        replies << nam.post(requestAs(url(gateway, "/v1/chat/completions"), token, i / 6),
+                            test::chatBody(QStringLiteral("hi"), i % 2 == 0));
+    }
+    QVERIFY(test::runUntil([&] { return gateway.engine().inFlight() > 0; }, 5000));
+    const QByteArray underLoad = test::get(nam, url(gateway, "/metrics")).body;
+    for (QNetworkReply* r : replies) {
+        test::waitFor(r, 20000); // and deleted
+    }
+    const QByteArray after = test::get(nam, url(gateway, "/metrics")).body;
+    for (const QByteArray& text : {underLoad, after}) {
+        QProcess p;
+        p.start(promtool, {QStringLiteral("check"), QStringLiteral("metrics")});
+        QVERIFY(p.waitForStarted(5000));
+        p.write(text);
+        p.closeWriteChannel();
+        QVERIFY(p.waitForFinished(20000));
+        const QByteArray complaints = p.readAllStandardOutput() + p.readAllStandardError();
+        QVERIFY2(p.exitCode() == 0 && complaints.trimmed().isEmpty(),
+                 (complaints + "\n" + text).constData());
+        QVERIFY(!text.contains("sk-sluice") && !text.contains("sk-upstream"));
+    }
+    // The conventional names, with the client label.
+    for (const char* needle :
+         {"sluice_requests_total{client=\"batch\",model=\"mock-gpt\",code=\"200\"}",
+          "sluice_requests_total{model=\"mock-gpt\",code=\"401\"} 10",
+          "sluice_requests_total{client=\"web \\\"app\\\"\",", "# TYPE sluice_in_flight gauge",
+          "# TYPE sluice_queue_depth gauge", "# TYPE sluice_overhead_seconds histogram",
+          "# TYPE sluice_ttft_seconds histogram", "sluice_tokens_total{type=\"prompt\"}",
+          "sluice_limit{kind=\"rpm\"} 6000", "sluice_client_in_flight{client=\"batch\"}",
+          "sluice_client_rejected_total{client=\"web \\\"app\\\"\"}"}) {
+        QVERIFY2(after.contains(needle), needle);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestGatewayClients)
+#include "tst_gatewayclients.moc"
