@@ -184,16 +184,19 @@ bool DemoPlayer::play(const Demo& demo, QString* error) {
     stop();
     m_demo = demo;
     MockConfig mock = demo.mock;
-    if (const auto e = m_session->setMockConfig(mock)) {
+    if (auto applied = m_session->setMockConfig(mock); !applied) {
         if (error) {
-            *error = *e;
+            *error = applied.error().text();
         }
         return false;
     }
     Q_EMIT mockApplied(mock);
     m_session->applyLimits(demo.limits);
     Q_EMIT limitsApplied(demo.limits);
-    if (!m_session->startRun(demo.scenario, error)) {
+    if (auto started = m_session->startRun(demo.scenario); !started) {
+        if (error) {
+            *error = started.error().text();
+        }
         return false;
     }
     m_playing = true;
@@ -223,7 +226,7 @@ void DemoPlayer::applyStep(std::size_t index) {
     if (step.mock) {
         MockConfig mock = m_session->mockConfig();
         mock.apply(*step.mock);
-        m_session->setMockConfig(mock, step.label);
+        (void)m_session->setMockConfig(mock, step.label); // validated with the demo
         Q_EMIT mockApplied(mock);
     }
     if (step.limits) {

@@ -183,6 +183,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         updateActions();
     });
     connect(m_session, &Session::mockStats, m_mock, &MockPanel::setStats);
+    connect(m_session, &Session::mockStarted, this, &MainWindow::showMockState);
+    connect(m_session, &Session::mockFailed, this, &MainWindow::showMockState);
     connect(m_session, &Session::mockConfigChanged, this, [this](const MockConfig& config) {
         if (!(m_mock->config() == config)) {
             m_mock->setConfig(config);
@@ -200,8 +202,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     });
     connect(m_mock, &MockPanel::configChanged, this,
             [this](const MockConfig& config, const QString& label) {
-                if (const auto e = m_session->setMockConfig(config, label)) {
-                    statusBar()->showMessage(tr("Mock: %1").arg(*e), 8000);
+                if (auto applied = m_session->setMockConfig(config, label); !applied) {
+                    statusBar()->showMessage(tr("Mock: %1").arg(applied.error().text()), 8000);
                 }
             });
     connect(m_bench, &BenchPanel::loadChanged, m_session, &Session::setLoad);
@@ -217,10 +219,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
 
     m_limits->setLimits(m_session->limits());
     m_mock->setConfig(m_session->mockConfig());
-    m_sideTabs->setTabEnabled(2, m_bench->targetIsMock() && m_session->mockRunning());
-    m_statusTarget->setText(m_session->mockRunning()
-                                ? tr("Built-in mock at %1").arg(m_session->mockBaseUrl().toString())
-                                : tr("Built-in mock not running"));
+    showMockState();
     m_userSettings = new UserSettings(m_session, m_bench, m_limits, m_mock, this);
     restoreSettings();
     if (m_session->running()) {
@@ -331,6 +330,17 @@ void MainWindow::buildMenus() {
     });
 }
 
+void MainWindow::showMockState() {
+    const bool running = m_session->mockRunning();
+    m_sideTabs->setTabEnabled(2, m_bench->targetIsMock() && running);
+    if (running) {
+        m_statusTarget->setText(tr("Built-in mock at %1").arg(m_session->mockBaseUrl().toString()));
+    } else {
+        m_statusTarget->setText(m_session->mockStarting() ? tr("Built-in mock starting")
+                                                          : tr("Built-in mock not running"));
+    }
+}
+
 bool MainWindow::startRun(QString* error) {
     QString e;
     auto scenario = m_bench->scenario(&e);
@@ -354,7 +364,13 @@ bool MainWindow::startRun(QString* error) {
         onDemoFinished();
     }
     m_caption->hide();
-    return m_session->startRun(*scenario, error);
+    if (auto started = m_session->startRun(*scenario); !started) {
+        if (error) {
+            *error = started.error().text();
+        }
+        return false;
+    }
+    return true;
 }
 
 void MainWindow::stopRun() {
@@ -532,7 +548,11 @@ void MainWindow::openScenario() {
             QMessageBox::warning(this, tr("Cannot open scenario"), tr("mock: %1").arg(*e));
             return;
         }
-        m_session->setMockConfig(mock);
+        if (auto applied = m_session->setMockConfig(mock); !applied) {
+            QMessageBox::warning(this, tr("Cannot open scenario"),
+                                 tr("mock: %1").arg(applied.error().text()));
+            return;
+        }
         m_mock->setConfig(mock);
         json.insert(QStringLiteral("mock"), true);
     }

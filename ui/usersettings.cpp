@@ -57,7 +57,7 @@ void UserSettings::restore() {
         m_session->applyLimits(l);
         m_limits->setLimits(l);
     }
-    if (mockOk && !m_session->setMockConfig(m)) {
+    if (mockOk && m_session->setMockConfig(m)) {
         m_mock->setConfig(m);
     }
 }
@@ -119,7 +119,7 @@ void UserSettings::endDemo() {
     if (!m_session->running()) {
         m_session->applyLimits(m_userLimits);
     }
-    if (!m_session->setMockConfig(m_userMock)) {
+    if (m_session->setMockConfig(m_userMock)) {
         m_mock->setConfig(m_userMock);
     }
     m_bench->loadScenarioJson(m_userScenario);
