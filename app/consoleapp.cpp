@@ -24,7 +24,7 @@ ConsoleApp::~ConsoleApp() {
     m_session.reset();
 }
 
-Result<void> ConsoleApp::start(quint16 mockPort) {
+void ConsoleApp::start(quint16 mockPort) {
     setLanguage(QSettings().value(QStringLiteral("language")).toString());
     // The console's mock: a small server with real limits, so the first run shows something.
     MockConfig mock;
@@ -36,9 +36,8 @@ Result<void> ConsoleApp::start(quint16 mockPort) {
     mock.tokensMin = 20;
     mock.tokensMax = 60;
     mock.jitter = 0.2;
-    auto started = m_session->startMock(mock, mockPort);
+    (void)m_session->startMock(mock, mockPort); // a valid config: only listening can fail
     buildWindow();
-    return started;
 }
 
 void ConsoleApp::buildWindow() {
@@ -141,27 +140,37 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     }
     QApplication app(argc, argv);
     ConsoleApp console;
-    if (auto started = console.start(mockPort); !started) {
+    QObject::connect(console.session(), &Session::mockFailed, &app, [me](const Error& e) {
         cli::printError(me + QStringLiteral(": cannot start the built-in mock server: ") +
-                        started.error().text());
-    }
-    QString error;
+                        e.message);
+    });
+    // --start and --demo run once the mock listens (or could not: then they say so).
+    bool mockSettled = false;
+    auto afterMock = [&] {
+        if (std::exchange(mockSettled, true)) {
+            return;
+        }
+        QString error;
+        if (startRun && !console.window()->startRun(&error)) {
+            cli::printError(me + QStringLiteral(": --start: ") + error);
+            QCoreApplication::exit(2);
+            return;
+        }
+        if (!demo.isEmpty() && !console.window()->playDemo(demo, &error)) {
+            QStringList ids;
+            for (const Demo& d : loadDemos()) {
+                ids << d.id;
+            }
+            cli::printError(me + QStringLiteral(": --demo: %1 (demos: %2)")
+                                     .arg(error, ids.join(QStringLiteral(", "))));
+            QCoreApplication::exit(2);
+        }
+    };
+    QObject::connect(console.session(), &Session::mockStarted, &app, afterMock);
+    QObject::connect(console.session(), &Session::mockFailed, &app, afterMock);
+    console.start(mockPort);
     if (size.isValid()) {
         console.window()->resize(size);
-    }
-    if (startRun && !console.window()->startRun(&error)) {
-        cli::printError(me + QStringLiteral(": --start: ") + error);
-        return 2;
-    }
-    if (!demo.isEmpty() && !console.window()->playDemo(demo, &error)) {
-        QStringList ids;
-        for (const Demo& d : loadDemos()) {
-            ids << d.id;
-        }
-        cli::printError(
-            me +
-            QStringLiteral(": --demo: %1 (demos: %2)").arg(error, ids.join(QStringLiteral(", "))));
-        return 2;
     }
     if (!screenshot.isEmpty()) {
         QTimer::singleShot(static_cast<int>(screenshotAfter * 1000), &app, [&] {

@@ -24,9 +24,9 @@ public:
     ConsoleApp();
     ~ConsoleApp() override;
 
-    /// Starts the built-in mock (port 0 = any free port) and shows the window (also when the
-    /// mock could not start: the error says why).
-    Result<void> start(quint16 mockPort);
+    /// Starts the built-in mock (port 0 = any free port) and shows the window at once; the
+    /// session's mockStarted() or mockFailed() follows.
+    void start(quint16 mockPort);
     MainWindow* window() const { return m_window.get(); }
     Session* session() const { return m_session.get(); }
     /// "" follows the system locale; "en", "zh_CN".

@@ -3,8 +3,8 @@
 #include "app/commandline.h"
 #include "app/flagtable.h"
 #include "app/signalwatcher.h"
+#include "core/host/gatewayhost.h"
 #include "core/net/keypool.h"
-#include "core/server/gateway/gatewayserver.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -190,28 +190,36 @@ int runGatewayCommand(const QStringList& arguments) {
                         .arg(c.listenAddress.toString()));
     }
 
-    GatewayServer gateway(c);
-    if (auto listening = gateway.listen(); !listening) {
-        cli::printError(kMe + QStringLiteral(": ") + listening.error().message);
-        return 1;
-    }
-    cli::printOut(QStringLiteral("Sluice gateway on http://%1:%2 -> %3 (keys: %4; %5 concurrent%6)")
-                      .arg(c.listenAddress.toString())
-                      .arg(gateway.port())
-                      .arg(c.upstream.toString(), c.keys.isEmpty()
-                                                      ? QStringLiteral("each caller's own")
-                                                      : gateway.config()
-                                                            .toJson()
-                                                            .value(QStringLiteral("keys"))
-                                                            .toVariant()
-                                                            .toStringList()
-                                                            .join(QStringLiteral(", ")))
-                      .arg(c.maxConcurrent)
-                      .arg(c.rpm > 0 ? QStringLiteral(", %1 rpm").arg(c.rpm) : QString()));
+    // The gateway and its engine run on a worker thread (the console's way too); this thread
+    // only waits for signals.
+    GatewayHost gateway;
     // Alarms (a key the provider refused, retired from the pool) go to the log too.
-    QObject::connect(&gateway, &GatewayServer::alarm, &gateway, [](const QString& message) {
+    QObject::connect(&gateway, &GatewayHost::alarm, qApp, [](const QString& message) {
         cli::printError(kMe + QStringLiteral(": alarm: ") + message);
     });
+    QObject::connect(&gateway, &GatewayHost::failed, qApp, [](const Error& error) {
+        cli::printError(kMe + QStringLiteral(": ") + error.message);
+        QCoreApplication::exit(1);
+    });
+    QObject::connect(&gateway, &GatewayHost::started, qApp, [&c](quint16 port) {
+        const QString keys = c.keys.isEmpty() ? QStringLiteral("each caller's own")
+                                              : c.toJson()
+                                                    .value(QStringLiteral("keys"))
+                                                    .toVariant()
+                                                    .toStringList()
+                                                    .join(QStringLiteral(", "));
+        cli::printOut(
+            QStringLiteral("Sluice gateway on http://%1:%2 -> %3 (keys: %4; %5 concurrent%6)")
+                .arg(c.listenAddress.toString())
+                .arg(port)
+                .arg(c.upstream.toString(), keys)
+                .arg(c.maxConcurrent)
+                .arg(c.rpm > 0 ? QStringLiteral(", %1 rpm").arg(c.rpm) : QString()));
+    });
+    if (auto starting = gateway.start(c); !starting) {
+        cli::printError(kMe + QStringLiteral(": ") + starting.error().message);
+        return 1;
+    }
     SignalWatcher watcher;
     QObject::connect(&watcher, &SignalWatcher::terminationRequested, qApp, &QCoreApplication::quit);
     return QCoreApplication::exec() == 0 ? 0 : 1;

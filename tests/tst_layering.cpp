@@ -75,6 +75,11 @@ const QHash<QString, LayerRule>& layerRules() {
          {{QStringLiteral("engine"), QStringLiteral("metrics"), QStringLiteral("net"),
            QStringLiteral("server")},
           base}},
+        // The hosts run the servers and runs below them on worker threads.
+        {QStringLiteral("host"),
+         {{QStringLiteral("engine"), QStringLiteral("metrics"), QStringLiteral("net"),
+           QStringLiteral("bench"), QStringLiteral("server"), QStringLiteral("host")},
+          base}},
         // The root's own files (Sluice::base) sit on the engine's clock only.
         {QString(), {{QStringLiteral("engine")}, base}},
     };

@@ -64,6 +64,7 @@ private Q_SLOTS:
 
 private:
     static MockConfig fastMock();
+    static bool startMock(Session& session, const MockConfig& config);
     static void configureRun(MainWindow& window, int profile, double load);
     static void screenshot(QWidget& window, const QString& name);
 };
@@ -88,6 +89,12 @@ MockConfig TestMainWindow::fastMock() {
     m.tokensMin = 5;
     m.tokensMax = 10;
     return m;
+}
+
+/// Starts the session's mock and waits until it listens (startMock() returns at once).
+bool TestMainWindow::startMock(Session& session, const MockConfig& config) {
+    QSignalSpy started(&session, &Session::mockStarted);
+    return session.startMock(config) && (session.mockRunning() || started.wait(5000));
 }
 
 // Profile index: 0 Poisson, 1 constant, 2 closed loop.
@@ -119,7 +126,7 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
     MockConfig mock = fastMock();
     mock.ttftMs = 150; // ~0.3 s per request: 20 workers offer ~60 requests/s
     mock.tpotMs = 20;
-    QVERIFY(session.startMock(mock));
+    QVERIFY(startMock(session, mock));
     MainWindow window(&session);
     window.resize(1280, 800);
     window.show();
@@ -252,7 +259,7 @@ void TestMainWindow::overloadRaisesAlertsAndColours() {
     mock.capacity = 4;
     mock.ttftMs = 100;
     mock.tpotMs = 10;
-    QVERIFY(session.startMock(mock));
+    QVERIFY(startMock(session, mock));
     MainWindow window(&session);
     window.resize(1280, 800);
     window.show();
@@ -287,7 +294,7 @@ void TestMainWindow::overloadRaisesAlertsAndColours() {
 
 void TestMainWindow::idleWindowAndShippedDemos() {
     Session session;
-    QVERIFY(session.startMock(fastMock()));
+    QVERIFY(startMock(session, fastMock()));
     MainWindow window(&session);
     window.resize(1280, 800);
     window.show();
@@ -325,7 +332,7 @@ void TestMainWindow::idleWindowAndShippedDemos() {
 void TestMainWindow::demoPlaysItsSteps() {
     // The breaker demo, with its steps brought forward: the outage opens the breaker.
     Session session;
-    QVERIFY(session.startMock(fastMock()));
+    QVERIFY(startMock(session, fastMock()));
     MainWindow window(&session);
     QStringList errors;
     std::optional<Demo> breaker;
@@ -366,7 +373,7 @@ void TestMainWindow::priorityLanesShowOnTheChart() {
     mock.ttftMs = 100;
     mock.tpotMs = 5;
     mock.tokensMin = mock.tokensMax = 5;
-    QVERIFY(session.startMock(mock));
+    QVERIFY(startMock(session, mock));
     MainWindow window(&session);
     window.resize(1280, 800);
     window.show();
@@ -382,8 +389,8 @@ void TestMainWindow::priorityLanesShowOnTheChart() {
     limits.queueCapacity = 2000;
     limits.requestTimeout = std::chrono::seconds(20);
     s.limits = limits;
-    const auto started = session.startRun(s);
-    QVERIFY2(started, qPrintable(started.ok() ? QString() : started.error().text()));
+    const Result<void> started = session.startRun(s);
+    QVERIFY2(started, started ? "" : qPrintable(started.error().text()));
     LiveChart* chart = window.charts()->chart(ChartsPanel::PriorityLatency);
     auto last = [&](int series) {
         QLineSeries* line = chart->lineSeries(series);
@@ -435,7 +442,7 @@ void TestMainWindow::badScenarioFileNamesTheField() {
 
 void TestMainWindow::settingsAreRemembered() {
     Session session;
-    QVERIFY(session.startMock(fastMock()));
+    QVERIFY(startMock(session, fastMock()));
     {
         MainWindow window(&session);
         window.resize(1234, 777);
@@ -461,7 +468,7 @@ void TestMainWindow::settingsAreRemembered() {
 void TestMainWindow::settingsAreWrittenWhenChanged() {
     // Not only on a clean close: a crash must not lose what the user set.
     Session session;
-    QVERIFY(session.startMock(fastMock()));
+    QVERIFY(startMock(session, fastMock()));
     MainWindow window(&session);
     window.findChild<QSpinBox*>(QStringLiteral("rpmSpin"))->setValue(4321);
     QTRY_COMPARE(
@@ -480,7 +487,7 @@ void TestMainWindow::settingsAreWrittenWhenChanged() {
 
 void TestMainWindow::demoLeavesSettingsUntouched() {
     Session session;
-    QVERIFY(session.startMock(fastMock()));
+    QVERIFY(startMock(session, fastMock()));
     const auto savedRpm = [] {
         return QSettings().value(QStringLiteral("limits")).toMap().value(QStringLiteral("rpm"));
     };
@@ -626,7 +633,7 @@ void TestMainWindow::breakerEventsAreMarked() {
 void TestMainWindow::firstRunDoesNotOverload() {
     // The console's defaults against the mock's: traffic, but no queue and no alert.
     Session session;
-    QVERIFY(session.startMock(MockConfig{}));
+    QVERIFY(startMock(session, MockConfig{}));
     MainWindow window(&session);
     window.benchPanel()->findChild<QComboBox*>(QStringLiteral("presetCombo"))->setCurrentIndex(0);
     QSignalSpy alerts(&session, &Session::alertChanged);
@@ -660,7 +667,7 @@ void TestMainWindow::windowFitsSmallScreens() {
     QVERIFY(size.width() <= 1366 - 16 && size.height() <= 768 - 48);
     QCOMPARE(MainWindow::defaultSize(QRect(0, 0, 2560, 1440)), QSize(1440, 900));
     Session session;
-    QVERIFY(session.startMock(fastMock()));
+    QVERIFY(startMock(session, fastMock()));
     MainWindow window(&session);
     // Nothing holds the window larger than a 1000 x 640 one.
     QVERIFY2(window.minimumSizeHint().width() <= 1000 && window.minimumSizeHint().height() <= 640,

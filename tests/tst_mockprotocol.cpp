@@ -1,4 +1,6 @@
+#include "core/server/mock/mockerrors.h"
 #include "core/server/mock/mockprotocol.h"
+#include "core/server/mock/replywriter.h"
 
 #include <QDateTime>
 #include <QJsonArray>

@@ -1,5 +1,6 @@
 #include "core/engine/clock.h"
 #include "core/goduration.h"
+#include "core/server/mock/mockerrors.h"
 #include "core/server/mock/mockprotocol.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"

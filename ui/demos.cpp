@@ -186,9 +186,9 @@ bool DemoPlayer::play(const Demo& demo, QString* error) {
     stop();
     m_demo = demo;
     MockConfig mock = demo.mock;
-    if (auto set = m_session->setMockConfig(mock); !set) {
+    if (auto applied = m_session->setMockConfig(mock); !applied) {
         if (error) {
-            *error = set.error().text();
+            *error = applied.error().text();
         }
         return false;
     }

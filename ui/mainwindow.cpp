@@ -1,6 +1,5 @@
 #include "ui/mainwindow.h"
 
-#include "core/bench/report/reportfiles.h"
 #include "ui/demos.h"
 #include "ui/panels/alertslog.h"
 #include "ui/panels/benchpanel.h"
@@ -15,19 +14,12 @@
 #include "ui/usersettings.h"
 
 #include <QAction>
-#include <QActionGroup>
-#include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
-#include <QFile>
-#include <QFileDialog>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QSaveFile>
-#include <QScreen>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -183,6 +175,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         updateActions();
     });
     connect(m_session, &Session::mockStats, m_mock, &MockPanel::setStats);
+    connect(m_session, &Session::mockStarted, this, &MainWindow::showMockState);
+    connect(m_session, &Session::mockFailed, this, &MainWindow::showMockState);
     connect(m_session, &Session::mockConfigChanged, this, [this](const MockConfig& config) {
         if (!(m_mock->config() == config)) {
             m_mock->setConfig(config);
@@ -200,8 +194,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     });
     connect(m_mock, &MockPanel::configChanged, this,
             [this](const MockConfig& config, const QString& label) {
-                if (auto set = m_session->setMockConfig(config, label); !set) {
-                    statusBar()->showMessage(tr("Mock: %1").arg(set.error().text()), 8000);
+                if (auto applied = m_session->setMockConfig(config, label); !applied) {
+                    statusBar()->showMessage(tr("Mock: %1").arg(applied.error().text()), 8000);
                 }
             });
     connect(m_bench, &BenchPanel::loadChanged, m_session, &Session::setLoad);
@@ -217,10 +211,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
 
     m_limits->setLimits(m_session->limits());
     m_mock->setConfig(m_session->mockConfig());
-    m_sideTabs->setTabEnabled(2, m_bench->targetIsMock() && m_session->mockRunning());
-    m_statusTarget->setText(m_session->mockRunning()
-                                ? tr("Built-in mock at %1").arg(m_session->mockBaseUrl().toString())
-                                : tr("Built-in mock not running"));
+    showMockState();
     m_userSettings = new UserSettings(m_session, m_bench, m_limits, m_mock, this);
     restoreSettings();
     if (m_session->running()) {
@@ -244,91 +235,15 @@ bool MainWindow::showingDemo() const {
     return m_userSettings->demoShown();
 }
 
-void MainWindow::buildMenus() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* open = file->addAction(tr("&Open scenario…"), this, &MainWindow::openScenario);
-    open->setShortcut(QKeySequence::Open);
-    QAction* save = file->addAction(tr("&Save scenario…"), this, &MainWindow::saveScenario);
-    save->setShortcut(QKeySequence::Save);
-    file->addSeparator();
-    file->addAction(tr("Export &report…"), this, &MainWindow::exportReportDialog)
-        ->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
-    file->addAction(tr("Export &charts as PNG…"), this, &MainWindow::exportChartsDialog);
-    file->addSeparator();
-    file->addAction(tr("&Quit"), this, &QWidget::close)->setShortcut(QKeySequence::Quit);
-
-    QMenu* run = menuBar()->addMenu(tr("&Run"));
-    run->addAction(m_start);
-    run->addAction(m_pause);
-    run->addAction(m_stop);
-
-    QMenu* demos = menuBar()->addMenu(tr("&Demos"));
-    QStringList errors;
-    for (const Demo& demo : loadDemos(&errors)) {
-        QAction* a = demos->addAction(demo.title);
-        a->setToolTip(demo.caption);
-        a->setStatusTip(demo.caption);
-        a->setObjectName(QStringLiteral("demo-") + demo.id);
-        const QString id = demo.id;
-        connect(a, &QAction::triggered, this, [this, id] {
-            QString error;
-            if (!playDemo(id, &error)) {
-                QMessageBox::warning(this, tr("Cannot start the demo"), error);
-            }
-        });
+void MainWindow::showMockState() {
+    const bool running = m_session->mockRunning();
+    m_sideTabs->setTabEnabled(2, m_bench->targetIsMock() && running);
+    if (running) {
+        m_statusTarget->setText(tr("Built-in mock at %1").arg(m_session->mockBaseUrl().toString()));
+    } else {
+        m_statusTarget->setText(m_session->mockStarting() ? tr("Built-in mock starting")
+                                                          : tr("Built-in mock not running"));
     }
-    for (const QString& e : errors) {
-        qWarning("demo not loaded: %s", qPrintable(e));
-    }
-
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    auto* windows = new QActionGroup(this);
-    const std::pair<QString, int> choices[] = {{tr("Last minute"), 60},
-                                               {tr("Last 5 minutes"), 300},
-                                               {tr("Last 15 minutes"), 900},
-                                               {tr("Last hour"), 3600}};
-    int key = Qt::Key_1;
-    for (const auto& [label, seconds] : choices) {
-        QAction* a = view->addAction(label);
-        a->setCheckable(true);
-        a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(key++)));
-        a->setChecked(seconds == static_cast<int>(m_charts->window()));
-        windows->addAction(a);
-        const int s = seconds;
-        connect(a, &QAction::triggered, this, [this, s] { m_charts->setWindow(s); });
-    }
-    view->addSeparator();
-    QAction* freeze = view->addAction(tr("&Freeze charts"));
-    freeze->setCheckable(true);
-    freeze->setShortcut(QKeySequence(Qt::Key_F9));
-    connect(freeze, &QAction::toggled, m_charts, &ChartsPanel::setPaused);
-
-    QMenu* language = menuBar()->addMenu(tr("&Language"));
-    auto* languages = new QActionGroup(this);
-    const QString current = QSettings().value(QStringLiteral("language")).toString();
-    const std::pair<QString, QString> langs[] = {
-        {tr("System default"), QString()},
-        {QStringLiteral("English"), QStringLiteral("en")},
-        {QStringLiteral("简体中文"), QStringLiteral("zh_CN")}};
-    for (const auto& [label, locale] : langs) {
-        QAction* a = language->addAction(label);
-        a->setCheckable(true);
-        a->setChecked(locale == current);
-        a->setObjectName(QStringLiteral("language-") +
-                         (locale.isEmpty() ? QStringLiteral("system") : locale));
-        languages->addAction(a);
-        const QString l = locale;
-        connect(a, &QAction::triggered, this, [this, l] { Q_EMIT languageChangeRequested(l); });
-    }
-
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Sluice"), this, [this] {
-        QMessageBox::about(
-            this, tr("About Sluice"),
-            tr("<b>Sluice %1</b><br>A console for LLM API traffic: load-test a key, keep traffic "
-               "inside its limits, and watch it live.")
-                .arg(QCoreApplication::applicationVersion()));
-    });
 }
 
 bool MainWindow::startRun(QString* error) {
@@ -354,11 +269,13 @@ bool MainWindow::startRun(QString* error) {
         onDemoFinished();
     }
     m_caption->hide();
-    auto started = m_session->startRun(scenario);
-    if (!started && error) {
-        *error = started.error().text();
+    if (auto started = m_session->startRun(*scenario); !started) {
+        if (error) {
+            *error = started.error().text();
+        }
+        return false;
     }
-    return started.ok();
+    return true;
 }
 
 void MainWindow::stopRun() {
@@ -478,111 +395,6 @@ void MainWindow::showCaption(const QString& caption) {
     m_caption->setText(QStringLiteral("<b>%1</b> — %2")
                            .arg(m_demos->demo().title.toHtmlEscaped(), caption.toHtmlEscaped()));
     m_caption->setVisible(!caption.isEmpty());
-}
-
-void MainWindow::saveScenario() {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save scenario"), m_lastDir,
-                                                      tr("Scenario files (*.json)"));
-    if (path.isEmpty()) {
-        return;
-    }
-    QJsonObject json = m_bench->scenarioJson();
-    json.insert(QStringLiteral("traffic"), m_limits->limits().toJson());
-    if (m_bench->targetIsMock()) {
-        json.insert(QStringLiteral("mock"), m_session->mockConfig().toJson());
-    }
-    QSaveFile file(path);
-    const QByteArray bytes = QJsonDocument(json).toJson(QJsonDocument::Indented);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
-        QMessageBox::warning(this, tr("Cannot save"), file.errorString());
-        return;
-    }
-    m_lastDir = QFileInfo(path).absolutePath();
-    statusBar()->showMessage(tr("Scenario saved to %1").arg(path), 5000);
-}
-
-void MainWindow::openScenario() {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open scenario"), m_lastDir,
-                                                      tr("Scenario files (*.json)"));
-    if (path.isEmpty()) {
-        return;
-    }
-    QFile file(path);
-    QJsonParseError parseError;
-    const QJsonDocument doc = file.open(QIODevice::ReadOnly)
-                                  ? QJsonDocument::fromJson(file.readAll(), &parseError)
-                                  : QJsonDocument();
-    if (!doc.isObject()) {
-        QMessageBox::warning(this, tr("Cannot open scenario"),
-                             file.error() != QFile::NoError ? file.errorString()
-                                                            : parseError.errorString());
-        return;
-    }
-    QJsonObject json = doc.object();
-    const QString baseDir = QFileInfo(path).absolutePath();
-    if (json.value(QStringLiteral("traffic")).isObject()) {
-        TrafficLimits limits = m_limits->limits();
-        if (auto applied = limits.apply(json.value(QStringLiteral("traffic")).toObject());
-            !applied) {
-            QMessageBox::warning(this, tr("Cannot open scenario"), applied.error().text());
-            return;
-        }
-        m_limits->setLimits(limits);
-        m_session->applyLimits(limits);
-    }
-    json.remove(QStringLiteral("traffic"));
-    if (json.value(QStringLiteral("mock")).isObject()) {
-        MockConfig mock = m_session->mockConfig();
-        if (auto applied = mock.apply(json.value(QStringLiteral("mock")).toObject()); !applied) {
-            QMessageBox::warning(this, tr("Cannot open scenario"),
-                                 tr("mock: %1").arg(applied.error().text()));
-            return;
-        }
-        (void)m_session->setMockConfig(mock); // valid: apply() checked it
-        m_mock->setConfig(mock);
-        json.insert(QStringLiteral("mock"), true);
-    }
-    if (auto loaded = m_bench->loadScenarioJson(json, baseDir); !loaded) {
-        QMessageBox::warning(this, tr("Cannot open scenario"), loaded.error().text());
-        return;
-    }
-    m_lastDir = baseDir;
-    statusBar()->showMessage(tr("Scenario loaded from %1").arg(path), 5000);
-}
-
-Result<void> MainWindow::exportReport(const QString& dir) {
-    if (m_session->lastSummary().isEmpty()) {
-        return Error{Error::Kind::NotFound, {}, tr("no run has finished yet")};
-    }
-    return writeReport(dir, m_session->lastSummary(), m_session->lastSeries());
-}
-
-void MainWindow::exportReportDialog() {
-    const QString dir =
-        QFileDialog::getExistingDirectory(this, tr("Export report into"), m_lastDir);
-    if (dir.isEmpty()) {
-        return;
-    }
-    if (auto exported = exportReport(dir); !exported) {
-        QMessageBox::warning(this, tr("Cannot export"), exported.error().text());
-        return;
-    }
-    m_lastDir = dir;
-    statusBar()->showMessage(tr("Report written to %1").arg(dir), 5000);
-}
-
-void MainWindow::exportChartsDialog() {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Save charts"), m_lastDir, tr("PNG images (*.png)"));
-    if (path.isEmpty()) {
-        return;
-    }
-    if (!m_charts->renderImage().save(path, "PNG")) {
-        QMessageBox::warning(this, tr("Cannot save"), tr("Could not write %1").arg(path));
-        return;
-    }
-    m_lastDir = QFileInfo(path).absolutePath();
-    statusBar()->showMessage(tr("Charts saved to %1").arg(path), 5000);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -76,6 +76,8 @@ private:
     void onRunFinished(const QJsonObject& summary);
     void onSnapshot(const EngineSnapshot& snapshot);
     void onEvent(const BenchEvent& event);
+    /// The built-in mock started, failed or is starting: the status line and the mock tab.
+    void showMockState();
     void updateActions();
     void saveScenario();
     void openScenario();

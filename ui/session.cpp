@@ -1,48 +1,19 @@
 #include "ui/session.h"
 
-#include "core/bench/report/reportfiles.h"
-#include "core/server/mock/mockserver.h"
-
-#include <QTimer>
-
 namespace sluice {
-
-namespace {
-
-void registerTypes() {
-    qRegisterMetaType<sluice::EngineSnapshot>();
-    qRegisterMetaType<sluice::RequestUpdate>();
-    qRegisterMetaType<QList<sluice::RequestUpdate>>();
-    qRegisterMetaType<sluice::BenchProgress>();
-    qRegisterMetaType<sluice::BenchEvent>();
-    qRegisterMetaType<sluice::AlertEvent>();
-    qRegisterMetaType<sluice::MockConfig>();
-}
-
-/// Runs `f` in `context`'s thread and waits for it.
-template <typename F> void runIn(QObject* context, F&& f) {
-    if (context->thread() == QThread::currentThread()) {
-        f();
-    } else {
-        QMetaObject::invokeMethod(context, std::forward<F>(f), Qt::BlockingQueuedConnection);
-    }
-}
-
-} // namespace
 
 Session::Session(QObject* parent)
     : QObject(parent) {
-    registerTypes();
-    m_mockThread.setObjectName(QStringLiteral("sluice-mock"));
-    m_engineThread.setObjectName(QStringLiteral("sluice-engine"));
-    m_mockAnchor = new QObject;
-    m_engineAnchor = new QObject;
-    m_mockAnchor->moveToThread(&m_mockThread);
-    m_engineAnchor->moveToThread(&m_engineThread);
-    connect(&m_mockThread, &QThread::finished, m_mockAnchor, &QObject::deleteLater);
-    connect(&m_engineThread, &QThread::finished, m_engineAnchor, &QObject::deleteLater);
-    m_mockThread.start();
-    m_engineThread.start();
+    connect(&m_mock, &MockHost::started, this, &Session::mockStarted);
+    connect(&m_mock, &MockHost::failed, this, &Session::mockFailed);
+    connect(&m_mock, &MockHost::stats, this, &Session::mockStats);
+    connect(&m_run, &RunHost::snapshot, this, &Session::snapshot);
+    connect(&m_run, &RunHost::requestsUpdated, this, &Session::requestsUpdated);
+    connect(&m_run, &RunHost::limitChanged, this, &Session::limitChanged);
+    connect(&m_run, &RunHost::progress, this, &Session::progress);
+    connect(&m_run, &RunHost::eventRecorded, this, &Session::eventRecorded);
+    connect(&m_run, &RunHost::alertChanged, this, &Session::alertChanged);
+    connect(&m_run, &RunHost::finished, this, &Session::onRunFinished);
     // The console's defaults: traffic control as a careful client runs it.
     m_limits.algorithm = ConcurrencyConfig::Algorithm::Combined;
     m_limits.maxConcurrency = 64;
@@ -57,81 +28,23 @@ Session::Session(QObject* parent)
     m_limits.followServerLimits = true;
 }
 
-Session::~Session() {
-    if (BenchRunner* runner = std::exchange(m_runner, nullptr)) {
-        runIn(m_engineAnchor, [runner] { delete runner; });
-    }
-    if (m_mock) {
-        MockServer* mock = m_mock;
-        QObject* poller = m_mockPoller;
-        runIn(m_mockAnchor, [mock, poller] {
-            delete poller;
-            delete mock;
-        });
-    }
-    m_engineThread.quit();
-    m_mockThread.quit();
-    m_engineThread.wait();
-    m_mockThread.wait();
-}
+Session::~Session() = default; // the run's host ends it, then the mock's host closes it
 
 Result<void> Session::startMock(const MockConfig& config, quint16 port) {
-    if (m_mock) {
+    if (m_mock.state() == MockHost::State::Running || m_mock.state() == MockHost::State::Starting) {
         return {};
     }
-    if (auto valid = config.validate(); !valid) {
-        return valid;
-    }
-    bool ok = false;
-    QString why;
-    MockServer* mock = nullptr;
-    QObject* poller = nullptr;
-    runIn(m_mockAnchor, [&] {
-        mock = new MockServer(config);
-        ok = mock->listen(QHostAddress::LocalHost, port);
-        if (!ok) {
-            why = mock->errorString();
-            delete mock;
-            mock = nullptr;
-            return;
-        }
-        poller = new QObject;
-        auto* timer = new QTimer(poller);
-        QObject::connect(timer, &QTimer::timeout, poller, [this, mock] {
-            // Emitted from the GUI thread, like every other signal of the session.
-            QMetaObject::invokeMethod(
-                this, [this, stats = mock->statsJson()] { Q_EMIT mockStats(stats); });
-        });
-        timer->start(500);
-    });
-    if (!ok) {
-        return Error{Error::Kind::Unavailable, {}, why};
-    }
-    m_mock = mock;
-    m_mockPoller = poller;
-    m_mockPort = 0;
-    runIn(mock, [&] { m_mockPort = mock->port(); });
-    m_mockConfig = config;
-    return {};
-}
-
-QUrl Session::mockBaseUrl() const {
-    return m_mockPort ? QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(m_mockPort)) : QUrl();
+    return m_mock.start(config, port);
 }
 
 Result<void> Session::setMockConfig(const MockConfig& config, const QString& label) {
-    if (auto valid = config.validate(); !valid) {
-        return valid;
+    const MockConfig before = m_mock.config();
+    if (auto applied = m_mock.setConfig(config); !applied) {
+        return applied;
     }
-    if (!m_mock) {
-        m_mockConfig = config;
+    if (!m_mock.running()) {
         return {};
     }
-    const MockConfig before = m_mockConfig;
-    m_mockConfig = config;
-    MockServer* mock = m_mock;
-    // Validated above, so the mock takes it.
-    QMetaObject::invokeMethod(mock, [mock, config] { (void)mock->setConfig(config); });
     QStringList changes;
     auto change = [&](const char* name, const QString& from, const QString& to) {
         if (from != to) {
@@ -147,11 +60,9 @@ Result<void> Session::setMockConfig(const MockConfig& config, const QString& lab
         return QString::number(f.total() * 100, 'g', 3) + QLatin1Char('%');
     };
     change("faults", faults(before.faults), faults(config.faults));
-    if (m_runner && (!changes.isEmpty() || !label.isEmpty())) {
-        BenchRunner* runner = m_runner;
-        const QString text = label.isEmpty() ? changes.join(QStringLiteral(", ")) : label;
-        QMetaObject::invokeMethod(
-            runner, [runner, text] { runner->recordEvent(QStringLiteral("mock"), text); });
+    if (m_running && (!changes.isEmpty() || !label.isEmpty())) {
+        m_run.recordEvent(QStringLiteral("mock"),
+                          label.isEmpty() ? changes.join(QStringLiteral(", ")) : label);
     }
     Q_EMIT mockConfigChanged(config);
     return {};
@@ -159,7 +70,7 @@ Result<void> Session::setMockConfig(const MockConfig& config, const QString& lab
 
 Result<void> Session::startRun(BenchScenario scenario) {
     if (m_running) {
-        return Error{Error::Kind::Unavailable, {}, tr("a run is already going")};
+        return Error{Error::Kind::Invalid, {}, tr("a run is already going")};
     }
     if (!scenario.limits) {
         scenario.limits = m_limits;
@@ -168,45 +79,23 @@ Result<void> Session::startRun(BenchScenario scenario) {
     scenario.preciseArrivals = false;
     QUrl target = scenario.target;
     if (scenario.useMock) {
-        if (!m_mock) {
+        if (!m_mock.running()) {
             return Error{Error::Kind::Unavailable, {}, tr("the built-in mock is not running")};
         }
         target = mockBaseUrl();
     }
-    if (auto valid = scenario.validate(); !valid) {
-        return valid;
+    if (auto started = m_run.start(scenario, target); !started) {
+        return started;
     }
     m_scenario = scenario;
     m_limits = *scenario.limits;
     m_running = true;
     m_paused = false;
-    BenchRunner* runner = nullptr;
-    runIn(m_engineAnchor, [&] { runner = new BenchRunner(scenario, target); });
-    m_runner = runner;
-    RequestEngine* engine = &runner->engine();
-    connect(engine, &RequestEngine::snapshotReady, this, &Session::snapshot);
-    connect(engine, &RequestEngine::requestsUpdated, this, &Session::requestsUpdated);
-    connect(engine, &RequestEngine::limitChanged, this, &Session::limitChanged);
-    connect(runner, &BenchRunner::progress, this, &Session::progress);
-    connect(runner, &BenchRunner::eventRecorded, this, &Session::eventRecorded);
-    connect(runner, &BenchRunner::alertChanged, this, &Session::alertChanged);
-    // Finished: the summary and rows are made on the engine thread, then handed over by value.
-    connect(runner, &BenchRunner::finished, runner, [this, runner] {
-        const QJsonObject summary = runner->summary();
-        const SeriesData series = seriesData(runner->series());
-        QMetaObject::invokeMethod(this,
-                                  [this, summary, series] { onRunFinished(summary, series); });
-    });
-    QMetaObject::invokeMethod(runner, &BenchRunner::start);
     Q_EMIT runStarted();
     return {};
 }
 
 void Session::onRunFinished(const QJsonObject& summary, const SeriesData& series) {
-    if (m_runner) {
-        m_runner->deleteLater(); // on its own thread, after the finished() handler returned
-        m_runner = nullptr;
-    }
     m_running = false;
     m_paused = false;
     m_demoValues = false; // the next window restores the user's own
@@ -216,8 +105,8 @@ void Session::onRunFinished(const QJsonObject& summary, const SeriesData& series
 }
 
 void Session::stopRun() {
-    if (BenchRunner* runner = m_runner) {
-        QMetaObject::invokeMethod(runner, [runner] { runner->stop(QStringLiteral("stopped")); });
+    if (m_running) {
+        m_run.stop();
     }
 }
 
@@ -226,15 +115,13 @@ void Session::setPaused(bool paused) {
         return;
     }
     m_paused = paused;
-    if (BenchRunner* runner = m_runner) {
-        QMetaObject::invokeMethod(runner, [runner, paused] { runner->setPaused(paused); });
-    }
+    m_run.setPaused(paused);
     Q_EMIT pausedChanged(paused);
 }
 
 void Session::setLoad(double load) {
-    if (BenchRunner* runner = m_runner; runner && load > 0) {
-        QMetaObject::invokeMethod(runner, [runner, load] { runner->setLoad(load); });
+    if (m_running && load > 0) {
+        m_run.setLoad(load);
         m_scenario.profile.load = load;
     }
 }
@@ -242,13 +129,9 @@ void Session::setLoad(double load) {
 void Session::applyLimits(const TrafficLimits& limits) {
     m_limits = limits;
     m_scenario.limits = limits;
-    if (BenchRunner* runner = m_runner) {
-        QMetaObject::invokeMethod(runner, [runner, limits] { runner->applyLimits(limits); });
+    if (m_running) {
+        m_run.applyLimits(limits);
     }
-}
-
-void Session::syncEngine() {
-    runIn(m_engineAnchor, [] {});
 }
 
 } // namespace sluice

@@ -1,27 +1,24 @@
 #pragma once
 
-#include "core/bench/benchrunner.h"
 #include "core/bench/report/seriescsv.h"
 #include "core/bench/scenario.h"
 #include "core/bench/trafficlimits.h"
+#include "core/host/mockhost.h"
+#include "core/host/runhost.h"
+#include "core/result.h"
 #include "core/server/mock/mockconfig.h"
 
 #include <QJsonObject>
 #include <QObject>
-#include <QPointer>
-#include <QThread>
 #include <QUrl>
-
-#include <optional>
 
 namespace sluice {
 
-class MockServer;
-
-/// What the console drives: the built-in mock server on one worker thread, and benchmark runs
-/// (a BenchRunner and its RequestEngine) on another. Lives in the GUI thread; everything it
-/// emits arrives there as queued value copies (snapshots at the engine's 10 Hz cadence), so
-/// the GUI thread only draws. Live changes travel the other way as queued calls.
+/// What the console drives: the built-in mock (a MockHost) and benchmark runs (a RunHost),
+/// each on its own worker thread, plus what only the console keeps: its default limits, the
+/// scenario and result of the last run, the demo flag, and the mock changes a run records as
+/// markers. Lives in the GUI thread and never blocks it; everything it emits arrives there as
+/// value copies, so the GUI thread only draws.
 class Session final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(Session)
@@ -30,19 +27,21 @@ public:
     explicit Session(QObject* parent = nullptr);
     ~Session() override;
 
-    /// Starts the built-in mock on its thread (blocks until it listens or fails). Running
-    /// already is success.
+    /// Starts the built-in mock on its thread and returns at once: mockStarted(port) or
+    /// mockFailed(error) follows. An invalid config is refused here (the error names the
+    /// field). Nothing happens when the mock is already running or starting.
     Result<void> startMock(const MockConfig& config, quint16 port = 0);
-    bool mockRunning() const { return m_mockPort != 0; }
-    quint16 mockPort() const { return m_mockPort; }
-    QUrl mockBaseUrl() const;
-    MockConfig mockConfig() const { return m_mockConfig; }
+    bool mockRunning() const { return m_mock.running(); }
+    bool mockStarting() const { return m_mock.state() == MockHost::State::Starting; }
+    quint16 mockPort() const { return m_mock.port(); }
+    QUrl mockBaseUrl() const { return m_mock.baseUrl(); }
+    MockConfig mockConfig() const { return m_mock.config(); }
     /// Validates at once (an error names the field and changes nothing), then applies on the
     /// mock's thread while traffic flows; a running benchmark records it as a marker.
     Result<void> setMockConfig(const MockConfig& config, const QString& label = {});
 
-    /// Starts a run (a mock target goes to the built-in mock). An error when a run is already
-    /// going, the mock is needed and not running, or the scenario is invalid.
+    /// Starts a run (a mock target goes to the built-in mock). Refused, with the reason, when
+    /// a run is already going, the mock is not running or the scenario is invalid.
     Result<void> startRun(BenchScenario scenario);
     /// Stops offering load; in-flight requests finish, then runFinished(). Twice: cancel them.
     void stopRun();
@@ -65,9 +64,6 @@ public:
     QJsonObject lastSummary() const { return m_summary; }
     const SeriesData& lastSeries() const { return m_series; }
 
-    /// Blocks until the engine thread has processed everything queued so far (tests).
-    void syncEngine();
-
 Q_SIGNALS:
     void snapshot(const sluice::EngineSnapshot& snapshot);
     void requestsUpdated(const QList<sluice::RequestUpdate>& updates);
@@ -78,6 +74,10 @@ Q_SIGNALS:
     void runStarted();
     void runFinished(const QJsonObject& summary);
     void pausedChanged(bool paused);
+    /// The built-in mock listens on `port`.
+    void mockStarted(quint16 port);
+    /// The built-in mock could not listen (the port is taken, say).
+    void mockFailed(const sluice::Error& error);
     /// The mock's /mock/stats, twice a second.
     void mockStats(const QJsonObject& stats);
     void mockConfigChanged(const sluice::MockConfig& config);
@@ -85,15 +85,8 @@ Q_SIGNALS:
 private:
     void onRunFinished(const QJsonObject& summary, const SeriesData& series);
 
-    QThread m_mockThread;
-    QThread m_engineThread;
-    QObject* m_mockAnchor = nullptr;   // lives in m_mockThread: the place to run code there
-    QObject* m_engineAnchor = nullptr; // lives in m_engineThread
-    QPointer<MockServer> m_mock;       // lives in m_mockThread
-    QPointer<QObject> m_mockPoller;    // lives in m_mockThread
-    BenchRunner* m_runner = nullptr;   // lives in m_engineThread; deleted from here only
-    quint16 m_mockPort = 0;
-    MockConfig m_mockConfig;
+    MockHost m_mock;
+    RunHost m_run; // after m_mock: a run ends before the mock it may be sending to goes
     TrafficLimits m_limits;
     BenchScenario m_scenario;
     bool m_running = false;

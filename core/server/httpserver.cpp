@@ -50,7 +50,10 @@ constexpr int kAcceptBatch = 256;
 
 HttpServer::HttpServer(HttpHandler handler, QObject* parent)
     : QObject(parent)
-    , m_handler(std::move(handler)) {
+    , m_tcp(this)
+    , m_handler(std::move(handler))
+    , m_sweep(this)
+    , m_acceptRetry(this) {
     m_tcp.setListenBacklogSize(4096);
     m_sweep.setInterval(sweepIntervalMs(m_limits));
     connect(&m_sweep, &QTimer::timeout, this, &HttpServer::sweep);
@@ -68,7 +71,7 @@ bool HttpServer::listen(const QHostAddress& address, quint16 port) {
     }
     m_tcp.pauseAccepting(); // before the event loop runs: it never accepts a connection itself
     m_acceptNotifier =
-        std::make_unique<QSocketNotifier>(m_tcp.socketDescriptor(), QSocketNotifier::Read);
+        std::make_unique<QSocketNotifier>(m_tcp.socketDescriptor(), QSocketNotifier::Read, this);
     connect(m_acceptNotifier.get(), &QSocketNotifier::activated, this, &HttpServer::acceptPending);
     return true;
 }

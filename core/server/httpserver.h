@@ -16,7 +16,9 @@ namespace sluice {
 /// A small, fast HTTP/1.1 server on QTcpServer and http-parser: keep-alive, pipelining, chunked
 /// streaming, limits on what clients send and how long they take (HttpServerLimits). The mock
 /// LLM server and the gateway are handlers on it. Lives in one thread; all handler calls happen
-/// in that thread.
+/// in that thread. Its sockets, notifier and timers are its children (members, parented to it),
+/// as are its connections, so moveToThread() (called from its thread, as Qt requires) takes
+/// them all along. The hosts (core/host/) create their servers in the worker thread instead.
 class HttpServer final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HttpServer)

@@ -1063,6 +1063,10 @@
         <translation>内置模拟服务器未运行</translation>
     </message>
     <message>
+        <source>Built-in mock starting</source>
+        <translation>内置模拟服务器正在启动</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>

@@ -14,6 +14,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QLineSeries>
 #include <QTimer>
@@ -114,8 +115,22 @@ int main(int argc, char** argv) {
     mock.tpotMs = 2;
     mock.tokensMin = 5;
     mock.tokensMax = 10;
-    if (auto started = session.startMock(mock, 0); !started) {
-        std::fprintf(stderr, "mock: %s\n", qPrintable(started.error().text()));
+    // The mock starts on its thread; wait for it here, where no window is up yet.
+    QString error;
+    QEventLoop starting;
+    QObject::connect(&session, &Session::mockStarted, &starting, &QEventLoop::quit);
+    QObject::connect(&session, &Session::mockFailed, &starting, [&](const Error& e) {
+        error = e.text();
+        starting.quit();
+    });
+    QTimer::singleShot(10000, &starting, &QEventLoop::quit);
+    if (auto started = session.startMock(mock); !started) {
+        error = started.error().text();
+    } else {
+        starting.exec();
+    }
+    if (!session.mockRunning()) {
+        std::fprintf(stderr, "mock: %s\n", qPrintable(error));
         return 1;
     }
     MainWindow window(&session);

@@ -1,5 +1,7 @@
 #include "core/server/mock/mockexchange.h"
 
+#include "core/server/mock/mockerrors.h"
+
 #include <QDateTime>
 
 #include <algorithm>

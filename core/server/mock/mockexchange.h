@@ -3,6 +3,7 @@
 #include "core/server/httpresponder.h"
 #include "core/server/mock/mockprotocol.h"
 #include "core/server/mock/mockticker.h"
+#include "core/server/mock/replywriter.h"
 
 #include <QObject>
 #include <QPointer>

@@ -1,6 +1,7 @@
 #include "core/server/mock/mockserver.h"
 
 #include "core/net/llmformat.h"
+#include "core/server/mock/mockerrors.h"
 
 #include <QDateTime>
 #include <QJsonArray>

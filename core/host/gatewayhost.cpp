@@ -1,0 +1,77 @@
+#include "core/host/gatewayhost.h"
+
+#include "core/server/gateway/gatewayserver.h"
+
+namespace sluice {
+
+GatewayHost::GatewayHost(QObject* parent)
+    : QObject(parent)
+    , m_worker(QStringLiteral("sluice-gateway")) {
+    qRegisterMetaType<sluice::Error>();
+    qRegisterMetaType<sluice::GatewayConfig>();
+}
+
+GatewayHost::~GatewayHost() = default; // m_worker deletes the gateway in its thread, then joins
+
+Result<void> GatewayHost::start(const GatewayConfig& config) {
+    if (m_state != State::Stopped) {
+        return Error{Error::Kind::Invalid, {}, QStringLiteral("the gateway is already running")};
+    }
+    m_state = State::Starting;
+    m_config = config;
+    m_worker.post([this, config] {
+        auto* server = new GatewayServer(config, nullptr, m_worker.context());
+        if (auto listening = server->listen(); !listening) {
+            const Error error = listening.error();
+            delete server;
+            QMetaObject::invokeMethod(this, [this, error] { onFailed(error); });
+            return;
+        }
+        m_server = server;
+        connect(server, &GatewayServer::configChanged, this, &GatewayHost::configChanged);
+        connect(server, &GatewayServer::alarm, this, &GatewayHost::alarm);
+        QMetaObject::invokeMethod(this, [this, p = server->port()] { onStarted(p); });
+    });
+    return {};
+}
+
+void GatewayHost::stop() {
+    if (m_state == State::Stopped || m_state == State::Stopping) {
+        return;
+    }
+    m_state = State::Stopping;
+    m_worker.post([this] {
+        delete std::exchange(m_server, nullptr); // ends every request, closes every connection
+        QMetaObject::invokeMethod(this, [this] { onStopped(); });
+    });
+}
+
+void GatewayHost::post(std::function<void(GatewayServer&)> f) {
+    m_worker.post([this, f = std::move(f)] {
+        if (m_server) {
+            f(*m_server);
+        }
+    });
+}
+
+void GatewayHost::onStarted(quint16 port) {
+    if (m_state == State::Starting) {
+        m_state = State::Running;
+    }
+    m_port = port;
+    Q_EMIT started(port);
+}
+
+void GatewayHost::onFailed(const Error& error) {
+    m_state = State::Stopped;
+    m_port = 0;
+    Q_EMIT failed(error);
+}
+
+void GatewayHost::onStopped() {
+    m_state = State::Stopped;
+    m_port = 0;
+    Q_EMIT stopped();
+}
+
+} // namespace sluice

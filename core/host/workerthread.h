@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QObject>
+#include <QThread>
+
+#include <utility>
+
+namespace sluice {
+
+/// A thread of its own, running its event loop from construction to destruction, and an object
+/// living in it through which code is posted there. The hosts (MockHost, RunHost, GatewayHost)
+/// keep what they host on one; the thread that owns the WorkerThread never waits for it, except
+/// in the destructor, which joins the thread.
+///
+/// Objects created in the thread with context() as parent are deleted in the thread, when it
+/// ends (the destructor), before it is joined.
+class WorkerThread final {
+    Q_DISABLE_COPY_MOVE(WorkerThread)
+
+public:
+    explicit WorkerThread(const QString& name);
+    /// Quits the event loop, deletes context() and its children in the thread, and joins it.
+    ~WorkerThread();
+
+    /// Lives in the thread. Thread-safe to read (the pointer never changes).
+    QObject* context() const { return m_context; }
+    QThread* thread() { return &m_thread; }
+
+    /// Runs `f` in the thread, after everything posted before it (queued; returns at once).
+    /// Thread-safe.
+    template <typename F> void post(F&& f) const {
+        QMetaObject::invokeMethod(m_context, std::forward<F>(f), Qt::QueuedConnection);
+    }
+
+private:
+    QThread m_thread;
+    QObject* m_context = nullptr; // lives in m_thread; deleted there when it finishes
+};
+
+} // namespace sluice
