@@ -1,5 +1,7 @@
 #include "core/net/clientpool.h"
 
+#include "core/net/http1pool.h"
+
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 
@@ -12,7 +14,12 @@ constexpr int kConnectionsPerKey = 6; // QHttpNetworkConnectionPrivate::defaultH
 } // namespace
 
 ClientPool::ClientPool(int managers, QObject* parent)
-    : QObject(parent) {
+    : QObject(parent)
+    , m_native(qEnvironmentVariable("SLUICE_HTTP_CLIENT")
+                   .compare(QLatin1String("qnam"), Qt::CaseInsensitive) != 0) {
+    if (m_native) {
+        m_http1 = new Http1Pool(this);
+    }
     for (int i = 0; i < std::max(1, managers); ++i) {
         auto* manager = new QNetworkAccessManager(this);
         manager->setAutoDeleteReplies(false);
@@ -71,7 +78,18 @@ void ClientPool::applySlot(int slot, QNetworkRequest& request) const {
     }
 }
 
+bool ClientPool::goesNative(const QNetworkRequest& request) const {
+    if (!m_http1 || m_http2) {
+        return false;
+    }
+    const QString scheme = request.url().scheme();
+    return scheme == QLatin1String("http") || scheme == QLatin1String("https");
+}
+
 QNetworkReply* ClientPool::post(int slot, QNetworkRequest request, const QByteArray& body) {
+    if (goesNative(request)) {
+        return m_http1->send(request, QByteArrayLiteral("POST"), body);
+    }
     applySlot(slot, request);
     QNetworkAccessManager* manager = m_managers[static_cast<std::size_t>(slot) % m_managers.size()];
     return manager->post(request, body);
@@ -82,6 +100,9 @@ QNetworkReply* ClientPool::send(int slot, QNetworkRequest request, const QByteAr
     if (method == "POST") {
         return post(slot, std::move(request), body);
     }
+    if (goesNative(request)) {
+        return m_http1->send(request, method, body);
+    }
     applySlot(slot, request);
     QNetworkAccessManager* manager = m_managers[static_cast<std::size_t>(slot) % m_managers.size()];
     if (method == "GET" && body.isEmpty()) {
@@ -91,6 +112,9 @@ QNetworkReply* ClientPool::send(int slot, QNetworkRequest request, const QByteAr
 }
 
 void ClientPool::abortAll() {
+    if (m_http1) {
+        m_http1->abortAll();
+    }
     for (QNetworkAccessManager* manager : m_managers) {
         const auto replies = manager->findChildren<QNetworkReply*>();
         for (QNetworkReply* reply : replies) {

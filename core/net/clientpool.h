@@ -13,6 +13,8 @@ class QNetworkReply;
 
 namespace sluice {
 
+class Http1Pool;
+
 /// HTTP clients that really reach the concurrency asked for. One QNetworkAccessManager opens at
 /// most 6 HTTP/1.1 connections per host, and each manager owns a thread, so the pool keeps a few
 /// managers and spreads requests over connection pools inside each: every in-flight request holds
@@ -23,6 +25,10 @@ namespace sluice {
 /// For https the key is the host name in a different letter case: a distinct cache key whose
 /// certificate check still matches (host names compare case-insensitively). HTTP/2 (cleartext
 /// or TLS) multiplexes instead, when enabled.
+///
+/// Without HTTP/2, http and https go through Http1Pool instead, in this thread: no QNAM thread,
+/// no hop per request (slots then only count). The environment variable
+/// SLUICE_HTTP_CLIENT=qnam sends everything through QNAM as before.
 ///
 /// Lives in one thread; not thread-safe. Deleting it aborts every reply first (QNAM would
 /// otherwise delete them without finished(), stranding whoever waits).
@@ -47,17 +53,24 @@ public:
                         const QByteArray& body);
     void setHttp2(bool enabled) { m_http2 = enabled; }
     bool http2() const { return m_http2; }
+    /// False when SLUICE_HTTP_CLIENT=qnam asked for QNAM everywhere.
+    bool nativeHttp1() const { return m_native; }
+    /// The native client (null when nativeHttp1() is false); for tests.
+    Http1Pool* http1() const { return m_http1; }
     /// Aborts every reply still running.
     void abortAll();
 
 private:
     void applySlot(int slot, QNetworkRequest& request) const;
+    bool goesNative(const QNetworkRequest& request) const;
 
     std::vector<QNetworkAccessManager*> m_managers;
     std::set<int> m_free;
     std::set<int> m_used;
     int m_next = 0;
     bool m_http2 = false;
+    bool m_native = true;
+    Http1Pool* m_http1 = nullptr;
 };
 
 } // namespace sluice

@@ -1,0 +1,107 @@
+#include "core/net/http1pool.h"
+
+#include "core/net/http1connection.h"
+#include "core/net/http1reply.h"
+
+#include <algorithm>
+
+namespace sluice {
+
+namespace {
+
+Http1Connection::Origin originOf(const QNetworkRequest& request) {
+    Http1Connection::Origin o;
+    const QUrl url = request.url();
+    o.tls = url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0;
+    o.host = url.host();
+    o.port = static_cast<quint16>(url.port(o.tls ? 443 : 80));
+    o.key = (o.tls ? QStringLiteral("https://") : QStringLiteral("http://")) + o.host +
+            QLatin1Char(':') + QString::number(o.port);
+    if (o.tls) {
+        o.peerVerifyName = request.peerVerifyName();
+        o.ssl = request.sslConfiguration();
+        o.key += QLatin1Char('/') + o.peerVerifyName;
+    }
+    return o;
+}
+
+} // namespace
+
+Http1Pool::Http1Pool(QObject* parent)
+    : QObject(parent) {}
+
+Http1Pool::~Http1Pool() {
+    abortAll();
+}
+
+QNetworkReply* Http1Pool::send(const QNetworkRequest& request, const QByteArray& method,
+                               const QByteArray& body) {
+    auto* reply = new Http1Reply(request, method, body, this);
+    if (m_pending.empty()) {
+        QMetaObject::invokeMethod(this, &Http1Pool::startPending, Qt::QueuedConnection);
+    }
+    m_pending.emplace_back(reply);
+    return reply;
+}
+
+void Http1Pool::startPending() {
+    std::vector<QPointer<Http1Reply>> pending;
+    pending.swap(m_pending);
+    for (const QPointer<Http1Reply>& reply : pending) {
+        if (reply && !reply->isFinished()) {
+            start(reply, true);
+        }
+    }
+}
+
+void Http1Pool::start(Http1Reply* reply, bool reuse) {
+    Http1Connection::Origin origin = originOf(reply->request());
+    if (origin.host.isEmpty()) {
+        reply->deliverError(QNetworkReply::ProtocolInvalidOperationError,
+                            tr("No host in URL %1").arg(reply->url().toString()));
+        return;
+    }
+    if (reuse) {
+        auto idle = m_idle.find(origin.key);
+        while (idle != m_idle.end() && !idle->empty()) {
+            Http1Connection* connection = idle->back();
+            idle->pop_back();
+            if (connection->isReusable()) {
+                connection->start(reply);
+                return;
+            }
+        }
+    }
+    auto* connection = new Http1Connection(this, std::move(origin));
+    ++m_opened;
+    ++m_open;
+    connection->start(reply);
+}
+
+void Http1Pool::release(Http1Connection* connection) {
+    m_idle[connection->key()].push_back(connection);
+}
+
+void Http1Pool::drop(Http1Connection* connection) {
+    auto idle = m_idle.find(connection->key());
+    if (idle != m_idle.end()) {
+        idle->erase(std::remove(idle->begin(), idle->end(), connection), idle->end());
+    }
+    --m_open;
+    connection->deleteLater();
+}
+
+void Http1Pool::retry(Http1Reply* reply) {
+    start(reply, false);
+}
+
+void Http1Pool::abortAll() {
+    const auto replies = findChildren<Http1Reply*>(Qt::FindDirectChildrenOnly);
+    for (Http1Reply* reply : replies) {
+        if (!reply->isFinished()) {
+            reply->abort();
+        }
+    }
+}
+
+} // namespace sluice

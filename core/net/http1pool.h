@@ -1,0 +1,67 @@
+#pragma once
+
+#include <QHash>
+#include <QNetworkRequest>
+#include <QObject>
+#include <QPointer>
+
+#include <vector>
+
+class QNetworkReply;
+
+namespace sluice {
+
+class Http1Connection;
+class Http1Reply;
+
+/// A native HTTP/1.1 client in the caller's thread: no worker thread, no hop per request. Keeps
+/// connections per origin (scheme, host, port): a request takes the most recently used idle one
+/// (warm), or opens a new one; there is no cap here, whoever sends holds its own. http goes
+/// over QTcpSocket, https over QSslSocket (SNI and the checked name are the host, or the
+/// request's peerVerifyName; the system's CAs; ALPN "http/1.1"). Both with TCP_NODELAY.
+///
+/// What it writes: method, path and query, Host, Content-Length, and the request's raw headers
+/// as they are (nothing added: no Accept-Encoding unless the caller set one, so no compression).
+/// Redirects are not followed. QNetworkRequest::transferTimeout() is honoured: nothing received
+/// for that long ends the request with TimeoutError.
+///
+/// Lives in one thread; not thread-safe. Replies are its children until the caller takes them
+/// (the caller deleteLater()s each one once finished). Deleting the pool aborts every reply
+/// still running first.
+class Http1Pool final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Http1Pool)
+
+public:
+    explicit Http1Pool(QObject* parent = nullptr);
+    ~Http1Pool() override;
+
+    /// The request goes on the next turn of the event loop, so the caller can connect first.
+    QNetworkReply* send(const QNetworkRequest& request, const QByteArray& method,
+                        const QByteArray& body);
+    /// Aborts every reply still running (each emits finished()).
+    void abortAll();
+    /// Connections opened since start (a test's view of reuse).
+    qint64 connectionsOpened() const { return m_opened; }
+    /// Connections open now, busy or idle.
+    int connectionsOpen() const { return m_open; }
+
+    // For Http1Connection (same thread).
+    /// The connection finished a request and may carry another.
+    void release(Http1Connection* connection);
+    /// The connection closed: forget it (it is deleted later).
+    void drop(Http1Connection* connection);
+    /// The request failed on a reused connection before any answer: send it on a new one.
+    void retry(Http1Reply* reply);
+
+private:
+    void startPending();
+    void start(Http1Reply* reply, bool reuse);
+
+    QHash<QString, std::vector<Http1Connection*>> m_idle; ///< per origin, most recent last
+    std::vector<QPointer<Http1Reply>> m_pending;
+    qint64 m_opened = 0;
+    int m_open = 0;
+};
+
+} // namespace sluice

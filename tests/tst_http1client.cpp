@@ -1,0 +1,339 @@
+// The native HTTP/1.1 client against the in-process mock and against raw TCP servers that
+// answer exactly what a test scripts: reuse, bodies of every framing, events as they arrive,
+// and each way a request can fail named as QNAM names it.
+
+#include "core/engine/clock.h"
+#include "core/net/clientpool.h"
+#include "core/net/http1pool.h"
+#include "core/net/http1reply.h"
+#include "core/server/mock/mockserver.h"
+#include "tests/support/httptestclient.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+using namespace sluice;
+
+namespace {
+
+/// A TCP server that reads each request head (and its Content-Length body) and hands it to a
+/// script, with the connection's and the request's index. Only 127.0.0.1.
+class ScriptServer final : public QObject {
+public:
+    using Script = std::function<void(QTcpSocket* socket, int connection, int request)>;
+
+    explicit ScriptServer(Script script)
+        : m_script(std::move(script)) {
+        QObject::connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket* socket = m_server.nextPendingConnection()) {
+                const int index = m_connections++;
+                auto requests = std::make_shared<int>(0);
+                auto inbox = std::make_shared<QByteArray>();
+                QObject::connect(socket, &QTcpSocket::readyRead, this,
+                                 [this, socket, index, requests, inbox] {
+                                     inbox->append(socket->readAll());
+                                     for (int i = 0; i < 100; ++i) {
+                                         const qsizetype end = inbox->indexOf("\r\n\r\n");
+                                         if (end < 0) {
+                                             return;
+                                         }
+                                         const qsizetype size = end + 4 + contentLength(*inbox);
+                                         if (inbox->size() < size) {
+                                             return;
+                                         }
+                                         m_lastRequest = inbox->left(size);
+                                         inbox->remove(0, size);
+                                         m_script(socket, index, (*requests)++);
+                                         if (socket->state() != QAbstractSocket::ConnectedState) {
+                                             return;
+                                         }
+                                     }
+                                 });
+            }
+        });
+    }
+    bool listen() { return m_server.listen(QHostAddress::LocalHost); }
+    QUrl url(const QString& path = QStringLiteral("/v1/x")) const {
+        return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_server.serverPort()).arg(path));
+    }
+    int connections() const { return m_connections; }
+    QByteArray lastRequest() const { return m_lastRequest; }
+
+private:
+    static qsizetype contentLength(const QByteArray& head) {
+        const qsizetype at = head.toLower().indexOf("content-length:");
+        if (at < 0) {
+            return 0;
+        }
+        const qsizetype end = head.indexOf("\r\n", at);
+        return head.mid(at + 15, end - at - 15).trimmed().toLongLong();
+    }
+
+    QTcpServer m_server;
+    Script m_script;
+    int m_connections = 0;
+    QByteArray m_lastRequest;
+};
+
+QNetworkRequest request(const QUrl& url) {
+    return test::jsonRequest(url);
+}
+
+MockConfig fastMock(int ttftMs, int tpotMs, int tokens) {
+    MockConfig m;
+    m.rpm = 0;
+    m.tpm = 0;
+    m.capacity = 1000;
+    m.ttftMs = ttftMs;
+    m.tpotMs = tpotMs;
+    m.tokensMin = m.tokensMax = tokens;
+    return m;
+}
+
+} // namespace
+
+class TestHttp1Client : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void keepAliveReusesOneConnection();
+    void writesTheRequestAsAsked();
+    void streamedEventsArriveOneByOne();
+    void bodies_data();
+    void bodies();
+    void idleConnectionClosedByServerIsRetried();
+    void resetMidStreamDeliversWhatCameFirst();
+    void refusedConnection();
+    void abortFinishesAtOnce();
+    void transferTimeout();
+    void garbageIsAProtocolFailure();
+    void twoHundredConcurrentRequests();
+    void clientPoolPicksTheClient();
+};
+
+void TestHttp1Client::keepAliveReusesOneConnection() {
+    MockServer mock(fastMock(0, 0, 3));
+    QVERIFY(mock.listen());
+    Http1Pool pool;
+    const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
+    for (int i = 0; i < 10; ++i) {
+        const test::Response r = test::waitFor(pool.send(request(url), "POST", test::chatBody()));
+        QCOMPARE(r.error, QNetworkReply::NoError);
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.json().contains(QStringLiteral("choices")));
+    }
+    QCOMPARE(mock.http().connectionsAccepted(), qint64(1));
+    QCOMPARE(pool.connectionsOpened(), qint64(1));
+}
+
+void TestHttp1Client::writesTheRequestAsAsked() {
+    ScriptServer server([](QTcpSocket* s, int, int) {
+        s->write("HTTP/1.1 204 No Content\r\nX-A: 1\r\nX-A: 2\r\n\r\n");
+    });
+    QVERIFY(server.listen());
+    Http1Pool pool;
+    QNetworkRequest rq(server.url(QStringLiteral("/v1/models?limit=2")));
+    rq.setRawHeader("Authorization", "Bearer sk-test");
+    const test::Response r = test::waitFor(pool.send(rq, "GET", {}));
+    QCOMPARE(r.status, 204);
+    QCOMPARE(r.header("x-a"), QByteArray("1, 2"));
+    const QByteArray sent = server.lastRequest();
+    QVERIFY2(sent.startsWith("GET /v1/models?limit=2 HTTP/1.1\r\n"), sent.constData());
+    QVERIFY(sent.contains("\r\nHost: 127.0.0.1:"));
+    QVERIFY(sent.contains("\r\nAuthorization: Bearer sk-test\r\n"));
+    QVERIFY(!sent.toLower().contains("accept-encoding"));
+}
+
+void TestHttp1Client::streamedEventsArriveOneByOne() {
+    MockConfig m = fastMock(20, 60, 5);
+    m.stamp = true;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    Http1Pool pool;
+    QNetworkReply* reply =
+        pool.send(request(QUrl(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"))),
+                  "POST", test::chatBody(QStringLiteral("hi"), true));
+    SteadyClock clock;
+    std::vector<qint64> lateness; // our arrival minus the server's write stamp, per event
+    QObject::connect(reply, &QNetworkReply::readyRead, this, [&] {
+        const QByteArray bytes = reply->readAll();
+        const qint64 now = clock.now().count();
+        qsizetype at = 0;
+        for (int i = 0; i < 100 && (at = bytes.indexOf("\"x_sent_ns\":", at)) >= 0; ++i) {
+            at += 12;
+            const qsizetype end = bytes.indexOf(',', at);
+            lateness.push_back(now - bytes.mid(at, end - at).toLongLong());
+        }
+    });
+    const test::Response r = test::waitFor(reply);
+    QCOMPARE(r.status, 200);
+    // Each of five events 60 ms apart is read on its own, within milliseconds of its write.
+    QCOMPARE(lateness.size(), std::size_t(5));
+    for (const qint64 ns : lateness) {
+        QVERIFY2(ns >= 0 && ns < 20'000'000, qPrintable(QString::number(ns)));
+    }
+}
+
+void TestHttp1Client::bodies_data() {
+    QTest::addColumn<QByteArray>("answer");
+    QTest::addColumn<bool>("closeAfter");
+    QTest::newRow("content-length")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello") << false;
+    QTest::newRow("chunked") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                           "2\r\nhe\r\n3\r\nllo\r\n0\r\n\r\n")
+                             << false;
+    QTest::newRow("until close") << QByteArray("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello")
+                                 << true;
+    QTest::newRow("http/1.0") << QByteArray("HTTP/1.0 200 OK\r\n\r\nhello") << true;
+}
+
+void TestHttp1Client::bodies() {
+    QFETCH(QByteArray, answer);
+    QFETCH(bool, closeAfter);
+    ScriptServer server([&](QTcpSocket* s, int, int) {
+        s->write(answer);
+        if (closeAfter) {
+            s->disconnectFromHost();
+        }
+    });
+    QVERIFY(server.listen());
+    Http1Pool pool;
+    for (int i = 0; i < 2; ++i) {
+        const test::Response r = test::waitFor(pool.send(request(server.url()), "POST", "{}"));
+        QCOMPARE(r.error, QNetworkReply::NoError);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("hello"));
+    }
+    QCOMPARE(server.connections(), closeAfter ? 2 : 1);
+}
+
+void TestHttp1Client::idleConnectionClosedByServerIsRetried() {
+    // The first connection answers once, then closes on the next request without a byte.
+    ScriptServer server([](QTcpSocket* s, int connection, int request) {
+        if (connection == 0 && request == 1) {
+            s->abort();
+            return;
+        }
+        s->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+    QVERIFY(server.listen());
+    Http1Pool pool;
+    for (int i = 0; i < 2; ++i) {
+        const test::Response r = test::waitFor(pool.send(request(server.url()), "POST", "{}"));
+        QCOMPARE(r.error, QNetworkReply::NoError);
+        QCOMPARE(r.body, QByteArray("ok"));
+    }
+    QCOMPARE(server.connections(), 2);
+}
+
+void TestHttp1Client::resetMidStreamDeliversWhatCameFirst() {
+    ScriptServer server([](QTcpSocket* s, int, int) {
+        s->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\ndata: a\n\n\r\n");
+        s->flush();
+        s->abort();
+    });
+    QVERIFY(server.listen());
+    Http1Pool pool;
+    const test::Response r = test::waitFor(pool.send(request(server.url()), "POST", "{}"));
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.error, QNetworkReply::RemoteHostClosedError);
+    QCOMPARE(r.body, QByteArray("data: a\n\n"));
+}
+
+void TestHttp1Client::refusedConnection() {
+    QTcpServer closed;
+    QVERIFY(closed.listen(QHostAddress::LocalHost));
+    const quint16 port = closed.serverPort();
+    closed.close();
+    Http1Pool pool;
+    const test::Response r = test::waitFor(
+        pool.send(request(QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(port))), "POST", "{}"));
+    QCOMPARE(r.error, QNetworkReply::ConnectionRefusedError);
+    QCOMPARE(r.status, 0);
+}
+
+void TestHttp1Client::abortFinishesAtOnce() {
+    MockServer mock(fastMock(5000, 0, 1));
+    QVERIFY(mock.listen());
+    Http1Pool pool;
+    QNetworkReply* reply =
+        pool.send(request(QUrl(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"))),
+                  "POST", test::chatBody());
+    QSignalSpy sent(reply, &QNetworkReply::requestSent);
+    QVERIFY(sent.wait(5000));
+    QSignalSpy finished(reply, &QNetworkReply::finished);
+    reply->abort();
+    QCOMPARE(finished.count(), 1);
+    QVERIFY(reply->isFinished());
+    QCOMPARE(reply->error(), QNetworkReply::OperationCanceledError);
+    reply->abort(); // once only
+    QCOMPARE(finished.count(), 1);
+    delete reply;
+    QTRY_COMPARE(pool.connectionsOpen(), 0);
+}
+
+void TestHttp1Client::transferTimeout() {
+    ScriptServer server([](QTcpSocket*, int, int) {}); // reads, never answers
+    QVERIFY(server.listen());
+    Http1Pool pool;
+    QNetworkRequest rq = request(server.url());
+    rq.setTransferTimeout(200);
+    QElapsedTimer clock;
+    clock.start();
+    const test::Response r = test::waitFor(pool.send(rq, "POST", "{}"));
+    QCOMPARE(r.error, QNetworkReply::TimeoutError);
+    QVERIFY2(clock.elapsed() >= 190, qPrintable(QString::number(clock.elapsed())));
+}
+
+void TestHttp1Client::garbageIsAProtocolFailure() {
+    ScriptServer server([](QTcpSocket* s, int, int) { s->write("SSH-2.0-OpenSSH\r\n\r\n"); });
+    QVERIFY(server.listen());
+    Http1Pool pool;
+    const test::Response r = test::waitFor(pool.send(request(server.url()), "POST", "{}"));
+    QCOMPARE(r.error, QNetworkReply::ProtocolFailure);
+}
+
+void TestHttp1Client::twoHundredConcurrentRequests() {
+    MockServer mock(fastMock(50, 0, 2));
+    QVERIFY(mock.listen());
+    Http1Pool pool;
+    const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
+    int ok = 0;
+    int done = 0;
+    for (int i = 0; i < 200; ++i) {
+        QNetworkReply* reply = pool.send(request(url), "POST", test::chatBody());
+        QObject::connect(reply, &QNetworkReply::finished, this, [&ok, &done, reply] {
+            ok += reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200;
+            ++done;
+            reply->deleteLater();
+        });
+    }
+    QVERIFY(test::runUntil([&] { return done == 200; }, 20000));
+    QCOMPARE(ok, 200);
+    QCOMPARE(pool.connectionsOpened(), qint64(200));
+}
+
+void TestHttp1Client::clientPoolPicksTheClient() {
+    MockServer mock(fastMock(0, 0, 1));
+    QVERIFY(mock.listen());
+    const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
+    ClientPool pool(1);
+    QNetworkReply* native = pool.post(pool.acquireSlot(), request(url), test::chatBody());
+    QCOMPARE(qobject_cast<Http1Reply*>(native) != nullptr, pool.nativeHttp1());
+    QCOMPARE(test::waitFor(native).status, 200);
+    pool.setHttp2(true);
+    QNetworkReply* qnam = pool.post(pool.acquireSlot(), request(url), test::chatBody());
+    QVERIFY(!qobject_cast<Http1Reply*>(qnam)); // the mock speaks no HTTP/2: not sent further
+    qnam->abort();
+    delete qnam;
+}
+
+QTEST_GUILESS_MAIN(TestHttp1Client)
+#include "tst_http1client.moc"
