@@ -269,7 +269,7 @@ bool MainWindow::startRun(QString* error) {
         onDemoFinished();
     }
     m_caption->hide();
-    if (auto started = m_session->startRun(*scenario); !started) {
+    if (auto started = m_session->startRun(scenario); !started) {
         if (error) {
             *error = started.error().text();
         }
