@@ -576,7 +576,7 @@ void TestGatewayClients::callerLeavingMidStreamIsChargedWhatItUsed() {
     connect(reply, &QNetworkReply::readyRead, this,
             [&] { chunks += static_cast<int>(reply->readAll().count("\"content\":\"")); });
     QVERIFY(test::runUntil([&] { return chunks >= 5; }, 5000));
-    RateBudget& budget = gateway.engine().budget(c.keys.first(), QStringLiteral("mock-gpt"));
+    RateBudget& budget = gateway.engine().pooledBudget(QStringLiteral("mock-gpt"));
     QVERIFY(budget.minuteTokens());
     // Tokens charged in the window: the limiter's debt ahead of now, in units.
     auto charged = [&] {

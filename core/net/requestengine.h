@@ -131,6 +131,8 @@ public:
     /// Owned by the engine, valid while it lives; same thread. Changing limits through it
     /// bypasses setBudgets() (no re-evaluation pass, config() not updated): read it.
     RateBudget& budget(const QByteArray& apiKey, const QString& model);
+    /// The budget pooled requests of a model share (the gateway's limits over all its keys).
+    RateBudget& pooledBudget(const QString& model);
     const Clock& clock() const { return m_clock; }
 
 Q_SIGNALS:

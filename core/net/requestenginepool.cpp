@@ -10,12 +10,18 @@ namespace sluice {
 namespace {
 
 constexpr Nanos kNoKey = std::chrono::hours(1); // "until the queue timeout", without overflow
+/// The budget identity of pooled requests.
+const std::string kPoolKeyId = "pool";
 
 } // namespace
 
 void RequestEngine::setKeyPool(std::vector<PoolKey> keys) {
     m_keyPool = keys.empty() ? nullptr : std::make_unique<KeyPool>(std::move(keys));
     schedulePump();
+}
+
+RateBudget& RequestEngine::pooledBudget(const QString& model) {
+    return m_budgets.budgetFor(kPoolKeyId, model.toStdString());
 }
 
 QString RequestEngine::bindBudget(Call& c) {
@@ -26,7 +32,7 @@ QString RequestEngine::bindBudget(Call& c) {
         return {};
     }
     // The pool's own budget (the gateway's limits over all its keys) and the keys' headroom.
-    c.keyId = "pool";
+    c.keyId = kPoolKeyId;
     c.breakerKey = "pool " + c.request.endpoint.toString(QUrl::RemoveQuery).toStdString();
     if (c.request.lane.isEmpty()) {
         c.lane = QStringLiteral("pool");

@@ -13,7 +13,11 @@ HttpHeaders GatewayServer::limitHeaders(const QByteArray& apiKey, const QString&
                                         int client) const {
     std::vector<gateway::LimitLine> lines;
     const Nanos now = m_engine ? m_engine->clock().now() : Nanos{0};
-    RateBudget* budget = m_engine ? &m_engine->budget(apiKey, model) : nullptr;
+    // Pooled requests (the gateway holds the keys) share one budget; a caller's own key has its
+    // own.
+    RateBudget* budget = !m_engine                 ? nullptr
+                         : m_config.keys.isEmpty() ? &m_engine->budget(apiKey, model)
+                                                   : &m_engine->pooledBudget(model);
     // The tighter of the gateway's own limit and its key pool's (the sum of its keys'); what
     // is left is the gateway's own limiter's when that binds, else the whole quota (each key's
     // headroom is in /admin/stats).
