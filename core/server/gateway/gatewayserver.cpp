@@ -465,26 +465,24 @@ void GatewayServer::onRequestsUpdated(const QList<RequestUpdate>& updates) {
     }
 }
 
+gateway::GatewayCounters GatewayServer::counters(const std::vector<RequestStatus>* live) const {
+    gateway::GatewayCounters c{m_byCode,           m_clientGone, m_doorRejected, m_promptTokens,
+                               m_completionTokens, &m_overhead,  &m_ttft,        &m_e2e};
+    c.clients = &m_clients;
+    c.live = live;
+    return c;
+}
+
 QJsonObject GatewayServer::statsJson() const {
     const std::vector<RequestStatus> live = m_engine->statuses();
-    gateway::GatewayCounters counters{
-        m_byCode,           m_clientGone, m_doorRejected, m_promptTokens,
-        m_completionTokens, &m_overhead,  &m_ttft,        &m_e2e};
-    counters.clients = &m_clients;
-    counters.live = &live;
-    QJsonObject stats = gateway::statsJson(m_engine->snapshot(), m_config, counters);
+    QJsonObject stats = gateway::statsJson(m_engine->snapshot(), m_config, counters(&live));
     addKeyPoolStats(stats);
     return stats;
 }
 
 QByteArray GatewayServer::metricsText() const {
     const std::vector<RequestStatus> live = m_engine->statuses();
-    gateway::GatewayCounters counters{
-        m_byCode,           m_clientGone, m_doorRejected, m_promptTokens,
-        m_completionTokens, &m_overhead,  &m_ttft,        &m_e2e};
-    counters.clients = &m_clients;
-    counters.live = &live;
-    QByteArray text = gateway::metricsText(m_engine->snapshot(), m_config, counters);
+    QByteArray text = gateway::metricsText(m_engine->snapshot(), m_config, counters(&live));
     addKeyPoolMetrics(text);
     return text;
 }

@@ -2,6 +2,7 @@
 
 #include "core/metrics/latencyhistogram.h"
 #include "core/net/requestengine.h"
+#include "core/server/gateway/adminapi.h"
 #include "core/server/gateway/clienttable.h"
 #include "core/server/gateway/gatewayconfig.h"
 #include "core/server/httpserver.h"
@@ -92,6 +93,8 @@ private:
     void addKeyPoolMetrics(QByteArray& metrics) const;
     /// The pool's summed limits (0 = unknown or none), for the advertised headers.
     std::pair<std::int64_t, std::int64_t> poolLimits() const;
+    /// What stats and metrics read besides the engine's snapshot; `live` outlives the result.
+    gateway::GatewayCounters counters(const std::vector<RequestStatus>* live) const;
 
     GatewayConfig m_config;
     std::unique_ptr<RequestEngine> m_engine;
