@@ -3,6 +3,7 @@
 #include "core/server/gateway/gatewayserver.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
+#include "tests/support/mockfixture.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -33,16 +34,6 @@ private Q_SLOTS:
     void metricsHaveTheFamiliesAndNoKey();
 
 private:
-    static MockConfig mockConfig(int ttftMs, int tpotMs, int tokens, int capacity = 1000) {
-        MockConfig m;
-        m.rpm = 0;
-        m.tpm = 0;
-        m.capacity = capacity;
-        m.ttftMs = ttftMs;
-        m.tpotMs = tpotMs;
-        m.tokensMin = m.tokensMax = tokens;
-        return m;
-    }
     static GatewayConfig gatewayFor(const MockServer& mock, int maxConcurrent, int queue = 1000) {
         GatewayConfig c;
         c.port = 0;
@@ -111,7 +102,7 @@ void TestGateway::configRefusesWhatItCannotDo() {
 }
 
 void TestGateway::streamsEventsAsTheyArrive() {
-    MockServer mock(mockConfig(50, 80, 5));
+    MockServer mock(test::unlimitedMock(50, 80, 5));
     QVERIFY(mock.listen());
     GatewayServer gateway(gatewayFor(mock, 10));
     QVERIFY(gateway.listen().ok());
@@ -144,7 +135,7 @@ void TestGateway::streamsEventsAsTheyArrive() {
 }
 
 void TestGateway::overloadIsAnsweredAtOnceWithRetryAfter() {
-    MockServer mock(mockConfig(1000, 0, 1));
+    MockServer mock(test::unlimitedMock(1000, 0, 1));
     QVERIFY(mock.listen());
     GatewayServer gateway(gatewayFor(mock, 50, 20));
     QVERIFY(gateway.listen().ok());
@@ -186,7 +177,7 @@ void TestGateway::overloadIsAnsweredAtOnceWithRetryAfter() {
 }
 
 void TestGateway::upstreamSeesTheConcurrencyAsked() {
-    MockServer mock(mockConfig(1000, 0, 1));
+    MockServer mock(test::unlimitedMock(1000, 0, 1));
     QVERIFY(mock.listen());
     GatewayServer gateway(gatewayFor(mock, 150));
     QVERIFY(gateway.listen().ok());
@@ -204,7 +195,7 @@ void TestGateway::upstreamSeesTheConcurrencyAsked() {
 }
 
 void TestGateway::queuedPositionFallsToZero() {
-    MockConfig m = mockConfig(200, 0, 1);
+    MockConfig m = test::unlimitedMock(200, 0, 1);
     m.jitter = 0.5; // completions spread out, so requests leave the queue one at a time
     MockServer mock(m);
     QVERIFY(mock.listen());
@@ -258,7 +249,8 @@ void TestGateway::callerLeavingStopsItsRequest_data() {
 
 void TestGateway::callerLeavingStopsItsRequest() {
     QFETCH(QString, phase);
-    MockServer mock(mockConfig(phase == QLatin1String("first byte") ? 3000 : 50, 100, 100));
+    MockServer mock(
+        test::unlimitedMock(phase == QLatin1String("first byte") ? 3000 : 50, 100, 100));
     QVERIFY(mock.listen());
     GatewayServer gateway(gatewayFor(mock, 1));
     QVERIFY(gateway.listen().ok());
@@ -310,7 +302,7 @@ void TestGateway::callerLeavingStopsItsRequest() {
 }
 
 void TestGateway::upstreamErrorsPassThrough() {
-    MockConfig m = mockConfig(10, 0, 1);
+    MockConfig m = test::unlimitedMock(10, 0, 1);
     m.faults.quota = 1.0;
     MockServer mock(m);
     QVERIFY(mock.listen());
@@ -326,7 +318,7 @@ void TestGateway::upstreamErrorsPassThrough() {
 }
 
 void TestGateway::upstreamDyingMidStreamIsNeverACleanEnd() {
-    MockConfig m = mockConfig(10, 5, 20);
+    MockConfig m = test::unlimitedMock(10, 5, 20);
     m.faults.midstream = 1.0;
     MockServer mock(m);
     QVERIFY(mock.listen());
@@ -344,7 +336,7 @@ void TestGateway::upstreamDyingMidStreamIsNeverACleanEnd() {
 }
 
 void TestGateway::limitsChangeLiveThroughTheAdminApi() {
-    MockServer mock(mockConfig(10, 0, 1));
+    MockServer mock(test::unlimitedMock(10, 0, 1));
     QVERIFY(mock.listen());
     GatewayServer gateway(gatewayFor(mock, 10));
     QVERIFY(gateway.listen().ok());
@@ -372,7 +364,7 @@ void TestGateway::limitsChangeLiveThroughTheAdminApi() {
 }
 
 void TestGateway::adminNeedsTheTokenWhenSet() {
-    MockServer mock(mockConfig(10, 0, 1));
+    MockServer mock(test::unlimitedMock(10, 0, 1));
     QVERIFY(mock.listen());
     GatewayConfig c = gatewayFor(mock, 10);
     c.adminToken = "s3cret";
@@ -389,7 +381,7 @@ void TestGateway::adminNeedsTheTokenWhenSet() {
 }
 
 void TestGateway::metricsHaveTheFamiliesAndNoKey() {
-    MockServer mock(mockConfig(10, 0, 1));
+    MockServer mock(test::unlimitedMock(10, 0, 1));
     QVERIFY(mock.listen());
     GatewayConfig c = gatewayFor(mock, 10);
     c.keys = {"sk-gateway-key-0123456789abcdef"};

@@ -4,6 +4,7 @@
 #include "core/server/gateway/gatewayserver.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
+#include "tests/support/mockfixture.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -19,17 +20,6 @@ using namespace sluice;
 using namespace std::chrono_literals;
 
 namespace {
-
-MockConfig mockConfig(int ttftMs, int tpotMs, int tokens) {
-    MockConfig m;
-    m.rpm = 0;
-    m.tpm = 0;
-    m.capacity = 1000;
-    m.ttftMs = ttftMs;
-    m.tpotMs = tpotMs;
-    m.tokensMin = m.tokensMax = tokens;
-    return m;
-}
 
 GatewayConfig gatewayFor(const MockServer& mock, int maxConcurrent, int queue = 1000) {
     GatewayConfig c;
@@ -190,7 +180,7 @@ void TestGatewayClients::unknownTokenIsRefusedInTheCallersFormat_data() {
 void TestGatewayClients::unknownTokenIsRefusedInTheCallersFormat() {
     QFETCH(QByteArray, path);
     QFETCH(QByteArray, body);
-    MockServer mock(mockConfig(5, 0, 1));
+    MockServer mock(test::unlimitedMock(5, 0, 1));
     QVERIFY(mock.listen());
     GatewayConfig c = gatewayFor(mock, 10);
     c.clients = {client("web", "sk-sluice-web-0123456789")};
@@ -228,7 +218,7 @@ void TestGatewayClients::unknownTokenIsRefusedInTheCallersFormat() {
 }
 
 void TestGatewayClients::priorityAndTimeoutAreBoundedByTheClient() {
-    MockServer mock(mockConfig(1500, 0, 1));
+    MockServer mock(test::unlimitedMock(1500, 0, 1));
     QVERIFY(mock.listen());
     GatewayConfig c = gatewayFor(mock, 1);
     GatewayClient batch = client("batch", "sk-sluice-batch-0123456789");
@@ -266,7 +256,7 @@ void TestGatewayClients::priorityAndTimeoutAreBoundedByTheClient() {
 }
 
 void TestGatewayClients::lanesShareByWeight() {
-    MockServer mock(mockConfig(40, 0, 1));
+    MockServer mock(test::unlimitedMock(40, 0, 1));
     QVERIFY(mock.listen());
     GatewayConfig c = gatewayFor(mock, 2);
     c.clients = {client("heavy", "sk-sluice-heavy-0123456789", 3),
@@ -307,7 +297,7 @@ void TestGatewayClients::lanesShareByWeight() {
 }
 
 void TestGatewayClients::aClientsOwnRateIsItsOwn() {
-    MockServer mock(mockConfig(5, 0, 1));
+    MockServer mock(test::unlimitedMock(5, 0, 1));
     QVERIFY(mock.listen());
     GatewayConfig c = gatewayFor(mock, 10);
     GatewayClient slow = client("slow", "sk-sluice-slow-0123456789");
@@ -348,7 +338,7 @@ void TestGatewayClients::aClientsOwnRateIsItsOwn() {
 }
 
 void TestGatewayClients::everyAnswerCarriesItsLimits() {
-    MockServer mock(mockConfig(5, 0, 1));
+    MockServer mock(test::unlimitedMock(5, 0, 1));
     QVERIFY(mock.listen());
     GatewayConfig c = gatewayFor(mock, 10);
     c.rpm = 600;
@@ -379,7 +369,7 @@ void TestGatewayClients::everyAnswerCarriesItsLimits() {
 }
 
 void TestGatewayClients::queueStatusWhileWaitingThenTheStream() {
-    MockServer mock(mockConfig(250, 10, 3));
+    MockServer mock(test::unlimitedMock(250, 10, 3));
     QVERIFY(mock.listen());
     GatewayServer gateway(gatewayFor(mock, 1));
     gateway.setQueueStatusInterval(50ms);
@@ -439,7 +429,7 @@ void TestGatewayClients::queueStatusThenRejectedIsAnErrorEvent_data() {
 
 void TestGatewayClients::queueStatusThenRejectedIsAnErrorEvent() {
     QFETCH(bool, anthropic);
-    MockServer mock(mockConfig(2000, 0, 1));
+    MockServer mock(test::unlimitedMock(2000, 0, 1));
     QVERIFY(mock.listen());
     GatewayConfig c = gatewayFor(mock, 1);
     c.queueTimeout = 300ms;
@@ -484,7 +474,7 @@ void TestGatewayClients::queueStatusThenRejectedIsAnErrorEvent() {
 
 void TestGatewayClients::etaErrorUnderThreeTimesOverload() {
     // Capacity 4 slots / 200 ms = 20 req/s; offered 60 req/s for 3 s.
-    MockConfig m = mockConfig(200, 0, 1);
+    MockConfig m = test::unlimitedMock(200, 0, 1);
     m.jitter = 0.2;
     MockServer mock(m);
     QVERIFY(mock.listen());
@@ -563,7 +553,7 @@ void TestGatewayClients::etaErrorUnderThreeTimesOverload() {
 void TestGatewayClients::callerLeavingMidStreamIsChargedWhatItUsed() {
     // 200 tokens at 20 ms each; the caller leaves after a few. With tpm 10,000 and a
     // reservation of 5,000 (max_tokens), keeping the reservation would leave ~5,000 available.
-    MockServer mock(mockConfig(20, 20, 200));
+    MockServer mock(test::unlimitedMock(20, 20, 200));
     QVERIFY(mock.listen());
     GatewayConfig c = gatewayFor(mock, 10);
     c.tpm = 10000;
@@ -599,7 +589,7 @@ void TestGatewayClients::metricsPassPromtoolUnderLoad() {
         QSKIP("promtool not installed (Debian: apt-get install --no-install-recommends "
               "prometheus)");
     }
-    MockServer mock(mockConfig(300, 20, 5));
+    MockServer mock(test::unlimitedMock(300, 20, 5));
     QVERIFY(mock.listen());
     GatewayConfig c = gatewayFor(mock, 4, 10);
     c.keys << "sk-upstream-key-second-00000000";

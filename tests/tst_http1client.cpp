@@ -8,6 +8,7 @@
 #include "core/net/http1reply.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
+#include "tests/support/mockfixture.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -86,17 +87,6 @@ QNetworkRequest request(const QUrl& url) {
     return test::jsonRequest(url);
 }
 
-MockConfig fastMock(int ttftMs, int tpotMs, int tokens) {
-    MockConfig m;
-    m.rpm = 0;
-    m.tpm = 0;
-    m.capacity = 1000;
-    m.ttftMs = ttftMs;
-    m.tpotMs = tpotMs;
-    m.tokensMin = m.tokensMax = tokens;
-    return m;
-}
-
 } // namespace
 
 class TestHttp1Client : public QObject {
@@ -119,7 +109,7 @@ private Q_SLOTS:
 };
 
 void TestHttp1Client::keepAliveReusesOneConnection() {
-    MockServer mock(fastMock(0, 0, 3));
+    MockServer mock(test::unlimitedMock(0, 0, 3));
     QVERIFY(mock.listen());
     Http1Pool pool;
     const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
@@ -152,7 +142,7 @@ void TestHttp1Client::writesTheRequestAsAsked() {
 }
 
 void TestHttp1Client::streamedEventsArriveOneByOne() {
-    MockConfig m = fastMock(20, 60, 5);
+    MockConfig m = test::unlimitedMock(20, 60, 5);
     m.stamp = true;
     MockServer mock(m);
     QVERIFY(mock.listen());
@@ -260,7 +250,7 @@ void TestHttp1Client::refusedConnection() {
 }
 
 void TestHttp1Client::abortFinishesAtOnce() {
-    MockServer mock(fastMock(5000, 0, 1));
+    MockServer mock(test::unlimitedMock(5000, 0, 1));
     QVERIFY(mock.listen());
     Http1Pool pool;
     QNetworkReply* reply =
@@ -301,7 +291,7 @@ void TestHttp1Client::garbageIsAProtocolFailure() {
 }
 
 void TestHttp1Client::twoHundredConcurrentRequests() {
-    MockServer mock(fastMock(50, 0, 2));
+    MockServer mock(test::unlimitedMock(50, 0, 2));
     QVERIFY(mock.listen());
     Http1Pool pool;
     const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
@@ -321,7 +311,7 @@ void TestHttp1Client::twoHundredConcurrentRequests() {
 }
 
 void TestHttp1Client::clientPoolPicksTheClient() {
-    MockServer mock(fastMock(0, 0, 1));
+    MockServer mock(test::unlimitedMock(0, 0, 1));
     QVERIFY(mock.listen());
     const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
     ClientPool pool(1);
