@@ -167,11 +167,12 @@ private Q_SLOTS:
             "data: [DONE]\n\n";
         QCOMPARE(reader.feed(stream), 2);
         QCOMPARE(reader.feedStamps(), (std::vector<std::int64_t>{200, 300}));
-        QCOMPARE(reader.serverArrivedNs(), 40);
+        QCOMPARE(reader.serverArrivedNs(), std::int64_t{40});
         QCOMPARE(reader.estimatedCompletionTokens(),
-                 estimateTokens(u"hello") + estimateTokens(QString::fromUtf8("caf\xc3\xa9s ok")));
+                 std::int64_t{estimateTokens(u"hello") +
+                              estimateTokens(QString::fromUtf8("caf\xc3\xa9s ok"))});
         QVERIFY(reader.hasUsage());
-        QCOMPARE(reader.completionTokens(), 3);
+        QCOMPARE(reader.completionTokens(), std::int64_t{3});
         reader.finish();
         QVERIFY(reader.sawEnd());
         QVERIFY(reader.malformed().isEmpty());
