@@ -310,7 +310,10 @@ void RequestEngine::startAttempt(std::uint64_t id) {
         if (!call || call->reply != reply) {
             return;
         }
-        const QByteArray bytes = reply->readAll();
+        // One read of exactly what is there (readAll() on a sequential device grows and
+        // shrinks its array to find out).
+        QByteArray bytes(reply->bytesAvailable(), Qt::Uninitialized);
+        bytes.resize(std::max<qint64>(0, reply->read(bytes.data(), bytes.size())));
         if (call->onBytes(reply, bytes, clock->now(), m_clock.isWallSteady())) {
             markDirty(*call);
         }
