@@ -2,6 +2,7 @@
 
 #include "core/net/http2pool.h"
 #include "core/net/http2reply.h"
+#include "core/net/http2requesthead.h"
 
 #include <QSslSocket>
 #include <QTcpSocket>
@@ -9,6 +10,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 namespace sluice {
@@ -39,11 +41,12 @@ QNetworkReply::NetworkError networkErrorOf(QAbstractSocket::SocketError error) {
     }
 }
 
-bool connectionSpecific(const QByteArray& lowerName) {
-    return lowerName == "connection" || lowerName == "keep-alive" || lowerName == "host" ||
-           lowerName == "transfer-encoding" || lowerName == "upgrade" ||
-           lowerName == "proxy-connection" || lowerName == "content-length";
+qint64 nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
+
 } // namespace
 
 /// One request's stream and what happened on it, not yet delivered.
@@ -60,6 +63,8 @@ struct Http2Connection::Stream {
     bool closed = false;  ///< the stream ended, not delivered yet
     std::uint32_t errorCode = 0;
     bool touched = false;
+    int timeoutMs = 0; ///< the request's transferTimeout(); 0: none
+    qint64 lastMs = 0; ///< nowMs() when the request went or its last bytes came
 };
 
 struct Http2Connection::Callbacks {
@@ -190,6 +195,7 @@ Http2Connection::Http2Connection(Http2Pool* pool, Origin origin)
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, &Callbacks::streamClose);
     nghttp2_session_client_new(&m_session, cb, this);
     nghttp2_session_callbacks_del(cb);
+    connect(&m_sweep, &QTimer::timeout, this, &Http2Connection::sweepTimeouts);
 
     if (m_origin.tls) {
         auto* socket = new QSslSocket(this);
@@ -269,46 +275,17 @@ void Http2Connection::beginSession() {
 
 void Http2Connection::start(Http2Reply* reply) {
     const QNetworkRequest request = reply->request();
-    const QUrl url = request.url();
-    QByteArray path =
-        url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
-    if (!path.startsWith('/')) {
-        path.prepend('/');
-    }
-    const QByteArray scheme = m_origin.tls ? "https" : "http";
-    const int defaultPort = m_origin.tls ? 443 : 80;
-    QByteArray authority = url.host(QUrl::FullyEncoded).toLatin1();
-    if (url.port(defaultPort) != defaultPort) {
-        authority += ':' + QByteArray::number(url.port());
-    }
     const QByteArray& body = reply->body();
-    std::vector<QByteArray> keep; // the bytes nghttp2_nv points at, alive until submitted
-    keep.reserve(static_cast<std::size_t>(request.rawHeaderList().size()) * 2 + 1);
+    // nghttp2_nv points into `head`, which lives until nghttp2 has copied it (submit_request).
+    const QList<QPair<QByteArray, QByteArray>> head =
+        http2RequestHead(request, reply->method(), m_origin.tls, body.size());
     std::vector<nghttp2_nv> nva;
-    const auto add = [&nva](const QByteArray& name, const QByteArray& value) {
+    nva.reserve(static_cast<std::size_t>(head.size()));
+    for (const auto& [name, value] : head) {
         nva.push_back({reinterpret_cast<std::uint8_t*>(const_cast<char*>(name.constData())),
                        reinterpret_cast<std::uint8_t*>(const_cast<char*>(value.constData())),
                        static_cast<std::size_t>(name.size()),
                        static_cast<std::size_t>(value.size()), NGHTTP2_NV_FLAG_NONE});
-    };
-    static const QByteArray kMethod = ":method", kScheme = ":scheme", kAuthority = ":authority",
-                            kPath = ":path", kLength = "content-length";
-    add(kMethod, reply->method());
-    add(kScheme, scheme);
-    add(kAuthority, authority);
-    add(kPath, path);
-    if (!body.isEmpty()) {
-        keep.push_back(QByteArray::number(body.size()));
-        add(kLength, keep.back());
-    }
-    for (const QByteArray& name : request.rawHeaderList()) {
-        keep.push_back(name.toLower());
-        if (connectionSpecific(keep.back())) {
-            continue;
-        }
-        const QByteArray& lower = keep.back();
-        keep.push_back(request.rawHeader(name));
-        add(lower, keep.back());
     }
     auto stream = std::make_unique<Stream>();
     stream->reply = reply;
@@ -323,6 +300,14 @@ void Http2Connection::start(Http2Reply* reply) {
         return;
     }
     stream->id = id;
+    stream->timeoutMs = request.transferTimeout();
+    stream->lastMs = nowMs();
+    if (stream->timeoutMs > 0) {
+        const int period = std::clamp(stream->timeoutMs / 10, 5, 1000);
+        if (!m_sweep.isActive() || period < m_sweep.interval()) {
+            m_sweep.start(period);
+        }
+    }
     reply->setConnection(this);
     m_streams[id] = std::move(stream);
     scheduleFlush();
@@ -411,6 +396,7 @@ void Http2Connection::deliver() {
     std::vector<std::unique_ptr<Stream>> ended;
     ended.swap(m_ended);
     const QPointer<Http2Connection> guard(this);
+    const qint64 now = touched.empty() ? 0 : nowMs();
     for (const std::int32_t id : touched) {
         Stream* s = find(id);
         if (!s) {
@@ -422,6 +408,7 @@ void Http2Connection::deliver() {
             continue;
         }
         s->touched = false;
+        s->lastMs = now;
         QPointer<Http2Reply> reply = s->reply;
         if (reply && s->sent) {
             s->sent = false;
@@ -459,6 +446,31 @@ void Http2Connection::deliver() {
     }
     if (freed && guard && !m_closed) {
         m_pool->streamsFreed(this);
+    }
+}
+
+void Http2Connection::sweepTimeouts() {
+    if (m_streams.empty()) {
+        m_sweep.stop();
+        return;
+    }
+    const qint64 now = nowMs();
+    std::vector<QPointer<Http2Reply>> expired;
+    for (auto& [id, s] : m_streams) {
+        if (s->reply && s->timeoutMs > 0 && now - s->lastMs >= s->timeoutMs) {
+            expired.emplace_back(s->reply);
+            s->reply = nullptr;
+            nghttp2_submit_rst_stream(m_session, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+        }
+    }
+    if (expired.empty()) {
+        return;
+    }
+    scheduleFlush();
+    for (const QPointer<Http2Reply>& reply : expired) {
+        if (reply && !reply->isFinished()) {
+            reply->deliverError(QNetworkReply::TimeoutError, tr("Operation timed out"));
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 #include <QPointer>
 #include <QSslConfiguration>
 #include <QString>
+#include <QTimer>
 
 #include <cstdint>
 #include <memory>
@@ -82,6 +83,8 @@ private:
     /// Ends every stream with `code`, closes the socket and tells the pool.
     void failAll(int code, const QString& message);
     Stream* find(std::int32_t id) const;
+    /// Ends the streams that received nothing for their request's transferTimeout().
+    void sweepTimeouts();
     void touch(Stream* stream);
 
     Http2Pool* m_pool;
@@ -92,6 +95,9 @@ private:
     std::vector<std::int32_t> m_touched; ///< streams with events not delivered yet
     /// Streams that ended (closed by nghttp2), kept until delivered.
     std::vector<std::unique_ptr<Stream>> m_ended;
+    /// Checks transfer time-outs, a tenth of the shortest as its period, while a stream has one:
+    /// one coarse timer rather than one per stream.
+    QTimer m_sweep;
     int m_capacity = 0;
     bool m_ready = false;
     bool m_closed = false;
