@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <utility>
 
 namespace sluice {
 
@@ -96,6 +97,7 @@ struct Http2Connection::Callbacks {
         case NGHTTP2_SETTINGS:
             if (!(frame->hd.flags & NGHTTP2_FLAG_ACK) && !c->m_ready) {
                 c->m_ready = true;
+                c->m_readyNew = true;
             }
             c->m_capacity = static_cast<int>(
                 std::min(nghttp2_session_get_remote_settings(
@@ -383,7 +385,17 @@ void Http2Connection::flush() {
     if (!guard || m_closed) {
         return;
     }
-    if (m_goingAway && m_streams.empty()) {
+    if (!nghttp2_session_want_read(m_session) && !nghttp2_session_want_write(m_session)) {
+        // The session is over: the server said GOAWAY and every stream ended, or what came was
+        // not HTTP/2 at all (nghttp2 gave up on it).
+        if (m_ready) {
+            failAll(QNetworkReply::RemoteHostClosedError,
+                    tr("%1 ended the HTTP/2 connection").arg(m_origin.host));
+        } else {
+            failAll(QNetworkReply::ProtocolFailure,
+                    tr("%1 did not answer in HTTP/2").arg(m_origin.host));
+        }
+    } else if (m_goingAway && m_streams.empty()) {
         failAll(QNetworkReply::RemoteHostClosedError, tr("the server closed the connection"));
     }
 }
@@ -444,7 +456,8 @@ void Http2Connection::deliver() {
             return;
         }
     }
-    if (freed && guard && !m_closed) {
+    const bool readyNew = std::exchange(m_readyNew, false);
+    if ((freed || readyNew) && guard && !m_closed) {
         m_pool->streamsFreed(this);
     }
 }

@@ -100,6 +100,7 @@ private:
     QTimer m_sweep;
     int m_capacity = 0;
     bool m_ready = false;
+    bool m_readyNew = false; ///< the first SETTINGS came; the pool has not heard yet
     bool m_closed = false;
     bool m_goingAway = false; ///< the server sent GOAWAY: no new streams
     bool m_flushQueued = false;

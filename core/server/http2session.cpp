@@ -254,6 +254,7 @@ Http2Session::Stream* Http2Session::find(std::int32_t id) const {
 
 void Http2Session::readAvailable() {
     if (m_closing) {
+        m_socket->readAll(); // lingering close: drain what the client still sends
         return;
     }
     while (m_socket->bytesAvailable() > 0 && !m_closing) {
