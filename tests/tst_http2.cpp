@@ -45,6 +45,57 @@ std::vector<int> frameTypes(const QByteArray& bytes) {
     return types;
 }
 
+/// One HTTP/2 frame: 9-byte header, then the payload.
+QByteArray frame(int type, int flags, quint32 stream, const QByteArray& payload) {
+    QByteArray f;
+    const auto n = static_cast<quint32>(payload.size());
+    f += char(n >> 16);
+    f += char(n >> 8);
+    f += char(n);
+    f += char(type);
+    f += char(flags);
+    f += char(stream >> 24);
+    f += char(stream >> 16);
+    f += char(stream >> 8);
+    f += char(stream);
+    return f + payload;
+}
+
+QByteArray u32(quint32 v) {
+    QByteArray b;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        b += char(v >> shift);
+    }
+    return b;
+}
+
+/// An HPACK literal header field without indexing, new name, no Huffman (lengths < 127).
+QByteArray literal(const QByteArray& name, const QByteArray& value) {
+    return QByteArray(1, '\0') + char(name.size()) + name + char(value.size()) + value;
+}
+
+/// DATA payload bytes on `stream`, and whether its END_STREAM came, in server-sent frames.
+struct DataSeen {
+    qsizetype bytes = 0;
+    bool ended = false;
+};
+DataSeen dataOn(const QByteArray& bytes, quint32 stream) {
+    DataSeen seen;
+    qsizetype at = 0;
+    for (int i = 0; i < 10000 && at + 9 <= bytes.size(); ++i) {
+        const auto* p = reinterpret_cast<const uchar*>(bytes.constData() + at);
+        const qsizetype length = (qsizetype(p[0]) << 16) | (qsizetype(p[1]) << 8) | p[2];
+        const quint32 id =
+            (quint32(p[5] & 0x7f) << 24) | (quint32(p[6]) << 16) | (quint32(p[7]) << 8) | p[8];
+        if (p[3] == 0 && id == stream) {
+            seen.bytes += length;
+            seen.ended = seen.ended || (p[4] & 0x1);
+        }
+        at += 9 + length;
+    }
+    return seen;
+}
+
 } // namespace
 
 class TestHttp2 : public QObject {
@@ -58,6 +109,7 @@ private Q_SLOTS:
     void http1StillServedOnTheSamePort();
     void curlWithPriorKnowledge();
     void malformedFramesGetGoaway();
+    void streamingRespectsFlowControl();
     void abortResetsOnlyItsStream();
     void serverWithoutHttp2IsAProtocolFailure();
     void refusedConnectionFailsOnce();
@@ -222,6 +274,35 @@ void TestHttp2::malformedFramesGetGoaway() {
     QCOMPARE(
         test::waitFor(pool.send(test::jsonRequest(chatUrl(mock)), "POST", test::chatBody())).status,
         200);
+}
+
+void TestHttp2::streamingRespectsFlowControl() {
+    MockServer mock(test::unlimitedMock(0, 0, 20));
+    QVERIFY(mock.listen());
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, mock.port());
+    QVERIFY(socket.waitForConnected(5000));
+    QByteArray in;
+    QObject::connect(&socket, &QTcpSocket::readyRead, this, [&] { in += socket.readAll(); });
+    // A client whose streams take 100 bytes before it sends WINDOW_UPDATE.
+    const QByteArray body = test::chatBody(QStringLiteral("hi"), true);
+    const QByteArray head = literal(":method", "POST") + literal(":scheme", "http") +
+                            literal(":authority", "127.0.0.1") +
+                            literal(":path", "/v1/chat/completions") +
+                            literal("content-type", "application/json");
+    socket.write(kPreface + frame(0x4, 0, 0, QByteArray::fromHex("0004") + u32(100)) +
+                 frame(0x1, 0x4, 1, head) + frame(0x0, 0x1, 1, body));
+    QVERIFY(test::runUntil([&] { return dataOn(in, 1).bytes >= 100; }, 5000));
+    socket.write(frame(0x4, 0x1, 0, {})); // SETTINGS ACK
+    // The stream is 20 events, thousands of bytes, all written at once by the mock: the server
+    // holds them back at the window. Nothing more comes while the window stays shut.
+    QVERIFY(!test::runUntil([&] { return dataOn(in, 1).bytes > 100; }, 300));
+    QCOMPARE(dataOn(in, 1).bytes, qsizetype(100));
+    QVERIFY(!dataOn(in, 1).ended);
+    socket.write(frame(0x8, 0, 1, u32(1 << 20))); // open the stream's window
+    QVERIFY(test::runUntil([&] { return dataOn(in, 1).ended; }, 5000));
+    QVERIFY(in.contains("data: [DONE]"));
+    QVERIFY(dataOn(in, 1).bytes > 1000);
 }
 
 void TestHttp2::abortResetsOnlyItsStream() {
