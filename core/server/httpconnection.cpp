@@ -1,5 +1,6 @@
 #include "core/server/httpconnection.h"
 
+#include "core/server/http2session.h"
 #include "core/server/httpresponder.h"
 
 #include <QTcpSocket>
@@ -70,12 +71,13 @@ void splitTarget(HttpRequest& r) {
 } // namespace
 
 HttpConnection::HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServerLimits limits,
-                               QObject* parent)
+                               QObject* parent, Http2Stats* http2Stats)
     : QObject(parent)
     , m_socket(socket)
     , m_handler(std::move(handler))
     , m_limits(limits)
-    , m_parser(std::make_unique<http_parser>()) {
+    , m_parser(std::make_unique<http_parser>())
+    , m_http2Stats(http2Stats) {
     m_socket->setParent(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     http_parser_init(m_parser.get(), HTTP_REQUEST);
@@ -240,8 +242,30 @@ void HttpConnection::readAvailable() {
     if (!full || m_inbox.size() < kInboxWhenFull) {
         m_inbox += m_socket->readAll();
     }
+    if (m_sniffing && sniffHttp2()) {
+        return;
+    }
     parseInbox();
     dispatchNext();
+}
+
+bool HttpConnection::sniffHttp2() {
+    switch (Http2Session::matchPreface(m_inbox)) {
+    case Http2Session::Preface::No:
+        m_sniffing = false;
+        return false;
+    case Http2Session::Preface::Partial:
+        return true; // the head time-out still runs
+    case Http2Session::Preface::Yes:
+        break;
+    }
+    m_sniffing = false;
+    m_wait = Wait::Nothing; // the session has its own rules
+    disconnect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::readAvailable);
+    m_http2 = new Http2Session(m_socket, m_handler, m_limits, m_http2Stats, this);
+    connect(m_http2, &Http2Session::closeRequested, this, &HttpConnection::closeAfterWrite);
+    m_http2->start(std::exchange(m_inbox, QByteArray()));
+    return true;
 }
 
 void HttpConnection::parseInbox() {

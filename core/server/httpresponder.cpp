@@ -1,5 +1,6 @@
 #include "core/server/httpresponder.h"
 
+#include "core/server/http2session.h"
 #include "core/server/httpconnection.h"
 
 #include <QTcpSocket>
@@ -12,6 +13,14 @@ HttpResponder::HttpResponder(HttpConnection* connection, int httpMinor, bool kee
     , m_connection(connection)
     , m_httpMinor(httpMinor)
     , m_keepAlive(keepAlive)
+    , m_headOnly(headOnly) {}
+
+HttpResponder::HttpResponder(Http2Session* session, std::int32_t stream, bool headOnly)
+    : QObject(session)
+    , m_session(session)
+    , m_stream(stream)
+    , m_httpMinor(1)
+    , m_keepAlive(true)
     , m_headOnly(headOnly) {}
 
 QByteArray HttpResponder::reasonPhrase(int status) {
@@ -68,6 +77,9 @@ QByteArray HttpResponder::reasonPhrase(int status) {
 }
 
 qint64 HttpResponder::pendingBytes() const {
+    if (m_session) {
+        return m_session->pendingBytes(m_stream);
+    }
     return m_connection ? m_connection->socket()->bytesToWrite() : 0;
 }
 
@@ -90,6 +102,9 @@ void HttpResponder::writeHead(int status, const HttpHeaders& headers, const QByt
 }
 
 void HttpResponder::respond(int status, const HttpHeaders& headers, const QByteArray& body) {
+    if (m_session) {
+        return h2Respond(status, headers, body);
+    }
     if (m_state != State::Idle || !m_connection) {
         return;
     }
@@ -102,6 +117,9 @@ void HttpResponder::respond(int status, const HttpHeaders& headers, const QByteA
 }
 
 void HttpResponder::beginChunked(int status, const HttpHeaders& headers) {
+    if (m_session) {
+        return h2Begin(status, headers);
+    }
     if (m_state != State::Idle || !m_connection) {
         return;
     }
@@ -117,6 +135,11 @@ void HttpResponder::beginChunked(int status, const HttpHeaders& headers) {
 }
 
 void HttpResponder::beginFixed(int status, const HttpHeaders& headers, qint64 contentLength) {
+    if (m_session) {
+        HttpHeaders withLength = headers;
+        withLength.append({"content-length", QByteArray::number(contentLength)});
+        return h2Begin(status, withLength);
+    }
     if (m_state != State::Idle || !m_connection) {
         return;
     }
@@ -125,6 +148,12 @@ void HttpResponder::beginFixed(int status, const HttpHeaders& headers, qint64 co
 }
 
 void HttpResponder::write(const QByteArray& data) {
+    if (m_session) {
+        if (!data.isEmpty() && !m_headOnly && m_state == State::Chunked) {
+            m_session->submitData(m_stream, data);
+        }
+        return;
+    }
     if (data.isEmpty() || !m_connection || m_headOnly) {
         return;
     }
@@ -143,6 +172,9 @@ void HttpResponder::write(const QByteArray& data) {
 }
 
 void HttpResponder::end() {
+    if (m_session) {
+        return h2End(false, true);
+    }
     if (!m_connection || m_state == State::Done) {
         return;
     }
@@ -160,6 +192,9 @@ void HttpResponder::end() {
 }
 
 void HttpResponder::closeConnection() {
+    if (m_session) {
+        return h2End(true, true);
+    }
     if (!m_connection || m_state == State::Done) {
         return;
     }
@@ -168,6 +203,9 @@ void HttpResponder::closeConnection() {
 }
 
 void HttpResponder::resetConnection() {
+    if (m_session) {
+        return h2End(true, false);
+    }
     if (!m_connection || m_state == State::Done) {
         return;
     }
@@ -183,6 +221,45 @@ void HttpResponder::markClientGone() {
     }
     m_state = State::Done;
     Q_EMIT clientGone();
+}
+
+void HttpResponder::h2Respond(int status, const HttpHeaders& headers, const QByteArray& body) {
+    if (m_state != State::Idle) {
+        return;
+    }
+    m_state = State::Done;
+    HttpHeaders withLength = headers;
+    withLength.append({"content-length", QByteArray::number(body.size())});
+    const bool withBody = !body.isEmpty() && !m_headOnly;
+    m_session->submitHead(m_stream, status, withLength, !withBody);
+    if (withBody) {
+        m_session->submitData(m_stream, body);
+        m_session->finishStream(m_stream);
+    }
+}
+
+void HttpResponder::h2Begin(int status, const HttpHeaders& headers) {
+    if (m_state != State::Idle) {
+        return;
+    }
+    // Chunked and fixed-length bodies are alike on HTTP/2: DATA frames until END_STREAM.
+    m_state = m_headOnly ? State::Done : State::Chunked;
+    m_session->submitHead(m_stream, status, headers, m_headOnly);
+}
+
+void HttpResponder::h2End(bool reset, bool afterSent) {
+    if (m_state == State::Done) {
+        return;
+    }
+    if (m_state == State::Idle && !reset) {
+        return h2Respond(204, {}, {});
+    }
+    m_state = State::Done;
+    if (reset) {
+        m_session->resetStream(m_stream, afterSent);
+    } else {
+        m_session->finishStream(m_stream);
+    }
 }
 
 } // namespace sluice

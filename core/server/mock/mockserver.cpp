@@ -115,6 +115,16 @@ QJsonObject MockServer::statsJson() {
                                       m_config.rpm, m_config.tpm);
     json.insert(QStringLiteral("capacity"), m_config.capacity);
     json.insert(QStringLiteral("connections"), m_http.connectionCount());
+    const Http2Stats& h2 = m_http.http2Stats();
+    json.insert(
+        QStringLiteral("http2"),
+        QJsonObject{{QStringLiteral("connections"), h2.connections},
+                    {QStringLiteral("connections_open"), h2.connectionsOpen},
+                    {QStringLiteral("streams"), h2.streams},
+                    {QStringLiteral("streams_open"), h2.streamsOpen},
+                    {QStringLiteral("peak_streams_open"), h2.peakStreamsOpen},
+                    {QStringLiteral("peak_streams_per_connection"), h2.peakStreamsPerConnection},
+                    {QStringLiteral("protocol_errors"), h2.protocolErrors}});
     json.insert(QStringLiteral("per_key"), m_keys.toJson());
     return json;
 }
