@@ -109,13 +109,43 @@ void AttachClient::setToken(const QByteArray& adminToken) {
 }
 
 void AttachClient::applyLimits(const TrafficLimits& limits) {
+    postConfig(attach::configBody(limits));
+}
+
+void AttachClient::postConfig(const QJsonObject& change) {
     if (m_state != State::Attached) {
         Q_EMIT limitsRefused(Error{Error::Kind::Unavailable,
                                    {},
                                    tr("not attached to a gateway: the limits were not sent")});
         return;
     }
-    post(m_generation, QJsonDocument(attach::configBody(limits)).toJson(QJsonDocument::Compact));
+    post(m_generation, QJsonDocument(change).toJson(QJsonDocument::Compact));
+}
+
+void AttachClient::fetchRequest(std::uint64_t id) {
+    if (m_state != State::Attached) {
+        Q_EMIT requestMissing(id);
+        return;
+    }
+    getRequest(m_generation, id);
+}
+
+QCoro::Task<> AttachClient::getRequest(quint64 generation, std::uint64_t id) {
+    QPointer<AttachClient> self(this);
+    try {
+        const Answer a = co_await call("GET", QStringLiteral("/admin/requests/%1").arg(id));
+        if (!self || self->m_generation != generation) {
+            co_return;
+        }
+        const QJsonDocument doc = QJsonDocument::fromJson(a.body);
+        if (a.status == 200 && doc.isObject()) {
+            Q_EMIT requestJson(id, doc.object());
+        } else {
+            Q_EMIT requestMissing(id);
+        }
+    } catch (const std::exception& e) {
+        qWarning("attach: %s", e.what());
+    }
 }
 
 void AttachClient::setState(State state, const QString& detail) {
@@ -228,6 +258,7 @@ QCoro::Task<> AttachClient::run(quint64 generation, milliseconds delay) {
                 auto parsed = attach::parseConfig(a.body);
                 if (parsed) {
                     config = std::move(parsed).value();
+                    m_configJson = QJsonDocument::fromJson(a.body).object();
                 } else {
                     why = tr("not a Sluice gateway's answer: %1").arg(parsed.error().text());
                 }
@@ -274,6 +305,7 @@ QCoro::Task<> AttachClient::run(quint64 generation, milliseconds delay) {
                 co_return;
             }
             onStats(stats->snapshot, stats->alarms);
+            Q_EMIT statsJson(stats->raw);
             if (m_config && stats->configVersion != m_config->version) {
                 // Changed elsewhere (`sluice config set`, another console): read what it is.
                 const Answer c = co_await call("GET", QStringLiteral("/admin/config"));
@@ -282,6 +314,7 @@ QCoro::Task<> AttachClient::run(quint64 generation, milliseconds delay) {
                 }
                 if (!problem(c, QStringLiteral("/admin/config"))) {
                     if (auto config = attach::parseConfig(c.body)) {
+                        m_configJson = QJsonDocument::fromJson(c.body).object();
                         adopt(*config, false);
                     }
                 }
@@ -315,6 +348,7 @@ QCoro::Task<> AttachClient::post(quint64 generation, QByteArray body) {
             Q_EMIT limitsRefused(config.error());
             co_return;
         }
+        m_configJson = QJsonDocument::fromJson(a.body).object();
         adopt(*config, true);
     } catch (const std::exception& e) {
         qWarning("attach: %s", e.what());
@@ -327,6 +361,7 @@ void AttachClient::adopt(const GatewayConfig& config, bool ours) {
         return; // an older answer than the one already read
     }
     m_config = config;
+    Q_EMIT configJson(m_configJson);
     const QStringList changes = before ? attach::configChanges(*before, config) : QStringList{};
     Q_EMIT configChanged(config, changes, ours);
 }

@@ -7,6 +7,7 @@
 #include "core/server/gateway/gatewayconfig.h"
 
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QList>
 #include <QNetworkAccessManager>
 #include <QObject>
@@ -67,6 +68,11 @@ public:
     /// Sends the panel's limits to the gateway (POST /admin/config). Its answer arrives as
     /// configChanged(..., ours = true), or limitsRefused() with the gateway's reason.
     void applyLimits(const TrafficLimits& limits);
+    /// Sends a raw POST /admin/config body (only live limits: {"max_concurrent": 8}); answered
+    /// like applyLimits().
+    void postConfig(const QJsonObject& change);
+    /// Asks for GET /admin/requests/{id}: requestJson() or requestMissing() follows.
+    void fetchRequest(std::uint64_t id);
     void setTiming(const Timing& timing) { m_timing = timing; }
 
     State state() const { return m_state; }
@@ -93,6 +99,12 @@ Q_SIGNALS:
     void limitsRefused(const sluice::Error& error);
     /// A gateway alarm not seen before (a retired key), in its words.
     void alarm(const QString& message);
+    /// Each /admin/stats answer as it came (clients, keys, overhead...), after snapshot().
+    void statsJson(const QJsonObject& stats);
+    /// /admin/config as it came (keys masked), with every configChanged().
+    void configJson(const QJsonObject& config);
+    void requestJson(std::uint64_t id, const QJsonObject& request);
+    void requestMissing(std::uint64_t id);
 
 private:
     struct Answer {
@@ -103,6 +115,7 @@ private:
     QCoro::Task<Answer> call(QByteArray method, QString path, QByteArray body = {});
     QCoro::Task<> run(quint64 generation, std::chrono::milliseconds delay);
     QCoro::Task<> post(quint64 generation, QByteArray body);
+    QCoro::Task<> getRequest(quint64 generation, std::uint64_t id);
     /// Why an answer is not a 200, in words; nothing when it is.
     std::optional<QString> problem(const Answer& answer, const QString& path) const;
     bool unauthorized(const Answer& answer) const;
@@ -127,6 +140,7 @@ private:
     quint64 m_generation = 0;
     int m_failures = 0; ///< connection attempts failed in a row, for the backoff
     std::optional<GatewayConfig> m_config;
+    QJsonObject m_configJson; ///< m_config as the gateway wrote it
     /// Replies in flight (every call and the event stream), aborted on detach or restart.
     QList<QPointer<QNetworkReply>> m_replies;
     QPointer<QNetworkReply> m_events;
@@ -137,7 +151,6 @@ private:
     std::optional<AlertMonitor> m_alerts;
     std::optional<EngineSnapshot> m_previous;
     QElapsedTimer m_since;
-    int m_alarmsSeen = -1; ///< alarms in the gateway's list when last read (-1: not yet)
 };
 
 } // namespace sluice

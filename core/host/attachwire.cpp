@@ -143,13 +143,14 @@ FailureReason failureFromKey(const QString& key) {
     return r;
 }
 
-Result<GatewayStats> parseStats(const QByteArray& body) {
+Result<AdminStats> parseStats(const QByteArray& body) {
     const auto json = objectOf(body, QStringLiteral("/admin/stats"));
     if (!json) {
         return json.error();
     }
     Reader r(*json, {});
-    GatewayStats out;
+    AdminStats out;
+    out.raw = *json;
     EngineSnapshot& s = out.snapshot;
     s.inFlight = r.integer("in_flight", true);
     s.limit = r.integer("limit", true);

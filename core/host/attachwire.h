@@ -13,17 +13,18 @@ namespace sluice::attach {
 
 /// What one GET /admin/stats answer says, in the engine's own vocabulary so the console draws
 /// an attached gateway exactly as it draws a run.
-struct GatewayStats {
+struct AdminStats {
     EngineSnapshot snapshot; ///< `at` is left 0: the receiver stamps it with its own clock
     int configVersion = 0;
     std::int64_t promptTokens = 0, completionTokens = 0;
     /// The gateway's alarms (retired keys...), oldest first, as it words them.
     QStringList alarms;
+    QJsonObject raw; ///< the whole answer, for views that read more (clients, keys, overhead)
 };
 
 /// Reads a /admin/stats body. Garbage (not JSON, not an object, a field of the wrong type)
 /// is an Invalid error naming the field; absent optional fields read as 0.
-Result<GatewayStats> parseStats(const QByteArray& body);
+Result<AdminStats> parseStats(const QByteArray& body);
 
 /// Reads a /admin/config body into the limits of a GatewayConfig (and its version); listen,
 /// upstream and keys are left as they are. Errors name the field.
