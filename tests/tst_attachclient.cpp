@@ -126,6 +126,7 @@ private:
 void TestAttachClient::init() {
     m_gateway = std::make_unique<FakeGateway>();
     m_gateway->config.maxConcurrent = 8;
+    m_gateway->config.upstream = QUrl(QStringLiteral("http://127.0.0.1:9/v1"));
     QVERIFY(m_gateway->listen());
 }
 
@@ -224,6 +225,7 @@ void TestAttachClient::limitsRoundTrip() {
     panel.queueCapacity = 50;
     panel.retries = 1;
     GatewayConfig config;
+    config.upstream = QUrl(QStringLiteral("http://127.0.0.1:9/v1"));
     QVERIFY(config.applyLimits(attach::configBody(panel)).ok());
     QCOMPARE(config.maxConcurrent, 12);
     QCOMPARE(config.rpm, 600);
@@ -233,6 +235,7 @@ void TestAttachClient::limitsRoundTrip() {
     QVERIFY(config.applyLimits(attach::configBody(panel)).ok());
     QCOMPARE(config.maxConcurrent, 100000);
     GatewayConfig before;
+    before.upstream = config.upstream;
     QCOMPARE(attach::configChanges(before, config).join(QStringLiteral(", ")),
              QStringLiteral("max_concurrent 100 -> 100000, rpm off -> 600, queue_size 1000 -> "
                             "50, retries 2 -> 1"));

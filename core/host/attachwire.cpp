@@ -247,6 +247,12 @@ Result<GatewayConfig> parseConfig(const QByteArray& body) {
                               QStringLiteral("max_concurrent is missing: not a Sluice gateway"));
     }
     GatewayConfig config;
+    // applyLimits() checks the whole config: the upstream as the gateway shows it (a
+    // placeholder where it does not, since only the limits are read here).
+    const QUrl upstream(json->value(QStringLiteral("upstream")).toString());
+    config.upstream = upstream.isValid() && !upstream.host().isEmpty()
+                          ? upstream
+                          : QUrl(QStringLiteral("http://upstream.invalid"));
     if (auto applied = config.applyLimits(limits); !applied) {
         return applied.error();
     }
