@@ -48,6 +48,9 @@ const char* const kUsage =
     "                       3-priority-lanes, 4-breaker-outage)\n"
     "  --geometry WxH       window size in pixels, e.g. 1366x768 (default: fits the screen)\n"
     "  --start              start a run with the saved benchmark settings at launch\n"
+    "  --attach URL         follow a running 'sluice gateway' (its traffic on the charts,\n"
+    "                       its limits in the limits panel)\n"
+    "  --admin-token T      the gateway's admin token (default $SLUICE_ADMIN_TOKEN)\n"
     "  --screenshot FILE    save a PNG of the window after --screenshot-after (20s), then quit\n"
     "  -h, --help           show this text\n"
     "  -v, --version        show the version\n";

@@ -1,5 +1,6 @@
 #include "ui/mainwindow.h"
 
+#include "ui/attachfeed.h"
 #include "ui/demos.h"
 #include "ui/panels/alertslog.h"
 #include "ui/panels/benchpanel.h"
@@ -147,6 +148,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
 
     m_statusTarget = new QLabel(this);
     statusBar()->addPermanentWidget(m_statusTarget);
+    m_attach = new AttachFeed(this, m_session, m_session->attachClient());
 
     buildMenus();
 

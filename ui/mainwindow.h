@@ -12,6 +12,7 @@ class QTabWidget;
 namespace sluice {
 
 class AlertsLog;
+class AttachFeed;
 class BenchPanel;
 class ChartsPanel;
 class DemoPlayer;
@@ -51,6 +52,8 @@ public:
     AlertsLog* alertsLog() const { return m_alerts; }
     ErrorsView* errorsView() const { return m_errors; }
     StatsStrip* statsStrip() const { return m_stats; }
+    /// Draws an attached gateway (Gateway → Attach…, --attach).
+    AttachFeed* attachFeed() const { return m_attach; }
     QTabWidget* bottomTabs() const { return m_bottomTabs; }
     QTabWidget* sideTabs() const { return m_sideTabs; }
     /// Exports the last run's report into `dir` (summary.json, timeseries.csv, report.html).
@@ -90,6 +93,7 @@ private:
     void onDemoStarted();
     void onDemoFinished();
     void setAlertTabText();
+    void attachDialog();
 
     Session* m_session;
     DemoPlayer* m_demos = nullptr;
@@ -104,6 +108,7 @@ private:
     ResultsView* m_results = nullptr;
     ErrorsView* m_errors = nullptr;
     UserSettings* m_userSettings = nullptr;
+    AttachFeed* m_attach = nullptr;
     QTabWidget* m_sideTabs = nullptr;
     QTabWidget* m_bottomTabs = nullptr;
     QLabel* m_statusTarget = nullptr;
