@@ -144,7 +144,8 @@ void TestAttachGui::attachedWindowFollowsTheGatewayProcess() {
     QVERIFY(test::runUntil(
         [&] { return feed->statusLabel()->text().contains(QLatin1String("disconnected")); }, 2000));
     QVERIFY2(lost.elapsed() < 2000, qPrintable(QString::number(lost.elapsed())));
-    QVERIFY(m_gateway.waitForFinished(5000));
+    // Its end may have been seen already while the window was watched.
+    QVERIFY(m_gateway.state() == QProcess::NotRunning || m_gateway.waitForFinished(5000));
 
     // Back on the same port: attached again by itself.
     QVERIFY(startGateway(port));
