@@ -353,8 +353,8 @@ void TestMainWindow::demoPlaysItsSteps() {
             seen = s.breaker;
         }
     });
-    QString error;
-    QVERIFY2(player.play(*breaker, &error), qPrintable(error));
+    const Result<void> played = player.play(*breaker);
+    QVERIFY2(played.ok(), qPrintable(played.ok() ? QString() : played.error().text()));
     QCOMPARE(captions.size(), 1);
     QTRY_VERIFY_WITH_TIMEOUT(seen.has_value(), 10000);
     QTRY_COMPARE_WITH_TIMEOUT(captions.size(), 3, 10000);
@@ -505,8 +505,8 @@ void TestMainWindow::demoLeavesSettingsUntouched() {
         scenarioBefore = savedScenario();
         QVERIFY(!mockBefore.isEmpty());
 
-        QString error;
-        QVERIFY2(window.playDemo(QStringLiteral("2-adaptive-capacity"), &error), qPrintable(error));
+        const Result<void> played = window.playDemo(QStringLiteral("2-adaptive-capacity"));
+        QVERIFY2(played.ok(), qPrintable(played.ok() ? QString() : played.error().text()));
         QVERIFY(window.showingDemo());
         // The Load panel shows what runs: the demo's closed loop of 64, not the user's profile.
         auto* bench = window.benchPanel();
@@ -542,8 +542,8 @@ void TestMainWindow::demoLeavesSettingsUntouched() {
     // A demo that runs to its end gives the user's values back.
     MainWindow window(&session);
     QCOMPARE(window.limitsPanel()->limits().rpm, 1234);
-    QString error;
-    QVERIFY2(window.playDemo(QStringLiteral("4-breaker-outage"), &error), qPrintable(error));
+    const Result<void> played = window.playDemo(QStringLiteral("4-breaker-outage"));
+    QVERIFY2(played.ok(), qPrintable(played.ok() ? QString() : played.error().text()));
     QCOMPARE(window.limitsPanel()->limits().rpm, 0);
     QSignalSpy finished(&session, &Session::runFinished);
     window.stopRun();
@@ -645,8 +645,8 @@ void TestMainWindow::firstRunDoesNotOverload() {
         maxQueued = std::max(maxQueued, s.queued - s.waitingBudget);
         done = s.done;
     });
-    QString error;
-    QVERIFY2(window.startRun(&error), qPrintable(error));
+    const Result<void> started = window.startRun();
+    QVERIFY2(started.ok(), qPrintable(started.ok() ? QString() : started.error().text()));
     QTRY_VERIFY_WITH_TIMEOUT(snapshots >= 120, 30000); // 12 s of traffic
     QVERIFY2(done >= 30, qPrintable(QString::number(done)));
     QVERIFY2(maxQueued < 10, qPrintable(QString::number(maxQueued)));

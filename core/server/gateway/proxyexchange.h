@@ -11,6 +11,20 @@ namespace sluice {
 
 class GatewayServer;
 
+/// A whole (non-streaming) upstream answer, collected as the engine reads it, to go to the
+/// caller in one piece when the request has ended (GatewayServer::forwardWhole()).
+struct WholeAnswer final : ResponseSink {
+    int status = 0;
+    HeaderPairs headers;
+    QByteArray body;
+
+    void onHeaders(int s, const HeaderPairs& h) override {
+        status = s;
+        headers = h;
+    }
+    void onBytes(const QByteArray& bytes) override { body += bytes; }
+};
+
 /// One caller's request through the engine: the engine's ResponseSink for the upstream answer
 /// (forwarded event by event, never re-chunked), and the caller's answer when the engine ends
 /// the request (the upstream's error as it was, or the gateway's own 503/429/502 in the
@@ -42,6 +56,10 @@ public:
     /// The request ended (from the engine's completion): answer the caller if it is still there.
     /// Returns the status the caller got (0 when it had gone).
     int finish(const RequestRecord& record);
+    /// The request ended and `answer` holds what the upstream sent: the caller gets it in one
+    /// piece when it came whole, else the failure answer (an answer broken off is a 502/504
+    /// here, since nothing had gone out yet). Returns the status the caller got (0: gone).
+    int finishWhole(const RequestRecord& record, const WholeAnswer& answer);
 
 private:
     HttpHeaders ownHeaders() const;
