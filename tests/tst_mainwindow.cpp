@@ -41,13 +41,27 @@
 
 using namespace sluice;
 
+// A console running a closed loop of 20 workers against the mock, every limit off, so all 20 are
+// in flight: the shared setup of the run's focused tests below. Watches the engine's limit and
+// in-flight count through the session's snapshots.
+struct RunningConsole {
+    Session session;
+    std::unique_ptr<MainWindow> window;
+    QAction* start = nullptr;
+    int lastLimit = 0;
+    int lastInFlight = 0;
+};
+
 class TestMainWindow final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
     void initTestCase();
     void init();
-    void runDrivesChartsLimitsAndResults();
+    void runFillsEveryChartAndTheTable();
+    void maxConcurrencyChangeReachesEngineAndServer();
+    void requestFilterKeepsOneStateWhileUpdatesFlow();
+    void stoppedRunShowsItsSummaryAndExports();
     void overloadRaisesAlertsAndColours();
     void idleWindowAndShippedDemos();
     void demoPlaysItsSteps();
@@ -55,7 +69,9 @@ private Q_SLOTS:
     void badScenarioFileNamesTheField();
     void settingsAreRemembered();
     void settingsAreWrittenWhenChanged();
-    void demoLeavesSettingsUntouched();
+    void demoShowsItsValuesAndSavesNone();
+    void windowRebuiltMidDemoSavesNone();
+    void demoEndedGivesTheUsersValuesBack();
     void failureAlertsColourTheirSeries();
     void breakerEventsAreMarked();
     void firstRunDoesNotOverload();
@@ -64,6 +80,9 @@ private Q_SLOTS:
 
 private:
     static MockConfig fastMock();
+    /// Starts the closed-loop run the run's tests share (RunningConsole, above).
+    void startClosedLoop(RunningConsole& console);
+    static void saveUserSettings(Session& session, QVariantMap* mock, QVariantMap* scenario);
     static bool startMock(Session& session, const MockConfig& config);
     static void configureRun(MainWindow& window, int profile, double load);
     static void screenshot(QWidget& window, const QString& name);
@@ -121,58 +140,62 @@ void TestMainWindow::screenshot(QWidget& window, const QString& name) {
     }
 }
 
-void TestMainWindow::runDrivesChartsLimitsAndResults() {
-    Session session;
+void TestMainWindow::startClosedLoop(RunningConsole& c) {
     MockConfig mock = fastMock();
     mock.ttftMs = 150; // ~0.3 s per request: 20 workers offer ~60 requests/s
     mock.tpotMs = 20;
-    QVERIFY(startMock(session, mock));
-    MainWindow window(&session);
+    QVERIFY(startMock(c.session, mock));
+    c.window = std::make_unique<MainWindow>(&c.session);
+    MainWindow& window = *c.window;
     window.resize(1280, 800);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    // The testers check the whole model on every change: on while the first requests flow.
+    // Limits: fixed, no cap, so the closed loop's 20 workers are all in flight.
+    TrafficLimits limits = c.session.limits();
+    limits.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    limits.maxConcurrency = 0;
+    window.limitsPanel()->setLimits(limits);
+    c.session.applyLimits(limits);
+    configureRun(window, 2, 20);
+    connect(&c.session, &Session::snapshot, this, [&c](const EngineSnapshot& s) {
+        c.lastLimit = s.limit;
+        c.lastInFlight = s.inFlight;
+    });
+    QSignalSpy started(&c.session, &Session::runStarted);
+    c.start = window.findChild<QAction*>(QStringLiteral("startAction"));
+    QVERIFY(c.start && c.start->isEnabled());
+    c.start->trigger();
+    QCOMPARE(started.size(), 1);
+    QVERIFY(!c.start->isEnabled());
+}
+
+void TestMainWindow::runFillsEveryChartAndTheTable() {
+    RunningConsole c;
+    startClosedLoop(c);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    MainWindow& window = *c.window;
+    // The testers check the whole model on every change: on while the first requests flow (none
+    // has arrived yet: rows come through the event loop, which has not run since the start).
     auto modelTester = std::make_unique<QAbstractItemModelTester>(
         window.requestsPanel()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     auto filterTester = std::make_unique<QAbstractItemModelTester>(
         window.requestsPanel()->filterModel(),
         QAbstractItemModelTester::FailureReportingMode::QtTest);
-    // Limits: fixed, no cap, so the closed loop's 20 workers are all in flight.
-    TrafficLimits limits = session.limits();
-    limits.algorithm = ConcurrencyConfig::Algorithm::Fixed;
-    limits.maxConcurrency = 0;
-    window.limitsPanel()->setLimits(limits);
-    session.applyLimits(limits);
-    configureRun(window, 2, 20);
-
-    QSignalSpy started(&session, &Session::runStarted);
-    QSignalSpy finished(&session, &Session::runFinished);
-    QAction* start = window.findChild<QAction*>(QStringLiteral("startAction"));
-    QVERIFY(start && start->isEnabled());
-    start->trigger();
-    QCOMPARE(started.size(), 1);
-    QVERIFY(!start->isEnabled());
-
-    // Points on every chart.
-    int lastLimit = 0;
-    int lastInFlight = 0;
-    connect(&session, &Session::snapshot, this, [&](const EngineSnapshot& s) {
-        lastLimit = s.limit;
-        lastInFlight = s.inFlight;
-    });
     ChartsPanel* charts = window.charts();
-    for (int c = 0; c < ChartsPanel::ChartCount; ++c) {
-        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(c));
+    for (int i = 0; i < ChartsPanel::ChartCount; ++i) {
+        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(i));
         QTRY_VERIFY_WITH_TIMEOUT(chart->sampleCount(0) >= 10, 10000);
     }
-    QTRY_VERIFY_WITH_TIMEOUT(lastInFlight >= 15, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(c.lastInFlight >= 15, 10000);
     // Latency percentiles arrive once requests have finished.
     QTRY_VERIFY_WITH_TIMEOUT(window.requestsPanel()->model()->rowCount() > 50, 10000);
     charts->refreshAll();
-    for (int c = 0; c < ChartsPanel::ChartCount; ++c) {
-        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(c));
+    for (int i = 0; i < ChartsPanel::ChartCount; ++i) {
+        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(i));
         // Every request here is of normal priority: that is the series with points.
-        const int series = c == ChartsPanel::PriorityLatency ? ChartsPanel::Normal : 0;
+        const int series = i == ChartsPanel::PriorityLatency ? ChartsPanel::Normal : 0;
         QVERIFY2(chart->pointCount(series) > 0, qPrintable(chart->objectName()));
         QVERIFY(chart->lineSeries(series)->count() <= 2 * 1280);
     }
@@ -183,7 +206,17 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
     modelTester.reset();
     filterTester.reset();
     screenshot(window, QStringLiteral("console-running.png"));
+}
 
+void TestMainWindow::maxConcurrencyChangeReachesEngineAndServer() {
+    RunningConsole c;
+    startClosedLoop(c);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    MainWindow& window = *c.window;
+    ChartsPanel* charts = window.charts();
+    QTRY_VERIFY_WITH_TIMEOUT(c.lastInFlight >= 15, 10000);
     // Change max concurrency in the limits panel: the engine's limit, a marker, and the
     // server's own count of concurrent requests follow.
     const int markersBefore = charts->chart(ChartsPanel::Concurrency)->markerCount();
@@ -191,17 +224,17 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
         window.limitsPanel()->findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"));
     QVERIFY(maxSpin);
     maxSpin->setValue(5);
-    QTRY_COMPARE_WITH_TIMEOUT(lastLimit, 5, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(c.lastLimit, 5, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(charts->chart(ChartsPanel::Concurrency)->markerCount() > markersBefore,
                              5000);
-    QTRY_VERIFY_WITH_TIMEOUT(lastInFlight <= 5, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(c.lastInFlight <= 5, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(window.limitsPanel()
                                  ->findChild<QLabel*>(QStringLiteral("currentLimitLabel"))
                                  ->text()
                                  .contains(QLatin1Char('5')),
                              5000);
     // The mock counts what it serves: from now on never more than 5 at once.
-    QSignalSpy stats(&session, &Session::mockStats);
+    QSignalSpy stats(&c.session, &Session::mockStats);
     int serverMax = 0;
     for (int i = 0; i < 4; ++i) {
         QVERIFY(stats.wait(2000));
@@ -211,25 +244,40 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
     }
     QVERIFY2(serverMax <= 5, qPrintable(QString::number(serverMax)));
     QVERIFY(serverMax >= 1);
+}
 
-    // Filter the table by state while updates flow.
-    auto* filter =
-        window.requestsPanel()->findChild<QComboBox*>(QStringLiteral("requestFilterCombo"));
+void TestMainWindow::requestFilterKeepsOneStateWhileUpdatesFlow() {
+    RunningConsole c;
+    startClosedLoop(c);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    RequestsPanel* requests = c.window->requestsPanel();
+    auto* filter = requests->findChild<QComboBox*>(QStringLiteral("requestFilterCombo"));
     filter->setCurrentIndex(filter->findData(int(RequestFilterModel::Filter::Done)));
-    QTRY_VERIFY(window.requestsPanel()->filterModel()->rowCount() > 0);
-    for (int r = 0; r < window.requestsPanel()->filterModel()->rowCount(); ++r) {
-        QCOMPARE(window.requestsPanel()
-                     ->filterModel()
+    QTRY_VERIFY_WITH_TIMEOUT(requests->filterModel()->rowCount() > 0, 10000);
+    for (int r = 0; r < requests->filterModel()->rowCount(); ++r) {
+        QCOMPARE(requests->filterModel()
                      ->index(r, RequestTableModel::State)
                      .data(RequestTableModel::StateRole)
                      .toInt(),
                  int(RequestState::Done));
     }
+}
 
+void TestMainWindow::stoppedRunShowsItsSummaryAndExports() {
+    RunningConsole c;
+    startClosedLoop(c);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    MainWindow& window = *c.window;
+    QTRY_VERIFY_WITH_TIMEOUT(window.requestsPanel()->model()->rowCount() > 50, 10000);
     // Stop: the summary shows in the results view.
+    QSignalSpy finished(&c.session, &Session::runFinished);
     window.findChild<QAction*>(QStringLiteral("stopAction"))->trigger();
     QVERIFY(finished.wait(20000));
-    QVERIFY(start->isEnabled());
+    QVERIFY(c.start->isEnabled());
     // Nothing flows any more: the strip shows no rates, only the run's totals.
     QVERIFY(window.statsStrip()->idle());
     QCOMPARE(window.statsStrip()->valueText(StatsStrip::Rps), QStringLiteral("–"));
@@ -250,7 +298,7 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
     for (const char* name : {"summary.json", "timeseries.csv", "report.html"}) {
         QVERIFY2(QFileInfo::exists(dir.filePath(QLatin1String(name))), name);
     }
-    QVERIFY(!charts->renderImage().isNull());
+    QVERIFY(!window.charts()->renderImage().isNull());
 }
 
 void TestMainWindow::overloadRaisesAlertsAndColours() {
@@ -485,26 +533,40 @@ void TestMainWindow::settingsAreWrittenWhenChanged() {
                  QStringLiteral("typed-model"));
 }
 
-void TestMainWindow::demoLeavesSettingsUntouched() {
+namespace {
+
+QVariant savedRpm() {
+    return QSettings().value(QStringLiteral("limits")).toMap().value(QStringLiteral("rpm"));
+}
+QVariantMap savedMock() {
+    return QSettings().value(QStringLiteral("mock")).toMap();
+}
+QVariantMap savedScenario() {
+    return QSettings().value(QStringLiteral("bench/scenario")).toMap();
+}
+
+} // namespace
+
+// The user's own settings, saved before a demo: an rpm of 1234, the mock and the scenario.
+void TestMainWindow::saveUserSettings(Session& session, QVariantMap* mock, QVariantMap* scenario) {
+    MainWindow window(&session);
+    window.findChild<QSpinBox*>(QStringLiteral("rpmSpin"))->setValue(1234);
+    QTRY_COMPARE(savedRpm().toInt(), 1234);
+    *mock = savedMock();
+    *scenario = savedScenario();
+    QVERIFY(!mock->isEmpty());
+}
+
+void TestMainWindow::demoShowsItsValuesAndSavesNone() {
     Session session;
     QVERIFY(startMock(session, fastMock()));
-    const auto savedRpm = [] {
-        return QSettings().value(QStringLiteral("limits")).toMap().value(QStringLiteral("rpm"));
-    };
-    const auto savedMock = [] { return QSettings().value(QStringLiteral("mock")).toMap(); };
-    const auto savedScenario = [] {
-        return QSettings().value(QStringLiteral("bench/scenario")).toMap();
-    };
-    QVariantMap mockBefore;
-    QVariantMap scenarioBefore;
+    QVariantMap mockBefore, scenarioBefore;
+    saveUserSettings(session, &mockBefore, &scenarioBefore);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
     {
         MainWindow window(&session);
-        window.findChild<QSpinBox*>(QStringLiteral("rpmSpin"))->setValue(1234);
-        QTRY_COMPARE(savedRpm().toInt(), 1234);
-        mockBefore = savedMock();
-        scenarioBefore = savedScenario();
-        QVERIFY(!mockBefore.isEmpty());
-
         const Result<void> played = window.playDemo(QStringLiteral("2-adaptive-capacity"));
         QVERIFY2(played.ok(), qPrintable(played.ok() ? QString() : played.error().text()));
         QVERIFY(window.showingDemo());
@@ -520,6 +582,26 @@ void TestMainWindow::demoLeavesSettingsUntouched() {
     QCOMPARE(savedRpm().toInt(), 1234);
     QCOMPARE(savedMock(), mockBefore);
     QCOMPARE(savedScenario(), scenarioBefore);
+    session.stopRun();
+    session.stopRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
+    QVERIFY(!session.demoValues());
+}
+
+void TestMainWindow::windowRebuiltMidDemoSavesNone() {
+    Session session;
+    QVERIFY(startMock(session, fastMock()));
+    QVariantMap mockBefore, scenarioBefore;
+    saveUserSettings(session, &mockBefore, &scenarioBefore);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    {
+        MainWindow window(&session);
+        const Result<void> played = window.playDemo(QStringLiteral("2-adaptive-capacity"));
+        QVERIFY2(played.ok(), qPrintable(played.ok() ? QString() : played.error().text()));
+        window.close();
+    }
     {
         // A window rebuilt mid-demo (a language switch) still shows the demo and saves none of
         // it.
@@ -537,9 +619,16 @@ void TestMainWindow::demoLeavesSettingsUntouched() {
     session.stopRun();
     session.stopRun();
     QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
-    QVERIFY(!session.demoValues());
+}
 
-    // A demo that runs to its end gives the user's values back.
+void TestMainWindow::demoEndedGivesTheUsersValuesBack() {
+    Session session;
+    QVERIFY(startMock(session, fastMock()));
+    QVariantMap mockBefore, scenarioBefore;
+    saveUserSettings(session, &mockBefore, &scenarioBefore);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
     MainWindow window(&session);
     QCOMPARE(window.limitsPanel()->limits().rpm, 1234);
     const Result<void> played = window.playDemo(QStringLiteral("4-breaker-outage"));
