@@ -1,6 +1,8 @@
 // The console driven offscreen as an operator would: a run against the in-process mock, live
-// limit changes, stop and results, demos, scenario files, languages and screenshots.
+// limit changes, stop and results, scenario files, settings, languages and screenshots (its
+// demos: tst_consoledemos).
 
+#include "tests/support/consolefixture.h"
 #include "ui/charts/livechart.h"
 #include "ui/demos.h"
 #include "ui/mainwindow.h"
@@ -40,6 +42,8 @@
 #include <memory>
 
 using namespace sluice;
+using sluice::test::fastMock;
+using sluice::test::startMock;
 
 // A console running a closed loop of 20 workers against the mock, every limit off, so all 20 are
 // in flight: the shared setup of the run's focused tests below. Watches the engine's limit and
@@ -63,15 +67,12 @@ private Q_SLOTS:
     void requestFilterKeepsOneStateWhileUpdatesFlow();
     void stoppedRunShowsItsSummaryAndExports();
     void overloadRaisesAlertsAndColours();
-    void idleWindowAndShippedDemos();
-    void demoPlaysItsSteps();
+    void idleWindowOffersStartOnly();
+    void providerPresetsFillTheTarget();
     void priorityLanesShowOnTheChart();
     void badScenarioFileNamesTheField();
     void settingsAreRemembered();
     void settingsAreWrittenWhenChanged();
-    void demoShowsItsValuesAndSavesNone();
-    void windowRebuiltMidDemoSavesNone();
-    void demoEndedGivesTheUsersValuesBack();
     void failureAlertsColourTheirSeries();
     void breakerEventsAreMarked();
     void firstRunDoesNotOverload();
@@ -79,11 +80,8 @@ private Q_SLOTS:
     void chineseTranslationIsCompiledIn();
 
 private:
-    static MockConfig fastMock();
     /// Starts the closed-loop run the run's tests share (RunningConsole, above).
     void startClosedLoop(RunningConsole& console);
-    static void saveUserSettings(Session& session, QVariantMap* mock, QVariantMap* scenario);
-    static bool startMock(Session& session, const MockConfig& config);
     static void configureRun(MainWindow& window, int profile, double load);
     static void screenshot(QWidget& window, const QString& name);
 };
@@ -96,24 +94,6 @@ void TestMainWindow::initTestCase() {
 
 void TestMainWindow::init() {
     QSettings().clear();
-}
-
-MockConfig TestMainWindow::fastMock() {
-    MockConfig m;
-    m.rpm = 0;
-    m.tpm = 0;
-    m.capacity = 64;
-    m.ttftMs = 40;
-    m.tpotMs = 5;
-    m.tokensMin = 5;
-    m.tokensMax = 10;
-    return m;
-}
-
-/// Starts the session's mock and waits until it listens (startMock() returns at once).
-bool TestMainWindow::startMock(Session& session, const MockConfig& config) {
-    QSignalSpy started(&session, &Session::mockStarted);
-    return session.startMock(config) && (session.mockRunning() || started.wait(5000));
 }
 
 // Profile index: 0 Poisson, 1 constant, 2 closed loop.
@@ -340,7 +320,7 @@ void TestMainWindow::overloadRaisesAlertsAndColours() {
     QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
 }
 
-void TestMainWindow::idleWindowAndShippedDemos() {
+void TestMainWindow::idleWindowOffersStartOnly() {
     Session session;
     QVERIFY(startMock(session, fastMock()));
     MainWindow window(&session);
@@ -350,21 +330,11 @@ void TestMainWindow::idleWindowAndShippedDemos() {
     QVERIFY(window.findChild<QAction*>(QStringLiteral("startAction"))->isEnabled());
     QVERIFY(!window.findChild<QAction*>(QStringLiteral("stopAction"))->isEnabled());
     screenshot(window, QStringLiteral("console-idle.png"));
-    QStringList errors;
-    const QList<Demo> demos = loadDemos(&errors);
-    QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
-    QCOMPARE(demos.size(), 4);
-    for (const Demo& d : demos) {
-        QVERIFY(!d.caption.isEmpty());
-        QVERIFY(!d.steps.empty());
-        QVERIFY(d.scenario.useMock);
-        QVERIFY(window.findChild<QAction*>(QStringLiteral("demo-") + d.id));
-        for (const Demo::Step& s : d.steps) {
-            QVERIFY2(!s.caption.isEmpty(), qPrintable(d.id));
-            QVERIFY(s.at < d.scenario.duration);
-        }
-    }
-    // Every provider preset fills the target.
+}
+
+void TestMainWindow::providerPresetsFillTheTarget() {
+    Session session;
+    MainWindow window(&session);
     auto* presets = window.benchPanel()->findChild<QComboBox*>(QStringLiteral("presetCombo"));
     QVERIFY(presets->count() >= 11);
     QStringList names;
@@ -375,41 +345,6 @@ void TestMainWindow::idleWindowAndShippedDemos() {
                           "Zhipu (GLM)", "vLLM (local)", "Ollama (local)"}) {
         QVERIFY2(names.contains(QLatin1String(n)), n);
     }
-}
-
-void TestMainWindow::demoPlaysItsSteps() {
-    // The breaker demo, with its steps brought forward: the outage opens the breaker.
-    Session session;
-    QVERIFY(startMock(session, fastMock()));
-    MainWindow window(&session);
-    QStringList errors;
-    std::optional<Demo> breaker;
-    for (const Demo& d : loadDemos(&errors)) {
-        if (d.id.contains(QLatin1String("breaker"))) {
-            breaker = d;
-        }
-    }
-    QVERIFY(breaker);
-    // 10 requests/s: the outage's 3 s are 30 calls, three times the breaker's minimum.
-    breaker->steps[0].at = std::chrono::seconds(1);
-    breaker->steps[1].at = std::chrono::seconds(4);
-    DemoPlayer player(&session);
-    QSignalSpy captions(&player, &DemoPlayer::captionChanged);
-    std::optional<CircuitBreaker::State> seen;
-    connect(&session, &Session::snapshot, this, [&](const EngineSnapshot& s) {
-        if (s.breaker != CircuitBreaker::State::Closed) {
-            seen = s.breaker;
-        }
-    });
-    const Result<void> played = player.play(*breaker);
-    QVERIFY2(played.ok(), qPrintable(played.ok() ? QString() : played.error().text()));
-    QCOMPARE(captions.size(), 1);
-    QTRY_VERIFY_WITH_TIMEOUT(seen.has_value(), 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(captions.size(), 3, 10000);
-    QCOMPARE(session.mockConfig().faults.error503, 0.0);
-    session.stopRun();
-    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
-    QVERIFY(!player.playing());
 }
 
 void TestMainWindow::priorityLanesShowOnTheChart() {
@@ -531,116 +466,6 @@ void TestMainWindow::settingsAreWrittenWhenChanged() {
                      .value(QStringLiteral("model"))
                      .toString(),
                  QStringLiteral("typed-model"));
-}
-
-namespace {
-
-QVariant savedRpm() {
-    return QSettings().value(QStringLiteral("limits")).toMap().value(QStringLiteral("rpm"));
-}
-QVariantMap savedMock() {
-    return QSettings().value(QStringLiteral("mock")).toMap();
-}
-QVariantMap savedScenario() {
-    return QSettings().value(QStringLiteral("bench/scenario")).toMap();
-}
-
-} // namespace
-
-// The user's own settings, saved before a demo: an rpm of 1234, the mock and the scenario.
-void TestMainWindow::saveUserSettings(Session& session, QVariantMap* mock, QVariantMap* scenario) {
-    MainWindow window(&session);
-    window.findChild<QSpinBox*>(QStringLiteral("rpmSpin"))->setValue(1234);
-    QTRY_COMPARE(savedRpm().toInt(), 1234);
-    *mock = savedMock();
-    *scenario = savedScenario();
-    QVERIFY(!mock->isEmpty());
-}
-
-void TestMainWindow::demoShowsItsValuesAndSavesNone() {
-    Session session;
-    QVERIFY(startMock(session, fastMock()));
-    QVariantMap mockBefore, scenarioBefore;
-    saveUserSettings(session, &mockBefore, &scenarioBefore);
-    if (QTest::currentTestFailed()) {
-        return;
-    }
-    {
-        MainWindow window(&session);
-        const Result<void> played = window.playDemo(QStringLiteral("2-adaptive-capacity"));
-        QVERIFY2(played.ok(), qPrintable(played.ok() ? QString() : played.error().text()));
-        QVERIFY(window.showingDemo());
-        // The Load panel shows what runs: the demo's closed loop of 64, not the user's profile.
-        auto* bench = window.benchPanel();
-        QCOMPARE(bench->findChild<QComboBox*>(QStringLiteral("profileCombo"))->currentIndex(), 2);
-        QCOMPARE(bench->findChild<QDoubleSpinBox*>(QStringLiteral("loadSpin"))->value(), 64.0);
-        QCOMPARE(window.limitsPanel()->limits().adaptiveInitial, 4);
-        // A change during the demo is the demo's: quitting right after it writes nothing of it.
-        window.findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"))->setValue(50);
-        window.close();
-    }
-    QCOMPARE(savedRpm().toInt(), 1234);
-    QCOMPARE(savedMock(), mockBefore);
-    QCOMPARE(savedScenario(), scenarioBefore);
-    session.stopRun();
-    session.stopRun();
-    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
-    QVERIFY(!session.demoValues());
-}
-
-void TestMainWindow::windowRebuiltMidDemoSavesNone() {
-    Session session;
-    QVERIFY(startMock(session, fastMock()));
-    QVariantMap mockBefore, scenarioBefore;
-    saveUserSettings(session, &mockBefore, &scenarioBefore);
-    if (QTest::currentTestFailed()) {
-        return;
-    }
-    {
-        MainWindow window(&session);
-        const Result<void> played = window.playDemo(QStringLiteral("2-adaptive-capacity"));
-        QVERIFY2(played.ok(), qPrintable(played.ok() ? QString() : played.error().text()));
-        window.close();
-    }
-    {
-        // A window rebuilt mid-demo (a language switch) still shows the demo and saves none of
-        // it.
-        MainWindow rebuilt(&session);
-        QVERIFY(rebuilt.showingDemo());
-        auto* bench = rebuilt.benchPanel();
-        QCOMPARE(bench->findChild<QComboBox*>(QStringLiteral("profileCombo"))->currentIndex(), 2);
-        QCOMPARE(bench->findChild<QDoubleSpinBox*>(QStringLiteral("loadSpin"))->value(), 64.0);
-        rebuilt.findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"))->setValue(40);
-        rebuilt.close();
-    }
-    QCOMPARE(savedRpm().toInt(), 1234);
-    QCOMPARE(savedMock(), mockBefore);
-    QCOMPARE(savedScenario(), scenarioBefore);
-    session.stopRun();
-    session.stopRun();
-    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
-}
-
-void TestMainWindow::demoEndedGivesTheUsersValuesBack() {
-    Session session;
-    QVERIFY(startMock(session, fastMock()));
-    QVariantMap mockBefore, scenarioBefore;
-    saveUserSettings(session, &mockBefore, &scenarioBefore);
-    if (QTest::currentTestFailed()) {
-        return;
-    }
-    MainWindow window(&session);
-    QCOMPARE(window.limitsPanel()->limits().rpm, 1234);
-    const Result<void> played = window.playDemo(QStringLiteral("4-breaker-outage"));
-    QVERIFY2(played.ok(), qPrintable(played.ok() ? QString() : played.error().text()));
-    QCOMPARE(window.limitsPanel()->limits().rpm, 0);
-    QSignalSpy finished(&session, &Session::runFinished);
-    window.stopRun();
-    QVERIFY(finished.wait(20000));
-    QTRY_VERIFY(!window.showingDemo());
-    QCOMPARE(window.limitsPanel()->limits().rpm, 1234);
-    QCOMPARE(session.limits().rpm, 1234);
-    QCOMPARE(savedRpm().toInt(), 1234);
 }
 
 void TestMainWindow::failureAlertsColourTheirSeries() {

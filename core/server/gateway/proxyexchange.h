@@ -29,7 +29,8 @@ struct WholeAnswer final : ResponseSink {
 /// (forwarded event by event, never re-chunked), and the caller's answer when the engine ends
 /// the request (the upstream's error as it was, or the gateway's own 503/429/502 in the
 /// caller's API format). Created by GatewayServer per request; deleted by the request's
-/// completion, which the engine runs exactly once — so it outlives every sink call.
+/// completion, which the engine runs exactly once — so it outlives every sink call. A whole-body
+/// request keeps it in its coroutine frame instead and answers through finishWhole().
 class ProxyExchange final : public ResponseSink {
 public:
     ProxyExchange(GatewayServer& gateway, HttpResponder* responder, ApiFormat format, bool stream);
