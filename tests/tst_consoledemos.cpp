@@ -38,7 +38,13 @@ private Q_SLOTS:
     void demoEndedGivesTheUsersValuesBack();
 
 private:
-    static void saveUserSettings(Session& session, QVariantMap* mock, QVariantMap* scenario);
+    struct UserSettings {
+        QVariantMap mock;
+        QVariantMap scenario;
+    };
+    static void startWithUserSettings(Session& session, UserSettings* saved);
+    static void verifyUserSettingsKept(const UserSettings& before);
+    static void endRun(Session& session);
 };
 
 void TestConsoleDemos::initTestCase() {
@@ -142,22 +148,35 @@ QVariantMap savedScenario() {
 
 } // namespace
 
-// The user's own settings, saved before a demo: an rpm of 1234, the mock and the scenario.
-void TestConsoleDemos::saveUserSettings(Session& session, QVariantMap* mock,
-                                        QVariantMap* scenario) {
+// The session's mock started, and the user's own settings saved before any demo: an rpm of 1234,
+// the mock and the scenario.
+void TestConsoleDemos::startWithUserSettings(Session& session, UserSettings* saved) {
+    QVERIFY(startMock(session, fastMock()));
     MainWindow window(&session);
     window.findChild<QSpinBox*>(QStringLiteral("rpmSpin"))->setValue(1234);
     QTRY_COMPARE(savedRpm().toInt(), 1234);
-    *mock = savedMock();
-    *scenario = savedScenario();
-    QVERIFY(!mock->isEmpty());
+    saved->mock = savedMock();
+    saved->scenario = savedScenario();
+    QVERIFY(!saved->mock.isEmpty());
+}
+
+void TestConsoleDemos::verifyUserSettingsKept(const UserSettings& before) {
+    QCOMPARE(savedRpm().toInt(), 1234);
+    QCOMPARE(savedMock(), before.mock);
+    QCOMPARE(savedScenario(), before.scenario);
+}
+
+// Stop, then cancel what is still out, and wait for the run to end.
+void TestConsoleDemos::endRun(Session& session) {
+    session.stopRun();
+    session.stopRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
 }
 
 void TestConsoleDemos::demoShowsItsValuesAndSavesNone() {
     Session session;
-    QVERIFY(startMock(session, fastMock()));
-    QVariantMap mockBefore, scenarioBefore;
-    saveUserSettings(session, &mockBefore, &scenarioBefore);
+    UserSettings before;
+    startWithUserSettings(session, &before);
     if (QTest::currentTestFailed()) {
         return;
     }
@@ -175,20 +194,15 @@ void TestConsoleDemos::demoShowsItsValuesAndSavesNone() {
         window.findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"))->setValue(50);
         window.close();
     }
-    QCOMPARE(savedRpm().toInt(), 1234);
-    QCOMPARE(savedMock(), mockBefore);
-    QCOMPARE(savedScenario(), scenarioBefore);
-    session.stopRun();
-    session.stopRun();
-    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
+    verifyUserSettingsKept(before);
+    endRun(session);
     QVERIFY(!session.demoValues());
 }
 
 void TestConsoleDemos::windowRebuiltMidDemoSavesNone() {
     Session session;
-    QVERIFY(startMock(session, fastMock()));
-    QVariantMap mockBefore, scenarioBefore;
-    saveUserSettings(session, &mockBefore, &scenarioBefore);
+    UserSettings before;
+    startWithUserSettings(session, &before);
     if (QTest::currentTestFailed()) {
         return;
     }
@@ -209,19 +223,14 @@ void TestConsoleDemos::windowRebuiltMidDemoSavesNone() {
         rebuilt.findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"))->setValue(40);
         rebuilt.close();
     }
-    QCOMPARE(savedRpm().toInt(), 1234);
-    QCOMPARE(savedMock(), mockBefore);
-    QCOMPARE(savedScenario(), scenarioBefore);
-    session.stopRun();
-    session.stopRun();
-    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
+    verifyUserSettingsKept(before);
+    endRun(session);
 }
 
 void TestConsoleDemos::demoEndedGivesTheUsersValuesBack() {
     Session session;
-    QVERIFY(startMock(session, fastMock()));
-    QVariantMap mockBefore, scenarioBefore;
-    saveUserSettings(session, &mockBefore, &scenarioBefore);
+    UserSettings before;
+    startWithUserSettings(session, &before);
     if (QTest::currentTestFailed()) {
         return;
     }

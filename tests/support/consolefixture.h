@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/server/mock/mockconfig.h"
+#include "tests/support/mockfixture.h"
 #include "ui/session.h"
 
 #include <QSignalSpy>
@@ -9,13 +10,7 @@ namespace sluice::test {
 
 /// A quick mock for the console's tests: no rate limits, 64 slots, 5 to 10 tokens after 40 ms.
 inline MockConfig fastMock() {
-    MockConfig m;
-    m.rpm = 0;
-    m.tpm = 0;
-    m.capacity = 64;
-    m.ttftMs = 40;
-    m.tpotMs = 5;
-    m.tokensMin = 5;
+    MockConfig m = unlimitedMock(40, 5, 5, 64);
     m.tokensMax = 10;
     return m;
 }

@@ -3,6 +3,7 @@
 #include "core/engine/clock.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
+#include "tests/support/mockfixture.h"
 
 #include <QHostAddress>
 #include <QNetworkAccessManager>
@@ -39,15 +40,7 @@ protected:
 
 /// A quick mock: no rate limits, 64 slots, 8 tokens after 5 ms, one a millisecond.
 inline MockConfig fastMockConfig() {
-    MockConfig c;
-    c.rpm = 0;
-    c.tpm = 0;
-    c.capacity = 64;
-    c.ttftMs = 5;
-    c.tpotMs = 1;
-    c.tokensMin = 8;
-    c.tokensMax = 8;
-    return c;
+    return unlimitedMock(5, 1, 8, 64);
 }
 
 } // namespace sluice::test
