@@ -49,6 +49,7 @@ struct Answer {
     QByteArray body;
     QByteArray contentLength;
     QByteArray transferEncoding;
+    QByteArray requestId;
 };
 
 // One request, awaited; parameters by value (a coroutine's references would dangle).
@@ -62,6 +63,7 @@ QCoro::Task<Answer> send(QNetworkAccessManager* nam, QUrl url, QByteArray method
     a.body = reply->readAll();
     a.contentLength = reply->rawHeader("content-length");
     a.transferEncoding = reply->rawHeader("transfer-encoding");
+    a.requestId = reply->rawHeader("x-sluice-request-id");
     co_return a;
 }
 
@@ -145,6 +147,7 @@ QCoro::Task<> TestGatewayWhole::wholeAnswerComesInOnePieceCoro() {
     // One piece: a length, not chunks.
     QCORO_COMPARE(a.contentLength, QByteArray::number(a.body.size()));
     QCORO_VERIFY(a.transferEncoding.isEmpty());
+    QCORO_VERIFY(!a.requestId.isEmpty()); // the gateway's own headers ride along
     const QJsonObject json = QJsonDocument::fromJson(a.body).object();
     QCORO_COMPARE(json.value(QStringLiteral("choices")).toArray().size(), 1);
     const QJsonObject stats = gateway.statsJson();

@@ -9,7 +9,7 @@ QCoro::Task<> GatewayServer::forwardWhole(EngineRequest request, QPointer<HttpRe
                                           ApiFormat format, int client, std::uint64_t id) {
     // Both live in this frame, which outlives the request: the completion resumes it.
     ProxyExchange exchange(*this, responder, format, false);
-    WholeAnswer answer;
+    WholeAnswer answer(exchange);
     exchange.setCaller(request.apiKey, request.model, client);
     const QString model = request.model;
     request.sink = &answer;

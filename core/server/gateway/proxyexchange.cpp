@@ -144,8 +144,13 @@ int ProxyExchange::finishWhole(const RequestRecord& r, const WholeAnswer& answer
         return answerFailure(r);
     }
     m_status = answer.status;
-    m_responder->respond(answer.status, merged(answer.headers, ownHeaders()), answer.body);
+    m_responder->respond(answer.status, answer.headers, answer.body);
     return m_status;
+}
+
+void WholeAnswer::onHeaders(int s, const HeaderPairs& h) {
+    status = s;
+    headers = merged(h, m_exchange.ownHeaders());
 }
 
 int ProxyExchange::answerFailure(const RequestRecord& r) {

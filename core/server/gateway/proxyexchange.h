@@ -11,18 +11,25 @@ namespace sluice {
 
 class GatewayServer;
 
+class ProxyExchange;
+
 /// A whole (non-streaming) upstream answer, collected as the engine reads it, to go to the
-/// caller in one piece when the request has ended (GatewayServer::forwardWhole()).
+/// caller in one piece when the request has ended (GatewayServer::forwardWhole()). The gateway's
+/// own headers (request id, the limits) are taken when the upstream's arrive, as on the streaming
+/// path, so they tell the budget while the request still held its share.
 struct WholeAnswer final : ResponseSink {
+    explicit WholeAnswer(const ProxyExchange& exchange)
+        : m_exchange(exchange) {}
+
     int status = 0;
-    HeaderPairs headers;
+    HeaderPairs headers; ///< the upstream's, merged with the gateway's own
     QByteArray body;
 
-    void onHeaders(int s, const HeaderPairs& h) override {
-        status = s;
-        headers = h;
-    }
+    void onHeaders(int s, const HeaderPairs& h) override;
     void onBytes(const QByteArray& bytes) override { body += bytes; }
+
+private:
+    const ProxyExchange& m_exchange;
 };
 
 /// One caller's request through the engine: the engine's ResponseSink for the upstream answer
@@ -63,6 +70,7 @@ public:
     int finishWhole(const RequestRecord& record, const WholeAnswer& answer);
 
 private:
+    friend struct WholeAnswer;
     HttpHeaders ownHeaders() const;
     int answerFailure(const RequestRecord& record);
     /// After beginQueueStatus(): the failure as an SSE error event, then the end.
