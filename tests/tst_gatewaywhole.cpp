@@ -1,7 +1,9 @@
-// The gateway's coroutine paths, tested the QCoro way (QCORO_* checks inside coroutines): the
-// awaitable end of an engine request (RequestEnded), the whole-body (non-streaming) proxy path
-// that awaits it, and the admin API as a client awaiting its answers.
+// The coroutine paths, tested the QCoro way (QCORO_* checks inside coroutines): the awaitable
+// end of an engine request (RequestEnded) and RequestEngine::run() on it, the gateway's
+// whole-body (non-streaming) proxy path that awaits it, and the admin API as a client awaiting
+// its answers.
 #include "core/net/requestended.h"
+#include "core/net/requestengine.h"
 #include "core/server/gateway/gatewayserver.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/gatewayfixture.h"
@@ -75,6 +77,7 @@ class TestGatewayWhole final : public QObject {
 private Q_SLOTS:
     void requestEndedResumesInsideTheCompletion();
     void requestEndedBeforeTheAwaitDoesNotSuspend();
+    void engineRunAwaitsTheRecord();
     void wholeAnswerComesInOnePiece();
     void wholeAnswerBrokenOffIsTheGatewaysOwnError();
     void callerLeavingStopsItsWholeRequest();
@@ -82,6 +85,7 @@ private Q_SLOTS:
     void adminConfigAnswersAnAwaitingClient();
 
 private:
+    QCoro::Task<> engineRunCoro();
     QCoro::Task<> wholeAnswerComesInOnePieceCoro();
     QCoro::Task<> wholeAnswerBrokenOffCoro();
     QCoro::Task<> adminConfigCoro();
@@ -127,6 +131,30 @@ void TestGatewayWhole::requestEndedBeforeTheAwaitDoesNotSuspend() {
     QVERIFY(resumed);
     QVERIFY(task.isReady());
     QCOMPARE(got.state, RequestState::Rejected);
+}
+
+void TestGatewayWhole::engineRunAwaitsTheRecord() {
+    QCoro::waitFor(engineRunCoro());
+}
+
+QCoro::Task<> TestGatewayWhole::engineRunCoro() {
+    MockServer mock(test::unlimitedMock(30, 2, 6));
+    QCORO_VERIFY(mock.listen());
+    RequestEngine engine;
+    const QUrl base(mock.baseUrl().toString() + QStringLiteral("/v1"));
+    LoopProbe probe;
+    // Built before the co_await: GCC 12 cannot keep an initializer list's array across one.
+    const QList<ChatMessage> messages{{QStringLiteral("user"), QStringLiteral("hi")}};
+    EngineRequest request =
+        chatRequest(ApiFormat::OpenAi, base, QByteArrayLiteral("sk-test-0123456789abcdef"),
+                    QStringLiteral("mock-1"), messages, 16, true);
+    const RequestRecord record = co_await engine.run(std::move(request));
+    QCORO_VERIFY(probe.ticks > 0);
+    QCORO_COMPARE(record.state, RequestState::Done);
+    QCORO_COMPARE(record.status, 200);
+    QCORO_COMPARE(record.completionTokens, std::int64_t{6});
+    QCORO_COMPARE(mock.statsJson().value(QStringLiteral("requests")).toInt(), 1);
+    QCORO_COMPARE(engine.active(), std::size_t{0});
 }
 
 void TestGatewayWhole::wholeAnswerComesInOnePiece() {
