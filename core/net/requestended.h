@@ -17,8 +17,9 @@ namespace sluice {
 ///
 /// The engine runs a request's completion exactly once, so a coroutine that awaits it always
 /// resumes. It resumes synchronously, inside that completion: the code after the co_await has
-/// the Completion's re-entrancy contract (RequestEngine::submit()), and nothing waits an event
-/// loop turn, so an answer goes out exactly when a completion-callback one would. When the
+/// the Completion's re-entrancy contract (RequestEngine::submit()), and must not destroy the
+/// engine (the frame must not own it); nothing waits an event-loop turn, so an answer goes out
+/// exactly when a completion-callback one would. RequestEngine::run() adds that turn. When the
 /// engine ends the request inside submit() (refused at once) the co_await does not suspend.
 ///
 /// One awaiter per request, awaited by one coroutine at most. Copies share one state with the

@@ -6,6 +6,8 @@
 
 #include <QNetworkReply>
 
+#include <QCoroTimer>
+
 #include <algorithm>
 
 namespace sluice {
@@ -132,7 +134,12 @@ QCoro::Task<RequestRecord> RequestEngine::run(EngineRequest request) {
         stopped.reason = QStringLiteral("the engine is stopping");
         co_return stopped;
     }
-    co_return co_await ended;
+    RequestRecord record = co_await ended;
+    // Resumed inside the request's completion: leave it (one event-loop turn) before the caller
+    // goes on, since the caller may destroy the engine, which is still finishing the request.
+    // `this` is not used from here on.
+    co_await QCoro::sleepFor(std::chrono::milliseconds(0));
+    co_return record;
 }
 
 bool RequestEngine::cancel(std::uint64_t id) {
