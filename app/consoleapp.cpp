@@ -162,19 +162,23 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
         if (std::exchange(mockSettled, true)) {
             return;
         }
-        QString error;
-        if (startRun && !console.window()->startRun(&error)) {
-            cli::printError(me + QStringLiteral(": --start: ") + error);
-            QCoreApplication::exit(2);
+        if (startRun) {
+            if (auto started = console.window()->startRun(); !started) {
+                cli::printError(me + QStringLiteral(": --start: ") + started.error().text());
+                QCoreApplication::exit(2);
+                return;
+            }
+        }
+        if (demo.isEmpty()) {
             return;
         }
-        if (!demo.isEmpty() && !console.window()->playDemo(demo, &error)) {
+        if (auto played = console.window()->playDemo(demo); !played) {
             QStringList ids;
             for (const Demo& d : loadDemos()) {
                 ids << d.id;
             }
             cli::printError(me + QStringLiteral(": --demo: %1 (demos: %2)")
-                                     .arg(error, ids.join(QStringLiteral(", "))));
+                                     .arg(played.error().text(), ids.join(QStringLiteral(", "))));
             QCoreApplication::exit(2);
         }
     };

@@ -2,6 +2,7 @@
 
 #include "core/bench/benchrunner.h"
 #include "core/net/requestengine.h"
+#include "core/result.h"
 
 #include <QMainWindow>
 
@@ -36,12 +37,12 @@ public:
     explicit MainWindow(Session* session, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /// Starts a run from the benchmark panel (as the Start action does); false with a message
-    /// box's text in `error` when it could not.
-    bool startRun(QString* error = nullptr);
+    /// Starts a run from the benchmark panel (as the Start action does); the error (naming the
+    /// field) is the message box's text when it could not.
+    Result<void> startRun();
     void stopRun();
     /// Plays the demo with this id (resources/demos/<id>.json).
-    bool playDemo(const QString& id, QString* error = nullptr);
+    Result<void> playDemo(const QString& id);
 
     ChartsPanel* charts() const { return m_charts; }
     LimitsPanel* limitsPanel() const { return m_limits; }

@@ -62,9 +62,8 @@ void MainWindow::buildMenus() {
         a->setObjectName(QStringLiteral("demo-") + demo.id);
         const QString id = demo.id;
         connect(a, &QAction::triggered, this, [this, id] {
-            QString error;
-            if (!playDemo(id, &error)) {
-                QMessageBox::warning(this, tr("Cannot start the demo"), error);
+            if (auto played = playDemo(id); !played) {
+                QMessageBox::warning(this, tr("Cannot start the demo"), played.error().text());
             }
         });
     }

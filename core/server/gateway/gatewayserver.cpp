@@ -266,9 +266,18 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
             return;
         }
     }
-    auto* exchange = new ProxyExchange(*this, responder, format, r.stream && chat);
+    if (r.stream && chat) {
+        const bool wantsStatus = request.header("x-sluice-queue-status") == "1";
+        forwardStream(std::move(r), responder, format, client, id, wantsStatus, free);
+    } else {
+        forwardWhole(std::move(r), responder, format, client, id);
+    }
+}
+
+void GatewayServer::forwardStream(EngineRequest r, HttpResponder* responder, ApiFormat format,
+                                  int client, std::uint64_t id, bool wantsStatus, int free) {
+    auto* exchange = new ProxyExchange(*this, responder, format, true);
     exchange->setCaller(r.apiKey, r.model, client);
-    const bool wantsStatus = r.stream && chat && request.header("x-sluice-queue-status") == "1";
     r.sink = exchange;
     auto alive = std::make_shared<bool>(true);
     const QString model = r.model;
@@ -278,11 +287,7 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
             *alive = false;
             m_watchers.erase(record.id);
             delete exchange;
-            onEnded(record, status);
-            const bool refused =
-                record.state == RequestState::Rejected || record.state == RequestState::TimedOut;
-            m_clients.ended(client, record.id, model, status, record, refused,
-                            m_engine->clock().now());
+            ended(record, status, client, model);
         });
     if (submitted == 0) {
         // The engine is going away: nothing was queued and the completion will not run.
@@ -319,6 +324,14 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
             }
         },
         Qt::QueuedConnection);
+}
+
+void GatewayServer::ended(const RequestRecord& record, int status, int client,
+                          const QString& model) {
+    onEnded(record, status);
+    const bool refused =
+        record.state == RequestState::Rejected || record.state == RequestState::TimedOut;
+    m_clients.ended(client, record.id, model, status, record, refused, m_engine->clock().now());
 }
 
 void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {

@@ -133,6 +133,26 @@ int ProxyExchange::finish(const RequestRecord& r) {
     return answerFailure(r);
 }
 
+int ProxyExchange::finishWhole(const RequestRecord& r, const WholeAnswer& answer) {
+    m_id = r.id;
+    if (!m_responder) {
+        return 0; // the caller left; the engine was told to cancel
+    }
+    const bool whole =
+        r.committed && (r.state == RequestState::Done || r.failure.kind == FailureKind::Malformed);
+    if (!whole) {
+        return answerFailure(r);
+    }
+    m_status = answer.status;
+    m_responder->respond(answer.status, answer.headers, answer.body);
+    return m_status;
+}
+
+void WholeAnswer::onHeaders(int s, const HeaderPairs& h) {
+    status = s;
+    headers = merged(h, m_exchange.ownHeaders());
+}
+
 int ProxyExchange::answerFailure(const RequestRecord& r) {
     HttpHeaders h = ownHeaders();
     h.emplace_back("content-type", "application/json");
