@@ -74,7 +74,9 @@ namespace {
 
 // `ours` wins over a header of the same name in `theirs` (our limits, our cache policy).
 HttpHeaders merged(HttpHeaders theirs, const HttpHeaders& ours) {
-    for (const auto& [name, value] : ours) {
+    for (const auto& header : ours) {
+        // A plain reference, not a structured binding: clang before 16 cannot capture those.
+        const QByteArray& name = header.first;
         theirs.removeIf(
             [&name](const auto& h) { return h.first.compare(name, Qt::CaseInsensitive) == 0; });
     }
