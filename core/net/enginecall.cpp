@@ -108,7 +108,8 @@ void EngineCall::onHeaders(QNetworkReply* reply, Nanos now) {
 
 bool EngineCall::onBytes(QNetworkReply* reply, const QByteArray& bytes, Nanos now,
                          bool wallSteady) {
-    const int status = httpStatus(reply);
+    // Known since the head arrived (onHeaders): no attribute lookup per read.
+    const int status = record.headersAt.count() ? record.status : httpStatus(reply);
     if (request.sink && commitToSink(reply)) {
         request.sink->onBytes(bytes); // first: the caller's timing is what matters
     }

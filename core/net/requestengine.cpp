@@ -310,7 +310,8 @@ void RequestEngine::startAttempt(std::uint64_t id) {
         if (!call || call->reply != reply) {
             return;
         }
-        const QByteArray bytes = reply->readAll();
+        // Exactly what is there: readAll() would allocate a 16 KB buffer per read.
+        const QByteArray bytes = reply->read(reply->bytesAvailable());
         if (call->onBytes(reply, bytes, clock->now(), m_clock.isWallSteady())) {
             markDirty(*call);
         }

@@ -47,7 +47,8 @@ Q_SIGNALS:
 private:
     friend class HttpConnection;
     HttpResponder(HttpConnection* connection, int httpMinor, bool keepAlive, bool headOnly);
-    void writeHead(int status, const HttpHeaders& headers, const QByteArray& framing);
+    /// The status line and headers, with `framing` (content-length or transfer-encoding).
+    QByteArray head(int status, const HttpHeaders& headers, const QByteArray& framing) const;
     void markClientGone();
 
     enum class State { Idle, Chunked, Fixed, CloseDelimited, Done };
