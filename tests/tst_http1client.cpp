@@ -311,6 +311,8 @@ void TestHttp1Client::twoHundredConcurrentRequests() {
     QVERIFY(test::runUntil([&] { return done == 200; }, 20000));
     QCOMPARE(ok, 200);
     QCOMPARE(pool.connectionsOpened(), qint64(200));
+    // All two hundred went back idle: the pool kept the most recently used kMaxIdle.
+    QCOMPARE(pool.connectionsOpen(), static_cast<int>(Http1Pool::kMaxIdle));
 }
 
 void TestHttp1Client::clientPoolPicksTheClient() {

@@ -240,7 +240,14 @@ void HttpConnection::readAvailable() {
     // that into TCP back-pressure on the client.
     const bool full = static_cast<int>(m_pending.size()) >= m_limits.maxPipelined;
     if (!full || m_inbox.size() < kInboxWhenFull) {
-        m_inbox += m_socket->readAll();
+        // Read into the inbox itself: readAll() would allocate a 16 KB buffer per read.
+        const qint64 available = m_socket->bytesAvailable();
+        if (available > 0) {
+            const qsizetype had = m_inbox.size();
+            m_inbox.resize(had + available);
+            const qint64 got = m_socket->read(m_inbox.data() + had, available);
+            m_inbox.resize(had + std::max<qint64>(got, 0));
+        }
     }
     if (m_sniffing && sniffHttp2()) {
         return;
@@ -388,9 +395,27 @@ void HttpConnection::expire() {
     dispatchNext();
 }
 
-void HttpConnection::writeBytes(const QByteArray& bytes) {
-    if (!m_closing && m_socket->state() == QAbstractSocket::ConnectedState) {
-        m_socket->write(bytes);
+void HttpConnection::writeBytes(const QByteArray& bytes, Send send) {
+    if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState) {
+        return;
+    }
+    m_socket->write(bytes);
+    // Left to the socket, bytes would wait for a write notification: another poll over every
+    // descriptor, and a notifier registered and dropped per write. So they go now (the end of
+    // a response, an event), or once what this turn of the event loop writes is in (a head
+    // and what follows it), at the start of the next turn, before it polls.
+    if (send == Send::Now) {
+        m_socket->flush();
+    } else if (!m_flushQueued) {
+        m_flushQueued = true;
+        QMetaObject::invokeMethod(this, &HttpConnection::flushWrites, Qt::QueuedConnection);
+    }
+}
+
+void HttpConnection::flushWrites() {
+    m_flushQueued = false;
+    if (!m_gone && m_socket->bytesToWrite() > 0) {
+        m_socket->flush();
     }
 }
 

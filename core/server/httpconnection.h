@@ -94,7 +94,11 @@ private:
     void dispatchNext();
     void failParse(int status, const QByteArray& message);
     // Called by the responder.
-    void writeBytes(const QByteArray& bytes);
+    /// When written bytes are handed to the kernel: now, or at the start of the next turn of
+    /// the event loop (with whatever else this turn writes).
+    enum class Send : quint8 { Now, Soon };
+    void writeBytes(const QByteArray& bytes, Send send);
+    void flushWrites();
     void responseDone(HttpResponder* responder, bool keepAlive);
     void closeAfterWrite();
     void lingerClose();
@@ -118,8 +122,9 @@ private:
     bool m_parseFailed = false;
     bool m_closing = false;
     bool m_lingering = false;
-    bool m_inMessage = false; ///< a request has begun and not yet been read in full
-    bool m_headDone = false;  ///< ...and its head has been read
+    bool m_inMessage = false;   ///< a request has begun and not yet been read in full
+    bool m_headDone = false;    ///< ...and its head has been read
+    bool m_flushQueued = false; ///< writeBytes() asked for a flush at the next turn
     // Deadlines are plain values checked by the server's one coarse sweep timer, so that setting
     // one per request (or per state change) costs a clock read, not a timer re-registration.
     Wait m_wait = Wait::Nothing;

@@ -5,6 +5,8 @@
 
 #include <QTcpSocket>
 
+#include <cstdio>
+
 namespace sluice {
 
 HttpResponder::HttpResponder(HttpConnection* connection, int httpMinor, bool keepAlive,
@@ -83,22 +85,23 @@ qint64 HttpResponder::pendingBytes() const {
     return m_connection ? m_connection->socket()->bytesToWrite() : 0;
 }
 
-void HttpResponder::writeHead(int status, const HttpHeaders& headers, const QByteArray& framing) {
-    QByteArray head;
-    head.reserve(256);
-    head += "HTTP/1." + QByteArray::number(m_httpMinor == 0 ? 0 : 1) + ' ' +
-            QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+QByteArray HttpResponder::head(int status, const HttpHeaders& headers,
+                               const QByteArray& framing) const {
+    QByteArray out;
+    out.reserve(256);
+    out += "HTTP/1." + QByteArray::number(m_httpMinor == 0 ? 0 : 1) + ' ' +
+           QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
     for (const auto& [name, value] : headers) {
-        head += name + ": " + value + "\r\n";
+        out += name + ": " + value + "\r\n";
     }
-    head += framing;
+    out += framing;
     if (!m_keepAlive) {
-        head += "connection: close\r\n";
+        out += "connection: close\r\n";
     } else if (m_httpMinor == 0) {
-        head += "connection: keep-alive\r\n";
+        out += "connection: keep-alive\r\n";
     }
-    head += "\r\n";
-    m_connection->writeBytes(head);
+    out += "\r\n";
+    return out;
 }
 
 void HttpResponder::respond(int status, const HttpHeaders& headers, const QByteArray& body) {
@@ -108,10 +111,12 @@ void HttpResponder::respond(int status, const HttpHeaders& headers, const QByteA
     if (m_state != State::Idle || !m_connection) {
         return;
     }
-    writeHead(status, headers, "content-length: " + QByteArray::number(body.size()) + "\r\n");
+    QByteArray out =
+        head(status, headers, "content-length: " + QByteArray::number(body.size()) + "\r\n");
     if (!body.isEmpty() && !m_headOnly) {
-        m_connection->writeBytes(body);
+        out += body;
     }
+    m_connection->writeBytes(out, HttpConnection::Send::Now); // whole: nothing more follows
     m_state = State::Done;
     m_connection->responseDone(this, m_keepAlive);
 }
@@ -126,11 +131,13 @@ void HttpResponder::beginChunked(int status, const HttpHeaders& headers) {
     if (m_httpMinor == 0) {
         // HTTP/1.0 has no chunked encoding: the body ends when the connection closes.
         m_keepAlive = false;
-        writeHead(status, headers, {});
+        m_connection->writeBytes(head(status, headers, {}), HttpConnection::Send::Soon);
         m_state = State::CloseDelimited;
         return;
     }
-    writeHead(status, headers, "transfer-encoding: chunked\r\n");
+    // With the first chunk when it comes in the same turn of the event loop.
+    m_connection->writeBytes(head(status, headers, "transfer-encoding: chunked\r\n"),
+                             HttpConnection::Send::Soon);
     m_state = State::Chunked;
 }
 
@@ -143,7 +150,9 @@ void HttpResponder::beginFixed(int status, const HttpHeaders& headers, qint64 co
     if (m_state != State::Idle || !m_connection) {
         return;
     }
-    writeHead(status, headers, "content-length: " + QByteArray::number(contentLength) + "\r\n");
+    m_connection->writeBytes(
+        head(status, headers, "content-length: " + QByteArray::number(contentLength) + "\r\n"),
+        HttpConnection::Send::Soon);
     m_state = State::Fixed;
 }
 
@@ -158,12 +167,20 @@ void HttpResponder::write(const QByteArray& data) {
         return;
     }
     switch (m_state) {
-    case State::Chunked:
-        m_connection->writeBytes(QByteArray::number(data.size(), 16) + "\r\n" + data + "\r\n");
+    case State::Chunked: {
+        // One buffer per chunk, sized once (this runs per forwarded event).
+        char size[24];
+        const int digits = std::snprintf(size, sizeof size, "%llx\r\n",
+                                         static_cast<unsigned long long>(data.size()));
+        QByteArray chunk;
+        chunk.reserve(digits + data.size() + 2);
+        chunk.append(size, digits).append(data).append("\r\n", 2);
+        m_connection->writeBytes(chunk, HttpConnection::Send::Now); // an event goes at once
         break;
+    }
     case State::Fixed:
     case State::CloseDelimited:
-        m_connection->writeBytes(data);
+        m_connection->writeBytes(data, HttpConnection::Send::Now);
         break;
     case State::Idle:
     case State::Done:
@@ -183,7 +200,7 @@ void HttpResponder::end() {
         return;
     }
     if (m_state == State::Chunked && !m_headOnly) {
-        m_connection->writeBytes(QByteArrayLiteral("0\r\n\r\n"));
+        m_connection->writeBytes(QByteArrayLiteral("0\r\n\r\n"), HttpConnection::Send::Now);
     }
     // A close-delimited body (HTTP/1.0 stream) ends only by closing the connection.
     const bool keepAlive = m_keepAlive && m_state != State::CloseDelimited;

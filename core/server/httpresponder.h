@@ -64,7 +64,8 @@ private:
     void h2Respond(int status, const HttpHeaders& headers, const QByteArray& body);
     void h2Begin(int status, const HttpHeaders& headers);
     void h2End(bool reset, bool afterSent);
-    void writeHead(int status, const HttpHeaders& headers, const QByteArray& framing);
+    /// The status line and headers, with `framing` (content-length or transfer-encoding).
+    QByteArray head(int status, const HttpHeaders& headers, const QByteArray& framing) const;
     void markClientGone();
 
     enum class State { Idle, Chunked, Fixed, CloseDelimited, Done };

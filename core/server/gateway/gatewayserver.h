@@ -125,9 +125,15 @@ private:
     LatencyHistogram m_overhead;
     LatencyHistogram m_ttft;
     LatencyHistogram m_e2e;
-    /// The last ended requests' final JSON, for /admin/requests/{id} after the end.
-    std::deque<std::pair<std::uint64_t, QJsonObject>> m_ended;
-    std::unordered_map<std::uint64_t, QJsonObject> m_endedById;
+    /// The last ended requests, for /admin/requests/{id} after the end: what their final JSON
+    /// is made of (the record without its per-chunk series), made into JSON when asked for.
+    struct Ended {
+        RequestRecord record;
+        int clientStatus = 0;
+    };
+    std::deque<Ended> m_ended;
+    /// Into m_ended (a deque keeps its elements in place as its ends grow and shrink).
+    std::unordered_map<std::uint64_t, const Ended*> m_endedById;
     std::vector<QPointer<HttpResponder>> m_eventSubscribers;
     std::deque<QJsonObject> m_alarms; ///< the last alarms, for /admin/stats
     ClientTable m_clients;            ///< who callers are; answers by client, model and status
