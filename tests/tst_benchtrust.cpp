@@ -339,8 +339,8 @@ void TestBenchTrust::http2AgainstAnHttp1ServerExits() {
     ScriptedServer server(ScriptedServer::response(400, "text/plain", "HTTP/1.1 only"));
     QVERIFY(server.listen(QHostAddress::LocalHost));
     QTemporaryDir dir;
-    const Run r = run(target(server.serverPort(), dir) + QStringList{QStringLiteral("--http2")},
-                      40000);
+    const Run r =
+        run(target(server.serverPort(), dir) + QStringList{QStringLiteral("--http2")}, 40000);
     QCOMPARE(r.code, 1); // -1 would be a hang killed by the test
     QVERIFY2(r.err.contains(QLatin1String("--http2")), qPrintable(r.err));
     QVERIFY2(r.err.contains(QLatin1String("HTTP/2")), qPrintable(r.err));
