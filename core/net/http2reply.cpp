@@ -100,8 +100,10 @@ void Http2Reply::deliverHead(int status, const QList<QPair<QByteArray, QByteArra
     QList<QPair<QByteArray, QByteArray>> merged;
     merged.reserve(headers.size());
     for (const auto& [name, value] : headers) {
+        // Captured by name, not as a structured binding: clang before 16 cannot capture those.
+        const QByteArray& key = name;
         auto same = std::find_if(merged.begin(), merged.end(),
-                                 [&](const auto& pair) { return pair.first == name; });
+                                 [&key](const auto& pair) { return pair.first == key; });
         if (same == merged.end()) {
             merged.append({name, value});
         } else {
