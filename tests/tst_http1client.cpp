@@ -9,6 +9,7 @@
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
 #include "tests/support/mockfixture.h"
+#include "tests/support/mockserverfixture.h"
 #include "tests/support/tlsfront.h"
 
 #include <QElapsedTimer>
@@ -153,18 +154,8 @@ void TestHttp1Client::streamedEventsArriveOneByOne() {
     QNetworkReply* reply =
         pool.send(request(QUrl(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"))),
                   "POST", test::chatBody(QStringLiteral("hi"), true));
-    SteadyClock clock;
     std::vector<qint64> lateness; // our arrival minus the server's write stamp, per event
-    QObject::connect(reply, &QNetworkReply::readyRead, this, [&] {
-        const QByteArray bytes = reply->readAll();
-        const qint64 now = clock.now().count();
-        qsizetype at = 0;
-        for (int i = 0; i < 100 && (at = bytes.indexOf("\"x_sent_ns\":", at)) >= 0; ++i) {
-            at += 12;
-            const qsizetype end = bytes.indexOf(',', at);
-            lateness.push_back(now - bytes.mid(at, end - at).toLongLong());
-        }
-    });
+    test::collectLateness(reply, &lateness);
     const test::Response r = test::waitFor(reply);
     QCOMPARE(r.status, 200);
     // Each of five events 60 ms apart is read on its own, within milliseconds of its write.

@@ -8,6 +8,7 @@
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
 #include "tests/support/mockfixture.h"
+#include "tests/support/mockserverfixture.h"
 
 #include <QJsonObject>
 #include <QProcess>
@@ -142,18 +143,8 @@ void TestHttp2::streamedEventsArriveOneByOne() {
     Http2Pool pool;
     QNetworkReply* reply = pool.send(test::jsonRequest(chatUrl(mock)), "POST",
                                      test::chatBody(QStringLiteral("hi"), true));
-    SteadyClock clock;
     std::vector<qint64> lateness; // our arrival minus the server's write stamp, per event
-    QObject::connect(reply, &QNetworkReply::readyRead, this, [&] {
-        const QByteArray bytes = reply->readAll();
-        const qint64 now = clock.now().count();
-        qsizetype at = 0;
-        for (int i = 0; i < 100 && (at = bytes.indexOf("\"x_sent_ns\":", at)) >= 0; ++i) {
-            at += 12;
-            const qsizetype end = bytes.indexOf(',', at);
-            lateness.push_back(now - bytes.mid(at, end - at).toLongLong());
-        }
-    });
+    test::collectLateness(reply, &lateness);
     const test::Response r = test::waitFor(reply);
     QCOMPARE(r.status, 200);
     QVERIFY(reply->attribute(QNetworkRequest::Http2WasUsedAttribute).toBool());

@@ -226,18 +226,8 @@ Result<GatewayConfig> parseConfig(const QByteArray& body) {
         return json.error();
     }
     // Only the live limits: applyLimits() reads and checks them as the gateway itself does.
-    static const QStringList kLimits{QStringLiteral("max_concurrent"),
-                                     QStringLiteral("adaptive"),
-                                     QStringLiteral("adaptive_min"),
-                                     QStringLiteral("adaptive_max"),
-                                     QStringLiteral("rpm"),
-                                     QStringLiteral("tpm"),
-                                     QStringLiteral("queue_size"),
-                                     QStringLiteral("queue_timeout"),
-                                     QStringLiteral("reject_status"),
-                                     QStringLiteral("retries")};
     QJsonObject limits;
-    for (const QString& key : kLimits) {
+    for (const QString& key : GatewayConfig::limitFields()) {
         if (json->contains(key)) {
             limits.insert(key, json->value(key));
         }

@@ -16,26 +16,6 @@ Http1Connection* self(http_parser* p) {
     return static_cast<Http1Connection*>(p->data);
 }
 
-/// QNAM's names for what a socket reports.
-QNetworkReply::NetworkError networkErrorOf(QAbstractSocket::SocketError error) {
-    switch (error) {
-    case QAbstractSocket::ConnectionRefusedError:
-        return QNetworkReply::ConnectionRefusedError;
-    case QAbstractSocket::HostNotFoundError:
-        return QNetworkReply::HostNotFoundError;
-    case QAbstractSocket::RemoteHostClosedError:
-        return QNetworkReply::RemoteHostClosedError;
-    case QAbstractSocket::SocketTimeoutError:
-        return QNetworkReply::TimeoutError;
-    case QAbstractSocket::SslHandshakeFailedError:
-    case QAbstractSocket::SslInternalError:
-    case QAbstractSocket::SslInvalidUserDataError:
-        return QNetworkReply::SslHandshakeFailedError;
-    default:
-        return QNetworkReply::UnknownNetworkError;
-    }
-}
-
 } // namespace
 
 Http1Connection::Http1Connection(Http1Pool* pool, Origin origin)
@@ -61,28 +41,15 @@ Http1Connection::~Http1Connection() {
 }
 
 void Http1Connection::connectSocket() {
-    if (m_origin.tls) {
-        auto* socket = new QSslSocket(this);
-        QSslConfiguration ssl = m_origin.ssl;
-        ssl.setAllowedNextProtocols({QByteArrayLiteral("http/1.1")});
-        socket->setSslConfiguration(ssl);
-        connect(socket, &QSslSocket::encrypted, this, &Http1Connection::onReady);
-        m_socket = socket;
-    } else {
-        m_socket = new QTcpSocket(this);
+    m_socket = makeOriginSocket(m_origin, QByteArrayLiteral("http/1.1"), this);
+    if (auto* ssl = qobject_cast<QSslSocket*>(m_socket)) {
+        connect(ssl, &QSslSocket::encrypted, this, &Http1Connection::onReady);
     }
     connect(m_socket, &QAbstractSocket::connected, this, &Http1Connection::onConnected);
     connect(m_socket, &QIODevice::readyRead, this, &Http1Connection::onReadyRead);
     connect(m_socket, &QAbstractSocket::errorOccurred, this, &Http1Connection::onSocketError);
     connect(m_socket, &QAbstractSocket::disconnected, this, &Http1Connection::onDisconnected);
-    if (m_origin.tls) {
-        // The name checked against the certificate is also the one sent as SNI.
-        static_cast<QSslSocket*>(m_socket)->connectToHostEncrypted(
-            m_origin.host, m_origin.port,
-            m_origin.peerVerifyName.isEmpty() ? m_origin.host : m_origin.peerVerifyName);
-    } else {
-        m_socket->connectToHost(m_origin.host, m_origin.port);
-    }
+    connectToOrigin(m_socket, m_origin);
 }
 
 bool Http1Connection::isReusable() const {
@@ -205,7 +172,7 @@ bool Http1Connection::feed(const char* data, qsizetype size) {
     if (m_headDone) {
         m_headDone = false;
         reply->deliverHead(static_cast<int>(m_parser->status_code), m_reason, m_headers,
-                           m_origin.tls);
+                           m_origin.tls, false);
         if (m_reply != reply) {
             return false;
         }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/net/origin.h"
+
 #include <QByteArray>
 #include <QElapsedTimer>
 #include <QList>
@@ -34,14 +36,7 @@ class Http1Connection final : public QObject {
     Q_DISABLE_COPY_MOVE(Http1Connection)
 
 public:
-    struct Origin {
-        QString key; ///< the pool's key: scheme, host, port (and the name checked for TLS)
-        QString host;
-        quint16 port = 0;
-        bool tls = false;
-        QString peerVerifyName; ///< empty: the host
-        QSslConfiguration ssl;
-    };
+    using Origin = sluice::Origin;
 
     Http1Connection(Http1Pool* pool, Origin origin);
     ~Http1Connection() override;

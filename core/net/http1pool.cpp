@@ -7,26 +7,6 @@
 
 namespace sluice {
 
-namespace {
-
-Http1Connection::Origin originOf(const QNetworkRequest& request) {
-    Http1Connection::Origin o;
-    const QUrl url = request.url();
-    o.tls = url.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0;
-    o.host = url.host();
-    o.port = static_cast<quint16>(url.port(o.tls ? 443 : 80));
-    o.key = (o.tls ? QStringLiteral("https://") : QStringLiteral("http://")) + o.host +
-            QLatin1Char(':') + QString::number(o.port);
-    if (o.tls) {
-        o.peerVerifyName = request.peerVerifyName();
-        o.ssl = request.sslConfiguration();
-        o.key += QLatin1Char('/') + o.peerVerifyName;
-    }
-    return o;
-}
-
-} // namespace
-
 Http1Pool::Http1Pool(QObject* parent)
     : QObject(parent) {}
 

@@ -23,25 +23,6 @@ constexpr std::int32_t kConnectionWindow = 64 << 20;
 // A server that sets no limit still gets no more than this many streams per connection.
 constexpr std::uint32_t kMaxStreamsPerConnection = 1000;
 
-QNetworkReply::NetworkError networkErrorOf(QAbstractSocket::SocketError error) {
-    switch (error) {
-    case QAbstractSocket::ConnectionRefusedError:
-        return QNetworkReply::ConnectionRefusedError;
-    case QAbstractSocket::HostNotFoundError:
-        return QNetworkReply::HostNotFoundError;
-    case QAbstractSocket::RemoteHostClosedError:
-        return QNetworkReply::RemoteHostClosedError;
-    case QAbstractSocket::SocketTimeoutError:
-        return QNetworkReply::TimeoutError;
-    case QAbstractSocket::SslHandshakeFailedError:
-    case QAbstractSocket::SslInternalError:
-    case QAbstractSocket::SslInvalidUserDataError:
-        return QNetworkReply::SslHandshakeFailedError;
-    default:
-        return QNetworkReply::UnknownNetworkError;
-    }
-}
-
 qint64 nowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
@@ -199,27 +180,15 @@ Http2Connection::Http2Connection(Http2Pool* pool, Origin origin)
     nghttp2_session_callbacks_del(cb);
     connect(&m_sweep, &QTimer::timeout, this, &Http2Connection::sweepTimeouts);
 
-    if (m_origin.tls) {
-        auto* socket = new QSslSocket(this);
-        QSslConfiguration ssl = m_origin.ssl;
-        ssl.setAllowedNextProtocols({QByteArrayLiteral("h2")});
-        socket->setSslConfiguration(ssl);
-        connect(socket, &QSslSocket::encrypted, this, &Http2Connection::onEncrypted);
-        m_socket = socket;
-    } else {
-        m_socket = new QTcpSocket(this);
+    m_socket = makeOriginSocket(m_origin, QByteArrayLiteral("h2"), this);
+    if (auto* ssl = qobject_cast<QSslSocket*>(m_socket)) {
+        connect(ssl, &QSslSocket::encrypted, this, &Http2Connection::onEncrypted);
     }
     connect(m_socket, &QAbstractSocket::connected, this, &Http2Connection::onConnected);
     connect(m_socket, &QIODevice::readyRead, this, &Http2Connection::onReadyRead);
     connect(m_socket, &QAbstractSocket::errorOccurred, this, &Http2Connection::onSocketError);
     connect(m_socket, &QAbstractSocket::disconnected, this, &Http2Connection::onDisconnected);
-    if (m_origin.tls) {
-        static_cast<QSslSocket*>(m_socket)->connectToHostEncrypted(
-            m_origin.host, m_origin.port,
-            m_origin.peerVerifyName.isEmpty() ? m_origin.host : m_origin.peerVerifyName);
-    } else {
-        m_socket->connectToHost(m_origin.host, m_origin.port);
-    }
+    connectToOrigin(m_socket, m_origin);
 }
 
 Http2Connection::~Http2Connection() {
@@ -428,7 +397,7 @@ void Http2Connection::deliver() {
         }
         if (reply && s->headIn) {
             s->headIn = false;
-            reply->deliverHead(s->status, s->headers, encrypted);
+            reply->deliverHead(s->status, {}, s->headers, encrypted, true);
         }
         if (reply && s->bodyNew) {
             s->bodyNew = false;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/net/origin.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QObject>
@@ -38,14 +40,7 @@ class Http2Connection final : public QObject {
     Q_DISABLE_COPY_MOVE(Http2Connection)
 
 public:
-    struct Origin {
-        QString key; ///< the pool's key: scheme, host, port (and the name checked for TLS)
-        QString host;
-        quint16 port = 0;
-        bool tls = false;
-        QString peerVerifyName; ///< empty: the host
-        QSslConfiguration ssl;
-    };
+    using Origin = sluice::Origin;
 
     Http2Connection(Http2Pool* pool, Origin origin);
     ~Http2Connection() override;

@@ -7,9 +7,11 @@
 
 #include <QHostAddress>
 #include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QTest>
 
 #include <memory>
+#include <vector>
 
 namespace sluice::test {
 
@@ -41,6 +43,21 @@ protected:
 /// A quick mock: no rate limits, 64 slots, 8 tokens after 5 ms, one a millisecond.
 inline MockConfig fastMockConfig() {
     return unlimitedMock(5, 1, 8, 64);
+}
+
+/// Collects, for each streamed event of `reply` as it is read, its lateness: when it was read
+/// minus the mock's write stamp (`x_sent_ns`, steady-clock nanoseconds on this machine).
+inline void collectLateness(QNetworkReply* reply, std::vector<qint64>* lateness) {
+    QObject::connect(reply, &QNetworkReply::readyRead, reply, [reply, lateness] {
+        const QByteArray bytes = reply->readAll();
+        const qint64 now = SteadyClock().now().count();
+        qsizetype at = 0;
+        for (int i = 0; i < 100 && (at = bytes.indexOf("\"x_sent_ns\":", at)) >= 0; ++i) {
+            at += 12;
+            const qsizetype end = bytes.indexOf(',', at);
+            lateness->push_back(now - bytes.mid(at, end - at).toLongLong());
+        }
+    });
 }
 
 } // namespace sluice::test

@@ -49,6 +49,10 @@ Result<void> readClients(const QJsonObject& json, GatewayConfig& c) {
 
 } // namespace
 
+const QStringList& GatewayConfig::limitFields() {
+    return kLimitFields;
+}
+
 Result<void> GatewayConfig::validate() const {
     if (!upstream.isValid() || (upstream.scheme() != QLatin1String("http") &&
                                 upstream.scheme() != QLatin1String("https"))) {

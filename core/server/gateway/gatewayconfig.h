@@ -57,6 +57,8 @@ struct GatewayConfig {
     /// there, since they would need a restart. Nothing changes when any field is invalid.
     Result<void> applyLimits(const QJsonObject& json);
     QJsonObject toJson() const;
+    /// The fields applyLimits() takes (the live limits), as they are spelled in JSON.
+    static const QStringList& limitFields();
 
     /// The upstream URL for a caller's path ("/v1/chat/completions"), without doubling /v1.
     QUrl upstreamFor(const QByteArray& path, const QByteArray& query) const;
