@@ -522,17 +522,6 @@ QList<ChatMessage> BenchScenario::generatedPrompt(int tokens, std::uint64_t inde
     return {ChatMessage{QStringLiteral("user"), text}};
 }
 
-std::vector<BudgetRule> rateBudgets(std::int64_t rpm, std::int64_t tpm) {
-    BudgetLimits limits;
-    if (rpm > 0) {
-        limits.requests.push_back(RateLevel{rpm, std::chrono::minutes(1), 0});
-    }
-    if (tpm > 0) {
-        limits.tokens.push_back(RateLevel{tpm, std::chrono::minutes(1), 0});
-    }
-    return {BudgetRule{"*", "*", limits}};
-}
-
 EngineConfig engineConfigFor(const BenchScenario& s) {
     EngineConfig config;
     config.seed = s.seed;

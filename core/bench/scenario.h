@@ -108,7 +108,5 @@ struct BenchScenario {
 /// The engine settings a benchmark of `scenario` starts with: its concurrency cap (none unless
 /// asked) or adaptive bounds, retries, rpm/tpm budgets, or its traffic-control limits when set.
 EngineConfig engineConfigFor(const BenchScenario& scenario);
-/// Plain rpm/tpm limits (0 = off) as engine budgets: one rule for every key and model.
-std::vector<BudgetRule> rateBudgets(std::int64_t rpm, std::int64_t tpm);
 
 } // namespace sluice

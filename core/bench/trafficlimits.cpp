@@ -66,6 +66,10 @@ std::vector<BudgetRule> TrafficLimits::budgets() const {
     if (rpm <= 0 && tpm <= 0) {
         return {};
     }
+    return rateBudgets(rpm, tpm);
+}
+
+std::vector<BudgetRule> rateBudgets(std::int64_t rpm, std::int64_t tpm) {
     BudgetLimits limits;
     if (rpm > 0) {
         limits.requests.push_back(RateLevel{rpm, std::chrono::minutes(1), 0});
