@@ -6,7 +6,7 @@ namespace sluice {
 
 GatewayHost::GatewayHost(QObject* parent)
     : QObject(parent)
-    , m_worker(QStringLiteral("sluice-gateway")) {
+    , m_worker(QStringLiteral("sluice-gateway"), WorkerThread::Loop::Epoll) {
     qRegisterMetaType<sluice::Error>();
     qRegisterMetaType<sluice::GatewayConfig>();
 }

@@ -18,7 +18,12 @@ class WorkerThread final {
     Q_DISABLE_COPY_MOVE(WorkerThread)
 
 public:
-    explicit WorkerThread(const QString& name);
+    /// How the thread waits for its sockets and timers. Epoll (EpollDispatcher) is for threads
+    /// that hold many sockets: a wake-up costs in proportion to the ready sockets, not the open
+    /// ones. Setting SLUICE_EVENT_LOOP=qt in the environment makes every thread use Qt's own.
+    enum class Loop { Qt, Epoll };
+
+    explicit WorkerThread(const QString& name, Loop loop = Loop::Qt);
     /// Quits the event loop, deletes context() and its children in the thread, and joins it.
     ~WorkerThread();
 
