@@ -69,6 +69,7 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
 }
 
 int EpollDispatcher::wait(bool canWait, bool sockets) {
+    applyChanges();
     timespec timeout{0, 0};
     timespec* until = &timeout;
     if (canWait) {
@@ -172,8 +173,6 @@ int EpollDispatcher::activateTimers() {
 
 void EpollDispatcher::registerSocketNotifier(QSocketNotifier* notifier) {
     const int fd = static_cast<int>(notifier->socket());
-    const auto existing = m_watches.find(fd);
-    const bool known = existing != m_watches.end();
     Watch& w = m_watches[fd];
     switch (notifier->type()) {
     case QSocketNotifier::Read:
@@ -186,7 +185,7 @@ void EpollDispatcher::registerSocketNotifier(QSocketNotifier* notifier) {
         w.exception = notifier;
         break;
     }
-    updateWatch(fd, w, known);
+    watchChanged(fd);
 }
 
 void EpollDispatcher::unregisterSocketNotifier(QSocketNotifier* notifier) {
@@ -205,31 +204,51 @@ void EpollDispatcher::unregisterSocketNotifier(QSocketNotifier* notifier) {
     if (w.exception == notifier) {
         w.exception = nullptr;
     }
-    const Watch copy = w;
-    if (!copy.read && !copy.write && !copy.exception) {
-        m_watches.erase(it);
-    }
-    updateWatch(fd, copy, true);
+    watchChanged(fd);
 }
 
-void EpollDispatcher::updateWatch(int fd, const Watch& watch, bool known) {
-    const std::uint32_t events = epollEvents(watch.read, watch.write, watch.exception);
-    if (events == 0) {
-        epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr); // may be closed already: no matter
+void EpollDispatcher::watchChanged(int fd) {
+    const auto it = m_watches.find(fd);
+    if (it == m_watches.end()) {
         return;
     }
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.fd = fd;
-    // A closed descriptor leaves epoll by itself, so a number we know may be new to the kernel
-    // (and the reverse): try the other operation when the first one says so.
-    if (epoll_ctl(m_epoll, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0) {
-        if (errno == ENOENT) {
-            epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
-        } else if (errno == EEXIST) {
-            epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev);
+    const Watch& w = it->second;
+    if (!w.read && !w.write && !w.exception) {
+        if (w.inKernel != 0) {
+            epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr); // may be closed already: no matter
         }
+        m_watches.erase(it);
+        return;
     }
+    m_changed.push_back(fd);
+}
+
+void EpollDispatcher::applyChanges() {
+    for (const int fd : m_changed) {
+        const auto it = m_watches.find(fd);
+        if (it == m_watches.end()) {
+            continue; // left epoll since
+        }
+        Watch& w = it->second;
+        const std::uint32_t events = epollEvents(w.read, w.write, w.exception);
+        if (events == w.inKernel) {
+            continue; // changed and changed back
+        }
+        epoll_event ev{};
+        ev.events = events;
+        ev.data.fd = fd;
+        // A closed descriptor leaves epoll by itself, so a number we know may be new to the
+        // kernel (and the reverse): try the other operation when the first one says so.
+        if (epoll_ctl(m_epoll, w.inKernel != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0) {
+            if (errno == ENOENT) {
+                epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev);
+            } else if (errno == EEXIST) {
+                epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev);
+            }
+        }
+        w.inKernel = events;
+    }
+    m_changed.clear();
 }
 
 void EpollDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 class QSocketNotifier;
 struct epoll_event;
@@ -55,6 +56,7 @@ private:
         QSocketNotifier* read = nullptr;
         QSocketNotifier* write = nullptr;
         QSocketNotifier* exception = nullptr;
+        std::uint32_t inKernel = 0; ///< the events epoll was last told for this descriptor
     };
     struct Timer {
         qint64 interval = 0; ///< ms
@@ -64,8 +66,13 @@ private:
         bool inEvent = false; ///< its handler runs: not fired again from a nested loop
     };
 
-    /// Tells epoll which events `fd` waits for now (adds, changes or removes it).
-    void updateWatch(int fd, const Watch& watch, bool known);
+    /// Notes that `fd`'s notifiers changed. A descriptor left with none leaves epoll at once (it
+    /// may be closed next, and its number reused); any other change waits for applyChanges(),
+    /// so a notifier enabled and disabled again in one turn (a socket's write notifier around
+    /// each write that completes at once) costs no system call.
+    void watchChanged(int fd);
+    /// Tells epoll what changed since the last wait; called just before each wait.
+    void applyChanges();
     void activateSockets(int ready);
     int activateTimers(); ///< returns how many were due
     /// Waits at most until the next timer (or not at all); returns epoll's count.
@@ -76,6 +83,7 @@ private:
     std::atomic<bool> m_wakeUps{false};
     std::atomic<bool> m_interrupt{false};
     std::unordered_map<int, Watch> m_watches;
+    std::vector<int> m_changed; ///< descriptors whose notifiers changed since the last wait
     std::unordered_map<int, Timer> m_timers;
     std::multimap<TimePoint, int> m_queue; ///< due time -> timer id
     static constexpr int kMaxEvents = 512;
