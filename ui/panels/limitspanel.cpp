@@ -1,5 +1,7 @@
 #include "ui/panels/limitspanel.h"
 
+#include "ui/panels/formparts.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -26,34 +28,15 @@ Nanos fromSeconds(double s) {
     return Nanos{std::llround(s * 1e9)};
 }
 
-// A label carries its field's tooltip, so hovering either explains the knob.
-void addRow(QFormLayout* form, const QString& text, QWidget* field) {
-    auto* label = new QLabel(text);
-    label->setToolTip(field->toolTip());
-    label->setBuddy(field);
-    form->addRow(label, field);
-}
-
-QFormLayout* newForm(QGroupBox* box) {
-    auto* form = new QFormLayout(box);
-    form->setContentsMargins(6, 4, 6, 6);
-    form->setVerticalSpacing(4);
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    return form;
-}
+using formparts::addRow;
+using formparts::newForm;
 
 } // namespace
 
 LimitsPanel::LimitsPanel(QWidget* parent)
     : QWidget(parent) {
-    // Keyboard tracking off: a typed value arrives once, when editing finishes, while an arrow
-    // step arrives at once; either way valueChanged is the one signal to follow.
     const auto spin = [this](const char* name, int min, int max, const QString& tip) {
-        auto* s = new QSpinBox(this);
-        s->setObjectName(QLatin1String(name));
-        s->setRange(min, max);
-        s->setKeyboardTracking(false);
-        s->setToolTip(tip);
+        QSpinBox* s = formparts::spinBox(this, name, min, max, tip);
         connect(s, &QSpinBox::valueChanged, this, &LimitsPanel::onEdited);
         return s;
     };

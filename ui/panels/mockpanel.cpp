@@ -1,5 +1,7 @@
 #include "ui/panels/mockpanel.h"
 
+#include "ui/panels/formparts.h"
+
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QGridLayout>
@@ -53,32 +55,15 @@ std::int64_t integer(const QJsonObject& o, const QString& key) {
     return static_cast<std::int64_t>(o.value(key).toDouble());
 }
 
-QFormLayout* newForm(QGroupBox* box) {
-    auto* form = new QFormLayout(box);
-    form->setContentsMargins(6, 4, 6, 6);
-    form->setVerticalSpacing(4);
-    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-    return form;
-}
-
-QLabel* fieldLabel(const QString& text, QWidget* field) {
-    auto* label = new QLabel(text);
-    label->setToolTip(field->toolTip());
-    label->setBuddy(field);
-    return label;
-}
+using formparts::fieldLabel;
+using formparts::newForm;
 
 } // namespace
 
 MockPanel::MockPanel(QWidget* parent)
     : QWidget(parent) {
     const auto spin = [this](const char* name, int min, int max, const QString& tip) {
-        auto* s = new QSpinBox(this);
-        s->setObjectName(QLatin1String(name));
-        s->setRange(min, max);
-        s->setKeyboardTracking(false);
-        s->setToolTip(tip);
-        return s;
+        return formparts::spinBox(this, name, min, max, tip);
     };
     const auto valueLabel = [this](const char* name, const QString& tip) {
         auto* l = new QLabel(QStringLiteral("–"), this);
