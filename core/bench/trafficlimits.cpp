@@ -69,17 +69,6 @@ std::vector<BudgetRule> TrafficLimits::budgets() const {
     return rateBudgets(rpm, tpm);
 }
 
-std::vector<BudgetRule> rateBudgets(std::int64_t rpm, std::int64_t tpm) {
-    BudgetLimits limits;
-    if (rpm > 0) {
-        limits.requests.push_back(RateLevel{rpm, std::chrono::minutes(1), 0});
-    }
-    if (tpm > 0) {
-        limits.tokens.push_back(RateLevel{tpm, std::chrono::minutes(1), 0});
-    }
-    return {BudgetRule{"*", "*", limits}};
-}
-
 RetryConfig TrafficLimits::retry() const {
     RetryConfig r;
     r.maxAttempts = 1 + retries;

@@ -61,7 +61,4 @@ struct TrafficLimits {
     static std::optional<ConcurrencyConfig::Algorithm> algorithmFromName(const QString& name);
 };
 
-/// Plain rpm/tpm limits (0 = off) as engine budgets: one rule for every key and model.
-std::vector<BudgetRule> rateBudgets(std::int64_t rpm, std::int64_t tpm);
-
 } // namespace sluice

@@ -256,4 +256,15 @@ void RateBudgets::blockKey(const std::string& key, Nanos until) {
     }
 }
 
+std::vector<BudgetRule> rateBudgets(std::int64_t rpm, std::int64_t tpm) {
+    BudgetLimits limits;
+    if (rpm > 0) {
+        limits.requests.push_back(RateLevel{rpm, std::chrono::minutes(1), 0});
+    }
+    if (tpm > 0) {
+        limits.tokens.push_back(RateLevel{tpm, std::chrono::minutes(1), 0});
+    }
+    return {BudgetRule{"*", "*", limits}};
+}
+
 } // namespace sluice

@@ -115,6 +115,9 @@ struct BudgetRule {
     friend bool operator==(const BudgetRule&, const BudgetRule&) = default;
 };
 
+/// Plain per-minute limits on requests and tokens (0 = off) as one rule for every key and model.
+std::vector<BudgetRule> rateBudgets(std::int64_t rpm, std::int64_t tpm);
+
 /// All budgets, created on first use and updated in place when rules change.
 class RateBudgets {
 public:

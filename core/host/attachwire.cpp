@@ -289,14 +289,12 @@ Result<RequestUpdate> parseEvent(const QByteArray& data) {
 TrafficLimits limitsOf(const GatewayConfig& c, TrafficLimits base) {
     base.rpm = c.rpm;
     base.tpm = c.tpm;
+    const ConcurrencyConfig concurrency = c.concurrency();
+    base.algorithm = concurrency.algorithm;
+    base.maxConcurrency = concurrency.max;
     if (c.adaptive) {
-        base.algorithm = ConcurrencyConfig::Algorithm::Combined;
-        base.maxConcurrency = c.adaptiveMax;
-        base.adaptiveMin = c.adaptiveMin;
-        base.adaptiveInitial = std::clamp(c.maxConcurrent, c.adaptiveMin, c.adaptiveMax);
-    } else {
-        base.algorithm = ConcurrencyConfig::Algorithm::Fixed;
-        base.maxConcurrency = c.maxConcurrent;
+        base.adaptiveMin = concurrency.min;
+        base.adaptiveInitial = concurrency.initial;
     }
     base.queueCapacity = c.queueSize;
     base.retries = c.retries;

@@ -4,6 +4,8 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
+
 namespace sluice {
 
 namespace {
@@ -48,6 +50,20 @@ Result<void> readClients(const QJsonObject& json, GatewayConfig& c) {
 }
 
 } // namespace
+
+ConcurrencyConfig GatewayConfig::concurrency() const {
+    ConcurrencyConfig c;
+    if (adaptive) {
+        c.algorithm = ConcurrencyConfig::Algorithm::Combined;
+        c.min = adaptiveMin;
+        c.max = adaptiveMax;
+        c.initial = std::clamp(maxConcurrent, c.min, c.max);
+    } else {
+        c.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+        c.initial = c.min = c.max = maxConcurrent;
+    }
+    return c;
+}
 
 const QStringList& GatewayConfig::limitFields() {
     return kLimitFields;

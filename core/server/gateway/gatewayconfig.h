@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/engine/concurrencylimit.h"
+
 #include "core/engine/clock.h"
 #include "core/net/llmformat.h"
 #include "core/result.h"
@@ -57,6 +59,9 @@ struct GatewayConfig {
     /// there, since they would need a restart. Nothing changes when any field is invalid.
     Result<void> applyLimits(const QJsonObject& json);
     QJsonObject toJson() const;
+    /// The engine's concurrency settings for these limits: fixed at max_concurrent, or adaptive
+    /// between adaptive_min and adaptive_max starting from max_concurrent.
+    ConcurrencyConfig concurrency() const;
     /// The fields applyLimits() takes (the live limits), as they are spelled in JSON.
     static const QStringList& limitFields();
 

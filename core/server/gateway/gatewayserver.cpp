@@ -79,25 +79,8 @@ Result<void> GatewayServer::listen() {
 }
 
 void GatewayServer::applyToEngine() {
-    ConcurrencyConfig concurrency;
-    if (m_config.adaptive) {
-        concurrency.algorithm = ConcurrencyConfig::Algorithm::Combined;
-        concurrency.min = m_config.adaptiveMin;
-        concurrency.max = m_config.adaptiveMax;
-        concurrency.initial = std::clamp(m_config.maxConcurrent, concurrency.min, concurrency.max);
-    } else {
-        concurrency.algorithm = ConcurrencyConfig::Algorithm::Fixed;
-        concurrency.initial = concurrency.min = concurrency.max = m_config.maxConcurrent;
-    }
-    m_engine->setConcurrency(concurrency);
-    BudgetLimits limits;
-    if (m_config.rpm > 0) {
-        limits.requests.push_back(RateLevel{m_config.rpm, std::chrono::minutes(1), 0});
-    }
-    if (m_config.tpm > 0) {
-        limits.tokens.push_back(RateLevel{m_config.tpm, std::chrono::minutes(1), 0});
-    }
-    m_engine->setBudgets({BudgetRule{"*", "*", limits}});
+    m_engine->setConcurrency(m_config.concurrency());
+    m_engine->setBudgets(rateBudgets(m_config.rpm, m_config.tpm));
     QueueConfig queue = m_engine->config().queue;
     queue.laneWeights.clear();
     for (const GatewayClient& c : m_config.clients) {
