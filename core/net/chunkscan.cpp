@@ -62,7 +62,9 @@ public:
         const char* q = digits;
         std::int64_t value = 0;
         while (q != m_end && *q >= '0' && *q <= '9') {
-            value = value * 10 + (*q - '0');
+            if (q - digits < 16) { // past 15 digits the number is refused below: no overflow
+                value = value * 10 + (*q - '0');
+            }
             ++q;
         }
         const auto count = q - digits;

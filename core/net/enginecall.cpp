@@ -103,6 +103,7 @@ void EngineCall::onHeaders(QNetworkReply* reply, Nanos now) {
     }
     record.headersAt = now;
     record.status = httpStatus(reply);
+    reader.setStatus(record.status);
     commitToSink(reply);
 }
 

@@ -126,9 +126,9 @@ int ResponseReader::feed(QByteArrayView bytes) {
         }
         return 0;
     }
-    if (m_body.size() < 4096) {
-        m_body.append(bytes.first(std::min<qsizetype>(
-            bytes.size(), 4096 - m_body.size()))); // for error answers sent as SSE
+    if (m_body.size() < m_streamBodyLimit) {
+        m_body.append(
+            bytes.first(std::min<qsizetype>(bytes.size(), m_streamBodyLimit - m_body.size())));
     }
     int chunks = 0;
     m_feedStamps.clear();

@@ -50,6 +50,11 @@ public:
     int feed(QByteArrayView bytes);
     /// The body is complete (non-streaming responses are parsed here).
     void finish();
+    /// The response's HTTP status, once the head is in (optional). A 2xx stream then keeps only
+    /// the first bytes of its body (for a verdict's sample), not 4 KiB per stream.
+    void setStatus(int status) {
+        m_streamBodyLimit = status >= 200 && status < 300 ? kStreamSample : kStreamErrorBody;
+    }
     /// The response's Content-Type, for the malformed-response verdict (optional).
     void setContentType(const QByteArray& type) { m_contentType = type; }
     /// After finish() of a 2xx: empty when the body is an answer in the expected format;
@@ -87,6 +92,9 @@ private:
     SseParser m_sse;
     std::vector<SseEvent> m_events;
     QByteArray m_body;
+    static constexpr qsizetype kStreamSample = 64;      ///< enough for sample()
+    static constexpr qsizetype kStreamErrorBody = 4096; ///< an error answer sent as SSE
+    qsizetype m_streamBodyLimit = kStreamErrorBody;
     bool m_hasUsage = false;
     std::int64_t m_promptTokens = 0;
     std::int64_t m_completionTokens = 0;
