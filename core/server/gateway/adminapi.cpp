@@ -257,6 +257,21 @@ QJsonObject requestRecordJson(const RequestRecord& r, int clientStatus) {
         o.insert(QStringLiteral("failure"), r.failure.key());
         o.insert(QStringLiteral("reason"), r.reason);
     }
+    // The timeline, ms since the request arrived: each attempt, the first token.
+    if (r.firstTokenAt.count() > 0) {
+        o.insert(QStringLiteral("first_token_ms"), ms(r.firstTokenAt - r.submittedAt));
+    }
+    QJsonArray log;
+    for (const AttemptRecord& a : r.attemptLog) {
+        log.append(
+            QJsonObject{{QStringLiteral("sent_ms"), ms(a.sentAt - r.submittedAt)},
+                        {QStringLiteral("ended_ms"), ms(a.endedAt - r.submittedAt)},
+                        {QStringLiteral("status"), a.status},
+                        {QStringLiteral("outcome"), QString::fromLatin1(outcomeName(a.outcome))}});
+    }
+    if (!log.isEmpty()) {
+        o.insert(QStringLiteral("attempt_log"), log);
+    }
     return o;
 }
 

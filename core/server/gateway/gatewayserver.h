@@ -49,6 +49,9 @@ public:
     RequestEngine& engine() { return *m_engine; }
     /// GET /admin/stats.
     QJsonObject statsJson() const;
+    /// GET /admin/requests/{id}: a live request's status or an ended one's record (empty when
+    /// unknown).
+    QJsonObject requestJson(std::uint64_t id) const;
     /// GET /metrics (Prometheus text format 0.0.4).
     QByteArray metricsText() const;
     /// When an overloaded caller should come back: the sooner of the budget reopening and the
@@ -84,7 +87,6 @@ private:
     /// The queue-status comments: each watcher hears its place when it changes.
     void tellQueueStatus();
     void applyToEngine();
-    QJsonObject requestJson(std::uint64_t id) const;
     void replyJson(HttpResponder* responder, int status, const QJsonObject& body);
     // The upstream key pool (gatewaykeys.cpp).
     void setUpKeyPool();
