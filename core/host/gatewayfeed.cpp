@@ -114,11 +114,13 @@ Result<GatewayStats> parseGatewayStats(const QJsonObject& json) {
     s.rejected = r.count(QStringLiteral("rejected"));
     s.rps = r.number(QStringLiteral("rps"));
     s.configVersion = r.integer(QStringLiteral("config_version"));
-    const QJsonObject overhead = json.value(QStringLiteral("latency"))
-                                     .toObject()
-                                     .value(QStringLiteral("overhead"))
-                                     .toObject();
-    Reader o(overhead, QStringLiteral("latency.overhead"), &error);
+    // The last 10 s when the gateway says them, else since it started.
+    const QJsonObject latency = json.value(QStringLiteral("latency")).toObject();
+    const bool recent = latency.contains(QStringLiteral("overhead_recent"));
+    const QString which = recent ? QStringLiteral("overhead_recent") : QStringLiteral("overhead");
+    const QJsonObject overhead = latency.value(which).toObject();
+    Reader o(overhead, QStringLiteral("latency.") + which, &error);
+    s.overheadRecent = recent;
     s.overheadCount = o.count(QStringLiteral("count"));
     s.overheadP50Ms = o.number(QStringLiteral("p50_ms"));
     s.overheadP99Ms = o.number(QStringLiteral("p99_ms"));

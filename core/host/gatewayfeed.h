@@ -55,9 +55,11 @@ struct GatewayStats {
     int inFlight = 0, limit = 0, queued = 0;
     std::int64_t processed = 0, rejected = 0;
     double rps = 0;
-    /// The gateway's added latency (outside its queue and the upstream), ms, since it started.
+    /// The gateway's added latency (outside its queue and the upstream), ms: of the requests
+    /// ended in the last 10 s (`overheadRecent`, latency.overhead_recent), else since it started.
     double overheadP50Ms = 0, overheadP99Ms = 0;
     std::int64_t overheadCount = 0;
+    bool overheadRecent = false;
     int configVersion = 0;
     QList<GatewayClientRow> clients;
     QList<GatewayKeyRow> keys;

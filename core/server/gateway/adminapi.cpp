@@ -5,6 +5,9 @@
 #include <QJsonArray>
 #include <QUrlQuery>
 
+#include <algorithm>
+#include <cmath>
+
 namespace sluice::gateway {
 
 namespace {
@@ -142,6 +145,22 @@ QJsonObject statsJson(const EngineSnapshot& s, const GatewayConfig& config,
         {QStringLiteral("config_version"), config.version},
         {QStringLiteral("clients"), clients},
     };
+}
+
+QJsonObject recentPercentiles(std::vector<Nanos>& values) {
+    if (values.empty()) {
+        return {{QStringLiteral("count"), 0}};
+    }
+    auto at = [&values](double q) {
+        const auto rank =
+            static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())) - 1);
+        std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank),
+                         values.end());
+        return ms(values[rank]);
+    };
+    return {{QStringLiteral("count"), static_cast<double>(values.size())},
+            {QStringLiteral("p50_ms"), at(0.5)},
+            {QStringLiteral("p99_ms"), at(0.99)}};
 }
 
 QByteArray metricsText(const EngineSnapshot& s, const GatewayConfig& config,

@@ -343,6 +343,10 @@ void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {
         const Nanos upstream = r.e2e();
         const Nanos overhead = r.totalTime() - r.queueTime() - upstream;
         m_overhead.record(std::max<std::int64_t>(0, overhead.count()));
+        m_overheadRecent.emplace_back(r.endedAt, std::max(Nanos{0}, overhead));
+        while (m_overheadRecent.size() > 10000) {
+            m_overheadRecent.pop_front();
+        }
     }
     QJsonObject json = gateway::requestRecordJson(r, clientStatus);
     m_endedById[r.id] = json;
@@ -477,6 +481,17 @@ QJsonObject GatewayServer::statsJson() const {
     const std::vector<RequestStatus> live = m_engine->statuses();
     QJsonObject stats = gateway::statsJson(m_engine->snapshot(), m_config, counters(&live));
     addKeyPoolStats(stats);
+    // The overhead of the last 10 s too, for a chart that moves (the histogram is since start).
+    std::vector<Nanos> recent;
+    const Nanos since = m_engine->clock().now() - std::chrono::seconds(10);
+    for (const auto& [at, overhead] : m_overheadRecent) {
+        if (at >= since) {
+            recent.push_back(overhead);
+        }
+    }
+    QJsonObject latency = stats.value(QStringLiteral("latency")).toObject();
+    latency.insert(QStringLiteral("overhead_recent"), gateway::recentPercentiles(recent));
+    stats.insert(QStringLiteral("latency"), latency);
     return stats;
 }
 

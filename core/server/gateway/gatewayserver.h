@@ -108,6 +108,8 @@ private:
     std::int64_t m_doorRejected = 0; ///< turned away before the engine: queue_size waiting
     std::int64_t m_promptTokens = 0, m_completionTokens = 0;
     LatencyHistogram m_overhead;
+    /// (ended at, overhead) of the last requests (at most 10,000), for the last 10 s' figures.
+    std::deque<std::pair<Nanos, Nanos>> m_overheadRecent;
     LatencyHistogram m_ttft;
     LatencyHistogram m_e2e;
     /// The last ended requests' final JSON, for /admin/requests/{id} after the end.
