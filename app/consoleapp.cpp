@@ -3,6 +3,8 @@
 #include "app/commandline.h"
 #include "core/server/mock/mockconfig.h"
 #include "ui/demos.h"
+#include "ui/gateway/gatewaycockpit.h"
+#include "ui/gateway/sharedkeydemo.h"
 #include "ui/mainwindow.h"
 #include "ui/panels/chartspanel.h"
 #include "ui/session.h"
@@ -12,6 +14,7 @@
 #include <QLocale>
 #include <QScreen>
 #include <QSettings>
+#include <QTabWidget>
 #include <QTimer>
 
 namespace sluice {
@@ -85,6 +88,8 @@ void ConsoleApp::setLanguage(const QString& locale) {
 int runConsole(int argc, char** argv, const QStringList& arguments) {
     quint16 mockPort = 0;
     QString demo;
+    QString gateway; // --gateway LISTEN: the in-process gateway in front of the built-in mock
+    QString tab;     // --tab NAME: the bottom tab to show (Clients, Keys, …)
     QString screenshot;
     double screenshotAfter = 20;
     QSize size;
@@ -103,6 +108,10 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
             mockPort = static_cast<quint16>(*port);
         } else if (a == QLatin1String("--demo") && hasValue) {
             demo = arguments[++i];
+        } else if (a == QLatin1String("--gateway") && hasValue) {
+            gateway = arguments[++i];
+        } else if (a == QLatin1String("--tab") && hasValue) {
+            tab = arguments[++i];
         } else if (a == QLatin1String("--geometry") && hasValue) {
             const QStringList wh = arguments[++i].split(QLatin1Char('x'));
             const int w = wh.size() == 2 ? wh[0].toInt() : 0;
@@ -156,6 +165,22 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
             QCoreApplication::exit(2);
             return;
         }
+        if (demo == QLatin1String(SharedKeyDemo::kId) || demo == QLatin1String("5")) {
+            if (auto played = console.window()->cockpit()->playSharedKeyDemo(gateway); !played) {
+                cli::printError(me + QStringLiteral(": --demo: ") + played.error().text());
+                QCoreApplication::exit(2);
+            }
+            return;
+        }
+        if (!gateway.isEmpty()) {
+            GatewayStartOptions options;
+            options.listen = gateway;
+            if (auto started = console.window()->cockpit()->startGateway(options); !started) {
+                cli::printError(me + QStringLiteral(": --gateway: ") + started.error().text());
+                QCoreApplication::exit(2);
+                return;
+            }
+        }
         if (!demo.isEmpty() && !console.window()->playDemo(demo, &error)) {
             QStringList ids;
             for (const Demo& d : loadDemos()) {
@@ -171,6 +196,15 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     console.start(mockPort);
     if (size.isValid()) {
         console.window()->resize(size);
+    }
+    for (int i = 0; !tab.isEmpty() && i < console.window()->bottomTabs()->count(); ++i) {
+        if (console.window()
+                ->bottomTabs()
+                ->tabText(i)
+                .remove(QLatin1Char('&'))
+                .startsWith(tab, Qt::CaseInsensitive)) {
+            console.window()->bottomTabs()->setCurrentIndex(i);
+        }
     }
     if (!screenshot.isEmpty()) {
         QTimer::singleShot(static_cast<int>(screenshotAfter * 1000), &app, [&] {

@@ -16,6 +16,7 @@ class BenchPanel;
 class ChartsPanel;
 class DemoPlayer;
 class ErrorsView;
+class GatewayCockpit;
 class LimitsPanel;
 class MockPanel;
 class RequestsPanel;
@@ -50,6 +51,8 @@ public:
     ResultsView* resultsView() const { return m_results; }
     AlertsLog* alertsLog() const { return m_alerts; }
     ErrorsView* errorsView() const { return m_errors; }
+    /// The gateway's cockpit: the in-process gateway, its views and menu (ui/gateway).
+    GatewayCockpit* cockpit() const { return m_cockpit; }
     StatsStrip* statsStrip() const { return m_stats; }
     QTabWidget* bottomTabs() const { return m_bottomTabs; }
     QTabWidget* sideTabs() const { return m_sideTabs; }
@@ -103,6 +106,7 @@ private:
     AlertsLog* m_alerts = nullptr;
     ResultsView* m_results = nullptr;
     ErrorsView* m_errors = nullptr;
+    GatewayCockpit* m_cockpit = nullptr;
     UserSettings* m_userSettings = nullptr;
     QTabWidget* m_sideTabs = nullptr;
     QTabWidget* m_bottomTabs = nullptr;

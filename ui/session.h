@@ -3,6 +3,7 @@
 #include "core/bench/report/seriescsv.h"
 #include "core/bench/scenario.h"
 #include "core/bench/trafficlimits.h"
+#include "core/host/inprocessgatewayfeed.h"
 #include "core/host/mockhost.h"
 #include "core/host/runhost.h"
 #include "core/result.h"
@@ -60,6 +61,10 @@ public:
     void setDemoValues(bool demo) { m_demoValues = demo; }
     bool demoValues() const { return m_demoValues; }
 
+    /// The gateway the console runs for other programs (Gateway → Start here…), on its own
+    /// thread; the cockpit (ui/gateway) draws its traffic.
+    InProcessGatewayFeed& gateway() { return m_gateway; }
+
     /// The last finished run's result and per-second rows (for the results view and export).
     QJsonObject lastSummary() const { return m_summary; }
     const SeriesData& lastSeries() const { return m_series; }
@@ -87,6 +92,7 @@ private:
 
     MockHost m_mock;
     RunHost m_run; // after m_mock: a run ends before the mock it may be sending to goes
+    InProcessGatewayFeed m_gateway; // last: closed before the mock it may be sending to goes
     TrafficLimits m_limits;
     BenchScenario m_scenario;
     bool m_running = false;
