@@ -4,7 +4,7 @@
 // show it; a limit lowered in the limits panel caps what the upstream mock itself counts.
 
 #include "core/host/gatewayfeed.h"
-#include "support/httptestclient.h"
+#include "tests/support/httptestclient.h"
 #include "ui/charts/livechart.h"
 #include "ui/gateway/clientsview.h"
 #include "ui/gateway/demotraffic.h"

@@ -28,6 +28,7 @@ public:
     bool running() const { return m_host.running(); }
     bool starting() const { return m_host.state() == GatewayHost::State::Starting; }
     quint16 port() const { return m_host.port(); }
+    GatewayHost::State state() const { return m_host.state(); }
     const GatewayConfig& startConfig() const { return m_host.config(); }
 
     bool live() const override { return m_host.running(); }

@@ -16,7 +16,7 @@ namespace sluice {
 
 namespace {
 
-QString seconds(double ms) {
+QString durationText(double ms) {
     return ms >= 60000 ? QObject::tr("%1 min").arg(QLocale().toString(ms / 60000, 'f', 1))
                        : QObject::tr("%1 s").arg(QLocale().toString(ms / 1000, 'f', 1));
 }
@@ -113,7 +113,7 @@ void KeysView::setStats(const GatewayStats& stats) {
         set(row, TokensLeft, left(k.remainingTokens, k.limitTokens),
             share(k.remainingTokens, k.limitTokens));
         const double reset = std::max(k.resetRequestsMs, k.resetTokensMs);
-        set(row, Reset, reset > 0 ? seconds(reset) : QStringLiteral("—"));
+        set(row, Reset, reset > 0 ? durationText(reset) : QStringLiteral("—"));
         set(row, InFlight, locale.toString(k.inFlight));
         set(row, Sent, locale.toString(k.requests));
         set(row, RateLimited, locale.toString(k.rateLimited));
@@ -124,9 +124,9 @@ void KeysView::setStats(const GatewayStats& stats) {
             colour = QColor(0xc6, 0x28, 0x28);
         } else if (k.coolingMs > 0) {
             const QTime until = QTime::currentTime().addMSecs(static_cast<int>(k.coolingMs));
-            state =
-                tr("cooling until %1 (%2)")
-                    .arg(locale.toString(until, QStringLiteral("HH:mm:ss")), seconds(k.coolingMs));
+            state = tr("cooling until %1 (%2)")
+                        .arg(locale.toString(until, QStringLiteral("HH:mm:ss")),
+                             durationText(k.coolingMs));
             colour = QColor(0xef, 0x6c, 0x00);
         }
         set(row, State, state)->setForeground(colour);

@@ -105,7 +105,7 @@ Result<void> SharedKeyDemo::play(const QString& listen) {
             Q_EMIT captionChanged(title(), started.error().text());
         }
     };
-    if (m_session->gateway().running() || m_session->gateway().starting()) {
+    if (m_session->gateway().state() != GatewayHost::State::Stopped) {
         connect(&m_session->gateway(), &InProcessGatewayFeed::stopped, this, start,
                 Qt::SingleShotConnection);
     } else {
