@@ -59,8 +59,9 @@ void ClientsView::setStats(const GatewayStats& stats) {
         QTableWidgetItem* item = m_table->item(row, column);
         if (!item) {
             item = new QTableWidgetItem;
-            item->setTextAlignment(column == Name ? int(Qt::AlignLeft | Qt::AlignVCenter)
-                                                  : int(Qt::AlignRight | Qt::AlignVCenter));
+            item->setTextAlignment(column == Name
+                                       ? Qt::Alignment(Qt::AlignLeft | Qt::AlignVCenter)
+                                       : Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
             m_table->setItem(row, column, item);
         }
         item->setText(text);

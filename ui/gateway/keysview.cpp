@@ -94,8 +94,8 @@ void KeysView::setStats(const GatewayStats& stats) {
         if (!item) {
             item = new QTableWidgetItem;
             item->setTextAlignment(column == Key || column == State
-                                       ? int(Qt::AlignLeft | Qt::AlignVCenter)
-                                       : int(Qt::AlignRight | Qt::AlignVCenter));
+                                       ? Qt::Alignment(Qt::AlignLeft | Qt::AlignVCenter)
+                                       : Qt::Alignment(Qt::AlignRight | Qt::AlignVCenter));
             m_table->setItem(row, column, item);
         }
         item->setText(text);
