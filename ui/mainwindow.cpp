@@ -1,5 +1,6 @@
 #include "ui/mainwindow.h"
 
+#include "ui/attachfeed.h"
 #include "ui/demos.h"
 #include "ui/gateway/gatewaycockpit.h"
 #include "ui/panels/alertslog.h"
@@ -77,9 +78,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
                           "(Ctrl+.). Twice: cancel what is still out."));
     m_stop->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
     connect(m_start, &QAction::triggered, this, [this] {
-        QString error;
-        if (!startRun(&error)) {
-            QMessageBox::warning(this, tr("Cannot start"), error);
+        if (auto started = startRun(); !started) {
+            QMessageBox::warning(this, tr("Cannot start"), started.error().text());
         }
     });
     connect(m_pause, &QAction::toggled, m_session, &Session::setPaused);
@@ -148,6 +148,12 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
 
     m_statusTarget = new QLabel(this);
     statusBar()->addPermanentWidget(m_statusTarget);
+    // The gateway's traffic on the same panels, and its own views (ui/gateway): the in-process
+    // gateway's, or the attached one's (the attach feed hands the cockpit its feed).
+    m_cockpit = new GatewayCockpit(
+        m_session, {m_charts, m_stats, m_requests, m_errors, m_alerts, m_limits, m_bottomTabs},
+        this);
+    m_attach = new AttachFeed(this, m_session, m_cockpit);
 
     buildMenus();
 
@@ -164,11 +170,6 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         setAlertTabText();
     };
     connect(m_session, &Session::alertChanged, this, onAlert);
-    // The gateway's traffic on the same panels, and its own views (ui/gateway).
-    m_cockpit = new GatewayCockpit(
-        m_session, {m_charts, m_stats, m_requests, m_errors, m_alerts, m_limits, m_bottomTabs},
-        this);
-    menuBar()->insertMenu(menuBar()->actions().constLast(), m_cockpit->menu());
     connect(m_cockpit, &GatewayCockpit::alertChanged, this, onAlert);
     connect(m_cockpit, &GatewayCockpit::statusChanged, m_statusTarget, &QLabel::setText);
     connect(m_cockpit, &GatewayCockpit::message, this,
@@ -263,21 +264,15 @@ void MainWindow::showMockState() {
     }
 }
 
-bool MainWindow::startRun(QString* error) {
+Result<void> MainWindow::startRun() {
     auto fromPanel = m_bench->scenario();
     if (!fromPanel) {
-        if (error) {
-            *error = fromPanel.error().text();
-        }
-        return false;
+        return fromPanel.error();
     }
     BenchScenario scenario = std::move(fromPanel).value();
     scenario.limits = m_limits->limits();
     if (auto valid = scenario.limits->validate(); !valid) {
-        if (error) {
-            *error = valid.error().text();
-        }
-        return false;
+        return valid;
     }
     if (m_demos->playing()) {
         m_demos->stop();
@@ -286,42 +281,31 @@ bool MainWindow::startRun(QString* error) {
         onDemoFinished();
     }
     m_caption->hide();
-    if (auto started = m_session->startRun(scenario); !started) {
-        if (error) {
-            *error = started.error().text();
-        }
-        return false;
-    }
-    return true;
+    return m_session->startRun(scenario);
 }
 
 void MainWindow::stopRun() {
     m_session->stopRun();
 }
 
-bool MainWindow::playDemo(const QString& id, QString* error) {
+Result<void> MainWindow::playDemo(const QString& id) {
     for (const Demo& demo : loadDemos()) {
         if (demo.id == id) {
             if (m_session->running()) {
-                if (error) {
-                    *error = tr("a run is already going: stop it first");
-                }
-                return false;
+                return Error{
+                    Error::Kind::Unavailable, {}, tr("a run is already going: stop it first")};
             }
             onDemoStarted();
             m_bench->showScenario(demo.scenario);
-            if (!m_demos->play(demo, error)) {
+            if (auto played = m_demos->play(demo); !played) {
                 onDemoFinished();
-                return false;
+                return played;
             }
             m_sideTabs->setCurrentIndex(1);
-            return true;
+            return {};
         }
     }
-    if (error) {
-        *error = tr("no demo called %1").arg(id);
-    }
-    return false;
+    return Error{Error::Kind::NotFound, {}, tr("no demo called %1").arg(id)};
 }
 
 void MainWindow::onDemoStarted() {

@@ -2,6 +2,7 @@
 
 #include "core/bench/benchrunner.h"
 #include "core/net/requestengine.h"
+#include "core/result.h"
 
 #include <QMainWindow>
 
@@ -12,6 +13,7 @@ class QTabWidget;
 namespace sluice {
 
 class AlertsLog;
+class AttachFeed;
 class BenchPanel;
 class ChartsPanel;
 class DemoPlayer;
@@ -36,12 +38,12 @@ public:
     explicit MainWindow(Session* session, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /// Starts a run from the benchmark panel (as the Start action does); false with a message
-    /// box's text in `error` when it could not.
-    bool startRun(QString* error = nullptr);
+    /// Starts a run from the benchmark panel (as the Start action does); the error (naming the
+    /// field) is the message box's text when it could not.
+    Result<void> startRun();
     void stopRun();
     /// Plays the demo with this id (resources/demos/<id>.json).
-    bool playDemo(const QString& id, QString* error = nullptr);
+    Result<void> playDemo(const QString& id);
 
     ChartsPanel* charts() const { return m_charts; }
     LimitsPanel* limitsPanel() const { return m_limits; }
@@ -54,6 +56,8 @@ public:
     /// The gateway's cockpit: the in-process gateway, its views and menu (ui/gateway).
     GatewayCockpit* cockpit() const { return m_cockpit; }
     StatsStrip* statsStrip() const { return m_stats; }
+    /// Draws an attached gateway (Gateway → Attach…, --attach).
+    AttachFeed* attachFeed() const { return m_attach; }
     QTabWidget* bottomTabs() const { return m_bottomTabs; }
     QTabWidget* sideTabs() const { return m_sideTabs; }
     /// Exports the last run's report into `dir` (summary.json, timeseries.csv, report.html).
@@ -93,6 +97,7 @@ private:
     void onDemoStarted();
     void onDemoFinished();
     void setAlertTabText();
+    void attachDialog();
 
     Session* m_session;
     DemoPlayer* m_demos = nullptr;
@@ -108,6 +113,7 @@ private:
     ErrorsView* m_errors = nullptr;
     GatewayCockpit* m_cockpit = nullptr;
     UserSettings* m_userSettings = nullptr;
+    AttachFeed* m_attach = nullptr;
     QTabWidget* m_sideTabs = nullptr;
     QTabWidget* m_bottomTabs = nullptr;
     QLabel* m_statusTarget = nullptr;

@@ -2,7 +2,10 @@
 #include "ui/mainwindow.h"
 
 #include "core/bench/report/reportfiles.h"
+#include "ui/attachdialog.h"
+#include "ui/attachfeed.h"
 #include "ui/demos.h"
+#include "ui/gateway/gatewaycockpit.h"
 #include "ui/panels/benchpanel.h"
 #include "ui/panels/chartspanel.h"
 #include "ui/panels/limitspanel.h"
@@ -41,6 +44,22 @@ void MainWindow::buildMenus() {
     run->addAction(m_pause);
     run->addAction(m_stop);
 
+    // One Gateway menu: Start here…, Attach…, Stop gateway, Detach, … (the cockpit's, with the
+    // attach actions put beside its own).
+    QMenu* gateway = m_cockpit->menu();
+    menuBar()->addMenu(gateway);
+    auto* attach = new QAction(tr("&Attach…"), gateway);
+    attach->setObjectName(QStringLiteral("attachAction"));
+    attach->setToolTip(tr("Follow a 'sluice gateway' running elsewhere through its admin API."));
+    connect(attach, &QAction::triggered, this, &MainWindow::attachDialog);
+    auto* detach = new QAction(tr("&Detach"), gateway);
+    detach->setObjectName(QStringLiteral("detachAction"));
+    connect(detach, &QAction::triggered, m_attach, &AttachFeed::detach);
+    m_cockpit->addAttachActions(attach, detach);
+    connect(gateway, &QMenu::aboutToShow, detach, [this, detach] {
+        detach->setEnabled(m_attach->client()->state() != AttachClient::State::Detached);
+    });
+
     QMenu* demos = menuBar()->addMenu(tr("&Demos"));
     QStringList errors;
     for (const Demo& demo : loadDemos(&errors)) {
@@ -50,9 +69,8 @@ void MainWindow::buildMenus() {
         a->setObjectName(QStringLiteral("demo-") + demo.id);
         const QString id = demo.id;
         connect(a, &QAction::triggered, this, [this, id] {
-            QString error;
-            if (!playDemo(id, &error)) {
-                QMessageBox::warning(this, tr("Cannot start the demo"), error);
+            if (auto played = playDemo(id); !played) {
+                QMessageBox::warning(this, tr("Cannot start the demo"), played.error().text());
             }
         });
     }
@@ -213,6 +231,19 @@ void MainWindow::exportChartsDialog() {
     }
     m_lastDir = QFileInfo(path).absolutePath();
     statusBar()->showMessage(tr("Charts saved to %1").arg(path), 5000);
+}
+
+void MainWindow::attachDialog() {
+    AttachDialog dialog(this);
+    if (m_attach->client()->state() != AttachClient::State::Detached) {
+        dialog.setUrl(m_attach->client()->url().toString());
+    }
+    if (dialog.exec() != QDialog::Accepted) {
+        return;
+    }
+    if (auto attached = m_attach->attach(dialog.url(), dialog.token()); !attached) {
+        QMessageBox::warning(this, tr("Cannot attach"), attached.error().text());
+    }
 }
 
 } // namespace sluice

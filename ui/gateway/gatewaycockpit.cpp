@@ -118,6 +118,13 @@ Result<void> GatewayCockpit::startGateway(const GatewayStartOptions& options) {
     return m_session->gateway().start(*config);
 }
 
+void GatewayCockpit::addAttachActions(QAction* attach, QAction* detach) {
+    m_menu->insertAction(m_stopAction, attach);
+    const QList<QAction*> actions = m_menu->actions();
+    const qsizetype stop = actions.indexOf(m_stopAction);
+    m_menu->insertAction(stop + 1 < actions.size() ? actions.at(stop + 1) : nullptr, detach);
+}
+
 void GatewayCockpit::stopGateway() {
     m_session->gateway().stop();
 }
@@ -168,6 +175,10 @@ void GatewayCockpit::connectFeed() {
     };
 }
 
+bool GatewayCockpit::inProcess() const {
+    return m_feed == &m_session->gateway();
+}
+
 bool GatewayCockpit::drawsOnPanels() const {
     return live() && !m_session->running();
 }
@@ -189,13 +200,13 @@ void GatewayCockpit::onLive(bool live, const QString& text) {
         m_keys->clear();
         m_overhead->clear();
         m_detail->clear();
-        m_panels.charts->addMarker(tr("gateway started"));
+        m_panels.charts->addMarker(inProcess() ? tr("gateway started") : tr("attached"));
         Q_EMIT statusChanged(tr("Gateway: send to %1/v1").arg(m_feed->baseUrl()));
     } else {
         if (!m_session->running()) {
             m_panels.stats->setIdle();
         }
-        m_panels.charts->addMarker(tr("gateway stopped"));
+        m_panels.charts->addMarker(inProcess() ? tr("gateway stopped") : tr("gateway lost"));
         if (m_demo->playing() && !m_session->gateway().starting()) {
             m_demo->stop();
         }

@@ -57,6 +57,9 @@ public:
 
     /// The Gateway menu (Start here…, Stop), for the window's menu bar.
     QMenu* menu() const { return m_menu; }
+    /// Puts Attach… after Start here… and Detach after Stop gateway (the window's actions:
+    /// following a gateway elsewhere is the AttachFeed's, which hands this its feed).
+    void addAttachActions(QAction* attach, QAction* detach);
     /// Starts the session's in-process gateway (the dialog's path, and `--gateway`).
     Result<void> startGateway(const GatewayStartOptions& options);
     void stopGateway();
@@ -66,6 +69,8 @@ public:
     void setFeed(GatewayFeed* feed);
     GatewayFeed* feed() const { return m_feed; }
     bool live() const { return m_feed && m_feed->live(); }
+    /// The feed is the session's in-process gateway (not an attached one).
+    bool inProcess() const;
 
     ClientsView* clientsView() const { return m_clients; }
     KeysView* keysView() const { return m_keys; }

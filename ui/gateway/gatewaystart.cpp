@@ -54,7 +54,7 @@ Result<GatewayConfig> makeGatewayConfig(const GatewayStartOptions& o, const QUrl
         for (const QByteArray& key : value.split(',')) {
             if (!key.trimmed().isEmpty()) {
                 c.keys.append(key.trimmed());
-                c.keyModels.append({});
+                c.keyModels.append(QStringList{});
             }
         }
         break;
