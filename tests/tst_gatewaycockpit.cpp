@@ -201,7 +201,8 @@ void TestGatewayCockpit::outsideTrafficFillsEveryView() {
     requests->view()->setCurrentIndex(requests->view()->model()->index(0, 0));
     RequestDetailView* detail = cockpit->detailView();
     QVERIFY(detail->shownId() != 0);
-    QTRY_VERIFY_WITH_TIMEOUT(detail->text().contains(QLatin1String("Attempt 1")), 5000);
+    QTRY_VERIFY2_WITH_TIMEOUT(detail->text().contains(QLatin1String("Attempt 1")),
+                              qPrintable(detail->text()), 5000);
     QVERIFY2(detail->text().contains(QLatin1String("Ended done")), qPrintable(detail->text()));
     QVERIFY(!detail->timeline()->empty());
 

@@ -145,6 +145,7 @@ void GatewayCockpit::setFeed(GatewayFeed* feed) {
         disconnect(c);
     }
     m_feedConnections.clear();
+    m_config = {};
     m_feed = feed ? feed : &m_session->gateway();
     connectFeed();
     if (m_feed->live()) {
@@ -187,7 +188,6 @@ void GatewayCockpit::onLive(bool live, const QString& text) {
     m_startAction->setEnabled(!m_session->gateway().running() && !m_session->gateway().starting());
     m_stopAction->setEnabled(m_session->gateway().running());
     if (live) {
-        m_config = {};
         m_haveSecond = false;
         m_alertMonitor = AlertMonitor{};
         if (!m_session->running()) {
@@ -203,6 +203,7 @@ void GatewayCockpit::onLive(bool live, const QString& text) {
         m_panels.charts->addMarker(inProcess() ? tr("gateway started") : tr("attached"));
         Q_EMIT statusChanged(tr("Gateway: send to %1/v1").arg(m_feed->baseUrl()));
     } else {
+        m_config = {}; // an attached gateway says its config before it is live: kept till here
         if (!m_session->running()) {
             m_panels.stats->setIdle();
         }

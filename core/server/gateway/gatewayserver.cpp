@@ -382,6 +382,7 @@ void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {
     e.promptTokens = r.promptTokens;
     e.completionTokens = r.completionTokens;
     e.upstreamKey = r.upstreamKey;
+    e.attemptLog = r.attemptLog; // the request detail's timeline (usually one attempt)
     m_endedById[r.id] = &ended;
     while (m_ended.size() > 10000) {
         m_endedById.erase(m_ended.front().record.id);
