@@ -94,6 +94,7 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     QString tab;     // --tab NAME: the bottom tab to show (Clients, Keys, …)
     QString screenshot;
     double screenshotAfter = 20;
+    double chartWindow = 0; // --window: the charts' history (0: as saved)
     QSize size;
     bool startRun = false;
     QString attachUrl;
@@ -138,6 +139,14 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
             startRun = true;
         } else if (a == QLatin1String("--screenshot") && hasValue) {
             screenshot = arguments[++i];
+        } else if (a == QLatin1String("--window") && hasValue) {
+            const auto d = cli::parseDuration(a, arguments[++i], &error);
+            const double seconds = d ? static_cast<double>(d->count()) / 1000 : 0;
+            if (seconds != 60 && seconds != 300 && seconds != 900 && seconds != 3600) {
+                cli::printError(me + QStringLiteral(": --window: want 1m, 5m, 15m or 1h"));
+                return 2;
+            }
+            chartWindow = seconds;
         } else if (a == QLatin1String("--screenshot-after") && hasValue) {
             const auto d = cli::parseDuration(a, arguments[++i], &error);
             if (!d) {
@@ -215,6 +224,9 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     }
     if (size.isValid()) {
         console.window()->resize(size);
+    }
+    if (chartWindow > 0) {
+        console.window()->charts()->setWindow(chartWindow);
     }
     for (int i = 0; !tab.isEmpty() && i < console.window()->bottomTabs()->count(); ++i) {
         if (console.window()

@@ -50,11 +50,13 @@ const char* const kUsage =
     "                       (programs send to http://HOST:PORT/v1; Gateway > Start here...)\n"
     "  --tab NAME           show this bottom tab at start (Requests, Clients, Keys, ...)\n"
     "  --geometry WxH       window size in pixels, e.g. 1366x768 (default: fits the screen)\n"
+    "  --window D           history the charts show: 1m, 5m, 15m or 1h (default: as last set)\n"
     "  --start              start a run with the saved benchmark settings at launch\n"
     "  --attach URL         follow a running 'sluice gateway' (its traffic on the charts,\n"
     "                       its limits in the limits panel)\n"
     "  --admin-token T      the gateway's admin token (default $SLUICE_ADMIN_TOKEN)\n"
-    "  --screenshot FILE    save a PNG of the window after --screenshot-after (20s), then quit\n"
+    "  --screenshot FILE    save a PNG of the window after --screenshot-after, then quit\n"
+    "  --screenshot-after D when to take it: 8s, 1500ms, 1m (default 20s)\n"
     "  -h, --help           show this text\n"
     "  -v, --version        show the version\n";
 

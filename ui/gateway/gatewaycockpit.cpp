@@ -99,6 +99,11 @@ GatewayCockpit::GatewayCockpit(Session* session, const Panels& panels, QWidget* 
             m_feed->fetchRequest(id);
         }
     });
+    // The strip's process tile speaks of the run's client during a run, of the gateway else.
+    connect(session, &Session::runStarted, this,
+            [this] { m_panels.stats->setGatewaySubject(false); });
+    connect(session, &Session::runFinished, this,
+            [this] { m_panels.stats->setGatewaySubject(live()); });
     m_feed = &session->gateway();
     connectFeed();
     if (m_feed->live()) { // a window rebuilt (a language switch) while the gateway runs
@@ -196,6 +201,9 @@ void GatewayCockpit::onLive(bool live, const QString& text) {
             m_panels.requests->clear();
             m_panels.charts->clearAlerts();
         }
+        if (!m_session->running()) {
+            m_panels.stats->setGatewaySubject(true);
+        }
         m_clients->clear();
         m_keys->clear();
         m_overhead->clear();
@@ -248,6 +256,15 @@ void GatewayCockpit::onSnapshot(const EngineSnapshot& s) {
 
 void GatewayCockpit::onUpdates(const QList<RequestUpdate>& updates) {
     m_detail->recordUpdates(updates);
+    // Request detail open with no row picked: it follows the latest ended request.
+    if (m_detail->following() && m_detail->isVisible()) {
+        for (auto it = updates.crbegin(); it != updates.crend(); ++it) {
+            if (isTerminal(it->state)) {
+                m_detail->offerLatest(it->id);
+                break;
+            }
+        }
+    }
     if (!drawsOnPanels()) {
         return;
     }

@@ -28,12 +28,13 @@ RequestDetailView::RequestDetailView(QWidget* parent)
     m_title->setContentsMargins(6, 4, 6, 0);
     layout->addWidget(m_title);
     m_timeline = new RequestTimeline(this);
-    layout->addWidget(m_timeline, 1);
+    m_timeline->setMaximumHeight(90);
+    layout->addWidget(m_timeline);
     m_text = new QPlainTextEdit(this);
     m_text->setObjectName(QStringLiteral("requestDetailText"));
     m_text->setReadOnly(true);
-    m_text->setMaximumHeight(96);
-    layout->addWidget(m_text);
+    m_text->setFrameShape(QFrame::NoFrame);
+    layout->addWidget(m_text, 1); // the words get the height left: every line readable
     m_poll.setInterval(500);
     connect(&m_poll, &QTimer::timeout, this, [this] {
         if (m_id != 0) {
@@ -66,6 +67,19 @@ void RequestDetailView::recordUpdates(const QList<RequestUpdate>& updates) {
 }
 
 void RequestDetailView::showRequest(std::uint64_t id) {
+    m_following = false;
+    m_id = id;
+    m_title->setText(tr("Request %1").arg(id));
+    Q_EMIT detailWanted(id);
+    m_poll.start();
+}
+
+void RequestDetailView::offerLatest(std::uint64_t id) {
+    if (!m_following || !isVisible() || id == m_id ||
+        (m_id != 0 && m_followed.isValid() && m_followed.elapsed() < 2000)) {
+        return;
+    }
+    m_followed.start();
     m_id = id;
     m_title->setText(tr("Request %1").arg(id));
     Q_EMIT detailWanted(id);
@@ -73,6 +87,7 @@ void RequestDetailView::showRequest(std::uint64_t id) {
 }
 
 void RequestDetailView::clear() {
+    m_following = true;
     m_id = 0;
     m_poll.stop();
     m_traces.clear();
@@ -114,7 +129,9 @@ void RequestDetailView::setDetail(const GatewayRequestDetail& d) {
         tr("Request %1 — %2, priority %3%4")
             .arg(d.id)
             .arg(d.state, priority,
-                 d.upstreamKey.isEmpty() ? QString() : tr(", key %1").arg(d.upstreamKey)));
+                 d.upstreamKey.isEmpty() ? QString() : tr(", key %1").arg(d.upstreamKey)) +
+        (m_following ? tr("  (the latest ended; select a row in Requests to hold one)")
+                     : QString()));
     if (!trace.positions.isEmpty()) {
         lines << tr("Queued: %1 ahead when first seen, then %2")
                      .arg(locale.toString(trace.positions.first().second),

@@ -28,9 +28,13 @@ public:
 
     /// Watches the updates for places in the queue (only what is needed for a timeline).
     void recordUpdates(const QList<RequestUpdate>& updates);
-    /// Shows request `id`: detailWanted(id) follows at once, then again every 500 ms while it
-    /// has not ended.
+    /// Shows request `id` (picked by the user: the view holds it): detailWanted(id) follows at
+    /// once, then again every 500 ms while it has not ended.
     void showRequest(std::uint64_t id);
+    /// The latest ended request: shown while nothing was picked (after clear()), at most
+    /// every 2 s so the story can be read, and only while the view is visible.
+    void offerLatest(std::uint64_t id);
+    bool following() const { return m_following; }
     void setDetail(const GatewayRequestDetail& detail);
     void setMissing(std::uint64_t id);
     void clear();
@@ -52,6 +56,8 @@ private:
     QHash<std::uint64_t, Trace> m_traces;
     std::deque<std::uint64_t> m_order; ///< oldest first, to bound m_traces
     std::uint64_t m_id = 0;
+    bool m_following = true;  ///< nothing picked: the latest ended request is shown
+    QElapsedTimer m_followed; ///< since the shown latest request was taken
     QTimer m_poll;
     QLabel* m_title = nullptr;
     RequestTimeline* m_timeline = nullptr;
