@@ -28,7 +28,7 @@ RequestDetailView::RequestDetailView(QWidget* parent)
     m_title->setContentsMargins(6, 4, 6, 0);
     layout->addWidget(m_title);
     m_timeline = new RequestTimeline(this);
-    m_timeline->setMaximumHeight(90);
+    m_timeline->setMaximumHeight(80);
     layout->addWidget(m_timeline);
     m_text = new QPlainTextEdit(this);
     m_text->setObjectName(QStringLiteral("requestDetailText"));

@@ -23,8 +23,8 @@ public:
     void clear();
     bool empty() const { return m_detail.id == 0; }
 
-    QSize sizeHint() const override { return {400, 110}; }
-    QSize minimumSizeHint() const override { return {200, 90}; }
+    QSize sizeHint() const override { return {400, 80}; }
+    QSize minimumSizeHint() const override { return {200, 72}; }
 
 protected:
     void paintEvent(QPaintEvent* event) override;
