@@ -5,6 +5,8 @@
 #include "core/server/mock/mockconfig.h"
 #include "ui/attachfeed.h"
 #include "ui/demos.h"
+#include "ui/gateway/gatewaycockpit.h"
+#include "ui/gateway/sharedkeydemo.h"
 #include "ui/mainwindow.h"
 #include "ui/panels/chartspanel.h"
 #include "ui/session.h"
@@ -14,6 +16,7 @@
 #include <QLocale>
 #include <QScreen>
 #include <QSettings>
+#include <QTabWidget>
 #include <QTimer>
 
 namespace sluice {
@@ -87,8 +90,11 @@ void ConsoleApp::setLanguage(const QString& locale) {
 int runConsole(int argc, char** argv, const QStringList& arguments) {
     quint16 mockPort = 0;
     QString demo;
+    QString gateway; // --gateway LISTEN: the in-process gateway in front of the built-in mock
+    QString tab;     // --tab NAME: the bottom tab to show (Clients, Keys, …)
     QString screenshot;
     double screenshotAfter = 20;
+    double chartWindow = 0; // --window: the charts' history (0: as saved)
     QSize size;
     bool startRun = false;
     QString attachUrl;
@@ -107,6 +113,10 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
             mockPort = static_cast<quint16>(*port);
         } else if (a == QLatin1String("--demo") && hasValue) {
             demo = arguments[++i];
+        } else if (a == QLatin1String("--gateway") && hasValue) {
+            gateway = arguments[++i];
+        } else if (a == QLatin1String("--tab") && hasValue) {
+            tab = arguments[++i];
         } else if (a == QLatin1String("--geometry") && hasValue) {
             const QStringList wh = arguments[++i].split(QLatin1Char('x'));
             const int w = wh.size() == 2 ? wh[0].toInt() : 0;
@@ -129,6 +139,14 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
             startRun = true;
         } else if (a == QLatin1String("--screenshot") && hasValue) {
             screenshot = arguments[++i];
+        } else if (a == QLatin1String("--window") && hasValue) {
+            const auto d = cli::parseDuration(a, arguments[++i], &error);
+            const double seconds = d ? static_cast<double>(d->count()) / 1000 : 0;
+            if (seconds != 60 && seconds != 300 && seconds != 900 && seconds != 3600) {
+                cli::printError(me + QStringLiteral(": --window: want 1m, 5m, 15m or 1h"));
+                return 2;
+            }
+            chartWindow = seconds;
         } else if (a == QLatin1String("--screenshot-after") && hasValue) {
             const auto d = cli::parseDuration(a, arguments[++i], &error);
             if (!d) {
@@ -169,6 +187,22 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
                 return;
             }
         }
+        if (demo == QLatin1String(SharedKeyDemo::kId) || demo == QLatin1String("5")) {
+            if (auto played = console.window()->cockpit()->playSharedKeyDemo(gateway); !played) {
+                cli::printError(me + QStringLiteral(": --demo: ") + played.error().text());
+                QCoreApplication::exit(2);
+            }
+            return;
+        }
+        if (!gateway.isEmpty()) {
+            GatewayStartOptions options;
+            options.listen = gateway;
+            if (auto started = console.window()->cockpit()->startGateway(options); !started) {
+                cli::printError(me + QStringLiteral(": --gateway: ") + started.error().text());
+                QCoreApplication::exit(2);
+                return;
+            }
+        }
         if (demo.isEmpty()) {
             return;
         }
@@ -190,6 +224,18 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     }
     if (size.isValid()) {
         console.window()->resize(size);
+    }
+    if (chartWindow > 0) {
+        console.window()->charts()->setWindow(chartWindow);
+    }
+    for (int i = 0; !tab.isEmpty() && i < console.window()->bottomTabs()->count(); ++i) {
+        if (console.window()
+                ->bottomTabs()
+                ->tabText(i)
+                .remove(QLatin1Char('&'))
+                .startsWith(tab, Qt::CaseInsensitive)) {
+            console.window()->bottomTabs()->setCurrentIndex(i);
+        }
     }
     if (!screenshot.isEmpty()) {
         QTimer::singleShot(static_cast<int>(screenshotAfter * 1000), &app, [&] {

@@ -1,14 +1,20 @@
 // The real window attached to a real `sluice gateway` process (the built binary, on a free
 // loopback port, in front of a mock in this process): traffic sent through it from the test
 // shows on the charts and in the requests table; a limit changed in the limits panel reaches
-// the gateway and is a marker; killing the process says "disconnected" within 2 s, and the
-// gateway back on the same port is followed again.
+// the gateway and is a marker; the Clients, Keys, Overhead and Request detail views show the
+// attached gateway as they show the in-process one; killing the process says "disconnected" within
+// 2 s, and the gateway back on the same port is followed again.
 #include "core/host/attachclient.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
 #include "tests/support/mockfixture.h"
 #include "ui/attachfeed.h"
 #include "ui/charts/livechart.h"
+#include "ui/gateway/clientsview.h"
+#include "ui/gateway/gatewaycockpit.h"
+#include "ui/gateway/keysview.h"
+#include "ui/gateway/overheadview.h"
+#include "ui/gateway/requestdetailview.h"
 #include "ui/mainwindow.h"
 #include "ui/models/requesttablemodel.h"
 #include "ui/panels/chartspanel.h"
@@ -18,13 +24,17 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QLabel>
 #include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTableView>
+#include <QTableWidget>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace sluice;
@@ -49,7 +59,10 @@ private:
                         {QStringLiteral("gateway"), QStringLiteral("--listen"),
                          QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--upstream"),
                          m_mock->baseUrl().toString() + QStringLiteral("/v1"),
-                         QStringLiteral("--max-concurrent"), QStringLiteral("8")});
+                         QStringLiteral("--max-concurrent"), QStringLiteral("8"),
+                         QStringLiteral("--key-env"), QStringLiteral("SLUICE_ATTACH_POOL_KEY"),
+                         QStringLiteral("--clients"),
+                         m_dir.filePath(QStringLiteral("clients.json"))});
         QString banner;
         return test::runUntil(
             [&] {
@@ -62,13 +75,15 @@ private:
     void sendThrough(quint16 port, int count) {
         const QUrl chat(QStringLiteral("http://127.0.0.1:%1/v1/chat/completions").arg(port));
         for (int i = 0; i < count; ++i) {
-            QNetworkReply* reply =
-                m_nam.post(test::jsonRequest(chat, i % 4), test::chatBody(QStringLiteral("hi")));
+            QNetworkRequest request = test::jsonRequest(chat, i % 4);
+            request.setRawHeader("authorization", i % 2 ? "Bearer tok-alpha" : "Bearer tok-beta");
+            QNetworkReply* reply = m_nam.post(request, test::chatBody(QStringLiteral("hi")));
             connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
         }
     }
 
     std::unique_ptr<MockServer> m_mock;
+    QTemporaryDir m_dir;
     QProcess m_gateway;
     QNetworkAccessManager m_nam;
 };
@@ -78,6 +93,13 @@ void TestAttachGui::initTestCase() {
     QCoreApplication::setOrganizationName(QStringLiteral("SluiceTest"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_attachgui"));
     QSettings().clear();
+    // Two client tokens, one pooled upstream key (the mock takes any): the Clients and Keys
+    // views have rows of the attached gateway.
+    QFile clients(m_dir.filePath(QStringLiteral("clients.json")));
+    QVERIFY(clients.open(QIODevice::WriteOnly));
+    clients.write(R"([{"name":"alpha","token":"tok-alpha"},{"name":"beta","token":"tok-beta"}])");
+    clients.close();
+    qputenv("SLUICE_ATTACH_POOL_KEY", "sk-attach-pool-secret-4321");
 }
 
 void TestAttachGui::cleanup() {
@@ -122,6 +144,23 @@ void TestAttachGui::attachedWindowFollowsTheGatewayProcess() {
         },
         15000));
     QVERIFY(charts->chart(ChartsPanel::Concurrency)->pointCount(ChartsPanel::InFlight) > 2);
+    // The gateway's own views, fed from its admin API as the in-process gateway feeds them.
+    GatewayCockpit* cockpit = window.cockpit();
+    QCOMPARE(cockpit->feed(), session.attachedFeed());
+    QTRY_COMPARE_WITH_TIMEOUT(cockpit->clientsView()->rowCount(), 2, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(cockpit->keysView()->rowCount(), 1, 5000);
+    const QString key = cockpit->keysView()->table()->item(0, KeysView::Key)->text();
+    QVERIFY2(key.startsWith(QLatin1String("sk-...")) && key.endsWith(QLatin1String("4321")),
+             qPrintable(key));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        cockpit->overheadView()->summary().contains(QLatin1String("ms at p99")), 5000);
+    // A selected row's story comes from GET /admin/requests/{id}.
+    RequestsPanel* requests = window.requestsPanel();
+    QTRY_VERIFY_WITH_TIMEOUT(requests->model()->rowCount() > 0, 5000);
+    requests->view()->setCurrentIndex(requests->view()->model()->index(0, 0));
+    QVERIFY(cockpit->detailView()->shownId() != 0);
+    QTRY_VERIFY2_WITH_TIMEOUT(cockpit->detailView()->text().contains(QLatin1String("Attempt 1")),
+                              qPrintable(cockpit->detailView()->text()), 8000);
     // They went through the gateway to the mock.
     QVERIFY(test::runUntil(
         [&] { return m_mock->statsJson().value(QStringLiteral("requests")).toDouble() >= 40; },

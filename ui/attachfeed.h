@@ -1,28 +1,30 @@
 #pragma once
 
 #include "core/host/attachclient.h"
+#include "core/result.h"
 
 #include <QObject>
-#include <QPointer>
 
 class QLabel;
 
 namespace sluice {
 
+class GatewayCockpit;
 class MainWindow;
 class Session;
 
-/// Draws an attached gateway in the console: the AttachClient's snapshots, request updates and
-/// alerts go to the charts, stats strip, requests table, errors and alerts as a run's do; its
-/// config changes (ours or made elsewhere) become chart markers and the limits panel's values;
-/// the limits panel's edits go to the gateway. Shows attached / disconnected / wrong token in
-/// a status bar label. Lives in the GUI thread, a child of the window it draws into.
+/// Follows a gateway running elsewhere (Gateway → Attach…, --attach): starts and stops the
+/// session's AttachClient, hands the cockpit the attached feed (Session::attachedFeed()) while
+/// attached, so the charts, stats strip, requests, alerts, limits panel and the Clients, Keys,
+/// Overhead and Request detail views draw it exactly as they draw the in-process gateway, and
+/// shows attached / disconnected / wrong token in a status bar label. Starting the in-process
+/// gateway detaches. Lives in the GUI thread, a child of the window.
 class AttachFeed final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AttachFeed)
 
 public:
-    AttachFeed(MainWindow* window, Session* session, AttachClient* client);
+    AttachFeed(MainWindow* window, Session* session, GatewayCockpit* cockpit);
 
     /// Follows the gateway at `url` ("host:port" or a URL); the error names "url" when it is
     /// not an address.
@@ -34,20 +36,12 @@ public:
 
 private:
     void onState(AttachClient::State state, const QString& detail);
-    void onSnapshot(const EngineSnapshot& snapshot);
-    void onRequests(const QList<RequestUpdate>& updates);
-    void onAlert(const AlertEvent& alert);
-    void onConfig(const GatewayConfig& config, const QStringList& changes, bool ours);
-    void addEvent(const QString& kind, const QString& text, bool marker);
-    /// A run of the console's own is going: its figures own the charts.
-    bool runGoing() const;
 
     MainWindow* m_window;
     Session* m_session;
+    GatewayCockpit* m_cockpit;
     AttachClient* m_client;
     QLabel* m_status = nullptr;
-    AttachClient::State m_last = AttachClient::State::Detached;
-    bool m_everAttached = false;
 };
 
 } // namespace sluice

@@ -2,6 +2,7 @@
 
 #include "ui/attachfeed.h"
 #include "ui/demos.h"
+#include "ui/gateway/gatewaycockpit.h"
 #include "ui/panels/alertslog.h"
 #include "ui/panels/benchpanel.h"
 #include "ui/panels/chartspanel.h"
@@ -147,7 +148,12 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
 
     m_statusTarget = new QLabel(this);
     statusBar()->addPermanentWidget(m_statusTarget);
-    m_attach = new AttachFeed(this, m_session, m_session->attachClient());
+    // The gateway's traffic on the same panels, and its own views (ui/gateway): the in-process
+    // gateway's, or the attached one's (the attach feed hands the cockpit its feed).
+    m_cockpit = new GatewayCockpit(
+        m_session, {m_charts, m_stats, m_requests, m_errors, m_alerts, m_limits, m_bottomTabs},
+        this);
+    m_attach = new AttachFeed(this, m_session, m_cockpit);
 
     buildMenus();
 
@@ -157,12 +163,23 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
     connect(m_session, &Session::requestsUpdated, m_charts, &ChartsPanel::addRequestUpdates);
     connect(m_session, &Session::progress, m_bench, &BenchPanel::setProgress);
     connect(m_session, &Session::eventRecorded, this, &MainWindow::onEvent);
-    connect(m_session, &Session::alertChanged, this, [this](const AlertEvent& a) {
+    const auto onAlert = [this](const AlertEvent& a) {
         m_charts->applyAlert(a);
         m_stats->applyAlert(a.rule, a.raised, a.severity == AlertRule::Severity::Critical);
         m_alerts->addAlert(a);
         setAlertTabText();
-    });
+    };
+    connect(m_session, &Session::alertChanged, this, onAlert);
+    connect(m_cockpit, &GatewayCockpit::alertChanged, this, onAlert);
+    connect(m_cockpit, &GatewayCockpit::statusChanged, m_statusTarget, &QLabel::setText);
+    connect(m_cockpit, &GatewayCockpit::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(m_cockpit, &GatewayCockpit::captionChanged, this,
+            [this](const QString& title, const QString& caption) {
+                m_caption->setText(QStringLiteral("<b>%1</b> — %2")
+                                       .arg(title.toHtmlEscaped(), caption.toHtmlEscaped()));
+                m_caption->setVisible(!caption.isEmpty());
+            });
     connect(m_errors, &ErrorsView::failureCountChanged, this, [this](qint64 count) {
         m_bottomTabs->setTabText(m_bottomTabs->indexOf(m_errors),
                                  count > 0 ? tr("Errors (%1)").arg(QLocale().toString(count))
@@ -189,7 +206,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
             return;
         }
         m_session->applyLimits(limits);
-        if (!m_session->running()) {
+        if (!m_session->running() && !m_cockpit->live()) {
             statusBar()->showMessage(tr("Limits saved for the next run."), 4000);
         }
     });

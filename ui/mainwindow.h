@@ -18,6 +18,7 @@ class BenchPanel;
 class ChartsPanel;
 class DemoPlayer;
 class ErrorsView;
+class GatewayCockpit;
 class LimitsPanel;
 class MockPanel;
 class RequestsPanel;
@@ -52,6 +53,8 @@ public:
     ResultsView* resultsView() const { return m_results; }
     AlertsLog* alertsLog() const { return m_alerts; }
     ErrorsView* errorsView() const { return m_errors; }
+    /// The gateway's cockpit: the in-process gateway, its views and menu (ui/gateway).
+    GatewayCockpit* cockpit() const { return m_cockpit; }
     StatsStrip* statsStrip() const { return m_stats; }
     /// Draws an attached gateway (Gateway → Attach…, --attach).
     AttachFeed* attachFeed() const { return m_attach; }
@@ -108,6 +111,7 @@ private:
     AlertsLog* m_alerts = nullptr;
     ResultsView* m_results = nullptr;
     ErrorsView* m_errors = nullptr;
+    GatewayCockpit* m_cockpit = nullptr;
     UserSettings* m_userSettings = nullptr;
     AttachFeed* m_attach = nullptr;
     QTabWidget* m_sideTabs = nullptr;

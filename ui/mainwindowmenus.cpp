@@ -5,6 +5,7 @@
 #include "ui/attachdialog.h"
 #include "ui/attachfeed.h"
 #include "ui/demos.h"
+#include "ui/gateway/gatewaycockpit.h"
 #include "ui/panels/benchpanel.h"
 #include "ui/panels/chartspanel.h"
 #include "ui/panels/limitspanel.h"
@@ -43,12 +44,18 @@ void MainWindow::buildMenus() {
     run->addAction(m_pause);
     run->addAction(m_stop);
 
-    QMenu* gateway = menuBar()->addMenu(tr("&Gateway"));
-    gateway->setObjectName(QStringLiteral("gatewayMenu"));
-    gateway->addAction(tr("&Attach…"), this, &MainWindow::attachDialog)
-        ->setObjectName(QStringLiteral("attachAction"));
-    QAction* detach = gateway->addAction(tr("&Detach"), m_attach, &AttachFeed::detach);
+    // One Gateway menu: Start here…, Attach…, Stop gateway, Detach, … (the cockpit's, with the
+    // attach actions put beside its own).
+    QMenu* gateway = m_cockpit->menu();
+    menuBar()->addMenu(gateway);
+    auto* attach = new QAction(tr("&Attach…"), gateway);
+    attach->setObjectName(QStringLiteral("attachAction"));
+    attach->setToolTip(tr("Follow a 'sluice gateway' running elsewhere through its admin API."));
+    connect(attach, &QAction::triggered, this, &MainWindow::attachDialog);
+    auto* detach = new QAction(tr("&Detach"), gateway);
     detach->setObjectName(QStringLiteral("detachAction"));
+    connect(detach, &QAction::triggered, m_attach, &AttachFeed::detach);
+    m_cockpit->addAttachActions(attach, detach);
     connect(gateway, &QMenu::aboutToShow, detach, [this, detach] {
         detach->setEnabled(m_attach->client()->state() != AttachClient::State::Detached);
     });

@@ -4,6 +4,8 @@
 #include "core/bench/scenario.h"
 #include "core/bench/trafficlimits.h"
 #include "core/host/attachclient.h"
+#include "core/host/attachedgatewayfeed.h"
+#include "core/host/inprocessgatewayfeed.h"
 #include "core/host/mockhost.h"
 #include "core/host/runhost.h"
 #include "core/result.h"
@@ -61,11 +63,17 @@ public:
     void setDemoValues(bool demo) { m_demoValues = demo; }
     bool demoValues() const { return m_demoValues; }
 
+    /// The gateway the console runs for other programs (Gateway → Start here…), on its own
+    /// thread; the cockpit (ui/gateway) draws its traffic.
+    InProcessGatewayFeed& gateway() { return m_gateway; }
+
     /// The last finished run's result and per-second rows (for the results view and export).
     QJsonObject lastSummary() const { return m_summary; }
 
     /// Follows a `sluice gateway` running elsewhere (Gateway → Attach…, --attach).
     AttachClient* attachClient() { return &m_attach; }
+    /// The attached gateway as the cockpit's feed (the same views as the in-process one).
+    AttachedGatewayFeed* attachedFeed() { return &m_attachedFeed; }
     const SeriesData& lastSeries() const { return m_series; }
 
 Q_SIGNALS:
@@ -91,7 +99,9 @@ private:
 
     MockHost m_mock;
     RunHost m_run; // after m_mock: a run ends before the mock it may be sending to goes
+    InProcessGatewayFeed m_gateway; // after m_mock: closed before the mock it may send to goes
     AttachClient m_attach;
+    AttachedGatewayFeed m_attachedFeed{&m_attach}; // after m_attach, which it follows
     TrafficLimits m_limits;
     BenchScenario m_scenario;
     bool m_running = false;

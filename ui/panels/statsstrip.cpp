@@ -360,6 +360,21 @@ void StatsStrip::setSnapshot(const EngineSnapshot& s) {
     }
 }
 
+void StatsStrip::setGatewaySubject(bool gateway) {
+    auto* caption = findChild<QLabel*>(QStringLiteral("clientTileCaption"));
+    if (caption) {
+        caption->setText(gateway ? tr("Gateway CPU / memory") : tr("Client CPU / memory"));
+    }
+    m_saturated->setText(gateway ? tr("Gateway CPU-bound") : tr("Client saturated"));
+    m_saturated->setToolTip(
+        gateway ? tr("This machine's CPU is nearly used up, by the gateway or by others: the "
+                     "gateway's added latency (Overhead) grows. Move other work off this "
+                     "machine or run the gateway elsewhere.")
+                : tr("Sluice itself is the bottleneck. This machine's CPU is nearly used up, by "
+                     "Sluice or by others: requests leave late and latencies include the "
+                     "client's own delay. Lower the load or run the client elsewhere."));
+}
+
 void StatsStrip::clear() {
     m_idle = false;
     for (int i = 0; i < TileCount; ++i) {

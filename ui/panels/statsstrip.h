@@ -56,6 +56,10 @@ public:
     /// rate-limited-warning → RateLimited, breaker-open → Breaker).
     void applyAlert(const QString& rule, bool raised, bool critical);
 
+    /// Whose process the Client tile and the saturation banner speak of: Sluice as a benchmark
+    /// client (a run), or the gateway the console draws (its traffic is not the console's).
+    void setGatewaySubject(bool gateway);
+
     /// The value text of a tile, as shown.
     QString valueText(Tile tile) const;
     QString detailText(Tile tile) const;

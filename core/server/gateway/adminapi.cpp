@@ -5,6 +5,9 @@
 #include <QJsonArray>
 #include <QUrlQuery>
 
+#include <algorithm>
+#include <cmath>
+
 namespace sluice::gateway {
 
 namespace {
@@ -157,6 +160,22 @@ QJsonObject statsJson(const EngineSnapshot& s, const GatewayConfig& config,
     };
 }
 
+QJsonObject recentPercentiles(std::vector<Nanos>& values) {
+    if (values.empty()) {
+        return {{QStringLiteral("count"), 0}};
+    }
+    auto at = [&values](double q) {
+        const auto rank =
+            static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())) - 1);
+        std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank),
+                         values.end());
+        return ms(values[rank]);
+    };
+    return {{QStringLiteral("count"), static_cast<double>(values.size())},
+            {QStringLiteral("p50_ms"), at(0.5)},
+            {QStringLiteral("p99_ms"), at(0.99)}};
+}
+
 QByteArray metricsText(const EngineSnapshot& s, const GatewayConfig& config,
                        const GatewayCounters& c) {
     QByteArray out;
@@ -269,6 +288,21 @@ QJsonObject requestRecordJson(const RequestRecord& r, int clientStatus) {
     if (r.failure.kind != FailureKind::None) {
         o.insert(QStringLiteral("failure"), r.failure.key());
         o.insert(QStringLiteral("reason"), r.reason);
+    }
+    // The timeline, ms since the request arrived: each attempt, the first token.
+    if (r.firstTokenAt.count() > 0) {
+        o.insert(QStringLiteral("first_token_ms"), ms(r.firstTokenAt - r.submittedAt));
+    }
+    QJsonArray log;
+    for (const AttemptRecord& a : r.attemptLog) {
+        log.append(
+            QJsonObject{{QStringLiteral("sent_ms"), ms(a.sentAt - r.submittedAt)},
+                        {QStringLiteral("ended_ms"), ms(a.endedAt - r.submittedAt)},
+                        {QStringLiteral("status"), a.status},
+                        {QStringLiteral("outcome"), QString::fromLatin1(outcomeName(a.outcome))}});
+    }
+    if (!log.isEmpty()) {
+        o.insert(QStringLiteral("attempt_log"), log);
     }
     return o;
 }

@@ -35,6 +35,9 @@ struct GatewayCounters {
 QJsonObject statsJson(const EngineSnapshot& snapshot, const GatewayConfig& config,
                       const GatewayCounters& counters);
 
+/// {count, p50_ms, p99_ms} of a few durations (reordered); {count: 0} when there are none.
+QJsonObject recentPercentiles(std::vector<Nanos>& values);
+
 /// GET /metrics in the Prometheus text format (conventional names: sluice_requests_total,
 /// sluice_in_flight, sluice_queue_depth, sluice_limit, sluice_failures_total,
 /// sluice_tokens_total, sluice_overhead_seconds, sluice_ttft_seconds, …). No key appears.

@@ -339,6 +339,10 @@ void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {
         const Nanos upstream = r.e2e();
         const Nanos overhead = r.totalTime() - r.queueTime() - upstream;
         m_overhead.record(std::max<std::int64_t>(0, overhead.count()));
+        m_overheadRecent.emplace_back(r.endedAt, std::max(Nanos{0}, overhead));
+        while (m_overheadRecent.size() > 10000) {
+            m_overheadRecent.pop_front();
+        }
     }
     // Kept as values, not JSON: building a JSON object per request cost more than the rest of
     // the gateway's own work on it.
@@ -361,6 +365,7 @@ void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {
     e.promptTokens = r.promptTokens;
     e.completionTokens = r.completionTokens;
     e.upstreamKey = r.upstreamKey;
+    e.attemptLog = r.attemptLog; // the request detail's timeline (usually one attempt)
     m_endedById[r.id] = &ended;
     while (m_ended.size() > 10000) {
         m_endedById.erase(m_ended.front().record.id);
@@ -494,6 +499,17 @@ QJsonObject GatewayServer::statsJson() const {
     const std::vector<RequestStatus> live = m_engine->statuses();
     QJsonObject stats = gateway::statsJson(m_engine->snapshot(), m_config, counters(&live));
     addKeyPoolStats(stats);
+    // The overhead of the last 10 s too, for a chart that moves (the histogram is since start).
+    std::vector<Nanos> recent;
+    const Nanos since = m_engine->clock().now() - std::chrono::seconds(10);
+    for (const auto& [at, overhead] : m_overheadRecent) {
+        if (at >= since) {
+            recent.push_back(overhead);
+        }
+    }
+    QJsonObject latency = stats.value(QStringLiteral("latency")).toObject();
+    latency.insert(QStringLiteral("overhead_recent"), gateway::recentPercentiles(recent));
+    stats.insert(QStringLiteral("latency"), latency);
     return stats;
 }
 

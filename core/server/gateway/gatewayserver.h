@@ -51,6 +51,9 @@ public:
     RequestEngine& engine() { return *m_engine; }
     /// GET /admin/stats.
     QJsonObject statsJson() const;
+    /// GET /admin/requests/{id}: a live request's status or an ended one's record (empty when
+    /// unknown).
+    QJsonObject requestJson(std::uint64_t id) const;
     /// GET /metrics (Prometheus text format 0.0.4).
     QByteArray metricsText() const;
     /// When an overloaded caller should come back: the sooner of the budget reopening and the
@@ -101,7 +104,6 @@ private:
     /// The queue-status comments: each watcher hears its place when it changes.
     void tellQueueStatus();
     void applyToEngine();
-    QJsonObject requestJson(std::uint64_t id) const;
     void replyJson(HttpResponder* responder, int status, const QJsonObject& body);
     // The upstream key pool (gatewaykeys.cpp).
     void setUpKeyPool();
@@ -123,6 +125,8 @@ private:
     std::int64_t m_doorRejected = 0; ///< turned away before the engine: queue_size waiting
     std::int64_t m_promptTokens = 0, m_completionTokens = 0;
     LatencyHistogram m_overhead;
+    /// (ended at, overhead) of the last requests (at most 10,000), for the last 10 s' figures.
+    std::deque<std::pair<Nanos, Nanos>> m_overheadRecent;
     LatencyHistogram m_ttft;
     LatencyHistogram m_e2e;
     /// The last ended requests, for /admin/requests/{id} after the end: what their final JSON
