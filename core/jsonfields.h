@@ -9,10 +9,29 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 
 namespace sluice {
+
+/// A JSON number from another program as a whole number: rounded, clamped to what a double holds
+/// exactly (±2^53) and 0 for NaN, so no value converts out of range.
+inline std::int64_t wholeNumber(double v) {
+    constexpr double kExact = 9007199254740992.0; // 2^53
+    return std::isnan(v) ? 0 : std::llround(std::clamp(v, -kExact, kExact));
+}
+/// The same, clamped to an int's range.
+inline int wholeInt(double v) {
+    return static_cast<int>(std::clamp<std::int64_t>(wholeNumber(v), INT_MIN, INT_MAX));
+}
+/// Milliseconds from another program as nanoseconds, clamped to ±100 years.
+inline Nanos nanosFromMs(double ms) {
+    constexpr double kMax = 100.0 * 365 * 24 * 3600 * 1000;
+    return Nanos{std::isnan(ms) ? 0 : std::llround(std::clamp(ms, -kMax, kMax) * 1e6)};
+}
 
 // Reads typed fields of one JSON object, naming "prefix.field" in every error. The first error
 // wins; later reads still run but change nothing that is reported. Errors go to an Error: its
@@ -99,8 +118,11 @@ public:
         }
         const QJsonValue v = m_o.value(key);
         std::optional<Nanos> d;
+        // Seconds past the maximum are refused before conversion (a double beyond the integer
+        // range does not convert).
+        const double maxSeconds = std::chrono::duration<double>(max).count();
         if (v.isDouble() && std::isfinite(v.toDouble()) && v.toDouble() >= 0 &&
-            (bareSeconds || v.toDouble() == 0)) {
+            v.toDouble() <= maxSeconds && (bareSeconds || v.toDouble() == 0)) {
             d = Nanos{static_cast<Nanos::rep>(v.toDouble() * 1e9)};
         } else if (v.isString()) {
             d = parseGoDuration(v.toString().toUtf8());

@@ -89,6 +89,10 @@ void TestGateway::configRefusesWhatItCannotDo() {
     auto unknown = c.applyLimits({{QStringLiteral("max_concurency"), 5}});
     QVERIFY(!unknown.ok());
     QCOMPARE(unknown.error().field, QStringLiteral("max_concurency"));
+    // Seconds far past the maximum are refused by name, not converted out of range.
+    auto huge = c.applyLimits({{QStringLiteral("queue_timeout"), 5.5e75}});
+    QVERIFY(!huge.ok());
+    QCOMPARE(huge.error().field, QStringLiteral("queue_timeout"));
     QVERIFY(
         c.applyLimits({{QStringLiteral("max_concurrent"), 7}, {QStringLiteral("rpm"), 60}}).ok());
     QCOMPARE(c.maxConcurrent, 7);

@@ -1,5 +1,7 @@
 #include "core/host/attachwire.h"
 
+#include "core/jsonfields.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -10,7 +12,7 @@ namespace sluice::attach {
 namespace {
 
 Nanos fromMs(double ms) {
-    return Nanos{static_cast<std::int64_t>(std::llround(ms * 1e6))};
+    return nanosFromMs(ms);
 }
 
 Result<QJsonObject> objectOf(const QByteArray& body, const QString& what) {
@@ -50,9 +52,9 @@ public:
         return v.toDouble();
     }
     int integer(const char* key, bool required = false) {
-        return static_cast<int>(std::llround(number(key, 0, required)));
+        return wholeInt(number(key, 0, required));
     }
-    std::int64_t count(const char* key) { return std::llround(number(key)); }
+    std::int64_t count(const char* key) { return wholeNumber(number(key)); }
     QString string(const char* key, bool required = false) {
         const QJsonValue v = m_o.value(QLatin1String(key));
         if (v.isUndefined() && !required) {
@@ -261,11 +263,12 @@ Result<RequestUpdate> parseEvent(const QByteArray& data) {
     }
     Reader r(*json, QStringLiteral("event."));
     RequestUpdate u;
-    u.id = static_cast<std::uint64_t>(r.number("id", 0, true));
+    u.id =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(0, wholeNumber(r.number("id", 0, true))));
     const QString state = r.string("state", true);
     u.priority = r.integer("priority");
     u.attempts = r.integer("attempts");
-    u.position = static_cast<std::int64_t>(r.number("ahead", -1));
+    u.position = wholeNumber(r.number("ahead", -1));
     u.status = r.integer("status");
     u.ttft = fromMs(r.number("ttft_ms"));
     u.e2e = fromMs(r.number("e2e_ms"));

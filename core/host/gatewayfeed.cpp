@@ -1,5 +1,7 @@
 #include "core/host/gatewayfeed.h"
 
+#include "core/jsonfields.h"
+
 #include <QJsonArray>
 
 namespace sluice {
@@ -25,16 +27,14 @@ public:
         }
         return v.toDouble();
     }
-    std::int64_t count(const QString& key) { return static_cast<std::int64_t>(number(key)); }
-    int integer(const QString& key, int fallback = 0) {
-        return static_cast<int>(number(key, fallback));
-    }
+    std::int64_t count(const QString& key) { return wholeNumber(number(key)); }
+    int integer(const QString& key, int fallback = 0) { return wholeInt(number(key, fallback)); }
     std::optional<std::int64_t> optionalCount(const QString& key) {
         const QJsonValue v = m_o.value(key);
         if (!v.isDouble()) {
             return std::nullopt;
         }
-        return static_cast<std::int64_t>(v.toDouble());
+        return wholeNumber(v.toDouble());
     }
     QString string(const QString& key) {
         const QJsonValue v = m_o.value(key);
@@ -98,7 +98,7 @@ RequestState stateFromName(const QString& name) {
 }
 
 Nanos fromMs(double ms) {
-    return Nanos{static_cast<std::int64_t>(ms * 1e6)};
+    return nanosFromMs(ms);
 }
 
 } // namespace
@@ -183,12 +183,13 @@ Result<GatewayRequestDetail> parseGatewayRequest(const QJsonObject& json) {
     if (!json.value(QStringLiteral("id")).isDouble()) {
         return Error::invalid(QStringLiteral("id"), QStringLiteral("must be a number"));
     }
-    d.id = static_cast<std::uint64_t>(r.number(QStringLiteral("id")));
+    d.id = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, wholeNumber(r.number(QStringLiteral("id")))));
     d.state = r.string(QStringLiteral("state"));
     d.ended = isTerminal(stateFromName(d.state)) || json.contains(QStringLiteral("total_ms"));
     d.priority = r.integer(QStringLiteral("priority"), 1);
     d.attempts = r.integer(QStringLiteral("attempts"));
-    d.ahead = static_cast<std::int64_t>(r.number(QStringLiteral("ahead"), -1));
+    d.ahead = wholeNumber(r.number(QStringLiteral("ahead"), -1));
     d.etaMs = r.number(QStringLiteral("eta_ms"));
     d.ageMs = r.number(QStringLiteral("age_ms"));
     d.queueMs = r.number(QStringLiteral("queue_ms"), -1);
@@ -230,7 +231,7 @@ EngineSnapshot snapshotFromStats(const QJsonObject& json, Nanos at) {
     s.okPerSecond = json.value(QStringLiteral("ok_per_s")).toDouble();
     s.errorsPerSecond = json.value(QStringLiteral("errors_per_s")).toDouble();
     auto count = [&json](const char* key) {
-        return static_cast<std::int64_t>(json.value(QLatin1String(key)).toDouble());
+        return wholeNumber(json.value(QLatin1String(key)).toDouble());
     };
     s.submitted = count("submitted");
     s.done = count("done");
@@ -255,21 +256,22 @@ EngineSnapshot snapshotFromStats(const QJsonObject& json, Nanos at) {
     s.ttftP99 = fromMs(ttft.value(QStringLiteral("p99_ms")).toDouble());
     for (const QJsonValue& f : json.value(QStringLiteral("failures")).toArray()) {
         const QJsonObject o = f.toObject();
-        s.failures.push_back(FailureTally::Entry{
-            failureFromKey(o.value(QStringLiteral("reason")).toString()),
-            static_cast<std::int64_t>(o.value(QStringLiteral("count")).toDouble()),
-            {}});
+        s.failures.push_back(
+            FailureTally::Entry{failureFromKey(o.value(QStringLiteral("reason")).toString()),
+                                wholeNumber(o.value(QStringLiteral("count")).toDouble()),
+                                {}});
     }
     return s;
 }
 
 RequestUpdate requestUpdateFromJson(const QJsonObject& json) {
     RequestUpdate u;
-    u.id = static_cast<std::uint64_t>(json.value(QStringLiteral("id")).toDouble());
+    u.id = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, wholeNumber(json.value(QStringLiteral("id")).toDouble())));
     u.state = stateFromName(json.value(QStringLiteral("state")).toString());
     u.priority = json.value(QStringLiteral("priority")).toInt(1);
     u.attempts = json.value(QStringLiteral("attempts")).toInt();
-    u.position = static_cast<std::int64_t>(json.value(QStringLiteral("ahead")).toDouble(-1));
+    u.position = wholeNumber(json.value(QStringLiteral("ahead")).toDouble(-1));
     u.status = json.value(QStringLiteral("status")).toInt();
     u.failure = failureFromKey(json.value(QStringLiteral("failure")).toString());
     return u;
