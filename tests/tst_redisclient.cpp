@@ -65,8 +65,11 @@ private Q_SLOTS:
                                  << "redis url: host"
                                  << "";
         QTest::newRow("port") << "redis://h:99999"
-                              << "redis url: url"
+                              << "redis url: port"
                               << "";
+        QTest::newRow("port text") << "redis://h:abc"
+                                   << "redis url: port"
+                                   << "";
         QTest::newRow("db") << "redis://h:1/x"
                             << "redis url: db"
                             << "";

@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace sluice {
 
@@ -65,6 +66,7 @@ RedisClient::RedisClient(RedisClientConfig config, QObject* parent)
 }
 
 RedisClient::~RedisClient() {
+    m_destroying = true;
     m_state = State::Stopped;
     if (m_socket) {
         m_socket->disconnect(this);
@@ -206,6 +208,10 @@ void RedisClient::send(const QList<QByteArray>& args, Callback done) {
         done(Error::invalid(QStringLiteral("redis"), QStringLiteral("empty command")));
         return;
     }
+    if (m_destroying) {
+        done(downError(QStringLiteral("client destroyed")));
+        return;
+    }
     if (m_state == State::Stopped) {
         start();
     }
@@ -272,7 +278,7 @@ void RedisClient::onReadyRead() {
         return;
     }
     // Bounded by what was fed; each round either takes one reply or stops.
-    while (m_socket && m_reader) {
+    while (m_socket && m_reader && (m_state == State::Ready || m_state == State::Connecting)) {
         void* raw = nullptr;
         if (redisReaderGetReply(m_reader, &raw) != REDIS_OK) {
             fail(QStringLiteral("protocol error: ") + QString::fromLatin1(m_reader->errstr));
@@ -353,6 +359,7 @@ void RedisClient::fail(const QString& why) {
         m_socket->disconnect(this);
         m_socket->abort();
         m_socket->deleteLater();
+        m_socket = nullptr;
     }
     m_reconnect.start(static_cast<int>(m_backoff.count()));
     m_backoff = std::min(m_backoff * 2, m_config.reconnectMax);

@@ -108,6 +108,7 @@ private:
 
     RedisClientConfig m_config;
     State m_state = State::Stopped;
+    bool m_destroying = false; ///< set by the destructor: send() fails at once
     QString m_lastError;
     QPointer<QSslSocket> m_socket;
     redisReader* m_reader = nullptr;

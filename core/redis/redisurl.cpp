@@ -19,8 +19,14 @@ Result<RedisUrl> RedisUrl::parse(const QString& text) {
     }
     const QUrl url(trimmed, QUrl::StrictMode);
     if (!url.isValid()) {
-        return urlError(QStringLiteral("url"),
-                        QStringLiteral("not a URL (%1)").arg(url.errorString()));
+        // Name the part QUrl choked on when it says which.
+        const QString why = url.errorString();
+        const QString part = why.contains(QLatin1String("port"), Qt::CaseInsensitive)
+                                 ? QStringLiteral("port")
+                             : why.contains(QLatin1String("host"), Qt::CaseInsensitive)
+                                 ? QStringLiteral("host")
+                                 : QStringLiteral("url");
+        return urlError(part, QStringLiteral("not a valid URL (%1)").arg(why));
     }
     RedisUrl out;
     const QString scheme = url.scheme().toLower();

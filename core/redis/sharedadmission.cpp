@@ -78,11 +78,15 @@ SharedAdmission::SharedAdmission(SharedAdmissionConfig config, const Clock* cloc
 }
 
 SharedAdmission::~SharedAdmission() {
+    // Answer what is pending while every member is still whole.
+    m_closing = true;
     m_heartbeat.stop();
+    m_budgetClient.stop();
+    m_leaseClient.stop();
 }
 
 void SharedAdmission::raise(const QString& why) {
-    if (m_alarm) {
+    if (m_alarm || m_closing) {
         return;
     }
     m_alarm = true;
@@ -191,6 +195,10 @@ SharedVerdict SharedAdmission::decideByPolicy(const QByteArray& keyHash, const B
 void SharedAdmission::admit(const QByteArray& apiKey, const BudgetLimits& limits,
                             std::int64_t tokens, int concurrency, Callback done) {
     const QByteArray keyHash = SharedBudget::keyHash(apiKey);
+    if (m_closing) {
+        done(SharedVerdict{false, Nanos{0}, {}, false});
+        return;
+    }
     if (m_alarm) {
         done(decideByPolicy(keyHash, limits, tokens, concurrency));
         return;

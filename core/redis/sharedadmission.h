@@ -108,6 +108,7 @@ private:
     QByteArray m_processId;
     QTimer m_heartbeat;
     bool m_beating = false;
+    bool m_closing = false; ///< in the destructor: admit() refuses, no alarm
     bool m_alarm = false;
     QString m_alarmReason;
     std::uint64_t m_alarms = 0;

@@ -1,6 +1,7 @@
 #include "core/redis/sharedbudget.h"
 
 #include <QCryptographicHash>
+#include <QPointer>
 
 #include <algorithm>
 #include <cmath>
@@ -42,6 +43,12 @@ return {1, 0, now}
 
 Error internalError(const QString& message) {
     return Error{Error::Kind::Internal, QStringLiteral("redis"), message};
+}
+
+/// The answer a caller gets when the budget went away before Redis answered.
+Error gone() {
+    return Error{Error::Kind::Unavailable, QStringLiteral("redis"),
+                 QStringLiteral("shared budget destroyed")};
 }
 
 } // namespace
@@ -169,8 +176,13 @@ void SharedBudget::runScripted(Op op, bool withEval) {
     }
     // The op moves into the callback; the client calls it exactly once.
     auto shared = std::make_shared<Op>(std::move(op));
-    m_client.send(args, [this, shared, withEval](Result<RedisReply> r) {
+    QPointer<SharedBudget> self(this);
+    m_client.send(args, [this, self, shared, withEval](Result<RedisReply> r) {
         Op& o = *shared;
+        if (!self) {
+            o.done(gone());
+            return;
+        }
         if (r.ok()) {
             const RedisReply& v = r.value();
             if (v.type != RedisReply::Type::Array || v.elements.size() != 3) {
@@ -236,19 +248,25 @@ void SharedBudget::casRead(Op op) {
     auto values = std::make_shared<std::optional<Result<RedisReply>>>();
     m_client.send(watch, [](Result<RedisReply>) {}); // its failure shows in the next two
     m_client.send(mget, [values](Result<RedisReply> r) { values->emplace(std::move(r)); });
-    m_client.send({QByteArrayLiteral("TIME")}, [this, shared, values](Result<RedisReply> time) {
-        Op& o = *shared;
-        if (!*values || !(*values)->ok()) {
-            casDone(o,
-                    *values ? (*values)->error() : internalError(QStringLiteral("no MGET reply")));
-            return;
-        }
-        if (!time.ok()) {
-            casDone(o, time.error());
-            return;
-        }
-        casWrite(std::move(o), (*values)->value(), time.value());
-    });
+    QPointer<SharedBudget> self(this);
+    m_client.send({QByteArrayLiteral("TIME")},
+                  [this, self, shared, values](Result<RedisReply> time) {
+                      Op& o = *shared;
+                      if (!self) {
+                          o.done(gone());
+                          return;
+                      }
+                      if (!*values || !(*values)->ok()) {
+                          casDone(o, *values ? (*values)->error()
+                                             : internalError(QStringLiteral("no MGET reply")));
+                          return;
+                      }
+                      if (!time.ok()) {
+                          casDone(o, time.error());
+                          return;
+                      }
+                      casWrite(std::move(o), (*values)->value(), time.value());
+                  });
 }
 
 void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& time) {
@@ -285,8 +303,13 @@ void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& t
         }
     }
     auto shared = std::make_shared<Op>(std::move(op));
-    m_client.send({QByteArrayLiteral("EXEC")}, [this, shared, now](Result<RedisReply> r) {
+    QPointer<SharedBudget> self(this);
+    m_client.send({QByteArrayLiteral("EXEC")}, [this, self, shared, now](Result<RedisReply> r) {
         Op& o = *shared;
+        if (!self) {
+            o.done(gone());
+            return;
+        }
         if (!r.ok()) {
             casDone(o, r.error());
         } else if (r.value().isNil()) {

@@ -4,6 +4,7 @@
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
+#include <QPointer>
 #include <QRandomGenerator>
 
 namespace sluice {
@@ -27,6 +28,11 @@ return {1, n + 1, now}
 
 Error internalError(const QString& message) {
     return Error{Error::Kind::Internal, QStringLiteral("redis"), message};
+}
+
+Error gone() {
+    return Error{Error::Kind::Unavailable, QStringLiteral("redis"),
+                 QStringLiteral("shared leases destroyed")};
 }
 
 } // namespace
@@ -79,7 +85,12 @@ void SharedLeases::runScripted(std::shared_ptr<Op> op, bool withEval) {
                            QByteArray::number(static_cast<qint64>(op->limit)),
                            QByteArray::number(static_cast<qint64>(ttlUs)),
                            op->id};
-    m_client.send(args, [this, op, withEval](Result<RedisReply> r) {
+    QPointer<SharedLeases> self(this);
+    m_client.send(args, [this, self, op, withEval](Result<RedisReply> r) {
+        if (!self) {
+            op->done(gone());
+            return;
+        }
         if (r.ok()) {
             const RedisReply& v = r.value();
             if (v.type != RedisReply::Type::Array || v.elements.size() != 3) {
@@ -134,7 +145,12 @@ void SharedLeases::casRead(std::shared_ptr<Op> op) {
     m_client.send(
         {QByteArrayLiteral("ZRANGE"), op->key, "0", "-1", QByteArrayLiteral("WITHSCORES")},
         [members](Result<RedisReply> r) { members->emplace(std::move(r)); });
-    m_client.send({QByteArrayLiteral("TIME")}, [this, op, members](Result<RedisReply> time) {
+    QPointer<SharedLeases> self(this);
+    m_client.send({QByteArrayLiteral("TIME")}, [this, self, op, members](Result<RedisReply> time) {
+        if (!self) {
+            op->done(gone());
+            return;
+        }
         if (!*members || !(*members)->ok() || !time.ok()) {
             finishOp(op,
                      !time.ok() ? time.error()
@@ -168,7 +184,11 @@ void SharedLeases::casRead(std::shared_ptr<Op> op) {
         m_client.send({QByteArrayLiteral("PEXPIRE"), op->key,
                        QByteArray::number(qint64(ttlUs / 1000 + 1000))},
                       [](Result<RedisReply>) {});
-        m_client.send({QByteArrayLiteral("EXEC")}, [this, op, live](Result<RedisReply> r) {
+        m_client.send({QByteArrayLiteral("EXEC")}, [this, self, op, live](Result<RedisReply> r) {
+            if (!self) {
+                op->done(gone());
+                return;
+            }
             if (!r.ok()) {
                 finishOp(op, r.error(), true);
             } else if (r.value().isNil()) {
