@@ -122,7 +122,7 @@ private Q_SLOTS:
             QCOMPARE(got[std::size_t(i)], std::int64_t(i + 1));
         }
         auto arr = call(client, {"MGET", "k", "missing"});
-        QCOMPARE(arr->value().elements.size(), 2);
+        QCOMPARE(arr->value().elements.size(), qsizetype(2));
         QVERIFY(arr->value().elements[1].isNil());
     }
 

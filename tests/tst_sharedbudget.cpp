@@ -182,12 +182,13 @@ private Q_SLOTS:
         QVERIFY(server.start());
         RedisClient client(configFor(server));
         SharedBudget budget(client);
-        const BudgetLimits limits = perMinute(0, 0, 60000); // tokens only, 1,000/s
+        BudgetLimits limits; // tokens only: 1,000/s, 1,000 at once
+        limits.tokens.push_back(RateLevel{60000, 60s, 1000});
         const QByteArray key = SharedBudget::keyHash("t");
         QVERIFY(admitNow(budget, key, limits, 5000)->value().admitted); // reserves 5,000
         auto refused = admitNow(budget, key, limits, 100);
         QVERIFY(!refused->value().admitted);
-        QVERIFY(refused->value().wait > 4s); // 5,000 tokens at ~1,000/s
+        QVERIFY(refused->value().wait > 4s); // 5,000 tokens at ~1,000/s, less the burst
         // The answer used 100: 4,900 come back, and the next request goes.
         std::optional<Result<SharedDecision>> adjusted;
         budget.adjust(key, limits, -4900, [&](Result<SharedDecision> r) { adjusted.emplace(r); });

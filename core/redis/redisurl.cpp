@@ -21,11 +21,10 @@ Result<RedisUrl> RedisUrl::parse(const QString& text) {
     if (!url.isValid()) {
         // Name the part QUrl choked on when it says which.
         const QString why = url.errorString();
-        const QString part = why.contains(QLatin1String("port"), Qt::CaseInsensitive)
-                                 ? QStringLiteral("port")
-                             : why.contains(QLatin1String("host"), Qt::CaseInsensitive)
-                                 ? QStringLiteral("host")
-                                 : QStringLiteral("url");
+        const QString part =
+            why.contains(QLatin1String("port"), Qt::CaseInsensitive)   ? QStringLiteral("port")
+            : why.contains(QLatin1String("host"), Qt::CaseInsensitive) ? QStringLiteral("host")
+                                                                       : QStringLiteral("url");
         return urlError(part, QStringLiteral("not a valid URL (%1)").arg(why));
     }
     RedisUrl out;
