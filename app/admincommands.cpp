@@ -2,6 +2,7 @@
 
 #include "app/commandline.h"
 #include "app/signalwatcher.h"
+#include "core/result.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -98,28 +99,40 @@ std::optional<int> parse(QCommandLineParser& parser, const QStringList& argument
     return std::nullopt;
 }
 
-// Runs one call to the end; prints why when it failed. Nothing on failure.
-std::optional<QJsonObject> call(const Target& t, const QString& path, const QString& me,
-                                QByteArray method = "GET", QByteArray body = {}) {
+// One call, run to the end (the CLI has no loop of its own to return to): the answer's JSON, or
+// why not (unreachable, or the gateway's error, naming its field when it gave one).
+Result<QJsonObject> call(const Target& t, const QString& path, QByteArray method = "GET",
+                         QByteArray body = {}) {
     QNetworkAccessManager nam;
     QUrl url = t.base;
     url.setPath(path);
     const AdminReply r = QCoro::waitFor(adminCall(&nam, url, method, body, t.token));
     if (r.status == 0) {
-        cli::printError(QStringLiteral("%1: cannot reach the gateway at %2: %3")
-                            .arg(me, t.base.toString(), r.error));
-        return std::nullopt;
+        return Error{
+            Error::Kind::Unavailable,
+            {},
+            QStringLiteral("cannot reach the gateway at %1: %2").arg(t.base.toString(), r.error)};
     }
     const QJsonObject json = QJsonDocument::fromJson(r.body).object();
     if (r.status != 200) {
-        cli::printError(QStringLiteral("%1: the gateway answered %2: %3")
-                            .arg(me)
-                            .arg(r.status)
-                            .arg(json.value(QStringLiteral("error"))
-                                     .toString(QString::fromUtf8(r.body.left(300)))));
-        return std::nullopt;
+        return Error{r.status == 400 ? Error::Kind::Invalid : Error::Kind::Unavailable,
+                     json.value(QStringLiteral("field")).toString(),
+                     QStringLiteral("the gateway answered %1: %2")
+                         .arg(r.status)
+                         .arg(json.value(QStringLiteral("error"))
+                                  .toString(QString::fromUtf8(r.body.left(300))))};
     }
     return json;
+}
+
+// call(), saying why on stderr when it failed.
+Result<QJsonObject> callOrSay(const Target& t, const QString& path, const QString& me,
+                              QByteArray method = "GET", QByteArray body = {}) {
+    auto answer = call(t, path, std::move(method), std::move(body));
+    if (!answer) {
+        cli::printError(me + QStringLiteral(": ") + answer.error().message);
+    }
+    return answer;
 }
 
 QString ms(const QJsonObject& latency, const char* metric, const char* p) {
@@ -262,7 +275,7 @@ int runStatsCommand(const QStringList& arguments) {
     if (const auto stop = parse(parser, arguments, me)) {
         return *stop;
     }
-    const auto stats = call(targetOf(parser), QStringLiteral("/admin/stats"), me);
+    const auto stats = callOrSay(targetOf(parser), QStringLiteral("/admin/stats"), me);
     if (!stats) {
         return 1;
     }
@@ -289,7 +302,7 @@ int runConfigCommand(const QStringList& arguments) {
     const QString action = args.value(0);
     const Target target = targetOf(parser);
     if (action == QLatin1String("show") || (action == QLatin1String("get") && args.size() == 1)) {
-        const auto config = call(target, QStringLiteral("/admin/config"), me);
+        const auto config = callOrSay(target, QStringLiteral("/admin/config"), me);
         if (!config) {
             return 1;
         }
@@ -297,7 +310,7 @@ int runConfigCommand(const QStringList& arguments) {
         return 0;
     }
     if (action == QLatin1String("get") && args.size() == 2) {
-        const auto config = call(target, QStringLiteral("/admin/config"), me);
+        const auto config = callOrSay(target, QStringLiteral("/admin/config"), me);
         if (!config) {
             return 1;
         }
@@ -320,8 +333,8 @@ int runConfigCommand(const QStringList& arguments) {
         for (qsizetype i = 1; i + 1 < args.size(); i += 2) {
             change.insert(args[i], valueOf(args[i + 1]));
         }
-        const auto config = call(target, QStringLiteral("/admin/config"), me, "POST",
-                                 QJsonDocument(change).toJson(QJsonDocument::Compact));
+        const auto config = callOrSay(target, QStringLiteral("/admin/config"), me, "POST",
+                                      QJsonDocument(change).toJson(QJsonDocument::Compact));
         if (!config) {
             return 1;
         }

@@ -116,8 +116,8 @@ int runBenchCommand(const QStringList& arguments) {
     if (s.http2) {
         // Qt logs every failed h2 stream; the failures are counted by reason instead.
         QLoggingCategory::setFilterRules(QStringLiteral("qt.network.http2.warning=false"));
-        if (auto refused = probeHttp2(base, s.format, s.keys.value(0))) {
-            cli::printError(kMe + QStringLiteral(": --http2: ") + *refused);
+        if (auto probed = probeHttp2(base, s.format, s.keys.value(0)); !probed) {
+            cli::printError(kMe + QStringLiteral(": ") + probed.error().text());
             return kExitRunFailed;
         }
     }

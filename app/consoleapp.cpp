@@ -1,7 +1,9 @@
 #include "app/consoleapp.h"
 
 #include "app/commandline.h"
+#include "core/host/attachclient.h"
 #include "core/server/mock/mockconfig.h"
+#include "ui/attachfeed.h"
 #include "ui/demos.h"
 #include "ui/mainwindow.h"
 #include "ui/panels/chartspanel.h"
@@ -89,6 +91,8 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     double screenshotAfter = 20;
     QSize size;
     bool startRun = false;
+    QString attachUrl;
+    QByteArray adminToken = qgetenv("SLUICE_ADMIN_TOKEN");
     const QString me = QStringLiteral("sluice");
     for (qsizetype i = 0; i < arguments.size(); ++i) {
         const QString& a = arguments[i];
@@ -113,6 +117,14 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
                 return 2;
             }
             size = QSize(w, h);
+        } else if (a == QLatin1String("--attach") && hasValue) {
+            attachUrl = arguments[++i];
+            if (auto url = AttachClient::parseUrl(attachUrl); !url) {
+                cli::printError(me + QStringLiteral(": --attach: ") + url.error().message);
+                return 2;
+            }
+        } else if (a == QLatin1String("--admin-token") && hasValue) {
+            adminToken = arguments[++i].toUtf8();
         } else if (a == QLatin1String("--start")) {
             startRun = true;
         } else if (a == QLatin1String("--screenshot") && hasValue) {
@@ -150,25 +162,32 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
         if (std::exchange(mockSettled, true)) {
             return;
         }
-        QString error;
-        if (startRun && !console.window()->startRun(&error)) {
-            cli::printError(me + QStringLiteral(": --start: ") + error);
-            QCoreApplication::exit(2);
+        if (startRun) {
+            if (auto started = console.window()->startRun(); !started) {
+                cli::printError(me + QStringLiteral(": --start: ") + started.error().text());
+                QCoreApplication::exit(2);
+                return;
+            }
+        }
+        if (demo.isEmpty()) {
             return;
         }
-        if (!demo.isEmpty() && !console.window()->playDemo(demo, &error)) {
+        if (auto played = console.window()->playDemo(demo); !played) {
             QStringList ids;
             for (const Demo& d : loadDemos()) {
                 ids << d.id;
             }
             cli::printError(me + QStringLiteral(": --demo: %1 (demos: %2)")
-                                     .arg(error, ids.join(QStringLiteral(", "))));
+                                     .arg(played.error().text(), ids.join(QStringLiteral(", "))));
             QCoreApplication::exit(2);
         }
     };
     QObject::connect(console.session(), &Session::mockStarted, &app, afterMock);
     QObject::connect(console.session(), &Session::mockFailed, &app, afterMock);
     console.start(mockPort);
+    if (!attachUrl.isEmpty()) {
+        (void)console.window()->attachFeed()->attach(attachUrl, adminToken); // checked above
+    }
     if (size.isValid()) {
         console.window()->resize(size);
     }

@@ -42,7 +42,7 @@ private:
 };
 
 /// `sluice [--mock-port N] [--geometry WxH] [--start | --demo ID]
-/// [--screenshot FILE [--screenshot-after S]]`.
+/// [--attach URL [--admin-token T]] [--screenshot FILE [--screenshot-after S]]`.
 int runConsole(int argc, char** argv, const QStringList& arguments);
 
 } // namespace sluice

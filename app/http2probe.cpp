@@ -13,7 +13,7 @@ namespace sluice {
 namespace {
 
 // Parameters by value: a coroutine's references would dangle after its first suspension.
-QCoro::Task<std::optional<QString>> probe(QUrl url, ApiFormat format, QByteArray apiKey) {
+QCoro::Task<Result<void>> probe(QUrl url, ApiFormat format, QByteArray apiKey) {
     QNetworkAccessManager nam;
     QNetworkRequest request = buildNetworkRequest(format, url, apiKey, false);
     request.setAttribute(QNetworkRequest::Http2AllowedAttribute, true);
@@ -24,26 +24,30 @@ QCoro::Task<std::optional<QString>> probe(QUrl url, ApiFormat format, QByteArray
     std::unique_ptr<QNetworkReply> reply(co_await nam.get(request));
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const bool h2 = reply->attribute(QNetworkRequest::Http2WasUsedAttribute).toBool();
+    const QString field = QStringLiteral("--http2");
     if (status > 0 && h2) {
-        co_return std::nullopt;
+        co_return Result<void>{};
     }
     if (status > 0) {
-        co_return QStringLiteral("%1 answered over HTTP/1.1, not HTTP/2 (drop --http2)")
-            .arg(url.toString());
+        co_return Error::invalid(
+            field, QStringLiteral("%1 answered over HTTP/1.1, not HTTP/2 (drop --http2)")
+                       .arg(url.toString()));
     }
     const QString why = reply->error() == QNetworkReply::OperationCanceledError
                             ? QStringLiteral("no answer in 5 s")
                             : reply->errorString();
-    co_return QStringLiteral("%1 does not answer over HTTP/2%2 (%3); drop --http2")
-        .arg(url.toString(),
-             url.scheme() == QLatin1String("http") ? QStringLiteral(" without TLS (h2c)")
-                                                   : QString(),
-             why);
+    co_return Error{Error::Kind::Unavailable, field,
+                    QStringLiteral("%1 does not answer over HTTP/2%2 (%3); drop --http2")
+                        .arg(url.toString(),
+                             url.scheme() == QLatin1String("http")
+                                 ? QStringLiteral(" without TLS (h2c)")
+                                 : QString(),
+                             why)};
 }
 
 } // namespace
 
-std::optional<QString> probeHttp2(const QUrl& base, ApiFormat format, const QByteArray& apiKey) {
+Result<void> probeHttp2(const QUrl& base, ApiFormat format, const QByteArray& apiKey) {
     return QCoro::waitFor(probe(base, format, apiKey));
 }
 

@@ -15,18 +15,14 @@
 namespace sluice {
 
 // Reads typed fields of one JSON object, naming "prefix.field" in every error. The first error
-// wins; later reads still run but change nothing that is reported. Errors go to an Error (its
-// field the JSON path, its message the rest) or, for older callers, to a "field: message" string.
+// wins; later reads still run but change nothing that is reported. Errors go to an Error: its
+// field the JSON path, its message the rest.
 class Fields {
 public:
     Fields(const QJsonObject& o, QString prefix, Error* error)
         : m_o(o)
         , m_prefix(std::move(prefix))
         , m_result(error) {}
-    Fields(const QJsonObject& o, QString prefix, QString* error)
-        : m_o(o)
-        , m_prefix(std::move(prefix))
-        , m_error(error) {}
 
     QString name(const QString& key) const {
         return m_prefix.isEmpty() ? key : m_prefix + QLatin1Char('.') + key;
@@ -35,9 +31,6 @@ public:
     bool fail(const QString& key, const QString& what) {
         if (m_result && m_result->message.isEmpty()) {
             *m_result = Error::invalid(name(key), what);
-        }
-        if (m_error && m_error->isEmpty()) {
-            *m_error = name(key) + QStringLiteral(": ") + what;
         }
         return false;
     }
@@ -50,9 +43,6 @@ public:
                                   : name(key) + QLatin1Char('.') + inner.field;
         if (m_result && m_result->message.isEmpty()) {
             *m_result = Error{inner.kind, field, inner.message};
-        }
-        if (m_error && m_error->isEmpty()) {
-            *m_error = field + QStringLiteral(": ") + inner.message;
         }
         return false;
     }
@@ -148,7 +138,6 @@ private:
     const QJsonObject& m_o;
     QString m_prefix;
     Error* m_result = nullptr;
-    QString* m_error = nullptr;
 };
 
 } // namespace sluice

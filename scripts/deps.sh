@@ -5,15 +5,19 @@ set -euo pipefail
 
 SLUICE_PACKAGES=(
     build-essential cmake ninja-build pkg-config
-    qt6-base-dev qt6-charts-dev libgl-dev qcoro-qt6-dev libhttp-parser-dev
+    qt6-base-dev qt6-charts-dev libgl-dev qcoro-qt6-dev libhttp-parser-dev libnghttp2-dev
     libhiredis-dev redis-server redis-tools
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
     fonts-wqy-microhei
 )
+# Only for the fuzz targets (scripts/fuzz, scripts/test --fuzz): clang with libFuzzer and the
+# sanitizer runtimes, and llvm-symbolizer for readable stacks.
+SLUICE_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev llvm-14)
 
+# Extra packages may be named as arguments (e.g. "${SLUICE_FUZZ_PACKAGES[@]}").
 sluice_install_deps() {
     local missing=()
-    for pkg in "${SLUICE_PACKAGES[@]}"; do
+    for pkg in "${SLUICE_PACKAGES[@]}" "$@"; do
         if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
             missing+=("$pkg")
         fi

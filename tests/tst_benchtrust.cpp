@@ -335,10 +335,12 @@ void TestBenchTrust::doubleInterruptCancelsWhatIsOut() {
 }
 
 void TestBenchTrust::http2AgainstAnHttp1ServerExits() {
-    const Run r = run(quickMock() + QStringList{QStringLiteral("--http2"), QStringLiteral("--rate"),
-                                                QStringLiteral("5"), QStringLiteral("--duration"),
-                                                QStringLiteral("2s"), QStringLiteral("--quiet")},
-                      40000);
+    // A server that answers anything, the HTTP/2 preface included, in HTTP/1.1 and closes.
+    ScriptedServer server(ScriptedServer::response(400, "text/plain", "HTTP/1.1 only"));
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    QTemporaryDir dir;
+    const Run r =
+        run(target(server.serverPort(), dir) + QStringList{QStringLiteral("--http2")}, 40000);
     QCOMPARE(r.code, 1); // -1 would be a hang killed by the test
     QVERIFY2(r.err.contains(QLatin1String("--http2")), qPrintable(r.err));
     QVERIFY2(r.err.contains(QLatin1String("HTTP/2")), qPrintable(r.err));

@@ -2,6 +2,7 @@
 // pass-through, honest overload answers, request status, callers leaving, live limits, admin.
 #include "core/server/gateway/gatewayserver.h"
 #include "core/server/mock/mockserver.h"
+#include "tests/support/gatewayfixture.h"
 #include "tests/support/httptestclient.h"
 #include "tests/support/mockfixture.h"
 
@@ -35,12 +36,7 @@ private Q_SLOTS:
 
 private:
     static GatewayConfig gatewayFor(const MockServer& mock, int maxConcurrent, int queue = 1000) {
-        GatewayConfig c;
-        c.port = 0;
-        c.upstream = QUrl(mock.baseUrl().toString() + QStringLiteral("/v1"));
-        c.maxConcurrent = maxConcurrent;
-        c.queueSize = queue;
-        return c;
+        return test::gatewayFor(mock.baseUrl(), maxConcurrent, queue);
     }
     static QUrl url(const GatewayServer& g, const QString& path) {
         return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(g.port()).arg(path));

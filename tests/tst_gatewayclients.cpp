@@ -3,6 +3,7 @@
 // caller leaves mid-stream, and /metrics through `promtool check metrics`.
 #include "core/server/gateway/gatewayserver.h"
 #include "core/server/mock/mockserver.h"
+#include "tests/support/gatewayfixture.h"
 #include "tests/support/httptestclient.h"
 #include "tests/support/mockfixture.h"
 
@@ -22,11 +23,7 @@ using namespace std::chrono_literals;
 namespace {
 
 GatewayConfig gatewayFor(const MockServer& mock, int maxConcurrent, int queue = 1000) {
-    GatewayConfig c;
-    c.port = 0;
-    c.upstream = QUrl(mock.baseUrl().toString() + QStringLiteral("/v1"));
-    c.maxConcurrent = maxConcurrent;
-    c.queueSize = queue;
+    GatewayConfig c = test::gatewayFor(mock.baseUrl(), maxConcurrent, queue);
     c.keys = {"sk-upstream-key-0123456789abcdef"};
     return c;
 }

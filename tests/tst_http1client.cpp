@@ -9,6 +9,7 @@
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
 #include "tests/support/mockfixture.h"
+#include "tests/support/tlsfront.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -106,6 +107,8 @@ private Q_SLOTS:
     void garbageIsAProtocolFailure();
     void twoHundredConcurrentRequests();
     void clientPoolPicksTheClient();
+    void httpsStreamsThroughTls();
+    void untrustedCertificateFailsTheHandshake();
 };
 
 void TestHttp1Client::keepAliveReusesOneConnection() {
@@ -308,6 +311,8 @@ void TestHttp1Client::twoHundredConcurrentRequests() {
     QVERIFY(test::runUntil([&] { return done == 200; }, 20000));
     QCOMPARE(ok, 200);
     QCOMPARE(pool.connectionsOpened(), qint64(200));
+    // All two hundred went back idle: the pool kept the most recently used kMaxIdle.
+    QCOMPARE(pool.connectionsOpen(), static_cast<int>(Http1Pool::kMaxIdle));
 }
 
 void TestHttp1Client::clientPoolPicksTheClient() {
@@ -323,6 +328,58 @@ void TestHttp1Client::clientPoolPicksTheClient() {
     QVERIFY(!qobject_cast<Http1Reply*>(qnam)); // the mock speaks no HTTP/2: not sent further
     qnam->abort();
     delete qnam;
+}
+
+void TestHttp1Client::httpsStreamsThroughTls() {
+    if (!QSslSocket::supportsSsl()) {
+        QSKIP("no TLS backend");
+    }
+    MockServer mock(test::unlimitedMock(10, 10, 4));
+    QVERIFY(mock.listen());
+    test::TlsFront tls(mock.http().serverPort());
+    QVERIFY(tls.listen());
+    Http1Pool pool;
+    // The same stream over plain HTTP is what TLS must deliver, event for event.
+    const test::Response plain = test::waitFor(
+        pool.send(request(QUrl(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"))),
+                  "POST", test::chatBody(QStringLiteral("hi"), true)));
+    QCOMPARE(plain.status, 200);
+    const qsizetype events = plain.body.count("data: {");
+    QVERIFY(events >= 4); // one per token at least
+    const QUrl url(QStringLiteral("https://127.0.0.1:%1/v1/chat/completions").arg(tls.port()));
+    for (int i = 0; i < 3; ++i) {
+        QNetworkRequest rq = request(url);
+        rq.setSslConfiguration(test::trustingTestCertificate());
+        rq.setPeerVerifyName(QStringLiteral("localhost")); // Qt 6.4 matches names, not IPs
+        const test::Response r =
+            test::waitFor(pool.send(rq, "POST", test::chatBody(QStringLiteral("hi"), true)));
+        QCOMPARE(r.error, QNetworkReply::NoError);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body.count("data: {"), events);
+        QVERIFY(r.body.endsWith("data: [DONE]\n\n"));
+    }
+    // One TLS connection kept alive for all three, as over plain HTTP.
+    QCOMPARE(tls.handshakes(), 1);
+    QCOMPARE(pool.connectionsOpened(), qint64(2)); // the plain one and the TLS one
+    QCOMPARE(mock.http().connectionsAccepted(), qint64(2));
+}
+
+void TestHttp1Client::untrustedCertificateFailsTheHandshake() {
+    if (!QSslSocket::supportsSsl()) {
+        QSKIP("no TLS backend");
+    }
+    MockServer mock(test::unlimitedMock(0, 0, 1));
+    QVERIFY(mock.listen());
+    test::TlsFront tls(mock.http().serverPort());
+    QVERIFY(tls.listen());
+    Http1Pool pool;
+    // The system's trust store does not know the test certificate.
+    const test::Response r = test::waitFor(pool.send(
+        request(QUrl(QStringLiteral("https://127.0.0.1:%1/v1/chat/completions").arg(tls.port()))),
+        "POST", test::chatBody()));
+    QCOMPARE(r.error, QNetworkReply::SslHandshakeFailedError);
+    QCOMPARE(r.status, 0);
+    QCOMPARE(mock.http().connectionsAccepted(), qint64(0)); // nothing was piped to it
 }
 
 QTEST_GUILESS_MAIN(TestHttp1Client)

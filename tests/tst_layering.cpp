@@ -197,7 +197,8 @@ QStringList TestLayering::layerViolations(const QString& root) const {
                        (m_qt.contains(header) ||
                         header.startsWith(QLatin1String("qcoro"), Qt::CaseInsensitive))) {
                 fail(QStringLiteral("the engine is plain C++, no Qt"));
-            } else if (header == QLatin1String("http_parser.h") &&
+            } else if ((header == QLatin1String("http_parser.h") ||
+                        header == QLatin1String("nghttp2/nghttp2.h")) &&
                        !path.endsWith(QLatin1String(".cpp"))) {
                 fail(QStringLiteral("a private dependency, for .cpp files only"));
             }

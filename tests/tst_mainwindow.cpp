@@ -1,6 +1,8 @@
 // The console driven offscreen as an operator would: a run against the in-process mock, live
-// limit changes, stop and results, demos, scenario files, languages and screenshots.
+// limit changes, stop and results, scenario files, settings, languages and screenshots (its
+// demos: tst_consoledemos).
 
+#include "tests/support/consolefixture.h"
 #include "ui/charts/livechart.h"
 #include "ui/demos.h"
 #include "ui/mainwindow.h"
@@ -40,6 +42,19 @@
 #include <memory>
 
 using namespace sluice;
+using sluice::test::fastMock;
+using sluice::test::startMock;
+
+// A console running a closed loop of 20 workers against the mock, every limit off, so all 20 are
+// in flight: the shared setup of the run's focused tests below. Watches the engine's limit and
+// in-flight count through the session's snapshots.
+struct RunningConsole {
+    Session session;
+    std::unique_ptr<MainWindow> window;
+    QAction* start = nullptr;
+    int lastLimit = 0;
+    int lastInFlight = 0;
+};
 
 class TestMainWindow final : public QObject {
     Q_OBJECT
@@ -47,15 +62,17 @@ class TestMainWindow final : public QObject {
 private Q_SLOTS:
     void initTestCase();
     void init();
-    void runDrivesChartsLimitsAndResults();
+    void runFillsEveryChartAndTheTable();
+    void maxConcurrencyChangeReachesEngineAndServer();
+    void requestFilterKeepsOneStateWhileUpdatesFlow();
+    void stoppedRunShowsItsSummaryAndExports();
     void overloadRaisesAlertsAndColours();
-    void idleWindowAndShippedDemos();
-    void demoPlaysItsSteps();
+    void idleWindowOffersStartOnly();
+    void providerPresetsFillTheTarget();
     void priorityLanesShowOnTheChart();
     void badScenarioFileNamesTheField();
     void settingsAreRemembered();
     void settingsAreWrittenWhenChanged();
-    void demoLeavesSettingsUntouched();
     void failureAlertsColourTheirSeries();
     void breakerEventsAreMarked();
     void firstRunDoesNotOverload();
@@ -63,8 +80,8 @@ private Q_SLOTS:
     void chineseTranslationIsCompiledIn();
 
 private:
-    static MockConfig fastMock();
-    static bool startMock(Session& session, const MockConfig& config);
+    /// Starts the closed-loop run the run's tests share (RunningConsole, above).
+    void startClosedLoop(RunningConsole& console);
     static void configureRun(MainWindow& window, int profile, double load);
     static void screenshot(QWidget& window, const QString& name);
 };
@@ -77,24 +94,6 @@ void TestMainWindow::initTestCase() {
 
 void TestMainWindow::init() {
     QSettings().clear();
-}
-
-MockConfig TestMainWindow::fastMock() {
-    MockConfig m;
-    m.rpm = 0;
-    m.tpm = 0;
-    m.capacity = 64;
-    m.ttftMs = 40;
-    m.tpotMs = 5;
-    m.tokensMin = 5;
-    m.tokensMax = 10;
-    return m;
-}
-
-/// Starts the session's mock and waits until it listens (startMock() returns at once).
-bool TestMainWindow::startMock(Session& session, const MockConfig& config) {
-    QSignalSpy started(&session, &Session::mockStarted);
-    return session.startMock(config) && (session.mockRunning() || started.wait(5000));
 }
 
 // Profile index: 0 Poisson, 1 constant, 2 closed loop.
@@ -121,58 +120,62 @@ void TestMainWindow::screenshot(QWidget& window, const QString& name) {
     }
 }
 
-void TestMainWindow::runDrivesChartsLimitsAndResults() {
-    Session session;
+void TestMainWindow::startClosedLoop(RunningConsole& c) {
     MockConfig mock = fastMock();
     mock.ttftMs = 150; // ~0.3 s per request: 20 workers offer ~60 requests/s
     mock.tpotMs = 20;
-    QVERIFY(startMock(session, mock));
-    MainWindow window(&session);
+    QVERIFY(startMock(c.session, mock));
+    c.window = std::make_unique<MainWindow>(&c.session);
+    MainWindow& window = *c.window;
     window.resize(1280, 800);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    // The testers check the whole model on every change: on while the first requests flow.
+    // Limits: fixed, no cap, so the closed loop's 20 workers are all in flight.
+    TrafficLimits limits = c.session.limits();
+    limits.algorithm = ConcurrencyConfig::Algorithm::Fixed;
+    limits.maxConcurrency = 0;
+    window.limitsPanel()->setLimits(limits);
+    c.session.applyLimits(limits);
+    configureRun(window, 2, 20);
+    connect(&c.session, &Session::snapshot, this, [&c](const EngineSnapshot& s) {
+        c.lastLimit = s.limit;
+        c.lastInFlight = s.inFlight;
+    });
+    QSignalSpy started(&c.session, &Session::runStarted);
+    c.start = window.findChild<QAction*>(QStringLiteral("startAction"));
+    QVERIFY(c.start && c.start->isEnabled());
+    c.start->trigger();
+    QCOMPARE(started.size(), 1);
+    QVERIFY(!c.start->isEnabled());
+}
+
+void TestMainWindow::runFillsEveryChartAndTheTable() {
+    RunningConsole c;
+    startClosedLoop(c);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    MainWindow& window = *c.window;
+    // The testers check the whole model on every change: on while the first requests flow (none
+    // has arrived yet: rows come through the event loop, which has not run since the start).
     auto modelTester = std::make_unique<QAbstractItemModelTester>(
         window.requestsPanel()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     auto filterTester = std::make_unique<QAbstractItemModelTester>(
         window.requestsPanel()->filterModel(),
         QAbstractItemModelTester::FailureReportingMode::QtTest);
-    // Limits: fixed, no cap, so the closed loop's 20 workers are all in flight.
-    TrafficLimits limits = session.limits();
-    limits.algorithm = ConcurrencyConfig::Algorithm::Fixed;
-    limits.maxConcurrency = 0;
-    window.limitsPanel()->setLimits(limits);
-    session.applyLimits(limits);
-    configureRun(window, 2, 20);
-
-    QSignalSpy started(&session, &Session::runStarted);
-    QSignalSpy finished(&session, &Session::runFinished);
-    QAction* start = window.findChild<QAction*>(QStringLiteral("startAction"));
-    QVERIFY(start && start->isEnabled());
-    start->trigger();
-    QCOMPARE(started.size(), 1);
-    QVERIFY(!start->isEnabled());
-
-    // Points on every chart.
-    int lastLimit = 0;
-    int lastInFlight = 0;
-    connect(&session, &Session::snapshot, this, [&](const EngineSnapshot& s) {
-        lastLimit = s.limit;
-        lastInFlight = s.inFlight;
-    });
     ChartsPanel* charts = window.charts();
-    for (int c = 0; c < ChartsPanel::ChartCount; ++c) {
-        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(c));
+    for (int i = 0; i < ChartsPanel::ChartCount; ++i) {
+        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(i));
         QTRY_VERIFY_WITH_TIMEOUT(chart->sampleCount(0) >= 10, 10000);
     }
-    QTRY_VERIFY_WITH_TIMEOUT(lastInFlight >= 15, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(c.lastInFlight >= 15, 10000);
     // Latency percentiles arrive once requests have finished.
     QTRY_VERIFY_WITH_TIMEOUT(window.requestsPanel()->model()->rowCount() > 50, 10000);
     charts->refreshAll();
-    for (int c = 0; c < ChartsPanel::ChartCount; ++c) {
-        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(c));
+    for (int i = 0; i < ChartsPanel::ChartCount; ++i) {
+        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(i));
         // Every request here is of normal priority: that is the series with points.
-        const int series = c == ChartsPanel::PriorityLatency ? ChartsPanel::Normal : 0;
+        const int series = i == ChartsPanel::PriorityLatency ? ChartsPanel::Normal : 0;
         QVERIFY2(chart->pointCount(series) > 0, qPrintable(chart->objectName()));
         QVERIFY(chart->lineSeries(series)->count() <= 2 * 1280);
     }
@@ -183,7 +186,17 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
     modelTester.reset();
     filterTester.reset();
     screenshot(window, QStringLiteral("console-running.png"));
+}
 
+void TestMainWindow::maxConcurrencyChangeReachesEngineAndServer() {
+    RunningConsole c;
+    startClosedLoop(c);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    MainWindow& window = *c.window;
+    ChartsPanel* charts = window.charts();
+    QTRY_VERIFY_WITH_TIMEOUT(c.lastInFlight >= 15, 10000);
     // Change max concurrency in the limits panel: the engine's limit, a marker, and the
     // server's own count of concurrent requests follow.
     const int markersBefore = charts->chart(ChartsPanel::Concurrency)->markerCount();
@@ -191,17 +204,17 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
         window.limitsPanel()->findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"));
     QVERIFY(maxSpin);
     maxSpin->setValue(5);
-    QTRY_COMPARE_WITH_TIMEOUT(lastLimit, 5, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(c.lastLimit, 5, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(charts->chart(ChartsPanel::Concurrency)->markerCount() > markersBefore,
                              5000);
-    QTRY_VERIFY_WITH_TIMEOUT(lastInFlight <= 5, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(c.lastInFlight <= 5, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(window.limitsPanel()
                                  ->findChild<QLabel*>(QStringLiteral("currentLimitLabel"))
                                  ->text()
                                  .contains(QLatin1Char('5')),
                              5000);
     // The mock counts what it serves: from now on never more than 5 at once.
-    QSignalSpy stats(&session, &Session::mockStats);
+    QSignalSpy stats(&c.session, &Session::mockStats);
     int serverMax = 0;
     for (int i = 0; i < 4; ++i) {
         QVERIFY(stats.wait(2000));
@@ -211,25 +224,40 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
     }
     QVERIFY2(serverMax <= 5, qPrintable(QString::number(serverMax)));
     QVERIFY(serverMax >= 1);
+}
 
-    // Filter the table by state while updates flow.
-    auto* filter =
-        window.requestsPanel()->findChild<QComboBox*>(QStringLiteral("requestFilterCombo"));
+void TestMainWindow::requestFilterKeepsOneStateWhileUpdatesFlow() {
+    RunningConsole c;
+    startClosedLoop(c);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    RequestsPanel* requests = c.window->requestsPanel();
+    auto* filter = requests->findChild<QComboBox*>(QStringLiteral("requestFilterCombo"));
     filter->setCurrentIndex(filter->findData(int(RequestFilterModel::Filter::Done)));
-    QTRY_VERIFY(window.requestsPanel()->filterModel()->rowCount() > 0);
-    for (int r = 0; r < window.requestsPanel()->filterModel()->rowCount(); ++r) {
-        QCOMPARE(window.requestsPanel()
-                     ->filterModel()
+    QTRY_VERIFY_WITH_TIMEOUT(requests->filterModel()->rowCount() > 0, 10000);
+    for (int r = 0; r < requests->filterModel()->rowCount(); ++r) {
+        QCOMPARE(requests->filterModel()
                      ->index(r, RequestTableModel::State)
                      .data(RequestTableModel::StateRole)
                      .toInt(),
                  int(RequestState::Done));
     }
+}
 
+void TestMainWindow::stoppedRunShowsItsSummaryAndExports() {
+    RunningConsole c;
+    startClosedLoop(c);
+    if (QTest::currentTestFailed()) {
+        return;
+    }
+    MainWindow& window = *c.window;
+    QTRY_VERIFY_WITH_TIMEOUT(window.requestsPanel()->model()->rowCount() > 50, 10000);
     // Stop: the summary shows in the results view.
+    QSignalSpy finished(&c.session, &Session::runFinished);
     window.findChild<QAction*>(QStringLiteral("stopAction"))->trigger();
     QVERIFY(finished.wait(20000));
-    QVERIFY(start->isEnabled());
+    QVERIFY(c.start->isEnabled());
     // Nothing flows any more: the strip shows no rates, only the run's totals.
     QVERIFY(window.statsStrip()->idle());
     QCOMPARE(window.statsStrip()->valueText(StatsStrip::Rps), QStringLiteral("–"));
@@ -250,7 +278,7 @@ void TestMainWindow::runDrivesChartsLimitsAndResults() {
     for (const char* name : {"summary.json", "timeseries.csv", "report.html"}) {
         QVERIFY2(QFileInfo::exists(dir.filePath(QLatin1String(name))), name);
     }
-    QVERIFY(!charts->renderImage().isNull());
+    QVERIFY(!window.charts()->renderImage().isNull());
 }
 
 void TestMainWindow::overloadRaisesAlertsAndColours() {
@@ -292,7 +320,7 @@ void TestMainWindow::overloadRaisesAlertsAndColours() {
     QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
 }
 
-void TestMainWindow::idleWindowAndShippedDemos() {
+void TestMainWindow::idleWindowOffersStartOnly() {
     Session session;
     QVERIFY(startMock(session, fastMock()));
     MainWindow window(&session);
@@ -302,21 +330,11 @@ void TestMainWindow::idleWindowAndShippedDemos() {
     QVERIFY(window.findChild<QAction*>(QStringLiteral("startAction"))->isEnabled());
     QVERIFY(!window.findChild<QAction*>(QStringLiteral("stopAction"))->isEnabled());
     screenshot(window, QStringLiteral("console-idle.png"));
-    QStringList errors;
-    const QList<Demo> demos = loadDemos(&errors);
-    QVERIFY2(errors.isEmpty(), qPrintable(errors.join(QLatin1Char('\n'))));
-    QCOMPARE(demos.size(), 4);
-    for (const Demo& d : demos) {
-        QVERIFY(!d.caption.isEmpty());
-        QVERIFY(!d.steps.empty());
-        QVERIFY(d.scenario.useMock);
-        QVERIFY(window.findChild<QAction*>(QStringLiteral("demo-") + d.id));
-        for (const Demo::Step& s : d.steps) {
-            QVERIFY2(!s.caption.isEmpty(), qPrintable(d.id));
-            QVERIFY(s.at < d.scenario.duration);
-        }
-    }
-    // Every provider preset fills the target.
+}
+
+void TestMainWindow::providerPresetsFillTheTarget() {
+    Session session;
+    MainWindow window(&session);
     auto* presets = window.benchPanel()->findChild<QComboBox*>(QStringLiteral("presetCombo"));
     QVERIFY(presets->count() >= 11);
     QStringList names;
@@ -327,41 +345,6 @@ void TestMainWindow::idleWindowAndShippedDemos() {
                           "Zhipu (GLM)", "vLLM (local)", "Ollama (local)"}) {
         QVERIFY2(names.contains(QLatin1String(n)), n);
     }
-}
-
-void TestMainWindow::demoPlaysItsSteps() {
-    // The breaker demo, with its steps brought forward: the outage opens the breaker.
-    Session session;
-    QVERIFY(startMock(session, fastMock()));
-    MainWindow window(&session);
-    QStringList errors;
-    std::optional<Demo> breaker;
-    for (const Demo& d : loadDemos(&errors)) {
-        if (d.id.contains(QLatin1String("breaker"))) {
-            breaker = d;
-        }
-    }
-    QVERIFY(breaker);
-    // 10 requests/s: the outage's 3 s are 30 calls, three times the breaker's minimum.
-    breaker->steps[0].at = std::chrono::seconds(1);
-    breaker->steps[1].at = std::chrono::seconds(4);
-    DemoPlayer player(&session);
-    QSignalSpy captions(&player, &DemoPlayer::captionChanged);
-    std::optional<CircuitBreaker::State> seen;
-    connect(&session, &Session::snapshot, this, [&](const EngineSnapshot& s) {
-        if (s.breaker != CircuitBreaker::State::Closed) {
-            seen = s.breaker;
-        }
-    });
-    QString error;
-    QVERIFY2(player.play(*breaker, &error), qPrintable(error));
-    QCOMPARE(captions.size(), 1);
-    QTRY_VERIFY_WITH_TIMEOUT(seen.has_value(), 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(captions.size(), 3, 10000);
-    QCOMPARE(session.mockConfig().faults.error503, 0.0);
-    session.stopRun();
-    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
-    QVERIFY(!player.playing());
 }
 
 void TestMainWindow::priorityLanesShowOnTheChart() {
@@ -485,75 +468,6 @@ void TestMainWindow::settingsAreWrittenWhenChanged() {
                  QStringLiteral("typed-model"));
 }
 
-void TestMainWindow::demoLeavesSettingsUntouched() {
-    Session session;
-    QVERIFY(startMock(session, fastMock()));
-    const auto savedRpm = [] {
-        return QSettings().value(QStringLiteral("limits")).toMap().value(QStringLiteral("rpm"));
-    };
-    const auto savedMock = [] { return QSettings().value(QStringLiteral("mock")).toMap(); };
-    const auto savedScenario = [] {
-        return QSettings().value(QStringLiteral("bench/scenario")).toMap();
-    };
-    QVariantMap mockBefore;
-    QVariantMap scenarioBefore;
-    {
-        MainWindow window(&session);
-        window.findChild<QSpinBox*>(QStringLiteral("rpmSpin"))->setValue(1234);
-        QTRY_COMPARE(savedRpm().toInt(), 1234);
-        mockBefore = savedMock();
-        scenarioBefore = savedScenario();
-        QVERIFY(!mockBefore.isEmpty());
-
-        QString error;
-        QVERIFY2(window.playDemo(QStringLiteral("2-adaptive-capacity"), &error), qPrintable(error));
-        QVERIFY(window.showingDemo());
-        // The Load panel shows what runs: the demo's closed loop of 64, not the user's profile.
-        auto* bench = window.benchPanel();
-        QCOMPARE(bench->findChild<QComboBox*>(QStringLiteral("profileCombo"))->currentIndex(), 2);
-        QCOMPARE(bench->findChild<QDoubleSpinBox*>(QStringLiteral("loadSpin"))->value(), 64.0);
-        QCOMPARE(window.limitsPanel()->limits().adaptiveInitial, 4);
-        // A change during the demo is the demo's: quitting right after it writes nothing of it.
-        window.findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"))->setValue(50);
-        window.close();
-    }
-    QCOMPARE(savedRpm().toInt(), 1234);
-    QCOMPARE(savedMock(), mockBefore);
-    QCOMPARE(savedScenario(), scenarioBefore);
-    {
-        // A window rebuilt mid-demo (a language switch) still shows the demo and saves none of
-        // it.
-        MainWindow rebuilt(&session);
-        QVERIFY(rebuilt.showingDemo());
-        auto* bench = rebuilt.benchPanel();
-        QCOMPARE(bench->findChild<QComboBox*>(QStringLiteral("profileCombo"))->currentIndex(), 2);
-        QCOMPARE(bench->findChild<QDoubleSpinBox*>(QStringLiteral("loadSpin"))->value(), 64.0);
-        rebuilt.findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"))->setValue(40);
-        rebuilt.close();
-    }
-    QCOMPARE(savedRpm().toInt(), 1234);
-    QCOMPARE(savedMock(), mockBefore);
-    QCOMPARE(savedScenario(), scenarioBefore);
-    session.stopRun();
-    session.stopRun();
-    QTRY_VERIFY_WITH_TIMEOUT(!session.running(), 20000);
-    QVERIFY(!session.demoValues());
-
-    // A demo that runs to its end gives the user's values back.
-    MainWindow window(&session);
-    QCOMPARE(window.limitsPanel()->limits().rpm, 1234);
-    QString error;
-    QVERIFY2(window.playDemo(QStringLiteral("4-breaker-outage"), &error), qPrintable(error));
-    QCOMPARE(window.limitsPanel()->limits().rpm, 0);
-    QSignalSpy finished(&session, &Session::runFinished);
-    window.stopRun();
-    QVERIFY(finished.wait(20000));
-    QTRY_VERIFY(!window.showingDemo());
-    QCOMPARE(window.limitsPanel()->limits().rpm, 1234);
-    QCOMPARE(session.limits().rpm, 1234);
-    QCOMPARE(savedRpm().toInt(), 1234);
-}
-
 void TestMainWindow::failureAlertsColourTheirSeries() {
     Session session;
     MainWindow window(&session);
@@ -645,8 +559,8 @@ void TestMainWindow::firstRunDoesNotOverload() {
         maxQueued = std::max(maxQueued, s.queued - s.waitingBudget);
         done = s.done;
     });
-    QString error;
-    QVERIFY2(window.startRun(&error), qPrintable(error));
+    const Result<void> started = window.startRun();
+    QVERIFY2(started.ok(), qPrintable(started.ok() ? QString() : started.error().text()));
     QTRY_VERIFY_WITH_TIMEOUT(snapshots >= 120, 30000); // 12 s of traffic
     QVERIFY2(done >= 30, qPrintable(QString::number(done)));
     QVERIFY2(maxQueued < 10, qPrintable(QString::number(maxQueued)));

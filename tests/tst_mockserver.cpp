@@ -4,6 +4,7 @@
 #include "core/server/mock/mockprotocol.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
+#include "tests/support/mockserverfixture.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -21,15 +22,7 @@ using namespace std::chrono_literals;
 namespace {
 
 MockConfig fastConfig() {
-    MockConfig c;
-    c.rpm = 0;
-    c.tpm = 0;
-    c.capacity = 64;
-    c.ttftMs = 5;
-    c.tpotMs = 1;
-    c.tokensMin = 8;
-    c.tokensMax = 8;
-    return c;
+    return fastMockConfig();
 }
 
 QJsonObject data(const SseEvent& e) {
@@ -38,7 +31,7 @@ QJsonObject data(const SseEvent& e) {
 
 } // namespace
 
-class TestMockServer final : public QObject {
+class TestMockServer final : public QObject, public MockServerFixture {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -63,51 +56,18 @@ private Q_SLOTS:
     void stallSendsHeadersThenSilence();
     void midstreamErrorInStream_data();
     void midstreamErrorInStream();
-    void liveConfigStartsWaitingRequests();
-    void badConfigIsRejected();
     void badRequestsGetProviderErrors();
-    void adminWrongMethodGets405_data();
-    void adminWrongMethodGets405();
-    void adminUnknownPathGets404();
     void statsAreTheTruth();
     void clientDisconnectFreesSlot();
     void sameSeedSameReplies();
-    void resetClearsCounters();
-
-private:
-    void start(const MockConfig& config, const Clock* clock = nullptr);
-    QUrl url(const QString& path) const;
-    QJsonObject stats();
-    Response postConfig(const QByteArray& json);
-
-    std::unique_ptr<MockServer> m_server;
-    std::unique_ptr<QNetworkAccessManager> m_nam;
 };
 
 void TestMockServer::init() {
-    m_nam = std::make_unique<QNetworkAccessManager>();
+    setUpClient();
 }
 
 void TestMockServer::cleanup() {
-    m_nam.reset();
-    m_server.reset();
-}
-
-void TestMockServer::start(const MockConfig& config, const Clock* clock) {
-    m_server = std::make_unique<MockServer>(config, nullptr, clock);
-    QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
-}
-
-QUrl TestMockServer::url(const QString& path) const {
-    return QUrl(m_server->baseUrl().toString() + path);
-}
-
-QJsonObject TestMockServer::stats() {
-    return get(*m_nam, url(QStringLiteral("/mock/stats"))).json();
-}
-
-Response TestMockServer::postConfig(const QByteArray& json) {
-    return post(*m_nam, url(QStringLiteral("/mock/config")), json);
+    tearDown();
 }
 
 void TestMockServer::openAiWhole() {
@@ -526,55 +486,6 @@ void TestMockServer::midstreamErrorInStream() {
     QCOMPARE(stats()[QStringLiteral("midstream_faults")].toInt(), 1);
 }
 
-void TestMockServer::liveConfigStartsWaitingRequests() {
-    MockConfig c = fastConfig();
-    c.capacity = 1;
-    c.ttftMs = 3000;
-    start(c);
-    QList<QNetworkReply*> replies;
-    for (int i = 0; i < 4; ++i) {
-        replies.append(
-            m_nam->post(jsonRequest(url(QStringLiteral("/v1/chat/completions")), i), chatBody()));
-    }
-    QTRY_COMPARE(m_server->statsJson()[QStringLiteral("waiting")].toInt(), 3);
-    QCOMPARE(m_server->statsJson()[QStringLiteral("in_service")].toInt(), 1);
-    const Response changed = postConfig(R"({"capacity": 4})");
-    QCOMPARE(changed.status, 200);
-    QCOMPARE(changed.json()[QStringLiteral("capacity")].toInt(), 4);
-    // The change applies at once: all four are in service well before the first would finish.
-    const QJsonObject s = m_server->statsJson();
-    QCOMPARE(s[QStringLiteral("in_service")].toInt(), 4);
-    QCOMPARE(s[QStringLiteral("waiting")].toInt(), 0);
-    for (QNetworkReply* reply : replies) {
-        reply->abort();
-        reply->deleteLater();
-    }
-    QTRY_COMPARE(m_server->statsJson()[QStringLiteral("in_service")].toInt(), 0);
-    QTRY_COMPARE(
-        m_server->statsJson()[QStringLiteral("by_status")][QStringLiteral("client_closed")].toInt(),
-        4);
-    QCOMPARE(m_server->statsJson()[QStringLiteral("concurrent")].toInt(), 0);
-}
-
-void TestMockServer::badConfigIsRejected() {
-    start(fastConfig());
-    const MockConfig before = m_server->config();
-    for (const QByteArray& body :
-         {QByteArray(R"({"capacity": 0})"), QByteArray(R"({"rpm": "fast"})"),
-          QByteArray(R"({"nonsense": 1})"), QByteArray("not json"), QByteArray("[]")}) {
-        const Response r = postConfig(body);
-        QCOMPARE(r.status, 400);
-        QVERIFY(!r.json()[QStringLiteral("error")][QStringLiteral("message")].toString().isEmpty());
-    }
-    const Response r = postConfig(R"({"capacity": 0})");
-    QCOMPARE(r.json()[QStringLiteral("error")][QStringLiteral("param")].toString(),
-             QStringLiteral("capacity"));
-    QVERIFY(m_server->config() == before);
-    QCOMPARE(
-        get(*m_nam, url(QStringLiteral("/mock/config"))).json()[QStringLiteral("capacity")].toInt(),
-        before.capacity);
-}
-
 void TestMockServer::badRequestsGetProviderErrors() {
     start(fastConfig());
     HttpServerLimits limits;
@@ -611,65 +522,6 @@ void TestMockServer::badRequestsGetProviderErrors() {
     const QJsonObject s = stats();
     QCOMPARE(s[QStringLiteral("by_status")][QStringLiteral("400")].toInt(), 3);
     QCOMPARE(s[QStringLiteral("concurrent")].toInt(), 0);
-}
-
-void TestMockServer::adminWrongMethodGets405_data() {
-    QTest::addColumn<QByteArray>("method");
-    QTest::addColumn<QByteArray>("path");
-    QTest::addColumn<QByteArray>("allow");
-    QTest::newRow("POST stats") << QByteArray("POST") << QByteArray("/mock/stats")
-                                << QByteArray("GET, HEAD");
-    QTest::newRow("DELETE stats") << QByteArray("DELETE") << QByteArray("/mock/stats")
-                                  << QByteArray("GET, HEAD");
-    QTest::newRow("PUT config") << QByteArray("PUT") << QByteArray("/mock/config")
-                                << QByteArray("GET, HEAD, POST");
-    QTest::newRow("GET reset") << QByteArray("GET") << QByteArray("/mock/reset")
-                               << QByteArray("POST");
-    QTest::newRow("GET pause") << QByteArray("GET") << QByteArray("/mock/pause")
-                               << QByteArray("POST");
-    QTest::newRow("DELETE pause") << QByteArray("DELETE") << QByteArray("/mock/pause")
-                                  << QByteArray("POST");
-    QTest::newRow("POST health") << QByteArray("POST") << QByteArray("/health")
-                                 << QByteArray("GET, HEAD");
-}
-
-void TestMockServer::adminWrongMethodGets405() {
-    QFETCH(QByteArray, method);
-    QFETCH(QByteArray, path);
-    QFETCH(QByteArray, allow);
-    start(fastConfig());
-    const RawResult raw =
-        rawExchange(m_server->port(), method + ' ' + path +
-                                          " HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n"
-                                          "Connection: close\r\n\r\n{}");
-    QVERIFY2(raw.data.startsWith("HTTP/1.1 405 Method Not Allowed\r\n"), raw.data.constData());
-    QVERIFY2(raw.data.contains("\r\nallow: " + allow + "\r\n"), raw.data.constData());
-    const QJsonObject error =
-        QJsonDocument::fromJson(raw.data.mid(raw.data.indexOf("\r\n\r\n") + 4))
-            .object()[QStringLiteral("error")]
-            .toObject();
-    QCOMPARE(error[QStringLiteral("type")].toString(), QStringLiteral("invalid_request_error"));
-    QVERIFY(error[QStringLiteral("message")].toString().contains(QString::fromLatin1(method)));
-    // Refused, so nothing happened: the counters were not reset, the server not paused.
-    QCOMPARE(post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody()).status, 200);
-    QCOMPARE(stats()[QStringLiteral("requests")].toInt(), 1);
-}
-
-void TestMockServer::adminUnknownPathGets404() {
-    start(fastConfig());
-    for (const char* method : {"GET", "POST"}) {
-        const RawResult raw =
-            rawExchange(m_server->port(), QByteArray(method) +
-                                              " /mock/nothing HTTP/1.1\r\nHost: a\r\n"
-                                              "Content-Length: 0\r\nConnection: close\r\n\r\n");
-        QVERIFY2(raw.data.startsWith("HTTP/1.1 404 "), raw.data.constData());
-        QVERIFY(!raw.data.contains("\r\nallow: "));
-    }
-    // HEAD is answered wherever GET is: the same head, no body.
-    const RawResult head =
-        rawExchange(m_server->port(), "HEAD /mock/stats HTTP/1.1\r\nHost: a\r\n\r\n");
-    QVERIFY2(head.data.startsWith("HTTP/1.1 200 OK\r\n"), head.data.constData());
-    QVERIFY(head.data.endsWith("\r\n\r\n"));
 }
 
 void TestMockServer::statsAreTheTruth() {
@@ -735,7 +587,7 @@ void TestMockServer::clientDisconnectFreesSlot() {
     QTRY_COMPARE(m_server->statsJson()[QStringLiteral("in_service")].toInt(), 0);
     MockConfig quick = m_server->config();
     quick.ttftMs = 5;
-    QVERIFY(!m_server->setConfig(quick));
+    QVERIFY(m_server->setConfig(quick).ok());
     QCOMPARE(post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody()).status, 200);
     QCOMPARE(stats()[QStringLiteral("by_status")][QStringLiteral("client_closed")].toInt(), 1);
 }
@@ -771,18 +623,6 @@ void TestMockServer::sameSeedSameReplies() {
                          .toString());
     }
     QVERIFY(other != first);
-}
-
-void TestMockServer::resetClearsCounters() {
-    start(fastConfig());
-    QCOMPARE(post(*m_nam, url(QStringLiteral("/v1/chat/completions")), chatBody()).status, 200);
-    QCOMPARE(stats()[QStringLiteral("requests")].toInt(), 1);
-    const Response reset = post(*m_nam, url(QStringLiteral("/mock/reset")), {});
-    QCOMPARE(reset.status, 200);
-    const QJsonObject s = stats();
-    QCOMPARE(s[QStringLiteral("requests")].toInt(), 0);
-    QCOMPARE(s[QStringLiteral("peak_concurrent")].toInt(), 0);
-    QCOMPARE(s[QStringLiteral("window")][QStringLiteral("max_requests")].toInt(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestMockServer)

@@ -276,7 +276,7 @@ void TestRequestEngine::followsServerCut() {
     QCOMPARE(stat(mock, "rate_limited"), 0.0);
     MockConfig cut = mock.config();
     cut.rpm = 300;
-    QVERIFY(!mock.setConfig(cut));
+    QVERIFY(mock.setConfig(cut).ok());
     const Nanos cutAt = clock.now();
     QVERIFY(test::runUntil([&] { return clock.now() - cutAt >= 60s; }, 20000));
     const double after429s = stat(mock, "rate_limited");
@@ -540,7 +540,7 @@ void TestRequestEngine::breakerOpensOnOutage() {
     // The outage ends; after the open duration two probes close it again.
     MockConfig healthy = m;
     healthy.faults = {};
-    QVERIFY(!mock.setConfig(healthy));
+    QVERIFY(mock.setConfig(healthy).ok());
     clock.advance(5s);
     records.clear();
     for (int i = 0; i < 4; ++i) {

@@ -54,6 +54,7 @@ struct Golden {
     std::int64_t promptTokens = -1; ///< prompt tokens the script's usage reports
     bool ok = true;
     Outcome outcome = Outcome::Success;
+    bool http2 = false; ///< over HTTP/2 (h2c, prior knowledge) instead of HTTP/1.1
 };
 
 } // namespace
@@ -236,6 +237,15 @@ private:
     int m_reruns = 0;                        // runs repeated after a timing miss
 };
 
+namespace {
+/// Each golden stream is served over HTTP/1.1 and again over HTTP/2: the timing holds on both.
+void addRows(const char* name, Golden g) {
+    QTest::newRow(name) << g;
+    g.http2 = true;
+    QTest::newRow((QByteArray(name) + " (h2)").constData()) << g;
+}
+} // namespace
+
 void TestStreamMetrics::matchesServerTimeline_data() {
     QTest::addColumn<Golden>("golden");
     const OpenAiStream withUsage(true);
@@ -254,7 +264,7 @@ void TestStreamMetrics::matchesServerTimeline_data() {
                    QStringLiteral("!")};
         g.usageTokens = 4; // the estimate would be 6: usage must win
         g.promptTokens = 9;
-        QTest::newRow("role-only first chunk") << g;
+        addRows("role-only first chunk", g);
     }
     {
         // DeepSeek-style reasoning_content, then OpenRouter-style reasoning, then the answer: the
@@ -287,7 +297,7 @@ void TestStreamMetrics::matchesServerTimeline_data() {
                    QStringLiteral(" 42")};
         g.usageTokens = 17;
         g.promptTokens = 12;
-        QTest::newRow("reasoning before content") << g;
+        addRows("reasoning before content", g);
     }
     {
         // Several words per event: one ITL gap per event, N (for TPOT) from usage.
@@ -300,7 +310,7 @@ void TestStreamMetrics::matchesServerTimeline_data() {
                    QStringLiteral(" dog.")};
         g.usageTokens = 11;
         g.promptTokens = 7;
-        QTest::newRow("multi-token chunks") << g;
+        addRows("multi-token chunks", g);
     }
     {
         // No include_usage honoured: no usage anywhere, so the count is the local estimate.
@@ -312,7 +322,7 @@ void TestStreamMetrics::matchesServerTimeline_data() {
                     {35, noUsage.finish(), 0}};
         g.texts = {QStringLiteral("Alpha"), QStringLiteral(" beta"),
                    QStringLiteral(" gamma, delta.")};
-        QTest::newRow("missing usage") << g;
+        addRows("missing usage", g);
     }
     {
         // Multi-byte characters cut between two writes 40-50 ms apart. The event is complete
@@ -339,7 +349,7 @@ void TestStreamMetrics::matchesServerTimeline_data() {
                     {40, e3.mid(c), 1},
                     {30, noUsage.finish(), 0}};
         g.texts = {QStringLiteral("Un"), cafe, japanese, emoji};
-        QTest::newRow("utf-8 split across writes") << g;
+        addRows("utf-8 split across writes", g);
     }
     {
         // Keep-alive comments before and between events: neither tokens nor ITL gaps.
@@ -356,7 +366,7 @@ void TestStreamMetrics::matchesServerTimeline_data() {
         g.texts = {QStringLiteral("One"), QStringLiteral(" two"), QStringLiteral(" three")};
         g.usageTokens = 3;
         g.promptTokens = 8;
-        QTest::newRow("comment pings") << g;
+        addRows("comment pings", g);
     }
     {
         // Two complete events in one write: two chunks with one arrival time (an ITL of 0).
@@ -376,7 +386,7 @@ void TestStreamMetrics::matchesServerTimeline_data() {
                    QStringLiteral(" centre"), QStringLiteral(".")};
         g.usageTokens = 5;
         g.promptTokens = 6;
-        QTest::newRow("two events in one write") << g;
+        addRows("two events in one write", g);
     }
     {
         // An error event after some content, then the stream ends (no [DONE]): not ok, a
@@ -392,7 +402,7 @@ void TestStreamMetrics::matchesServerTimeline_data() {
         g.texts = {QStringLiteral("Partial"), QStringLiteral(" answer")};
         g.ok = false;
         g.outcome = Outcome::ServerError;
-        QTest::newRow("mid-stream error") << g;
+        addRows("mid-stream error", g);
     }
     {
         // Anthropic: message_start (input tokens, output 1), a text block, pings, text deltas,
@@ -440,7 +450,7 @@ void TestStreamMetrics::matchesServerTimeline_data() {
         g.texts = {QStringLiteral("Hello"), QStringLiteral(" from"), QStringLiteral(" Claude")};
         g.usageTokens = 7; // from message_delta, not message_start's 1 nor the estimate (4)
         g.promptTokens = 11;
-        QTest::newRow("anthropic") << g;
+        addRows("anthropic", g);
     }
 }
 
@@ -470,6 +480,7 @@ std::optional<Run> runScript(const Golden& golden) {
     config.concurrency.max = 1;
     config.retry.maxAttempts = 1; // the failing row is judged on its one attempt
     config.snapshotInterval = std::chrono::seconds(10); // nothing else on the thread while timed
+    config.http2 = golden.http2;
     RequestEngine engine(config);
     // The server's timestamps are only comparable if the engine reads the same clock.
     if (!engine.clock().isWallSteady()) {

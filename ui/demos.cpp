@@ -68,26 +68,25 @@ QString demoText(const QString& english) {
     return QCoreApplication::translate("Demo", source.constData());
 }
 
-std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, QString* error) {
+Result<Demo> Demo::fromJson(const QJsonObject& json, const QString& id) {
     Demo d;
     d.id = id;
-    auto fail = [&](const QString& what) {
-        if (error) {
-            *error = QStringLiteral("%1: %2").arg(id, what);
-        }
-        return std::nullopt;
+    auto fail = [](QString field, QString message) { return Error::invalid(field, message); };
+    // An error inside a part (the mock, the limits, the scenario) named from the demo's top.
+    auto within = [](const QString& prefix, const Error& e) {
+        return Error::invalid(e.field.isEmpty() ? prefix : prefix + e.field, e.message);
     };
     d.title = demoText(json.value(QStringLiteral("title")).toString());
     d.caption = demoText(json.value(QStringLiteral("caption")).toString());
     if (d.title.isEmpty()) {
-        return fail(QStringLiteral("title: missing"));
+        return fail(QStringLiteral("title"), QStringLiteral("missing"));
     }
     d.mock.tpm = 0;
     if (auto applied = d.mock.apply(json.value(QStringLiteral("mock")).toObject()); !applied) {
-        return fail(QStringLiteral("mock: ") + applied.error().text());
+        return within(QStringLiteral("mock."), applied.error());
     }
     if (auto applied = d.limits.apply(json.value(QStringLiteral("limits")).toObject()); !applied) {
-        return fail(applied.error().text());
+        return applied.error();
     }
     QJsonObject scenario = json.value(QStringLiteral("scenario")).toObject();
     scenario.insert(QStringLiteral("mock"), true);
@@ -96,7 +95,7 @@ std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, Q
         scenario.insert(QStringLiteral("title"), json.value(QStringLiteral("title")).toString());
     }
     if (auto applied = d.scenario.apply(scenario); !applied) {
-        return fail(QStringLiteral("scenario.") + applied.error().text());
+        return within(QStringLiteral("scenario."), applied.error());
     }
     d.scenario.limits = d.limits;
     const QJsonArray steps = json.value(QStringLiteral("steps")).toArray();
@@ -105,7 +104,8 @@ std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, Q
         Step s;
         const auto at = parseGoDuration(o.value(QStringLiteral("at")).toString().toUtf8());
         if (!at) {
-            return fail(QStringLiteral("steps[%1].at: must be a duration like \"30s\"").arg(i));
+            return fail(QStringLiteral("steps[%1].at").arg(i),
+                        QStringLiteral("must be a duration like \"30s\""));
         }
         s.at = *at;
         s.caption = demoText(o.value(QStringLiteral("caption")).toString());
@@ -115,8 +115,7 @@ std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, Q
         if (o.contains(QStringLiteral("mock"))) {
             MockConfig check = d.mock;
             if (auto applied = check.apply(o.value(QStringLiteral("mock")).toObject()); !applied) {
-                return fail(
-                    QStringLiteral("steps[%1].mock: %2").arg(i).arg(applied.error().text()));
+                return within(QStringLiteral("steps[%1].mock.").arg(i), applied.error());
             }
             s.mock = o.value(QStringLiteral("mock")).toObject();
         }
@@ -124,14 +123,15 @@ std::optional<Demo> Demo::fromJson(const QJsonObject& json, const QString& id, Q
             TrafficLimits check = d.limits;
             if (auto applied = check.apply(o.value(QStringLiteral("limits")).toObject());
                 !applied) {
-                return fail(QStringLiteral("steps[%1].%2").arg(i).arg(applied.error().text()));
+                return within(QStringLiteral("steps[%1].").arg(i), applied.error());
             }
             s.limits = o.value(QStringLiteral("limits")).toObject();
         }
         if (o.contains(QStringLiteral("load"))) {
             s.load = o.value(QStringLiteral("load")).toDouble();
             if (!(*s.load > 0)) {
-                return fail(QStringLiteral("steps[%1].load: must be above 0").arg(i));
+                return fail(QStringLiteral("steps[%1].load").arg(i),
+                            QStringLiteral("must be above 0"));
             }
         }
         d.steps.push_back(s);
@@ -149,17 +149,17 @@ QList<Demo> loadDemos(QStringList* errors) {
         }
         QJsonParseError parseError;
         const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &parseError);
-        QString error;
-        std::optional<Demo> demo;
-        if (doc.isObject()) {
-            demo = Demo::fromJson(doc.object(), QFileInfo(name).completeBaseName(), &error);
-        } else {
-            error = name + QStringLiteral(": ") + parseError.errorString();
+        const QString id = QFileInfo(name).completeBaseName();
+        if (!doc.isObject()) {
+            if (errors) {
+                *errors << name + QStringLiteral(": ") + parseError.errorString();
+            }
+            continue;
         }
-        if (demo) {
-            out << *demo;
+        if (auto demo = Demo::fromJson(doc.object(), id); demo) {
+            out << std::move(demo).value();
         } else if (errors) {
-            *errors << error;
+            *errors << id + QStringLiteral(": ") + demo.error().text();
         }
     }
     return out;
@@ -176,30 +176,21 @@ DemoPlayer::DemoPlayer(Session* session, QObject* parent)
     });
 }
 
-bool DemoPlayer::play(const Demo& demo, QString* error) {
+Result<void> DemoPlayer::play(const Demo& demo) {
     if (m_session->running()) {
-        if (error) {
-            *error = tr("a run is already going: stop it first");
-        }
-        return false;
+        return Error{Error::Kind::Unavailable, {}, tr("a run is already going: stop it first")};
     }
     stop();
     m_demo = demo;
     MockConfig mock = demo.mock;
     if (auto applied = m_session->setMockConfig(mock); !applied) {
-        if (error) {
-            *error = applied.error().text();
-        }
-        return false;
+        return applied;
     }
     Q_EMIT mockApplied(mock);
     m_session->applyLimits(demo.limits);
     Q_EMIT limitsApplied(demo.limits);
     if (auto started = m_session->startRun(demo.scenario); !started) {
-        if (error) {
-            *error = started.error().text();
-        }
-        return false;
+        return started;
     }
     m_playing = true;
     Q_EMIT captionChanged(demo.caption);
@@ -211,7 +202,7 @@ bool DemoPlayer::play(const Demo& demo, QString* error) {
             std::chrono::duration_cast<std::chrono::milliseconds>(demo.steps[i].at).count()));
         m_timers << timer;
     }
-    return true;
+    return {};
 }
 
 void DemoPlayer::stop() {

@@ -2,6 +2,7 @@
 
 #include "core/bench/scenario.h"
 #include "core/bench/trafficlimits.h"
+#include "core/result.h"
 #include "core/server/mock/mockconfig.h"
 
 #include <QJsonObject>
@@ -37,8 +38,8 @@ struct Demo {
     BenchScenario scenario;
     std::vector<Step> steps;
 
-    /// Parses a demo file; on error a message naming the field.
-    static std::optional<Demo> fromJson(const QJsonObject& json, const QString& id, QString* error);
+    /// Parses a demo file; an error names the field (`steps[2].at`, `scenario.rate`, …).
+    static Result<Demo> fromJson(const QJsonObject& json, const QString& id);
 };
 
 /// A shipped demo's text (title, caption, step caption or label) in the UI's language; the
@@ -58,7 +59,9 @@ class DemoPlayer final : public QObject {
 public:
     explicit DemoPlayer(Session* session, QObject* parent = nullptr);
 
-    bool play(const Demo& demo, QString* error = nullptr);
+    /// Sets the demo's mock and limits and starts its run; an error says why it could not
+    /// (a run already going, or the session refused the mock or the run).
+    Result<void> play(const Demo& demo);
     void stop();
     bool playing() const { return m_playing; }
     const Demo& demo() const { return m_demo; }

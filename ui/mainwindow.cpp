@@ -1,5 +1,6 @@
 #include "ui/mainwindow.h"
 
+#include "ui/attachfeed.h"
 #include "ui/demos.h"
 #include "ui/panels/alertslog.h"
 #include "ui/panels/benchpanel.h"
@@ -76,9 +77,8 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
                           "(Ctrl+.). Twice: cancel what is still out."));
     m_stop->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
     connect(m_start, &QAction::triggered, this, [this] {
-        QString error;
-        if (!startRun(&error)) {
-            QMessageBox::warning(this, tr("Cannot start"), error);
+        if (auto started = startRun(); !started) {
+            QMessageBox::warning(this, tr("Cannot start"), started.error().text());
         }
     });
     connect(m_pause, &QAction::toggled, m_session, &Session::setPaused);
@@ -147,6 +147,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
 
     m_statusTarget = new QLabel(this);
     statusBar()->addPermanentWidget(m_statusTarget);
+    m_attach = new AttachFeed(this, m_session, m_session->attachClient());
 
     buildMenus();
 
@@ -246,21 +247,15 @@ void MainWindow::showMockState() {
     }
 }
 
-bool MainWindow::startRun(QString* error) {
+Result<void> MainWindow::startRun() {
     auto fromPanel = m_bench->scenario();
     if (!fromPanel) {
-        if (error) {
-            *error = fromPanel.error().text();
-        }
-        return false;
+        return fromPanel.error();
     }
     BenchScenario scenario = std::move(fromPanel).value();
     scenario.limits = m_limits->limits();
     if (auto valid = scenario.limits->validate(); !valid) {
-        if (error) {
-            *error = valid.error().text();
-        }
-        return false;
+        return valid;
     }
     if (m_demos->playing()) {
         m_demos->stop();
@@ -269,42 +264,31 @@ bool MainWindow::startRun(QString* error) {
         onDemoFinished();
     }
     m_caption->hide();
-    if (auto started = m_session->startRun(scenario); !started) {
-        if (error) {
-            *error = started.error().text();
-        }
-        return false;
-    }
-    return true;
+    return m_session->startRun(scenario);
 }
 
 void MainWindow::stopRun() {
     m_session->stopRun();
 }
 
-bool MainWindow::playDemo(const QString& id, QString* error) {
+Result<void> MainWindow::playDemo(const QString& id) {
     for (const Demo& demo : loadDemos()) {
         if (demo.id == id) {
             if (m_session->running()) {
-                if (error) {
-                    *error = tr("a run is already going: stop it first");
-                }
-                return false;
+                return Error{
+                    Error::Kind::Unavailable, {}, tr("a run is already going: stop it first")};
             }
             onDemoStarted();
             m_bench->showScenario(demo.scenario);
-            if (!m_demos->play(demo, error)) {
+            if (auto played = m_demos->play(demo); !played) {
                 onDemoFinished();
-                return false;
+                return played;
             }
             m_sideTabs->setCurrentIndex(1);
-            return true;
+            return {};
         }
     }
-    if (error) {
-        *error = tr("no demo called %1").arg(id);
-    }
-    return false;
+    return Error{Error::Kind::NotFound, {}, tr("no demo called %1").arg(id)};
 }
 
 void MainWindow::onDemoStarted() {

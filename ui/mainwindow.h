@@ -2,6 +2,7 @@
 
 #include "core/bench/benchrunner.h"
 #include "core/net/requestengine.h"
+#include "core/result.h"
 
 #include <QMainWindow>
 
@@ -12,6 +13,7 @@ class QTabWidget;
 namespace sluice {
 
 class AlertsLog;
+class AttachFeed;
 class BenchPanel;
 class ChartsPanel;
 class DemoPlayer;
@@ -35,12 +37,12 @@ public:
     explicit MainWindow(Session* session, QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /// Starts a run from the benchmark panel (as the Start action does); false with a message
-    /// box's text in `error` when it could not.
-    bool startRun(QString* error = nullptr);
+    /// Starts a run from the benchmark panel (as the Start action does); the error (naming the
+    /// field) is the message box's text when it could not.
+    Result<void> startRun();
     void stopRun();
     /// Plays the demo with this id (resources/demos/<id>.json).
-    bool playDemo(const QString& id, QString* error = nullptr);
+    Result<void> playDemo(const QString& id);
 
     ChartsPanel* charts() const { return m_charts; }
     LimitsPanel* limitsPanel() const { return m_limits; }
@@ -51,6 +53,8 @@ public:
     AlertsLog* alertsLog() const { return m_alerts; }
     ErrorsView* errorsView() const { return m_errors; }
     StatsStrip* statsStrip() const { return m_stats; }
+    /// Draws an attached gateway (Gateway → Attach…, --attach).
+    AttachFeed* attachFeed() const { return m_attach; }
     QTabWidget* bottomTabs() const { return m_bottomTabs; }
     QTabWidget* sideTabs() const { return m_sideTabs; }
     /// Exports the last run's report into `dir` (summary.json, timeseries.csv, report.html).
@@ -90,6 +94,7 @@ private:
     void onDemoStarted();
     void onDemoFinished();
     void setAlertTabText();
+    void attachDialog();
 
     Session* m_session;
     DemoPlayer* m_demos = nullptr;
@@ -104,6 +109,7 @@ private:
     ResultsView* m_results = nullptr;
     ErrorsView* m_errors = nullptr;
     UserSettings* m_userSettings = nullptr;
+    AttachFeed* m_attach = nullptr;
     QTabWidget* m_sideTabs = nullptr;
     QTabWidget* m_bottomTabs = nullptr;
     QLabel* m_statusTarget = nullptr;

@@ -2,6 +2,8 @@
 #include "ui/mainwindow.h"
 
 #include "core/bench/report/reportfiles.h"
+#include "ui/attachdialog.h"
+#include "ui/attachfeed.h"
 #include "ui/demos.h"
 #include "ui/panels/benchpanel.h"
 #include "ui/panels/chartspanel.h"
@@ -41,6 +43,16 @@ void MainWindow::buildMenus() {
     run->addAction(m_pause);
     run->addAction(m_stop);
 
+    QMenu* gateway = menuBar()->addMenu(tr("&Gateway"));
+    gateway->setObjectName(QStringLiteral("gatewayMenu"));
+    gateway->addAction(tr("&Attach…"), this, &MainWindow::attachDialog)
+        ->setObjectName(QStringLiteral("attachAction"));
+    QAction* detach = gateway->addAction(tr("&Detach"), m_attach, &AttachFeed::detach);
+    detach->setObjectName(QStringLiteral("detachAction"));
+    connect(gateway, &QMenu::aboutToShow, detach, [this, detach] {
+        detach->setEnabled(m_attach->client()->state() != AttachClient::State::Detached);
+    });
+
     QMenu* demos = menuBar()->addMenu(tr("&Demos"));
     QStringList errors;
     for (const Demo& demo : loadDemos(&errors)) {
@@ -50,9 +62,8 @@ void MainWindow::buildMenus() {
         a->setObjectName(QStringLiteral("demo-") + demo.id);
         const QString id = demo.id;
         connect(a, &QAction::triggered, this, [this, id] {
-            QString error;
-            if (!playDemo(id, &error)) {
-                QMessageBox::warning(this, tr("Cannot start the demo"), error);
+            if (auto played = playDemo(id); !played) {
+                QMessageBox::warning(this, tr("Cannot start the demo"), played.error().text());
             }
         });
     }
@@ -213,6 +224,19 @@ void MainWindow::exportChartsDialog() {
     }
     m_lastDir = QFileInfo(path).absolutePath();
     statusBar()->showMessage(tr("Charts saved to %1").arg(path), 5000);
+}
+
+void MainWindow::attachDialog() {
+    AttachDialog dialog(this);
+    if (m_attach->client()->state() != AttachClient::State::Detached) {
+        dialog.setUrl(m_attach->client()->url().toString());
+    }
+    if (dialog.exec() != QDialog::Accepted) {
+        return;
+    }
+    if (auto attached = m_attach->attach(dialog.url(), dialog.token()); !attached) {
+        QMessageBox::warning(this, tr("Cannot attach"), attached.error().text());
+    }
 }
 
 } // namespace sluice

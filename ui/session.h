@@ -3,6 +3,7 @@
 #include "core/bench/report/seriescsv.h"
 #include "core/bench/scenario.h"
 #include "core/bench/trafficlimits.h"
+#include "core/host/attachclient.h"
 #include "core/host/mockhost.h"
 #include "core/host/runhost.h"
 #include "core/result.h"
@@ -62,6 +63,9 @@ public:
 
     /// The last finished run's result and per-second rows (for the results view and export).
     QJsonObject lastSummary() const { return m_summary; }
+
+    /// Follows a `sluice gateway` running elsewhere (Gateway → Attach…, --attach).
+    AttachClient* attachClient() { return &m_attach; }
     const SeriesData& lastSeries() const { return m_series; }
 
 Q_SIGNALS:
@@ -87,6 +91,7 @@ private:
 
     MockHost m_mock;
     RunHost m_run; // after m_mock: a run ends before the mock it may be sending to goes
+    AttachClient m_attach;
     TrafficLimits m_limits;
     BenchScenario m_scenario;
     bool m_running = false;

@@ -1,6 +1,7 @@
 #include "core/net/clientpool.h"
 
 #include "core/net/http1pool.h"
+#include "core/net/http2pool.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -19,6 +20,7 @@ ClientPool::ClientPool(int managers, QObject* parent)
                    .compare(QLatin1String("qnam"), Qt::CaseInsensitive) != 0) {
     if (m_native) {
         m_http1 = new Http1Pool(this);
+        m_http2Pool = new Http2Pool(this);
     }
     for (int i = 0; i < std::max(1, managers); ++i) {
         auto* manager = new QNetworkAccessManager(this);
@@ -79,16 +81,24 @@ void ClientPool::applySlot(int slot, QNetworkRequest& request) const {
 }
 
 bool ClientPool::goesNative(const QNetworkRequest& request) const {
-    if (!m_http1 || m_http2) {
+    if (!m_http1) {
         return false;
     }
     const QString scheme = request.url().scheme();
     return scheme == QLatin1String("http") || scheme == QLatin1String("https");
 }
 
+QNetworkReply* ClientPool::sendNative(const QNetworkRequest& request, const QByteArray& method,
+                                      const QByteArray& body) {
+    if (m_http2) {
+        return m_http2Pool->send(request, method, body);
+    }
+    return m_http1->send(request, method, body);
+}
+
 QNetworkReply* ClientPool::post(int slot, QNetworkRequest request, const QByteArray& body) {
     if (goesNative(request)) {
-        return m_http1->send(request, QByteArrayLiteral("POST"), body);
+        return sendNative(request, QByteArrayLiteral("POST"), body);
     }
     applySlot(slot, request);
     QNetworkAccessManager* manager = m_managers[static_cast<std::size_t>(slot) % m_managers.size()];
@@ -101,7 +111,7 @@ QNetworkReply* ClientPool::send(int slot, QNetworkRequest request, const QByteAr
         return post(slot, std::move(request), body);
     }
     if (goesNative(request)) {
-        return m_http1->send(request, method, body);
+        return sendNative(request, method, body);
     }
     applySlot(slot, request);
     QNetworkAccessManager* manager = m_managers[static_cast<std::size_t>(slot) % m_managers.size()];
@@ -114,6 +124,7 @@ QNetworkReply* ClientPool::send(int slot, QNetworkRequest request, const QByteAr
 void ClientPool::abortAll() {
     if (m_http1) {
         m_http1->abortAll();
+        m_http2Pool->abortAll();
     }
     for (QNetworkAccessManager* manager : m_managers) {
         const auto replies = manager->findChildren<QNetworkReply*>();

@@ -14,6 +14,7 @@ class QNetworkReply;
 namespace sluice {
 
 class Http1Pool;
+class Http2Pool;
 
 /// HTTP clients that really reach the concurrency asked for. One QNetworkAccessManager opens at
 /// most 6 HTTP/1.1 connections per host, and each manager owns a thread, so the pool keeps a few
@@ -27,8 +28,9 @@ class Http1Pool;
 /// or TLS) multiplexes instead, when enabled.
 ///
 /// Without HTTP/2, http and https go through Http1Pool instead, in this thread: no QNAM thread,
-/// no hop per request (slots then only count). The environment variable
-/// SLUICE_HTTP_CLIENT=qnam sends everything through QNAM as before.
+/// no hop per request (slots then only count); with HTTP/2, through Http2Pool (h2c with prior
+/// knowledge, or TLS with ALPN h2). The environment variable SLUICE_HTTP_CLIENT=qnam sends
+/// everything through QNAM as before.
 ///
 /// Lives in one thread; not thread-safe. Deleting it aborts every reply first (QNAM would
 /// otherwise delete them without finished(), stranding whoever waits).
@@ -57,12 +59,17 @@ public:
     bool nativeHttp1() const { return m_native; }
     /// The native client (null when nativeHttp1() is false); for tests.
     Http1Pool* http1() const { return m_http1; }
+    /// The native HTTP/2 client (null when nativeHttp1() is false); for tests.
+    Http2Pool* http2Pool() const { return m_http2Pool; }
     /// Aborts every reply still running.
     void abortAll();
 
 private:
     void applySlot(int slot, QNetworkRequest& request) const;
     bool goesNative(const QNetworkRequest& request) const;
+    /// The native client for this request, or null for QNAM.
+    QNetworkReply* sendNative(const QNetworkRequest& request, const QByteArray& method,
+                              const QByteArray& body);
 
     std::vector<QNetworkAccessManager*> m_managers;
     std::set<int> m_free;
@@ -71,6 +78,7 @@ private:
     bool m_http2 = false;
     bool m_native = true;
     Http1Pool* m_http1 = nullptr;
+    Http2Pool* m_http2Pool = nullptr;
 };
 
 } // namespace sluice

@@ -108,7 +108,8 @@ void EngineCall::onHeaders(QNetworkReply* reply, Nanos now) {
 
 bool EngineCall::onBytes(QNetworkReply* reply, const QByteArray& bytes, Nanos now,
                          bool wallSteady) {
-    const int status = httpStatus(reply);
+    // The status was read with the headers; a reply's attribute lookup is not free per event.
+    const int status = record.headersAt.count() ? record.status : httpStatus(reply);
     if (request.sink && commitToSink(reply)) {
         request.sink->onBytes(bytes); // first: the caller's timing is what matters
     }

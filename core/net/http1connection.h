@@ -53,6 +53,11 @@ public:
     void start(Http1Reply* reply);
     /// The reply gave up (aborted or deleted): the connection closes, its answer is unknown.
     void abandon(Http1Reply* reply);
+    /// Closes a connection with no request on it (the pool keeps too many).
+    void closeIdle() {
+        Q_ASSERT(!m_reply);
+        closeNow();
+    }
 
 private:
     void connectSocket();

@@ -79,7 +79,11 @@ void Http1Pool::start(Http1Reply* reply, bool reuse) {
 }
 
 void Http1Pool::release(Http1Connection* connection) {
-    m_idle[connection->key()].push_back(connection);
+    std::vector<Http1Connection*>& idle = m_idle[connection->key()];
+    idle.push_back(connection);
+    if (idle.size() > kMaxIdle) {
+        idle.front()->closeIdle(); // drop() takes it out of `idle`
+    }
 }
 
 void Http1Pool::drop(Http1Connection* connection) {

@@ -47,8 +47,13 @@ public:
     int connectionsOpen() const { return m_open; }
 
     // For Http1Connection (same thread).
-    /// The connection finished a request and may carry another.
+    /// The connection finished a request and may carry another. At most kMaxIdle wait per
+    /// origin: beyond that the least recently used one closes.
     void release(Http1Connection* connection);
+    /// Idle connections kept per origin (nginx's upstream `keepalive`, for the same reason):
+    /// every open socket is polled at every turn of the event loop, so a burst that opened a
+    /// thousand must not leave a thousand behind.
+    static constexpr std::size_t kMaxIdle = 64;
     /// The connection closed: forget it (it is deleted later).
     void drop(Http1Connection* connection);
     /// The request failed on a reused connection before any answer: send it on a new one.

@@ -100,8 +100,10 @@ void Http1Reply::deliverHead(int status, const QByteArray& reason,
     QList<QPair<QByteArray, QByteArray>> merged;
     merged.reserve(headers.size());
     for (const auto& [name, value] : headers) {
-        auto same = std::find_if(merged.begin(), merged.end(), [&](const auto& pair) {
-            return pair.first.compare(name, Qt::CaseInsensitive) == 0;
+        // Captured by name, not as a structured binding: clang before 16 cannot capture those.
+        const QByteArray& key = name;
+        auto same = std::find_if(merged.begin(), merged.end(), [&key](const auto& pair) {
+            return pair.first.compare(key, Qt::CaseInsensitive) == 0;
         });
         if (same == merged.end()) {
             merged.append({name, value});

@@ -1,5 +1,6 @@
 #include "core/net/llmformat.h"
 
+#include "core/net/chunkscan.h"
 #include "core/net/tokenestimate.h"
 
 #include <QJsonArray>
@@ -180,6 +181,22 @@ void ResponseReader::onEvent(const SseEvent& event, int* chunks) {
     if (m_format == ApiFormat::OpenAi) {
         if (event.data == "[DONE]") {
             m_sawEnd = true;
+            return;
+        }
+        // Nearly every event is a plain content chunk: one pass over its bytes finds what
+        // counts; anything unusual (usage, errors, escapes) gets the full parse below.
+        if (const std::optional<OpenAiChunkFacts> fast = scanOpenAiChunk(event.data)) {
+            ++m_validEvents;
+            m_eventStamp = fast->sentNs;
+            if (fast->arrivedNs && m_arrivedNs < 0) {
+                m_arrivedNs = *fast->arrivedNs;
+            }
+            if (fast->hasText) { // as countText() does
+                ++*chunks;
+                ++m_chunks;
+                m_feedStamps.push_back(m_eventStamp);
+                m_estimatedTokens += std::max(1, fast->textTokens);
+            }
             return;
         }
         const QJsonDocument doc = QJsonDocument::fromJson(event.data);

@@ -2,10 +2,11 @@
 
 #include "core/net/clientpool.h"
 #include "core/net/enginecall.h"
+#include "core/net/requestended.h"
 
 #include <QNetworkReply>
 
-#include <QCoroSignal>
+#include <QCoroTimer>
 
 #include <algorithm>
 
@@ -126,24 +127,19 @@ bool RequestEngine::enqueue(Call& c, Nanos now) {
 }
 
 QCoro::Task<RequestRecord> RequestEngine::run(EngineRequest request) {
-    auto result = std::make_shared<std::optional<RequestRecord>>();
-    auto signal = std::make_shared<QTimer>();
-    signal->setSingleShot(true);
-    QTimer* raw = signal.get();
-    const std::uint64_t id = submit(std::move(request), [result, raw](const RequestRecord& r) {
-        *result = r;
-        raw->start(0);
-    });
-    if (id == 0) {
+    RequestEnded ended;
+    if (submit(std::move(request), ended.completion()) == 0) {
         RequestRecord stopped;
         stopped.state = RequestState::Cancelled;
         stopped.reason = QStringLiteral("the engine is stopping");
         co_return stopped;
     }
-    if (!*result || raw->isActive()) {
-        co_await qCoro(raw, &QTimer::timeout);
-    }
-    co_return **result;
+    RequestRecord record = co_await ended;
+    // Resumed inside the request's completion: leave it (one event-loop turn) before the caller
+    // goes on, since the caller may destroy the engine, which is still finishing the request.
+    // `this` is not used from here on.
+    co_await QCoro::sleepFor(std::chrono::milliseconds(0));
+    co_return record;
 }
 
 bool RequestEngine::cancel(std::uint64_t id) {
@@ -310,7 +306,10 @@ void RequestEngine::startAttempt(std::uint64_t id) {
         if (!call || call->reply != reply) {
             return;
         }
-        const QByteArray bytes = reply->readAll();
+        // One read of exactly what is there (readAll() on a sequential device grows and
+        // shrinks its array to find out).
+        QByteArray bytes(reply->bytesAvailable(), Qt::Uninitialized);
+        bytes.resize(std::max<qint64>(0, reply->read(bytes.data(), bytes.size())));
         if (call->onBytes(reply, bytes, clock->now(), m_clock.isWallSteady())) {
             markDirty(*call);
         }

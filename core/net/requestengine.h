@@ -65,7 +65,9 @@ public:
     /// completion then runs inside this call, after the new request is queued. Sending happens
     /// later, from the event loop (or dispatchNow()), never inside submit().
     std::uint64_t submit(EngineRequest request, Completion done = {});
-    /// The same, awaited.
+    /// The same, awaited: the request's record once it has ended. The awaiting coroutine resumes
+    /// from the event loop, one turn after the completion (so it may destroy the engine); a
+    /// request the stopping engine would not take ends at once, as cancelled.
     QCoro::Task<RequestRecord> run(EngineRequest request);
     /// Cancels a request in any non-terminal state. False when unknown or already ended.
     ///

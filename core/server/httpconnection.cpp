@@ -1,5 +1,6 @@
 #include "core/server/httpconnection.h"
 
+#include "core/server/http2session.h"
 #include "core/server/httpresponder.h"
 
 #include <QTcpSocket>
@@ -70,12 +71,13 @@ void splitTarget(HttpRequest& r) {
 } // namespace
 
 HttpConnection::HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServerLimits limits,
-                               QObject* parent)
+                               QObject* parent, Http2Stats* http2Stats)
     : QObject(parent)
     , m_socket(socket)
     , m_handler(std::move(handler))
     , m_limits(limits)
-    , m_parser(std::make_unique<http_parser>()) {
+    , m_parser(std::make_unique<http_parser>())
+    , m_http2Stats(http2Stats) {
     m_socket->setParent(this);
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     http_parser_init(m_parser.get(), HTTP_REQUEST);
@@ -238,10 +240,39 @@ void HttpConnection::readAvailable() {
     // that into TCP back-pressure on the client.
     const bool full = static_cast<int>(m_pending.size()) >= m_limits.maxPipelined;
     if (!full || m_inbox.size() < kInboxWhenFull) {
-        m_inbox += m_socket->readAll();
+        // Read into the inbox itself: readAll() would allocate a 16 KB buffer per read.
+        const qint64 available = m_socket->bytesAvailable();
+        if (available > 0) {
+            const qsizetype had = m_inbox.size();
+            m_inbox.resize(had + available);
+            const qint64 got = m_socket->read(m_inbox.data() + had, available);
+            m_inbox.resize(had + std::max<qint64>(got, 0));
+        }
+    }
+    if (m_sniffing && sniffHttp2()) {
+        return;
     }
     parseInbox();
     dispatchNext();
+}
+
+bool HttpConnection::sniffHttp2() {
+    switch (Http2Session::matchPreface(m_inbox)) {
+    case Http2Session::Preface::No:
+        m_sniffing = false;
+        return false;
+    case Http2Session::Preface::Partial:
+        return true; // the head time-out still runs
+    case Http2Session::Preface::Yes:
+        break;
+    }
+    m_sniffing = false;
+    m_wait = Wait::Nothing; // the session has its own rules
+    disconnect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::readAvailable);
+    m_http2 = new Http2Session(m_socket, m_handler, m_limits, m_http2Stats, this);
+    connect(m_http2, &Http2Session::closeRequested, this, &HttpConnection::closeAfterWrite);
+    m_http2->start(std::exchange(m_inbox, QByteArray()));
+    return true;
 }
 
 void HttpConnection::parseInbox() {
@@ -364,9 +395,27 @@ void HttpConnection::expire() {
     dispatchNext();
 }
 
-void HttpConnection::writeBytes(const QByteArray& bytes) {
-    if (!m_closing && m_socket->state() == QAbstractSocket::ConnectedState) {
-        m_socket->write(bytes);
+void HttpConnection::writeBytes(const QByteArray& bytes, Send send) {
+    if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState) {
+        return;
+    }
+    m_socket->write(bytes);
+    // Left to the socket, bytes would wait for a write notification: another poll over every
+    // descriptor, and a notifier registered and dropped per write. So they go now (the end of
+    // a response, an event), or once what this turn of the event loop writes is in (a head
+    // and what follows it), at the start of the next turn, before it polls.
+    if (send == Send::Now) {
+        m_socket->flush();
+    } else if (!m_flushQueued) {
+        m_flushQueued = true;
+        QMetaObject::invokeMethod(this, &HttpConnection::flushWrites, Qt::QueuedConnection);
+    }
+}
+
+void HttpConnection::flushWrites() {
+    m_flushQueued = false;
+    if (!m_gone && m_socket->bytesToWrite() > 0) {
+        m_socket->flush();
     }
 }
 

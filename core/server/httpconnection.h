@@ -18,6 +18,8 @@ struct http_parser_settings;
 namespace sluice {
 
 class HttpResponder;
+class Http2Session;
+struct Http2Stats;
 
 /// Limits every connection enforces on what clients send. A time-out of 0 turns it off. Time-outs
 /// never run while a request is being answered (streamed, or waiting for its handler).
@@ -34,20 +36,26 @@ struct HttpServerLimits {
     int idleTimeoutMs = 60'000;
     /// Requests read ahead of the one being answered (pipelining); reading pauses beyond it.
     int maxPipelined = 32;
+    /// HTTP/2: streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS).
+    /// nginx announces 128; 256 lets 1,000 streams share 4 connections. A client needing more
+    /// opens more connections.
+    int http2MaxStreams = 256;
 };
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponder*)>;
 
 /// One accepted TCP connection: parses requests with http-parser, hands them to the handler one
 /// at a time (pipelined requests wait their turn) and writes responses through an HttpResponder.
-/// Deletes itself when the socket closes.
+/// Deletes itself when the socket closes. A connection whose first bytes are the HTTP/2 preface
+/// is handed to an Http2Session (its child) instead, which then reads and writes the socket.
 class HttpConnection final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HttpConnection)
 
 public:
+    /// `http2Stats` (may be null) is where an HTTP/2 session counts; it must outlive this.
     HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServerLimits limits,
-                   QObject* parent);
+                   QObject* parent, Http2Stats* http2Stats = nullptr);
     ~HttpConnection() override;
 
     QTcpSocket* socket() const { return m_socket; }
@@ -79,11 +87,18 @@ private:
     static int onMessageComplete(http_parser* p);
 
     void readAvailable();
+    /// While a connection's first bytes may be the HTTP/2 preface: true when they are (the
+    /// socket is then handed to an Http2Session) or may still be (wait for more).
+    bool sniffHttp2();
     void parseInbox();
     void dispatchNext();
     void failParse(int status, const QByteArray& message);
     // Called by the responder.
-    void writeBytes(const QByteArray& bytes);
+    /// When written bytes are handed to the kernel: now, or at the start of the next turn of
+    /// the event loop (with whatever else this turn writes).
+    enum class Send : quint8 { Now, Soon };
+    void writeBytes(const QByteArray& bytes, Send send);
+    void flushWrites();
     void responseDone(HttpResponder* responder, bool keepAlive);
     void closeAfterWrite();
     void lingerClose();
@@ -107,8 +122,9 @@ private:
     bool m_parseFailed = false;
     bool m_closing = false;
     bool m_lingering = false;
-    bool m_inMessage = false; ///< a request has begun and not yet been read in full
-    bool m_headDone = false;  ///< ...and its head has been read
+    bool m_inMessage = false;   ///< a request has begun and not yet been read in full
+    bool m_headDone = false;    ///< ...and its head has been read
+    bool m_flushQueued = false; ///< writeBytes() asked for a flush at the next turn
     // Deadlines are plain values checked by the server's one coarse sweep timer, so that setting
     // one per request (or per state change) costs a clock read, not a timer re-registration.
     Wait m_wait = Wait::Nothing;
@@ -117,7 +133,10 @@ private:
     QByteArray m_inbox;        ///< received, not yet parsed (the pipeline is full)
     std::deque<HttpRequest> m_pending;
     QPointer<HttpResponder> m_active;
-    QTimer m_linger; ///< armed only once closing: drain, then lingering close
+    QTimer m_linger;                    ///< armed only once closing: drain, then lingering close
+    bool m_sniffing = true;             ///< no byte has told HTTP/1.x from HTTP/2 yet
+    Http2Stats* m_http2Stats = nullptr; ///< the server's; may be null
+    Http2Session* m_http2 = nullptr;    ///< child; set once the connection speaks HTTP/2
 };
 
 } // namespace sluice

@@ -63,6 +63,9 @@ HttpServer::HttpServer(HttpHandler handler, QObject* parent)
 
 HttpServer::~HttpServer() {
     close();
+    // Before m_http2Stats goes: their HTTP/2 sessions count into it as they end.
+    const QSet<HttpConnection*> live = std::exchange(m_live, {});
+    qDeleteAll(live);
 }
 
 bool HttpServer::listen(const QHostAddress& address, quint16 port) {
@@ -115,7 +118,7 @@ void HttpServer::acceptPending() {
         }
         ++m_accepted;
         m_acceptFailing = false;
-        auto* connection = new HttpConnection(socket, m_handler, m_limits, this);
+        auto* connection = new HttpConnection(socket, m_handler, m_limits, this, &m_http2Stats);
         m_live.insert(connection);
         connect(connection, &HttpConnection::closed, this,
                 [this, connection] { onConnectionClosed(connection); });

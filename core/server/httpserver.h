@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/server/http2stats.h"
 #include "core/server/httpconnection.h"
 
 #include <QHostAddress>
@@ -44,6 +45,8 @@ public:
     qint64 connectionsAccepted() const { return m_accepted; }
     /// Times accepting a connection failed (out of file descriptors, say) since start.
     qint64 acceptErrors() const { return m_acceptErrors; }
+    /// What its HTTP/2 connections did (prior-knowledge cleartext, see Http2Session).
+    const Http2Stats& http2Stats() const { return m_http2Stats; }
 
     /// How long accepting pauses after it failed for lack of resources, unless a connection
     /// closes (freeing a descriptor) first.
@@ -83,6 +86,7 @@ private:
     bool m_acceptFailing = false; ///< failed since the last successful accept
     qint64 m_accepted = 0;
     qint64 m_acceptErrors = 0;
+    Http2Stats m_http2Stats; ///< updated by the connections' HTTP/2 sessions
 };
 
 } // namespace sluice

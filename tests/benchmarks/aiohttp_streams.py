@@ -58,6 +58,7 @@ async def one(session, url, body, ttfts, itls, counts, transit, ttft_errors):
 
 async def main():
     url, n, max_tokens = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    total = int(sys.argv[4]) if len(sys.argv) > 4 else n  # requests in all, n at a time
     body = json.dumps({"model": "mock-1", "stream": True, "max_tokens": max_tokens,
                        "messages": [{"role": "user", "content": "time flow gate lock"}]})
     ttfts, itls, counts, transit, ttft_errors = [], [], {"chunks": 0, "ok": 0}, [], []
@@ -65,8 +66,13 @@ async def main():
     timeout = aiohttp.ClientTimeout(total=600)
     start = time.perf_counter()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        results = await asyncio.gather(*(one(session, url, body, ttfts, itls, counts, transit, ttft_errors)
-                                         for _ in range(n)), return_exceptions=True)
+        slots = asyncio.Semaphore(n)
+
+        async def limited():
+            async with slots:
+                await one(session, url, body, ttfts, itls, counts, transit, ttft_errors)
+
+        results = await asyncio.gather(*(limited() for _ in range(total)), return_exceptions=True)
     errors = sum(1 for r in results if isinstance(r, Exception))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({

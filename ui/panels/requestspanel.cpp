@@ -89,6 +89,11 @@ RequestsPanel::RequestsPanel(QWidget* parent)
     updateCount();
 }
 
+RequestsPanel::~RequestsPanel() {
+    m_view->verticalScrollBar()->disconnect(this);
+    m_view->viewport()->removeEventFilter(this);
+}
+
 bool RequestsPanel::eventFilter(QObject* watched, QEvent* event) {
     if (watched == m_view->viewport() && event->type() == QEvent::Resize) {
         QHeaderView* header = m_view->horizontalHeader();

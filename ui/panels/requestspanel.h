@@ -22,6 +22,9 @@ class RequestsPanel final : public QWidget {
 
 public:
     explicit RequestsPanel(QWidget* parent = nullptr);
+    /// Cuts the view's signals and events to this panel first: ~QWidget hides the children,
+    /// which changes the scroll range, and the handlers must not run on a half-destroyed panel.
+    ~RequestsPanel() override;
 
     void apply(const QList<RequestUpdate>& updates);
     void clear();

@@ -128,6 +128,19 @@ QJsonObject statsJson(const EngineSnapshot& s, const GatewayConfig& config,
         {QStringLiteral("rps"), s.sentPerSecond},
         {QStringLiteral("ok_per_s"), s.okPerSecond},
         {QStringLiteral("errors_per_s"), s.errorsPerSecond},
+        {QStringLiteral("rate_limited_per_s"), s.rateLimitedPerSecond},
+        {QStringLiteral("tokens_in_per_s"), s.tokensInPerSecond},
+        {QStringLiteral("tokens_out_per_s"), s.tokensOutPerSecond},
+        // The last 10 s, as the console's charts draw them (`latency` holds the whole run's).
+        {QStringLiteral("recent"), QJsonObject{{QStringLiteral("e2e_p50_ms"), ms(s.e2eP50)},
+                                               {QStringLiteral("e2e_p95_ms"), ms(s.e2eP95)},
+                                               {QStringLiteral("e2e_p99_ms"), ms(s.e2eP99)},
+                                               {QStringLiteral("total_p50_ms"), ms(s.totalP50)},
+                                               {QStringLiteral("total_p95_ms"), ms(s.totalP95)},
+                                               {QStringLiteral("total_p99_ms"), ms(s.totalP99)},
+                                               {QStringLiteral("ttft_p50_ms"), ms(s.ttftP50)},
+                                               {QStringLiteral("ttft_p95_ms"), ms(s.ttftP95)},
+                                               {QStringLiteral("ttft_p99_ms"), ms(s.ttftP99)}}},
         {QStringLiteral("next_allowed_ms"), ms(s.nextAllowedIn)},
         {QStringLiteral("breaker"), QString::fromLatin1(breakerStateName(s.breaker))},
         {QStringLiteral("answers_by_status"), byCode},
@@ -288,6 +301,16 @@ QJsonObject updateJson(const RequestUpdate& u) {
     }
     if (u.failure.kind != FailureKind::None) {
         o.insert(QStringLiteral("failure"), u.failure.key());
+    }
+    // Times as they become known: the console's requests table and latency-by-priority chart.
+    if (u.ttft.count() > 0) {
+        o.insert(QStringLiteral("ttft_ms"), ms(u.ttft));
+    }
+    if (u.e2e.count() > 0) {
+        o.insert(QStringLiteral("e2e_ms"), ms(u.e2e));
+    }
+    if (u.total.count() > 0) {
+        o.insert(QStringLiteral("total_ms"), ms(u.total));
     }
     return o;
 }

@@ -44,7 +44,7 @@ Result<QList<GatewayClient>> parseClients(const QJsonValue& json, const QString&
             return Error::invalid(at, QStringLiteral("must be an object"));
         }
         const QJsonObject o = array.at(i).toObject();
-        QString error;
+        Error error;
         Fields f(o, at, &error);
         GatewayClient c;
         QString token;
@@ -59,15 +59,14 @@ Result<QList<GatewayClient>> parseClients(const QJsonValue& json, const QString&
             f.integer(QStringLiteral("tpm"), &c.tpm, 0, 1e12) &&
             f.integer(QStringLiteral("max_concurrent"), &c.maxConcurrent, 0, 1000000) &&
             f.duration(QStringLiteral("max_timeout"), &c.maxTimeout, std::chrono::hours(1), true);
-        if (error.isEmpty() && c.name.isEmpty()) {
+        if (error.message.isEmpty() && c.name.isEmpty()) {
             f.fail(QStringLiteral("name"), QStringLiteral("is required"));
         }
-        if (error.isEmpty() && token.isEmpty()) {
+        if (error.message.isEmpty() && token.isEmpty()) {
             f.fail(QStringLiteral("token"), QStringLiteral("is required"));
         }
-        if (!error.isEmpty()) {
-            const qsizetype colon = error.indexOf(QStringLiteral(": "));
-            return Error::invalid(error.left(colon), error.mid(colon + 2));
+        if (!error.message.isEmpty()) {
+            return error;
         }
         c.token = token.toUtf8();
         // A masked token posted back: the same client's token, unchanged.

@@ -69,14 +69,15 @@ Result<void> GatewayConfig::validate() const {
 
 Result<void> GatewayConfig::apply(const QJsonObject& json) {
     GatewayConfig c = *this;
-    QString error;
+    Error error;
     Fields f(json, {}, &error);
     QStringList known = kLimitFields;
     known << QStringLiteral("listen") << QStringLiteral("upstream") << QStringLiteral("format")
           << QStringLiteral("keys") << QStringLiteral("version") << QStringLiteral("clients");
     f.only(known);
     QString listen, upstreamText, formatText;
-    if (error.isEmpty() && f.string(QStringLiteral("listen"), &listen) && !listen.isEmpty()) {
+    if (error.message.isEmpty() && f.string(QStringLiteral("listen"), &listen) &&
+        !listen.isEmpty()) {
         const qsizetype colon = listen.lastIndexOf(QLatin1Char(':'));
         bool ok = false;
         const uint port = listen.mid(colon + 1).toUInt(&ok);
@@ -90,11 +91,11 @@ Result<void> GatewayConfig::apply(const QJsonObject& json) {
             c.port = static_cast<quint16>(port);
         }
     }
-    if (error.isEmpty() && f.string(QStringLiteral("upstream"), &upstreamText) &&
+    if (error.message.isEmpty() && f.string(QStringLiteral("upstream"), &upstreamText) &&
         f.has(QStringLiteral("upstream"))) {
         c.upstream = QUrl(upstreamText, QUrl::StrictMode);
     }
-    if (error.isEmpty() && f.string(QStringLiteral("format"), &formatText) &&
+    if (error.message.isEmpty() && f.string(QStringLiteral("format"), &formatText) &&
         f.has(QStringLiteral("format"))) {
         const auto parsed = parseFormat(formatText);
         if (!parsed) {
@@ -103,23 +104,22 @@ Result<void> GatewayConfig::apply(const QJsonObject& json) {
             c.format = *parsed;
         }
     }
-    if (error.isEmpty() && f.has(QStringLiteral("keys"))) {
+    if (error.message.isEmpty() && f.has(QStringLiteral("keys"))) {
         // Only what toJson() writes (masked) may come back: keys come from files or the
         // environment, never through JSON.
         f.fail(QStringLiteral("keys"),
                QStringLiteral("cannot be set here: use --keys-file or the environment"));
     }
-    if (error.isEmpty()) {
+    if (error.message.isEmpty()) {
         readLimits(f, c);
     }
-    if (error.isEmpty()) {
+    if (error.message.isEmpty()) {
         if (auto clients = readClients(json, c); !clients) {
             return clients;
         }
     }
-    if (!error.isEmpty()) {
-        const qsizetype colon = error.indexOf(QStringLiteral(": "));
-        return Error::invalid(error.left(colon), error.mid(colon + 2));
+    if (!error.message.isEmpty()) {
+        return error;
     }
     if (auto valid = c.validate(); !valid) {
         return valid.error();
@@ -130,7 +130,7 @@ Result<void> GatewayConfig::apply(const QJsonObject& json) {
 
 Result<void> GatewayConfig::applyLimits(const QJsonObject& json) {
     GatewayConfig c = *this;
-    QString error;
+    Error error;
     Fields f(json, {}, &error);
     for (auto it = json.begin(); it != json.end(); ++it) {
         if (it.key() == QLatin1String("version") || it.key() == QLatin1String("clients")) {
@@ -149,9 +149,8 @@ Result<void> GatewayConfig::applyLimits(const QJsonObject& json) {
         }
     }
     readLimits(f, c);
-    if (!error.isEmpty()) {
-        const qsizetype colon = error.indexOf(QStringLiteral(": "));
-        return Error::invalid(error.left(colon), error.mid(colon + 2));
+    if (!error.message.isEmpty()) {
+        return error;
     }
     if (auto clients = readClients(json, c); !clients) {
         return clients;

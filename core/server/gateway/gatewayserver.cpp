@@ -266,9 +266,18 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
             return;
         }
     }
-    auto* exchange = new ProxyExchange(*this, responder, format, r.stream && chat);
+    if (r.stream && chat) {
+        const bool wantsStatus = request.header("x-sluice-queue-status") == "1";
+        forwardStream(std::move(r), responder, format, client, id, wantsStatus, free);
+    } else {
+        forwardWhole(std::move(r), responder, format, client, id);
+    }
+}
+
+void GatewayServer::forwardStream(EngineRequest r, HttpResponder* responder, ApiFormat format,
+                                  int client, std::uint64_t id, bool wantsStatus, int free) {
+    auto* exchange = new ProxyExchange(*this, responder, format, true);
     exchange->setCaller(r.apiKey, r.model, client);
-    const bool wantsStatus = r.stream && chat && request.header("x-sluice-queue-status") == "1";
     r.sink = exchange;
     auto alive = std::make_shared<bool>(true);
     const QString model = r.model;
@@ -278,11 +287,7 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
             *alive = false;
             m_watchers.erase(record.id);
             delete exchange;
-            onEnded(record, status);
-            const bool refused =
-                record.state == RequestState::Rejected || record.state == RequestState::TimedOut;
-            m_clients.ended(client, record.id, model, status, record, refused,
-                            m_engine->clock().now());
+            ended(record, status, client, model);
         });
     if (submitted == 0) {
         // The engine is going away: nothing was queued and the completion will not run.
@@ -321,6 +326,14 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
         Qt::QueuedConnection);
 }
 
+void GatewayServer::ended(const RequestRecord& record, int status, int client,
+                          const QString& model) {
+    onEnded(record, status);
+    const bool refused =
+        record.state == RequestState::Rejected || record.state == RequestState::TimedOut;
+    m_clients.ended(client, record.id, model, status, record, refused, m_engine->clock().now());
+}
+
 void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {
     if (clientStatus == 0) {
         ++m_clientGone;
@@ -344,11 +357,30 @@ void GatewayServer::onEnded(const RequestRecord& r, int clientStatus) {
         const Nanos overhead = r.totalTime() - r.queueTime() - upstream;
         m_overhead.record(std::max<std::int64_t>(0, overhead.count()));
     }
-    QJsonObject json = gateway::requestRecordJson(r, clientStatus);
-    m_endedById[r.id] = json;
-    m_ended.emplace_back(r.id, std::move(json));
+    // Kept as values, not JSON: building a JSON object per request cost more than the rest of
+    // the gateway's own work on it.
+    Ended& ended = m_ended.emplace_back();
+    ended.clientStatus = clientStatus;
+    RequestRecord& e = ended.record; // what requestRecordJson() reads
+    e.id = r.id;
+    e.state = r.state;
+    e.priority = r.priority;
+    e.failure = r.failure;
+    e.reason = r.reason;
+    e.attempts = r.attempts;
+    e.status = r.status;
+    e.submittedAt = r.submittedAt;
+    e.firstSentAt = r.firstSentAt;
+    e.sentAt = r.sentAt;
+    e.firstTokenAt = r.firstTokenAt;
+    e.lastAt = r.lastAt;
+    e.endedAt = r.endedAt;
+    e.promptTokens = r.promptTokens;
+    e.completionTokens = r.completionTokens;
+    e.upstreamKey = r.upstreamKey;
+    m_endedById[r.id] = &ended;
     while (m_ended.size() > 10000) {
-        m_endedById.erase(m_ended.front().first);
+        m_endedById.erase(m_ended.front().record.id);
         m_ended.pop_front();
     }
 }
@@ -358,7 +390,9 @@ QJsonObject GatewayServer::requestJson(std::uint64_t id) const {
         return gateway::requestStatusJson(*status, m_engine->clock().now());
     }
     const auto it = m_endedById.find(id);
-    return it == m_endedById.end() ? QJsonObject{} : it->second;
+    return it == m_endedById.end()
+               ? QJsonObject{}
+               : gateway::requestRecordJson(it->second->record, it->second->clientStatus);
 }
 
 void GatewayServer::replyJson(HttpResponder* responder, int status, const QJsonObject& body) {

@@ -12,6 +12,8 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <QCoroTask>
+
 #include <deque>
 #include <map>
 #include <memory>
@@ -72,6 +74,21 @@ Q_SIGNALS:
 private:
     void handle(const HttpRequest& request, HttpResponder* responder);
     void proxy(const HttpRequest& request, HttpResponder* responder);
+    /// A streaming answer: forwarded event by event through a ProxyExchange sink. Callbacks,
+    /// not a coroutine, on this per-event hot path: the engine calls the sink synchronously
+    /// inside its read of the upstream reply (the commit rule depends on it), so there is nothing
+    /// to await; a frame suspended and resumed per event would only add an allocation and a
+    /// `this` that may be gone when it resumes (qcoro#177).
+    void forwardStream(EngineRequest request, HttpResponder* responder, ApiFormat format,
+                       int client, std::uint64_t id, bool wantsStatus, int free);
+    /// A whole (non-streaming) answer, top-down (gatewaywhole.cpp): submit, co_await the end,
+    /// answer in one piece. Resumes inside the request's completion, which the engine runs while
+    /// this gateway is alive (~GatewayServer ends every request), so `this` is valid after the
+    /// co_await; the caller's responder may be gone (ProxyExchange guards it).
+    QCoro::Task<> forwardWhole(EngineRequest request, QPointer<HttpResponder> responder,
+                               ApiFormat format, int client, std::uint64_t id);
+    /// The books for an ended request, whichever path answered it.
+    void ended(const RequestRecord& record, int clientStatus, int client, const QString& model);
     void admin(const HttpRequest& request, HttpResponder* responder);
     bool adminAllowed(const HttpRequest& request) const;
     void subscribeEvents(HttpResponder* responder);
@@ -108,9 +125,15 @@ private:
     LatencyHistogram m_overhead;
     LatencyHistogram m_ttft;
     LatencyHistogram m_e2e;
-    /// The last ended requests' final JSON, for /admin/requests/{id} after the end.
-    std::deque<std::pair<std::uint64_t, QJsonObject>> m_ended;
-    std::unordered_map<std::uint64_t, QJsonObject> m_endedById;
+    /// The last ended requests, for /admin/requests/{id} after the end: what their final JSON
+    /// is made of (the record without its per-chunk series), made into JSON when asked for.
+    struct Ended {
+        RequestRecord record;
+        int clientStatus = 0;
+    };
+    std::deque<Ended> m_ended;
+    /// Into m_ended (a deque keeps its elements in place as its ends grow and shrink).
+    std::unordered_map<std::uint64_t, const Ended*> m_endedById;
     std::vector<QPointer<HttpResponder>> m_eventSubscribers;
     std::deque<QJsonObject> m_alarms; ///< the last alarms, for /admin/stats
     ClientTable m_clients;            ///< who callers are; answers by client, model and status

@@ -74,7 +74,9 @@ namespace {
 
 // `ours` wins over a header of the same name in `theirs` (our limits, our cache policy).
 HttpHeaders merged(HttpHeaders theirs, const HttpHeaders& ours) {
-    for (const auto& [name, value] : ours) {
+    for (const auto& header : ours) {
+        // A plain reference, not a structured binding: clang before 16 cannot capture those.
+        const QByteArray& name = header.first;
         theirs.removeIf(
             [&name](const auto& h) { return h.first.compare(name, Qt::CaseInsensitive) == 0; });
     }
@@ -131,6 +133,26 @@ int ProxyExchange::finish(const RequestRecord& r) {
         return m_status;
     }
     return answerFailure(r);
+}
+
+int ProxyExchange::finishWhole(const RequestRecord& r, const WholeAnswer& answer) {
+    m_id = r.id;
+    if (!m_responder) {
+        return 0; // the caller left; the engine was told to cancel
+    }
+    const bool whole =
+        r.committed && (r.state == RequestState::Done || r.failure.kind == FailureKind::Malformed);
+    if (!whole) {
+        return answerFailure(r);
+    }
+    m_status = answer.status;
+    m_responder->respond(answer.status, answer.headers, answer.body);
+    return m_status;
+}
+
+void WholeAnswer::onHeaders(int s, const HeaderPairs& h) {
+    status = s;
+    headers = merged(h, m_exchange.ownHeaders());
 }
 
 int ProxyExchange::answerFailure(const RequestRecord& r) {

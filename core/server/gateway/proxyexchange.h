@@ -11,11 +11,33 @@ namespace sluice {
 
 class GatewayServer;
 
+class ProxyExchange;
+
+/// A whole (non-streaming) upstream answer, collected as the engine reads it, to go to the
+/// caller in one piece when the request has ended (GatewayServer::forwardWhole()). The gateway's
+/// own headers (request id, the limits) are taken when the upstream's arrive, as on the streaming
+/// path, so they tell the budget while the request still held its share.
+struct WholeAnswer final : ResponseSink {
+    explicit WholeAnswer(const ProxyExchange& exchange)
+        : m_exchange(exchange) {}
+
+    int status = 0;
+    HeaderPairs headers; ///< the upstream's, merged with the gateway's own
+    QByteArray body;
+
+    void onHeaders(int s, const HeaderPairs& h) override;
+    void onBytes(const QByteArray& bytes) override { body += bytes; }
+
+private:
+    const ProxyExchange& m_exchange;
+};
+
 /// One caller's request through the engine: the engine's ResponseSink for the upstream answer
 /// (forwarded event by event, never re-chunked), and the caller's answer when the engine ends
 /// the request (the upstream's error as it was, or the gateway's own 503/429/502 in the
 /// caller's API format). Created by GatewayServer per request; deleted by the request's
-/// completion, which the engine runs exactly once — so it outlives every sink call.
+/// completion, which the engine runs exactly once — so it outlives every sink call. A whole-body
+/// request keeps it in its coroutine frame instead and answers through finishWhole().
 class ProxyExchange final : public ResponseSink {
 public:
     ProxyExchange(GatewayServer& gateway, HttpResponder* responder, ApiFormat format, bool stream);
@@ -42,8 +64,13 @@ public:
     /// The request ended (from the engine's completion): answer the caller if it is still there.
     /// Returns the status the caller got (0 when it had gone).
     int finish(const RequestRecord& record);
+    /// The request ended and `answer` holds what the upstream sent: the caller gets it in one
+    /// piece when it came whole, else the failure answer (an answer broken off is a 502/504
+    /// here, since nothing had gone out yet). Returns the status the caller got (0: gone).
+    int finishWhole(const RequestRecord& record, const WholeAnswer& answer);
 
 private:
+    friend struct WholeAnswer;
     HttpHeaders ownHeaders() const;
     int answerFailure(const RequestRecord& record);
     /// After beginQueueStatus(): the failure as an SSE error event, then the end.

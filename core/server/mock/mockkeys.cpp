@@ -2,6 +2,7 @@
 
 #include "core/net/llmformat.h"
 
+#include <QJsonDocument>
 #include <QJsonObject>
 
 namespace sluice::mock {
@@ -11,6 +12,20 @@ namespace {
 const QByteArray kOverflow = QByteArrayLiteral("(other keys)");
 
 } // namespace
+
+Result<QJsonObject> MockKeys::revoke(const HttpRequest& request) {
+    const QByteArray key = QJsonDocument::fromJson(request.body)
+                               .object()
+                               .value(QStringLiteral("key"))
+                               .toString()
+                               .toUtf8();
+    if (key.isEmpty()) {
+        return Error::invalid(QStringLiteral("key"),
+                              QStringLiteral("the body must be {\"key\": \"the API key\"}"));
+    }
+    revoke(key);
+    return QJsonObject{{QStringLiteral("revoked"), maskKey(key)}};
+}
 
 QByteArray MockKeys::keyOf(const HttpRequest& request) {
     QByteArray key = request.header("x-api-key");

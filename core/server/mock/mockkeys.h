@@ -2,11 +2,13 @@
 
 #include "core/engine/clock.h"
 #include "core/engine/slidingwindowlimiter.h"
+#include "core/result.h"
 #include "core/server/httprequest.h"
 #include "core/server/mock/mockprotocol.h"
 
 #include <QByteArray>
 #include <QJsonArray>
+#include <QJsonObject>
 
 #include <cstdint>
 #include <map>
@@ -33,6 +35,9 @@ public:
     void setLimits(std::int64_t rpm, std::int64_t tpm);
 
     void revoke(const QByteArray& key) { m_revoked.insert(key); }
+    /// POST /mock/revoke {"key": K}: revokes K and returns the answer's JSON (the key masked),
+    /// or an error naming the field `key`.
+    Result<QJsonObject> revoke(const HttpRequest& request);
     bool revoked(const QByteArray& key) const { return m_revoked.count(key) > 0; }
     /// The answer to a revoked key, in the provider's shape.
     static ApiError unauthorized(Provider provider);

@@ -22,32 +22,6 @@ QByteArray compact(const QJsonObject& o) {
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-// The admin endpoints and the methods each allows (for 405 and its Allow header). HEAD is
-// answered as GET, without a body.
-struct AdminRoute {
-    const char* path;
-    const char* allow;
-};
-// clang-format off
-constexpr AdminRoute kAdminRoutes[] = {
-    {"/health", "GET, HEAD"},
-    {"/mock/stats", "GET, HEAD"},
-    {"/mock/config", "GET, HEAD, POST"},
-    {"/mock/reset", "POST"},
-    {"/mock/pause", "POST"},
-    {"/mock/revoke", "POST"},
-};
-// clang-format on
-
-bool allows(const char* allow, const QByteArray& method) {
-    for (const QByteArray& m : QByteArray(allow).split(',')) {
-        if (m.trimmed() == method) {
-            return true;
-        }
-    }
-    return false;
-}
-
 // SplitMix64: turns (seed, sequence) into an independent seed per request, so a reply's length,
 // words and jitter depend only on the configured seed and the request's arrival order.
 std::uint64_t splitmix(std::uint64_t x) {
@@ -92,9 +66,9 @@ QUrl MockServer::baseUrl() const {
     return url;
 }
 
-std::optional<QString> MockServer::setConfig(const MockConfig& config) {
+Result<void> MockServer::setConfig(const MockConfig& config) {
     if (auto valid = config.validate(); !valid) {
-        return valid.error().text();
+        return valid;
     }
     const bool reseed = config.seed != m_config.seed;
     m_config = config;
@@ -107,7 +81,7 @@ std::optional<QString> MockServer::setConfig(const MockConfig& config) {
     }
     grantSlots(); // a larger capacity starts waiting requests now
     Q_EMIT configChanged(m_config);
-    return std::nullopt;
+    return {};
 }
 
 QJsonObject MockServer::statsJson() {
@@ -115,6 +89,16 @@ QJsonObject MockServer::statsJson() {
                                       m_config.rpm, m_config.tpm);
     json.insert(QStringLiteral("capacity"), m_config.capacity);
     json.insert(QStringLiteral("connections"), m_http.connectionCount());
+    const Http2Stats& h2 = m_http.http2Stats();
+    json.insert(
+        QStringLiteral("http2"),
+        QJsonObject{{QStringLiteral("connections"), h2.connections},
+                    {QStringLiteral("connections_open"), h2.connectionsOpen},
+                    {QStringLiteral("streams"), h2.streams},
+                    {QStringLiteral("streams_open"), h2.streamsOpen},
+                    {QStringLiteral("peak_streams_open"), h2.peakStreamsOpen},
+                    {QStringLiteral("peak_streams_per_connection"), h2.peakStreamsPerConnection},
+                    {QStringLiteral("protocol_errors"), h2.protocolErrors}});
     json.insert(QStringLiteral("per_key"), m_keys.toJson());
     return json;
 }
@@ -432,106 +416,6 @@ void MockServer::stall(HttpResponder* responder, bool stream) {
     connect(timer, &QTimer::timeout, this, finish);
     connect(responder, &HttpResponder::clientGone, timer, finish);
     timer->start(m_config.stallMs);
-}
-
-void MockServer::handleAdmin(const HttpRequest& request, HttpResponder* responder) {
-    const auto notFound = [&] {
-        ApiError e;
-        e.status = 404;
-        e.type = "invalid_request_error";
-        e.message = QStringLiteral("Unknown request URL: %1 %2. The mock serves GET /mock/stats, "
-                                   "GET|POST /mock/config, POST /mock/reset, POST /mock/pause, "
-                                   "POST /mock/revoke and GET /health.")
-                        .arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path));
-        replyError(responder, Provider::OpenAI, e);
-    };
-    if (request.parseError != 0) {
-        ApiError e;
-        e.status = request.parseError;
-        e.type = "invalid_request_error";
-        e.message = QString::fromUtf8(request.parseErrorMessage);
-        replyError(responder, Provider::OpenAI, e);
-        return;
-    }
-    const auto route = std::find_if(std::begin(kAdminRoutes), std::end(kAdminRoutes),
-                                    [&](const AdminRoute& r) { return request.path == r.path; });
-    if (route == std::end(kAdminRoutes)) {
-        notFound();
-        return;
-    }
-    if (!allows(route->allow, request.method)) {
-        ApiError e;
-        e.status = 405;
-        e.type = "invalid_request_error";
-        e.message = QStringLiteral("Method %1 is not allowed on %2; use %3.")
-                        .arg(QString::fromLatin1(request.method), QString::fromUtf8(request.path),
-                             QLatin1String(route->allow));
-        replyError(responder, Provider::OpenAI, e, {{"allow", route->allow}});
-        return;
-    }
-    const bool get = request.method == "GET" || request.method == "HEAD";
-    if (request.path == "/health") {
-        replyJson(responder, 200, {{QStringLiteral("status"), QStringLiteral("ok")}});
-    } else if (request.path == "/mock/stats") {
-        replyJson(responder, 200, statsJson());
-    } else if (request.path == "/mock/config" && get) {
-        replyJson(responder, 200, m_config.toJson());
-    } else if (request.path == "/mock/config" && request.method == "POST") {
-        QJsonParseError parseError{};
-        const QJsonDocument doc = QJsonDocument::fromJson(request.body, &parseError);
-        ApiError e;
-        e.status = 400;
-        e.type = "invalid_request_error";
-        if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-            e.message = QStringLiteral("The body must be a JSON object of settings, e.g. "
-                                       "{\"capacity\": 16}.");
-            replyError(responder, Provider::OpenAI, e);
-            return;
-        }
-        MockConfig next = m_config;
-        if (auto applied = next.apply(doc.object()); !applied) {
-            e.message = applied.error().text();
-            e.param = applied.error().field.toUtf8();
-            replyError(responder, Provider::OpenAI, e);
-            return;
-        }
-        (void)setConfig(next); // valid: apply() validated it
-        replyJson(responder, 200, m_config.toJson());
-    } else if (request.path == "/mock/pause") {
-        const QJsonDocument doc = QJsonDocument::fromJson(request.body);
-        const QJsonValue ms = doc.object().value(QStringLiteral("ms"));
-        if (!ms.isDouble() || ms.toDouble() < 0 || ms.toDouble() > 3'600'000) {
-            ApiError e;
-            e.status = 400;
-            e.type = "invalid_request_error";
-            e.param = "ms";
-            e.message = QStringLiteral("ms: the body must be {\"ms\": N} with N in [0, 3600000]");
-            replyError(responder, Provider::OpenAI, e);
-            return;
-        }
-        pause(Nanos{static_cast<Nanos::rep>(ms.toDouble() * 1e6)});
-        replyJson(responder, 200, {{QStringLiteral("paused_ms"), ms.toDouble()}});
-    } else if (request.path == "/mock/revoke") {
-        const QByteArray key = QJsonDocument::fromJson(request.body)
-                                   .object()
-                                   .value(QStringLiteral("key"))
-                                   .toString()
-                                   .toUtf8();
-        if (key.isEmpty()) {
-            replyError(responder, Provider::OpenAI,
-                       ApiError{400,
-                                "invalid_request_error",
-                                QStringLiteral("key: the body must be {\"key\": \"the API key\"}"),
-                                "key",
-                                {}});
-            return;
-        }
-        revokeKey(key);
-        replyJson(responder, 200, {{QStringLiteral("revoked"), maskKey(key)}});
-    } else if (request.path == "/mock/reset") {
-        resetStats();
-        replyJson(responder, 200, statsJson());
-    }
 }
 
 } // namespace sluice

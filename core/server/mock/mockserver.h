@@ -42,9 +42,8 @@ public:
     MockConfig config() const { return m_config; }
     /// Validates and applies a new configuration while traffic flows; waiting requests are
     /// re-evaluated at once. When invalid, changes nothing and returns MockConfig::validate()'s
-    /// error as text (present = failure: the last of the old shape, to become Result<void>
-    /// together with the engine tests that assert on it).
-    std::optional<QString> setConfig(const MockConfig& config);
+    /// error, which names the field.
+    Result<void> setConfig(const MockConfig& config);
     /// The JSON of GET /mock/stats.
     QJsonObject statsJson();
     void resetStats();
