@@ -11,10 +11,15 @@ namespace sluice {
 
 namespace {
 
-// KEYS: one per level. ARGV[1]: "admit" or "adjust"; then per level: interval, tolerance and
-// cost (microseconds, microseconds, units). Time is Redis's own. Admit: refused (with the wait)
-// unless every level's TAT is within its tolerance of now; then every level is charged.
-// Adjust: charges (or refunds, never below now) without deciding. Returns {admitted, wait, now}.
+// KEYS: one per level. ARGV[1]: "admit" or "adjust"; then per level: interval, tolerance, cost
+// and catch-up (microseconds, microseconds, units, microseconds). Time is Redis's own. Admit:
+// refused (with the wait) unless every level's TAT is within its tolerance of now; then every
+// level is charged. A level whose TAT passed less than its catch-up ago continues from its TAT
+// (the caller was late, by a timer or a round trip), so lateness does not leak throughput; the
+// interval's window margin (GcraLimiter's jitter allowance, twice the catch-up) covers it: the
+// TAT never falls more than the catch-up behind now, so no window of the period holds more than
+// the limit. Older than that, the level was idle and starts at now. Adjust: charges (or refunds,
+// never below now) without deciding. Returns {admitted, wait, now}.
 const QByteArray kScript = QByteArrayLiteral(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -22,16 +27,17 @@ local tats = {}
 local wait = 0
 for i = 1, #KEYS do
   local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if tat < now then tat = now end
   tats[i] = tat
-  local w = tat - tonumber(ARGV[3 * i]) - now
+  local w = tat - tonumber(ARGV[4 * i - 1]) - now
   if w > wait then wait = w end
 end
 if ARGV[1] == 'admit' and wait > 0 then
   return {0, wait, now}
 end
 for i = 1, #KEYS do
-  local tat = tats[i] + tonumber(ARGV[3 * i + 1]) * tonumber(ARGV[3 * i - 1])
+  local tat = tats[i]
+  if tat < now - tonumber(ARGV[4 * i + 1]) then tat = now end
+  tat = tat + tonumber(ARGV[4 * i]) * tonumber(ARGV[4 * i - 2])
   if tat > now then
     redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX',
                math.floor((tat - now) / 1000) + 1000)
@@ -41,6 +47,9 @@ for i = 1, #KEYS do
 end
 return {1, 0, now}
 )lua");
+
+/// Script-free: transactions tried per decision before it is answered "not yet".
+constexpr int kCasTries = 16;
 
 Error internalError(const QString& message) {
     return Error{Error::Kind::Internal, QStringLiteral("redis"), message};
@@ -120,6 +129,8 @@ std::vector<SharedBudget::Level> SharedBudget::levelsFor(const QByteArray& keyHa
         l.intervalUs = std::max<std::int64_t>(1, us(pacing.interval()));
         l.toleranceUs = l.intervalUs * std::max<std::int64_t>(0, level.burst);
         l.cost = cost;
+        // GcraLimiter's jitter allowance: 0.5% of the period, at most 1 s.
+        l.catchUpUs = admit ? std::min<std::int64_t>(us(level.period) / 200, 1'000'000) : 0;
         out.push_back(std::move(l));
     };
     for (const RateLevel& level : limits.requests) {
@@ -173,7 +184,8 @@ void SharedBudget::runScripted(Op op, bool withEval) {
     for (const Level& l : op.levels) {
         args << QByteArray::number(static_cast<qint64>(l.intervalUs))
              << QByteArray::number(static_cast<qint64>(l.toleranceUs))
-             << QByteArray::number(static_cast<qint64>(l.cost));
+             << QByteArray::number(static_cast<qint64>(l.cost))
+             << QByteArray::number(static_cast<qint64>(l.catchUpUs));
     }
     // The op moves into the callback; the client calls it exactly once.
     auto shared = std::make_shared<Op>(std::move(op));
@@ -281,7 +293,7 @@ void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& t
     std::vector<std::int64_t> tats;
     std::int64_t wait = 0;
     for (std::size_t i = 0; i < op.levels.size(); ++i) {
-        const std::int64_t tat = std::max(now, values.elements[qsizetype(i)].toInt());
+        const std::int64_t tat = values.elements[qsizetype(i)].toInt();
         tats.push_back(tat);
         wait = std::max(wait, tat - op.levels[i].toleranceUs - now);
     }
@@ -293,7 +305,8 @@ void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& t
     m_client.send({QByteArrayLiteral("MULTI")}, [](Result<RedisReply>) {});
     for (std::size_t i = 0; i < op.levels.size(); ++i) {
         const Level& l = op.levels[i];
-        const std::int64_t tat = tats[i] + l.cost * l.intervalUs;
+        const std::int64_t from = tats[i] < now - l.catchUpUs ? now : tats[i];
+        const std::int64_t tat = from + l.cost * l.intervalUs;
         if (tat > now) {
             m_client.send({QByteArrayLiteral("SET"), l.key, QByteArray::number(qint64(tat)),
                            QByteArrayLiteral("PX"),
@@ -314,11 +327,21 @@ void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& t
         if (!r.ok()) {
             casDone(o, r.error());
         } else if (r.value().isNil()) {
-            // Another process wrote a level in between: read again (bounded).
+            // Another process wrote a level in between: read again, a few times. Past that,
+            // others are taking the budget as fast as it frees: answer "not yet" (one
+            // interval), not an error, so the caller simply asks again.
             ++m_casRetries;
-            if (++o.tries >= 64) {
+            if (++o.tries >= kCasTries * 4 && !o.admit) {
                 casDone(o, Error{Error::Kind::Unavailable, QStringLiteral("redis"),
-                                 QStringLiteral("shared budget too contended (64 retries)")});
+                                 QStringLiteral("shared budget too contended to adjust")});
+                return;
+            }
+            if (o.tries >= kCasTries && o.admit) {
+                std::int64_t intervalUs = 1000;
+                for (const Level& l : o.levels) {
+                    intervalUs = std::min(intervalUs, l.intervalUs);
+                }
+                casDone(o, SharedDecision{false, std::chrono::microseconds(intervalUs), now});
                 return;
             }
             casRead(std::move(o));

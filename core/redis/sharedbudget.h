@@ -96,6 +96,7 @@ private:
         std::int64_t intervalUs = 0;
         std::int64_t toleranceUs = 0;
         std::int64_t cost = 0;
+        std::int64_t catchUpUs = 0; ///< how late a caller may start where it should have
     };
     struct Op {
         bool admit = true;

@@ -1,9 +1,13 @@
 #pragma once
 
+#include <QEventLoop>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QStringList>
 #include <QTcpServer>
+#include <QTimer>
+
+#include <functional>
 
 /// A real redis-server for a test, on a free loopback port, with no persistence. Tests QSKIP
 /// when redis-server is not installed (scripts/test installs it).
@@ -61,6 +65,28 @@ private:
     quint16 m_port = 0;
     QProcess m_process;
 };
+
+/// Runs a real event loop until `done()` holds or `timeoutMs` passes; true when it held.
+/// For busy socket traffic: QTRY_* waits through QTest::qWait, which sleeps 10 ms between
+/// event passes and so caps a client at ~100 round trips a second.
+inline bool waitUntil(const std::function<bool()>& done, int timeoutMs) {
+    QEventLoop loop;
+    QTimer poll;
+    QTimer limit;
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (done()) {
+            loop.quit();
+        }
+    });
+    QObject::connect(&limit, &QTimer::timeout, &loop, [&] { loop.quit(); });
+    limit.setSingleShot(true);
+    poll.start(2);
+    limit.start(timeoutMs);
+    if (!done()) {
+        loop.exec();
+    }
+    return done();
+}
 
 #define SKIP_WITHOUT_REDIS()                                                                       \
     do {                                                                                           \
