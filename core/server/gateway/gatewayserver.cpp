@@ -511,6 +511,7 @@ QJsonObject GatewayServer::statsJson() const {
     const std::vector<RequestStatus> live = m_engine->statuses();
     QJsonObject stats = gateway::statsJson(m_engine->snapshot(), m_config, counters(&live));
     addKeyPoolStats(stats);
+    addGateStats(stats);
     return stats;
 }
 
@@ -518,6 +519,7 @@ QByteArray GatewayServer::metricsText() const {
     const std::vector<RequestStatus> live = m_engine->statuses();
     QByteArray text = gateway::metricsText(m_engine->snapshot(), m_config, counters(&live));
     addKeyPoolMetrics(text);
+    addGateMetrics(text);
     return text;
 }
 
