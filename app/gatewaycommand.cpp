@@ -5,6 +5,7 @@
 #include "app/signalwatcher.h"
 #include "core/host/gatewayhost.h"
 #include "core/net/keypool.h"
+#include "core/redis/redisgate.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -102,7 +103,17 @@ int runGatewayCommand(const QStringList& arguments) {
                        "max_concurrent, max_timeout). Callers then present a client token and go "
                        "upstream with the gateway's keys."),
         QStringLiteral("file"));
-    parser.addOptions({keysFile, keyEnv, clientsFile, adminToken});
+    const QCommandLineOption redis(
+        QStringLiteral("redis"),
+        QStringLiteral("Share the limits (rpm, tpm, max-concurrent: then whole-fleet limits) with\n"
+                       "every gateway using this Redis: redis://[user:pass@]host:port[/db]."),
+        QStringLiteral("url"));
+    const QCommandLineOption redisPolicy(
+        QStringLiteral("redis-policy"),
+        QStringLiteral("While Redis is unreachable: closed (send nothing, the default), open\n"
+                       "(local limits only) or split (limit/N each, N = gateways last seen)."),
+        QStringLiteral("policy"));
+    parser.addOptions({keysFile, keyEnv, clientsFile, adminToken, redis, redisPolicy});
     if (!parser.parse(arguments)) {
         cli::printError(kMe + QStringLiteral(": ") + parser.errorText() +
                         QStringLiteral(" (see sluice gateway --help)"));
@@ -190,9 +201,36 @@ int runGatewayCommand(const QStringList& arguments) {
                         .arg(c.listenAddress.toString()));
     }
 
+    SharedAdmissionConfig shared;
+    if (parser.isSet(redis)) {
+        const auto url = RedisUrl::parse(parser.value(redis));
+        if (!url) {
+            return fail(QStringLiteral("--redis: ") + url.error().message);
+        }
+        shared.client.url = url.value();
+        // A silent Redis raises the alarm within a second (command timeout, or a heartbeat).
+        shared.client.commandTimeout = std::chrono::milliseconds(500);
+        shared.client.connectTimeout = std::chrono::milliseconds(500);
+    }
+    if (parser.isSet(redisPolicy)) {
+        if (!parser.isSet(redis)) {
+            return fail(QStringLiteral("--redis-policy: only with --redis"));
+        }
+        const auto policy = parseRedisPolicy(parser.value(redisPolicy));
+        if (!policy) {
+            return fail(policy.error().text());
+        }
+        shared.policy = policy.value();
+    }
+
     // The gateway and its engine run on a worker thread (the console's way too); this thread
     // only waits for signals.
     GatewayHost gateway;
+    if (parser.isSet(redis)) {
+        gateway.setGateFactory([shared](const Clock& clock) -> std::unique_ptr<AdmissionGate> {
+            return std::make_unique<RedisGate>(shared, clock.speed());
+        });
+    }
     // Alarms (a key the provider refused, retired from the pool) go to the log too.
     QObject::connect(&gateway, &GatewayHost::alarm, qApp, [](const QString& message) {
         cli::printError(kMe + QStringLiteral(": alarm: ") + message);
@@ -201,7 +239,11 @@ int runGatewayCommand(const QStringList& arguments) {
         cli::printError(kMe + QStringLiteral(": ") + error.message);
         QCoreApplication::exit(1);
     });
-    QObject::connect(&gateway, &GatewayHost::started, qApp, [&c](quint16 port) {
+    const QString sharedNote =
+        parser.isSet(redis) ? QStringLiteral("; limits shared through %1, policy %2")
+                                  .arg(shared.client.url.display(), redisPolicyName(shared.policy))
+                            : QString();
+    QObject::connect(&gateway, &GatewayHost::started, qApp, [&c, sharedNote](quint16 port) {
         const QString keys = c.keys.isEmpty() ? QStringLiteral("each caller's own")
                                               : c.toJson()
                                                     .value(QStringLiteral("keys"))
@@ -209,12 +251,12 @@ int runGatewayCommand(const QStringList& arguments) {
                                                     .toStringList()
                                                     .join(QStringLiteral(", "));
         cli::printOut(
-            QStringLiteral("Sluice gateway on http://%1:%2 -> %3 (keys: %4; %5 concurrent%6)")
+            QStringLiteral("Sluice gateway on http://%1:%2 -> %3 (keys: %4; %5 concurrent%6%7)")
                 .arg(c.listenAddress.toString())
                 .arg(port)
                 .arg(c.upstream.toString(), keys)
                 .arg(c.maxConcurrent)
-                .arg(c.rpm > 0 ? QStringLiteral(", %1 rpm").arg(c.rpm) : QString()));
+                .arg(c.rpm > 0 ? QStringLiteral(", %1 rpm").arg(c.rpm) : QString(), sharedNote));
     });
     if (auto starting = gateway.start(c); !starting) {
         cli::printError(kMe + QStringLiteral(": ") + starting.error().message);

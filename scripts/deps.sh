@@ -6,6 +6,7 @@ set -euo pipefail
 SLUICE_PACKAGES=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-charts-dev libgl-dev qcoro-qt6-dev libhttp-parser-dev libnghttp2-dev
+    libhiredis-dev redis-server redis-tools
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-translations-l10n
     fonts-wqy-microhei
 )

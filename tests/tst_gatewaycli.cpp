@@ -3,9 +3,11 @@
 // mock's own counts, a limit set live.
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
+#include "tests/support/redisserver.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -22,6 +24,7 @@ private Q_SLOTS:
     void badFlagsAreRefused();
     void statsAndConfigTalkToARunningGateway();
     void configSetUnderLoadReachesTheMockWithinASecond();
+    void gatewayProcessesShareConcurrencyThroughRedis();
 
 private:
     struct Run {
@@ -95,6 +98,13 @@ void TestGatewayCli::badFlagsAreRefused_data() {
         << QStringList{QStringLiteral("gateway"), up,
                        QStringLiteral("--clients=/nonexistent/clients.json")}
         << QStringLiteral("--clients");
+    QTest::newRow("bad redis url")
+        << QStringList{QStringLiteral("gateway"), up, QStringLiteral("--redis=http://127.0.0.1:1")}
+        << QStringLiteral("--redis");
+    QTest::newRow("bad redis policy")
+        << QStringList{QStringLiteral("gateway"), up, QStringLiteral("--redis=redis://127.0.0.1:1"),
+                       QStringLiteral("--redis-policy=maybe")}
+        << QStringLiteral("--redis-policy");
     QTest::newRow("config without an action")
         << QStringList{QStringLiteral("config")} << QStringLiteral("show, get");
 }
@@ -218,6 +228,64 @@ void TestGatewayCli::configSetUnderLoadReachesTheMockWithinASecond() {
     QCOMPARE(mock.statsJson().value(QStringLiteral("peak_concurrent")).toInt(), 12);
     QCOMPARE(mock.statsJson().value(QStringLiteral("requests")).toInt(), kRequests);
     stopGateway(gateway);
+}
+
+// Three `sluice gateway` processes with --redis and a fleet-wide concurrency of 6, each offered
+// 6 slow requests at once: the mock never has more than 6 in flight, and does have 6; stats
+// show the shared state.
+void TestGatewayCli::gatewayProcessesShareConcurrencyThroughRedis() {
+    SKIP_WITHOUT_REDIS();
+    RedisServer redis;
+    QVERIFY(redis.start());
+    MockConfig m;
+    m.rpm = 0;
+    m.tpm = 0;
+    m.ttftMs = 300;
+    m.tpotMs = 0;
+    m.tokensMin = m.tokensMax = 1;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    QProcess gateways[3];
+    quint16 ports[3] = {};
+    for (int i = 0; i < 3; ++i) {
+        ports[i] = startGateway(gateways[i], mock,
+                                {QStringLiteral("--max-concurrent"), QStringLiteral("6"),
+                                 QStringLiteral("--redis"), redis.url()});
+        QVERIFY(ports[i] != 0);
+    }
+    QNetworkAccessManager nam;
+    int finished = 0;
+    int ok = 0;
+    for (int i = 0; i < 18; ++i) {
+        QNetworkRequest request(
+            QUrl(QStringLiteral("http://127.0.0.1:%1/v1/chat/completions").arg(ports[i % 3])));
+        request.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArrayLiteral("application/json"));
+        QNetworkReply* reply = nam.post(request, test::chatBody());
+        connect(reply, &QNetworkReply::finished, this, [reply, &finished, &ok] {
+            ++finished;
+            ok += reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200;
+            reply->deleteLater();
+        });
+    }
+    QVERIFY(test::runUntil([&] { return finished == 18; }, 30000));
+    QCOMPARE(ok, 18);
+    const QJsonObject stats = mock.statsJson();
+    qInfo("mock: %d requests, peak concurrency %d", stats.value(QStringLiteral("requests")).toInt(),
+          stats.value(QStringLiteral("peak_concurrent")).toInt());
+    QCOMPARE(stats.value(QStringLiteral("peak_concurrent")).toInt(), 6);
+    const Run r =
+        run({QStringLiteral("stats"), QStringLiteral("--gateway=127.0.0.1:%1").arg(ports[0]),
+             QStringLiteral("--json")});
+    QCOMPARE(r.code, 0);
+    const QJsonObject shared =
+        QJsonDocument::fromJson(r.out.toUtf8()).object().value(QStringLiteral("shared")).toObject();
+    QCOMPARE(shared.value(QStringLiteral("mode")).toString(), QStringLiteral("scripted"));
+    QCOMPARE(shared.value(QStringLiteral("alarm")).toBool(), false);
+    QCOMPARE(shared.value(QStringLiteral("processes")).toInt(), 3);
+    for (QProcess& g : gateways) {
+        stopGateway(g);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestGatewayCli)

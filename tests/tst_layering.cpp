@@ -65,6 +65,8 @@ const QHash<QString, LayerRule>& layerRules() {
         {QStringLiteral("metrics"), {{QStringLiteral("engine"), QStringLiteral("metrics")}, base}},
         {QStringLiteral("net"),
          {{QStringLiteral("engine"), QStringLiteral("metrics"), QStringLiteral("net")}, base}},
+        {QStringLiteral("redis"),
+         {{QStringLiteral("engine"), QStringLiteral("metrics"), QStringLiteral("redis")}, base}},
         // A scenario carries the built-in mock's settings: that value type (Sluice::mockconfig)
         // and nothing else of the server.
         {QStringLiteral("bench"),

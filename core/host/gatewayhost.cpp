@@ -19,8 +19,11 @@ Result<void> GatewayHost::start(const GatewayConfig& config) {
     }
     m_state = State::Starting;
     m_config = config;
-    m_worker.post([this, config] {
+    m_worker.post([this, config, factory = m_gateFactory] {
         auto* server = new GatewayServer(config, nullptr, m_worker.context());
+        if (factory) {
+            server->setGate(factory(server->engine().clock()));
+        }
         if (auto listening = server->listen(); !listening) {
             const Error error = listening.error();
             delete server;

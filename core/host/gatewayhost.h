@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/engine/admissiongate.h"
+#include "core/engine/clock.h"
 #include "core/host/workerthread.h"
 #include "core/result.h"
 #include "core/server/gateway/gatewayconfig.h"
@@ -8,6 +10,7 @@
 #include <QObject>
 
 #include <functional>
+#include <memory>
 
 namespace sluice {
 
@@ -36,6 +39,11 @@ public:
     /// Closes the listening socket and every connection, and ends every request in flight
     /// (each in exactly one terminal state). stopped() follows.
     void stop();
+
+    /// Makes the gateway's shared admission gate (`--redis`): called in the worker thread with
+    /// the engine's clock, before the gateway listens. Set before start().
+    using GateFactory = std::function<std::unique_ptr<AdmissionGate>(const Clock& clock)>;
+    void setGateFactory(GateFactory factory) { m_gateFactory = std::move(factory); }
 
     State state() const { return m_state; }
     bool running() const { return m_state == State::Running; }
@@ -66,6 +74,7 @@ private:
     State m_state = State::Stopped;
     quint16 m_port = 0;
     GatewayConfig m_config;
+    GateFactory m_gateFactory;
     /// Touched only in the worker thread (inside m_worker.post()); a child of its context().
     GatewayServer* m_server = nullptr;
     /// Last member: destroyed (the thread joined) before the members its posted code uses.

@@ -62,6 +62,12 @@ struct EngineCall {
     int poolKey = -1;
     std::uint64_t poolAdmission = 0;
     std::uint8_t poolVerdict = 0; ///< KeyPool::Verdict of the last attempt
+    // The shared admission gate (RequestEngine::setGate()): the ask of the current attempt
+    // while it waits there, and once admitted its lease and what it used, for settling.
+    std::uint64_t gateTicket = 0;
+    bool gateAdmitted = false;
+    std::string gateLease;
+    std::int64_t gateUsed = -1; ///< tokens the attempt used (-1: not known, the reservation)
 
     /// Fills a new call from its request: id, times, key identity, breaker key and lane, and
     /// the token reservation (prompt and max_tokens from the body when the request left them

@@ -1,5 +1,6 @@
 #include "core/net/requestengine.h"
 
+#include "core/engine/admissiongate.h"
 #include "core/net/clientpool.h"
 #include "core/net/enginecall.h"
 #include "core/net/requestended.h"
@@ -40,6 +41,11 @@ void RequestEngine::onDeadline(std::uint64_t id, int attempt) {
     // Only the attempt the deadline was set for, and only while it is on the network: an
     // attempt that ended (or a request that moved on) leaves its entry behind.
     Call* call = find(id);
+    if (call && call->gateTicket != 0) {
+        finish(*call, RequestState::TimedOut, {FailureKind::Deadline},
+               QStringLiteral("waited too long for the shared limits"));
+        return;
+    }
     if (call && call->record.attempts == attempt && call->reply) {
         call->deadlineHit = true;
         call->reply->abort(); // finished() follows synchronously; the attempt ends timed out
@@ -264,6 +270,11 @@ void RequestEngine::dispatch(Call& c) {
     }
     c.admission = c.budget->admit(c.reservedTokens, now);
     c.connectionSlot = m_pool->acquireSlot();
+    admitShared(c);
+}
+
+void RequestEngine::send(Call& c) {
+    const Nanos now = m_clock.now();
     m_stats.onSent(c.record.attempts > 0);
     if (c.record.attempts == 0) {
         m_retry.recordFirstAttempt();
@@ -357,6 +368,7 @@ void RequestEngine::learn(Call& c, const Attempt& a) {
     }
     // The server's view comes last, so a refund can never leave us believing in more room
     // than it says there is. A pool key's view is about that key: the pool keeps it.
+    c.gateUsed = charged;
     const bool pooled = c.poolKey >= 0;
     if (pooled) {
         returnPoolKey(c, a, charged);
@@ -400,6 +412,7 @@ void RequestEngine::settleBreakerAndLimit(Call& c, const Attempt& a) {
 }
 
 void RequestEngine::releaseSlots(Call& c) {
+    leaveGate(c);
     m_pool->releaseSlot(c.connectionSlot);
     c.connectionSlot = -1;
     c.holdsSlot = false;
@@ -485,6 +498,7 @@ void RequestEngine::finish(Call& c, RequestState state, FailureReason failure, Q
     if (isTerminal(c.record.state)) {
         return;
     }
+    leaveGate(c);
     if (c.holdsSlot) {
         // Ended between dispatch and send (breaker refused): give the slot back.
         if (c.connectionSlot >= 0) {

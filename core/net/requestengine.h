@@ -23,8 +23,10 @@ class QNetworkReply;
 
 namespace sluice {
 
+class AdmissionGate;
 class ClientPool;
 struct EngineCall;
+struct GateAsk;
 struct FinishedAttempt;
 
 /// The orchestrator: runs every request through queue → budget → concurrency → breaker → send →
@@ -107,6 +109,14 @@ public:
     void setKeyPool(std::vector<PoolKey> keys);
     /// Null when no pool was set. Read it (figures, summed limits); same thread.
     const KeyPool* keyPool() const { return m_keyPool.get(); }
+    /// Shares the limits with other processes (see AdmissionGate): each attempt the local limits
+    /// let go waits for the gate's admission (state WaitingBudget meanwhile, bounded by its
+    /// queue timeout and deadline), and gives its lease back and reconciles its tokens with the
+    /// gate when it ends. The budgets' limits and the concurrency limit are whole-fleet limits
+    /// at the gate. Set before the first request; the engine owns the gate.
+    void setGate(std::unique_ptr<AdmissionGate> gate);
+    /// Null when no gate was set.
+    const AdmissionGate* gate() const { return m_gate.get(); }
     /// Learn from the server's rate-limit headers and honour its Retry-After (on by default).
     void setFollowServerLimits(bool follow) { m_config.followServerLimits = follow; }
     const EngineConfig& config() const { return m_config; }
@@ -178,6 +188,15 @@ private:
     void pump();
     void schedulePump();
     void dispatch(Call& call);
+    // The shared gate's part (requestenginegate.cpp).
+    /// After the local steps let the call go: asks the gate, or sends at once without one.
+    void admitShared(Call& call);
+    void onGateAdmitted(std::uint64_t id, std::string lease);
+    /// The attempt has started or will not: its gate ask withdrawn, its lease settled.
+    void leaveGate(Call& call);
+    GateAsk gateAskFor(const Call& call) const;
+    /// Sends the dispatched call's next attempt.
+    void send(Call& call);
     void finish(Call& call, RequestState state, FailureReason failure = {}, QString reason = {});
     void retryLater(Call& call, Nanos delay);
     void requeue(std::uint64_t id);
@@ -233,6 +252,7 @@ private:
     DispatchPace m_pace; ///< dispatch gaps while saturated: the aging lead and queue ETAs
     ResourceSample m_resources;
     std::unique_ptr<KeyPool> m_keyPool;
+    std::unique_ptr<AdmissionGate> m_gate;
 };
 
 } // namespace sluice

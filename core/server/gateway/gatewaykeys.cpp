@@ -67,17 +67,7 @@ void GatewayServer::onKeyRetired(const QString& maskedKey, const QString& reason
         {QStringLiteral("message"), message},
         {QStringLiteral("at_unix_ms"), static_cast<double>(QDateTime::currentMSecsSinceEpoch())},
     };
-    m_alarms.push_back(event);
-    while (m_alarms.size() > 100) {
-        m_alarms.pop_front();
-    }
-    const QByteArray sse =
-        "event: alarm\ndata: " + QJsonDocument(event).toJson(QJsonDocument::Compact) + "\n\n";
-    std::erase_if(m_eventSubscribers, [](const QPointer<HttpResponder>& r) { return !r; });
-    for (const auto& subscriber : m_eventSubscribers) {
-        subscriber->write(sse);
-    }
-    Q_EMIT alarm(message);
+    pushAlarm(event, message);
 }
 
 std::pair<std::int64_t, std::int64_t> GatewayServer::poolLimits() const {

@@ -510,6 +510,7 @@ QJsonObject GatewayServer::statsJson() const {
     QJsonObject latency = stats.value(QStringLiteral("latency")).toObject();
     latency.insert(QStringLiteral("overhead_recent"), gateway::recentPercentiles(recent));
     stats.insert(QStringLiteral("latency"), latency);
+    addGateStats(stats);
     return stats;
 }
 
@@ -517,6 +518,7 @@ QByteArray GatewayServer::metricsText() const {
     const std::vector<RequestStatus> live = m_engine->statuses();
     QByteArray text = gateway::metricsText(m_engine->snapshot(), m_config, counters(&live));
     addKeyPoolMetrics(text);
+    addGateMetrics(text);
     return text;
 }
 

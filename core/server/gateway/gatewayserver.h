@@ -21,6 +21,7 @@
 
 namespace sluice {
 
+class AdmissionGate;
 class ProxyExchange;
 
 /// `sluice gateway`: an OpenAI/Anthropic-compatible reverse proxy on the HTTP server layer.
@@ -49,6 +50,10 @@ public:
     Result<void> applyLimits(const QJsonObject& json);
 
     RequestEngine& engine() { return *m_engine; }
+    /// Shares the limits with other gateways (RequestEngine::setGate()); its state shows in
+    /// /admin/stats ("shared") and /metrics (sluice_shared_*), and its alarm among the alarms
+    /// and events within a second (gatewayshared.cpp). Call before the first request.
+    void setGate(std::unique_ptr<AdmissionGate> gate);
     /// GET /admin/stats.
     QJsonObject statsJson() const;
     /// GET /admin/requests/{id}: a live request's status or an ended one's record (empty when
@@ -110,6 +115,12 @@ private:
     void onKeyRetired(const QString& maskedKey, const QString& reason);
     void addKeyPoolStats(QJsonObject& stats) const;
     void addKeyPoolMetrics(QByteArray& metrics) const;
+    // The shared gate (gatewayshared.cpp).
+    void watchGate();
+    void addGateStats(QJsonObject& stats) const;
+    void addGateMetrics(QByteArray& metrics) const;
+    /// Into the alarm list and /admin/events, and alarm().
+    void pushAlarm(const QJsonObject& event, const QString& message);
     /// The pool's summed limits (0 = unknown or none), for the advertised headers.
     std::pair<std::int64_t, std::int64_t> poolLimits() const;
     /// What stats and metrics read besides the engine's snapshot; `live` outlives the result.
@@ -150,6 +161,8 @@ private:
     };
     std::unordered_map<std::uint64_t, Watcher> m_watchers;
     QTimer m_statusTimer;
+    QTimer m_gateWatch;
+    bool m_gateAlarm = false; ///< the gate's alarm, as last published
 };
 
 } // namespace sluice

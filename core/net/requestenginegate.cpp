@@ -1,0 +1,70 @@
+// RequestEngine's part for the shared admission gate (AdmissionGate): an attempt the local
+// limits let go waits for the fleet's word before it is sent.
+#include "core/engine/admissiongate.h"
+#include "core/net/enginecall.h"
+#include "core/net/requestengine.h"
+
+namespace sluice {
+
+void RequestEngine::setGate(std::unique_ptr<AdmissionGate> gate) {
+    m_gate = std::move(gate);
+}
+
+GateAsk RequestEngine::gateAskFor(const Call& c) const {
+    GateAsk ask;
+    // One shared scope per local budget: a key and model, or the pool's model.
+    const QByteArray scope = (c.request.pooled ? QByteArrayLiteral("pool") : c.request.apiKey) +
+                             '\n' + c.request.model.toUtf8();
+    ask.key = scope.toStdString();
+    ask.limits = c.budget ? c.budget->limits() : BudgetLimits{};
+    ask.tokens = c.reservedTokens;
+    const ConcurrencyConfig& cc = m_config.concurrency;
+    ask.concurrency = cc.algorithm == ConcurrencyConfig::Algorithm::Fixed ? cc.initial : cc.max;
+    return ask;
+}
+
+void RequestEngine::admitShared(Call& c) {
+    if (!m_gate) {
+        send(c);
+        return;
+    }
+    // Waits for the budget, as far as anyone looking is concerned; holds its local slot.
+    c.record.state = RequestState::WaitingBudget;
+    markDirty(c);
+    const std::uint64_t id = c.record.id;
+    const Nanos until = queueDeadline(c, m_clock.now());
+    if (until != Nanos::max()) {
+        m_deadlines.add(until, id, c.record.attempts);
+    }
+    c.gateTicket = m_gate->ask(
+        gateAskFor(c), [this, id](std::string lease) { onGateAdmitted(id, std::move(lease)); });
+}
+
+void RequestEngine::onGateAdmitted(std::uint64_t id, std::string lease) {
+    Call* c = find(id);
+    if (!c || c->gateTicket == 0) {
+        // Withdrawn asks are never answered; nothing else can land here.
+        return;
+    }
+    c->gateTicket = 0;
+    c->gateAdmitted = true;
+    c->gateLease = std::move(lease);
+    c->gateUsed = -1;
+    send(*c);
+}
+
+void RequestEngine::leaveGate(Call& c) {
+    if (!m_gate) {
+        return;
+    }
+    if (c.gateTicket != 0) {
+        m_gate->withdraw(std::exchange(c.gateTicket, 0));
+    }
+    if (c.gateAdmitted) {
+        c.gateAdmitted = false;
+        const std::int64_t used = c.gateUsed >= 0 ? c.gateUsed : c.reservedTokens;
+        m_gate->settle(gateAskFor(c), std::exchange(c.gateLease, {}), used);
+    }
+}
+
+} // namespace sluice
