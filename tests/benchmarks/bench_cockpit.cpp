@@ -7,6 +7,7 @@
 // scripts/bench-cockpit runs the same load through a headless `sluice gateway` to compare.
 //
 //   bench_cockpit SLUICE_BINARY [seconds=30] [rate=1000]
+#include "tests/benchmarks/windowmeasure.h"
 #include "ui/charts/livechart.h"
 #include "ui/gateway/gatewaycockpit.h"
 #include "ui/mainwindow.h"
@@ -27,53 +28,10 @@
 #include <vector>
 
 using namespace sluice;
+using bench::measure;
+using bench::Stats;
 
 namespace {
-
-struct Stats {
-    std::vector<double> v;
-    double pct(double p) {
-        if (v.empty()) {
-            return 0;
-        }
-        std::sort(v.begin(), v.end());
-        return v[std::min(v.size() - 1,
-                          static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-    }
-    double max() { return v.empty() ? 0 : *std::max_element(v.begin(), v.end()); }
-};
-
-// Runs the event loop for `seconds`, probing its lateness with a 10 ms timer and timing each
-// chart's refresh + paint once per 100 ms (round robin, as the console does).
-void measure(MainWindow& window, double seconds, Stats& drift, Stats& refresh) {
-    ChartsPanel* charts = window.charts();
-    QElapsedTimer clock;
-    clock.start();
-    qint64 last = clock.nsecsElapsed();
-    QTimer probe;
-    probe.setTimerType(Qt::PreciseTimer);
-    QObject::connect(&probe, &QTimer::timeout, [&] {
-        const qint64 now = clock.nsecsElapsed();
-        drift.v.push_back(std::max(0.0, static_cast<double>(now - last) / 1e6 - 10.0));
-        last = now;
-    });
-    probe.start(10);
-    int next = 0;
-    QTimer painter;
-    QObject::connect(&painter, &QTimer::timeout, [&] {
-        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(next));
-        next = (next + 1) % ChartsPanel::ChartCount;
-        QElapsedTimer t;
-        t.start();
-        chart->refresh(charts->now());
-        chart->viewport()->repaint();
-        refresh.v.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
-    });
-    painter.start(100);
-    QEventLoop loop;
-    QTimer::singleShot(static_cast<int>(seconds * 1000), &loop, &QEventLoop::quit);
-    loop.exec();
-}
 
 bool waitFor(const std::function<bool()>& done, int ms) {
     QElapsedTimer clock;

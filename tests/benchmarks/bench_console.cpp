@@ -5,6 +5,7 @@
 // lateness). The reference is the same window idle, measured first in the same run.
 //
 //   bench_console [seconds=30] [rate=1000]
+#include "tests/benchmarks/windowmeasure.h"
 #include "ui/charts/livechart.h"
 #include "ui/mainwindow.h"
 #include "ui/models/requesttablemodel.h"
@@ -27,27 +28,11 @@
 #include <vector>
 
 using namespace sluice;
+using bench::measure;
+using bench::Stats;
+using bench::threadCpuMs;
 
 namespace {
-
-struct Stats {
-    std::vector<double> v;
-    double pct(double p) {
-        if (v.empty()) {
-            return 0;
-        }
-        std::sort(v.begin(), v.end());
-        return v[std::min(v.size() - 1,
-                          static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-    }
-    double max() { return v.empty() ? 0 : *std::max_element(v.begin(), v.end()); }
-};
-
-double threadCpuMs() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
 
 long rssKb() {
     QFile f(QStringLiteral("/proc/self/status"));
@@ -60,40 +45,6 @@ long rssKb() {
         }
     }
     return 0;
-}
-
-// Runs the event loop for `seconds`, probing its lateness with a 10 ms timer and timing each
-// chart's refresh + paint once per `refreshEveryMs` (round robin, as the console does).
-void measure(MainWindow& window, double seconds, Stats& drift, Stats& refresh, Stats& cpu) {
-    ChartsPanel* charts = window.charts();
-    QElapsedTimer clock;
-    clock.start();
-    qint64 last = clock.nsecsElapsed();
-    QTimer probe;
-    probe.setTimerType(Qt::PreciseTimer);
-    QObject::connect(&probe, &QTimer::timeout, [&] {
-        const qint64 now = clock.nsecsElapsed();
-        drift.v.push_back(std::max(0.0, static_cast<double>(now - last) / 1e6 - 10.0));
-        last = now;
-    });
-    probe.start(10);
-    int next = 0;
-    QTimer painter;
-    QObject::connect(&painter, &QTimer::timeout, [&] {
-        LiveChart* chart = charts->chart(static_cast<ChartsPanel::Chart>(next));
-        next = (next + 1) % ChartsPanel::ChartCount;
-        QElapsedTimer t;
-        t.start();
-        const double cpu0 = threadCpuMs();
-        chart->refresh(charts->now());
-        chart->viewport()->repaint();
-        refresh.v.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
-        cpu.v.push_back(threadCpuMs() - cpu0);
-    });
-    painter.start(100);
-    QEventLoop loop;
-    QTimer::singleShot(static_cast<int>(seconds * 1000), &loop, &QEventLoop::quit);
-    loop.exec();
 }
 
 } // namespace
@@ -155,7 +106,7 @@ int main(int argc, char** argv) {
                 samples, static_cast<int>(ChartsPanel::ChartCount), rssKb() / 1024);
 
     Stats idleDrift, idleRefresh, idleCpu;
-    measure(window, std::min(10.0, seconds / 3), idleDrift, idleRefresh, idleCpu);
+    measure(window, std::min(10.0, seconds / 3), idleDrift, idleRefresh, &idleCpu);
 
     TrafficLimits limits = session.limits();
     limits.algorithm = ConcurrencyConfig::Algorithm::Fixed;
@@ -183,10 +134,10 @@ int main(int argc, char** argv) {
     });
     // Warm up 3 s, then measure.
     Stats warmDrift, warmRefresh, warmCpu;
-    measure(window, 3, warmDrift, warmRefresh, warmCpu);
+    measure(window, 3, warmDrift, warmRefresh, &warmCpu);
     Stats drift, refresh, cpu;
     const std::int64_t before = snapshots;
-    measure(window, seconds, drift, refresh, cpu);
+    measure(window, seconds, drift, refresh, &cpu);
     const double snapshotRate = static_cast<double>(snapshots - before) / seconds;
     const int rows = window.requestsPanel()->model()->rowCount();
     const long rss = rssKb();
