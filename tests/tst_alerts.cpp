@@ -1,5 +1,6 @@
 // Alert rules: a threshold held over a window raises once, and clears once when the windowed
 // mean is back on the safe side.
+#include "core/bench/runstats.h"
 #include "core/metrics/alerts.h"
 
 #include <QTest>
@@ -14,6 +15,7 @@ private Q_SLOTS:
     void raisesAndClearsOverTheWindow();
     void defaultsAreTheSeeds();
     void missingSeriesIsNotEvaluated();
+    void gatewayRejectionsAreNotFailures();
 };
 
 void TestAlerts::raisesAndClearsOverTheWindow() {
@@ -79,6 +81,38 @@ void TestAlerts::missingSeriesIsNotEvaluated() {
                     .empty());
     }
     QVERIFY(monitor.activeRules().empty());
+}
+
+// A gateway turning half its callers away (queue full, queue timeout) while every admitted
+// request succeeds: the rejected alert rises, the failed one does not.
+void TestAlerts::gatewayRejectionsAreNotFailures() {
+    AlertMonitor monitor;
+    EngineSnapshot before;
+    QStringList raised;
+    for (int s = 1; s <= 8; ++s) {
+        EngineSnapshot after = before;
+        after.at = Nanos{std::chrono::seconds(s)};
+        after.submitted += 100;
+        after.done += 50;
+        after.rejected += 30;
+        after.timedOut += 20;
+        after.attempts += 50;
+        const SecondTotals second = SecondTotals::between(before, after);
+        QCOMPARE(second.rejected, std::int64_t(50));
+        QCOMPARE(second.errors, std::int64_t(0));
+        for (const AlertEvent& e : monitor.evaluate(after.at, alertValues(after, second))) {
+            raised.append(e.rule);
+        }
+        before = after;
+    }
+    QCOMPARE(raised, QStringList{QStringLiteral("reject-critical")});
+    // One admitted request in ten failing raises the failed alert.
+    EngineSnapshot after = before;
+    after.at = before.at + std::chrono::seconds(1);
+    after.submitted += 100;
+    after.done += 90;
+    after.failed += 10;
+    QCOMPARE(SecondTotals::between(before, after).errors, std::int64_t(10));
 }
 
 QTEST_GUILESS_MAIN(TestAlerts)

@@ -251,6 +251,17 @@ void RunStats::fillProgress(BenchProgress& p) const {
     p.ttftP99 = percentile(ttft, 0.99, kNan);
 }
 
+SecondTotals SecondTotals::between(const EngineSnapshot& before, const EngineSnapshot& after) {
+    SecondTotals second;
+    second.submitted = after.submitted - before.submitted;
+    second.rejected = (after.rejected + after.timedOut) - (before.rejected + before.timedOut);
+    second.ok = after.done - before.done;
+    second.errors = after.failed - before.failed;
+    second.attempts = after.attempts - before.attempts;
+    second.rateLimited = after.rateLimited - before.rateLimited;
+    return second;
+}
+
 std::map<QString, double> alertValues(const EngineSnapshot& snap, const SecondTotals& second) {
     std::map<QString, double> values{{QStringLiteral("queued"), snap.queued}};
     if (snap.limit > 0 && snap.limit < 100000) {

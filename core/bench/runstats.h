@@ -38,6 +38,12 @@ struct RecordedRequest {
 struct SecondTotals {
     std::int64_t submitted = 0, rejected = 0, ok = 0, errors = 0;
     std::int64_t attempts = 0, rateLimited = 0; ///< from the engine, this second only
+
+    /// The totals between two snapshots of an engine that serves callers (the gateway, watched
+    /// in process or attached): a request turned away (queue full) or timed out in the queue
+    /// counts as rejected, only one that failed after admission counts as an error, so the
+    /// rejected and failed alerts each say what the tiles show.
+    static SecondTotals between(const EngineSnapshot& before, const EngineSnapshot& after);
 };
 
 /// The values the alert rules watch (core/metrics/alerts.h), from one closed second: queued,

@@ -371,14 +371,7 @@ void AttachClient::onStats(const EngineSnapshot& stats, const QStringList& alarm
     EngineSnapshot s = stats;
     s.at = Nanos{m_since.nsecsElapsed()};
     if (m_previous && m_alerts) {
-        const EngineSnapshot& p = *m_previous;
-        SecondTotals window;
-        window.submitted = s.submitted - p.submitted;
-        window.rejected = s.rejected - p.rejected;
-        window.ok = s.done - p.done;
-        window.errors = s.failed - p.failed;
-        window.attempts = s.attempts - p.attempts;
-        window.rateLimited = s.rateLimited - p.rateLimited;
+        const SecondTotals window = SecondTotals::between(*m_previous, s);
         for (const AlertEvent& e : m_alerts->evaluate(s.at, alertValues(s, window))) {
             Q_EMIT alertChanged(e);
         }

@@ -240,14 +240,7 @@ void GatewayCockpit::onSnapshot(const EngineSnapshot& s) {
     if (s.at - m_lastSecond.at < std::chrono::seconds(1)) {
         return;
     }
-    SecondTotals second;
-    second.submitted = s.submitted - m_lastSecond.submitted;
-    second.rejected = (s.rejected + s.timedOut) - (m_lastSecond.rejected + m_lastSecond.timedOut);
-    second.ok = s.done - m_lastSecond.done;
-    second.errors = (s.failed + s.rejected + s.timedOut) -
-                    (m_lastSecond.failed + m_lastSecond.rejected + m_lastSecond.timedOut);
-    second.attempts = s.attempts - m_lastSecond.attempts;
-    second.rateLimited = s.rateLimited - m_lastSecond.rateLimited;
+    const SecondTotals second = SecondTotals::between(m_lastSecond, s);
     m_lastSecond = s;
     for (const AlertEvent& e : m_alertMonitor.evaluate(s.at, alertValues(s, second))) {
         Q_EMIT alertChanged(e);
