@@ -2,6 +2,7 @@
 
 #include "core/net/http1pool.h"
 #include "core/net/http1reply.h"
+#include "core/net/readscratch.h"
 
 #include <QSslSocket>
 #include <QTcpSocket>
@@ -49,7 +50,7 @@ void Http1Connection::connectSocket() {
     connect(m_socket, &QIODevice::readyRead, this, &Http1Connection::onReadyRead);
     connect(m_socket, &QAbstractSocket::errorOccurred, this, &Http1Connection::onSocketError);
     connect(m_socket, &QAbstractSocket::disconnected, this, &Http1Connection::onDisconnected);
-    connectToOrigin(m_socket, m_origin);
+    connectToOrigin(m_socket, m_origin, SocketBuffering::Unbuffered);
 }
 
 bool Http1Connection::isReusable() const {
@@ -141,24 +142,32 @@ void Http1Connection::onReadyRead() {
     if (m_closed) {
         return;
     }
-    const qint64 available = m_socket->bytesAvailable();
-    if (available <= 0) {
-        return;
-    }
     if (!m_reply) {
         closeNow(); // an idle connection has nothing to say unless it is closing
         return;
     }
-    m_in.resize(available);
-    const qint64 n = m_socket->read(m_in.data(), available);
-    if (n <= 0) {
-        return;
+    // Plain TCP is unbuffered (origin.h): every readyRead must read, and the read that meets
+    // the peer's close returns -1 with no signal from Qt. TLS is buffered: read until Qt's
+    // buffer is empty, since readyRead does not come again for bytes it already holds.
+    const ReadScratch scratch;
+    for (int reads = 0; reads < 64 && m_reply && !m_closed; ++reads) {
+        const qint64 n = m_socket->read(scratch.data(), ReadScratch::kSize);
+        if (n < 0) {
+            feed(nullptr, 0); // the end of the stream ends a body read until close
+            closeNow();
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        m_gotBytes = true;
+        if (m_timeoutMs > 0) {
+            m_sinceByte.restart();
+        }
+        if (!feed(scratch.data(), n) || n < ReadScratch::kSize) {
+            return;
+        }
     }
-    m_gotBytes = true;
-    if (m_timeoutMs > 0) {
-        m_sinceByte.restart();
-    }
-    feed(m_in.constData(), n);
 }
 
 bool Http1Connection::feed(const char* data, qsizetype size) {

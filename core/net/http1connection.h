@@ -87,7 +87,6 @@ private:
     QTimer m_timer;            ///< transfer timeout, checked against m_sinceByte
     QElapsedTimer m_sinceByte; ///< since the request went or the last byte came
     int m_timeoutMs = 0;
-    QByteArray m_in; ///< read buffer, reused
     // The response being parsed.
     QByteArray m_reason;
     QList<QPair<QByteArray, QByteArray>> m_headers;

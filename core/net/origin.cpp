@@ -34,13 +34,16 @@ QAbstractSocket* makeOriginSocket(const Origin& origin, const QByteArray& alpn, 
     return socket;
 }
 
-void connectToOrigin(QAbstractSocket* socket, const Origin& origin) {
+void connectToOrigin(QAbstractSocket* socket, const Origin& origin, SocketBuffering buffering) {
     if (origin.tls) {
         static_cast<QSslSocket*>(socket)->connectToHostEncrypted(
             origin.host, origin.port,
             origin.peerVerifyName.isEmpty() ? origin.host : origin.peerVerifyName);
     } else {
-        socket->connectToHost(origin.host, origin.port);
+        socket->connectToHost(origin.host, origin.port,
+                              buffering == SocketBuffering::Unbuffered
+                                  ? QIODevice::ReadWrite | QIODevice::Unbuffered
+                                  : QIODevice::ReadWrite);
     }
 }
 

@@ -28,9 +28,17 @@ Origin originOf(const QNetworkRequest& request);
 /// QTcpSocket otherwise. Connect its signals, then call connectToOrigin().
 QAbstractSocket* makeOriginSocket(const Origin& origin, const QByteArray& alpn, QObject* parent);
 
+/// How a plain-TCP socket is opened. Unbuffered: reads go from the kernel straight into the
+/// caller's buffer and writes straight out, so an idle connection holds none of Qt's 16 KB read
+/// and write blocks; the reader must then read on every readyRead (the notifier stays off until
+/// it does) and treat a read of -1 as the peer's close, which Qt reports with no signal. TLS
+/// sockets are always buffered (the decrypted bytes need a home).
+enum class SocketBuffering { Buffered, Unbuffered };
+
 /// Starts connecting `socket` (from makeOriginSocket) to `origin`. Errors may be emitted before
 /// this returns. For TLS, the name checked against the certificate is also the one sent as SNI.
-void connectToOrigin(QAbstractSocket* socket, const Origin& origin);
+void connectToOrigin(QAbstractSocket* socket, const Origin& origin,
+                     SocketBuffering buffering = SocketBuffering::Buffered);
 
 /// QNAM's names for what a socket reports.
 QNetworkReply::NetworkError networkErrorOf(QAbstractSocket::SocketError error);
