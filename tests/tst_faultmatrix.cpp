@@ -36,6 +36,11 @@ EngineRequest chatTo(const Upstream& upstream) {
                        {{QStringLiteral("user"), QStringLiteral("Say hi")}}, 16, true);
 }
 
+/// At most 1.1x the requests reached the upstream (in integers: no rounding at the edge).
+bool withinBudget(int attempts, int requests) {
+    return attempts * 10 <= requests * 11;
+}
+
 /// Every request ended once, and the books balance.
 void checkEnded(const EngineSnapshot& s, int requests) {
     QCOMPARE(s.submitted, qint64(requests));
@@ -49,6 +54,14 @@ void checkDrained(const RequestEngine& engine, Upstream& upstream) {
     QCOMPARE(engine.inFlight(), 0);
     QCOMPARE(engine.queued(), std::size_t(0));
     QVERIFY(engine.statuses().empty());
+}
+
+/// A stall is ended by our transfer timeout, long before the upstream would give up (10 s).
+void checkStallEndedByTimeout(Fault f, qint64 elapsedMs) {
+    if (f == Fault::StallAfterHeaders) {
+        QVERIFY2(elapsedMs >= kTransferTimeout.count() && elapsedMs < 5000,
+                 qPrintable(QString::number(elapsedMs)));
+    }
 }
 
 /// Failures by kind are all the cell's expected kinds, or circuit_open; returns how many the
@@ -81,6 +94,8 @@ private Q_SLOTS:
     void engineStraightToUpstream();
     void clientThroughGateway_data() { matrix(); }
     void clientThroughGateway();
+    void retryBudgetAloneCapsAnOutage_data();
+    void retryBudgetAloneCapsAnOutage();
 
 private:
     static void matrix();
@@ -164,8 +179,9 @@ void TestFaultMatrix::engineStraightToUpstream() {
     const double amplification = double(s.attempts) / kRequests;
     const qint64 circuitOpen = checkFailureKinds(s, engineKinds);
     QVERIFY(circuitOpen >= 0);
-    printCell("engine", f, kRequests, s.done, s.failed + s.timedOut, int(s.attempts), seen,
-              amplification, sawOpen, elapsedMs);
+    printCell("engine", f, kRequests, s.done, s.failed + s.timedOut, s, seen, circuitOpen, sawOpen,
+              elapsedMs);
+    checkStallEndedByTimeout(f, elapsedMs);
     if (f == Fault::SlowDrip) {
         // Each gap is shorter than the transfer timeout, the whole reply longer: all done.
         QCOMPARE(s.done, qint64(kRequests));
@@ -174,7 +190,7 @@ void TestFaultMatrix::engineStraightToUpstream() {
         return;
     }
     QCOMPARE(s.done, qint64(0));
-    QVERIFY2(amplification <= 1.1, qPrintable(QString::number(amplification)));
+    QVERIFY2(withinBudget(int(s.attempts), kRequests), qPrintable(QString::number(amplification)));
     QVERIFY(sawOpen);
     QVERIFY(circuitOpen > 0); // the open breaker turned requests away without sending
     if (upstream.canHeal()) {
@@ -259,8 +275,9 @@ void TestFaultMatrix::clientThroughGateway() {
     const double amplification = double(s.attempts) / kRequests;
     const qint64 circuitOpen = checkFailureKinds(s, gatewayKinds);
     QVERIFY(circuitOpen >= 0);
-    printCell("gateway", f, kRequests, cleanEnds, kRequests - cleanEnds, int(s.attempts), seen,
-              amplification, circuitOpen > 0, elapsedMs);
+    printCell("gateway", f, kRequests, cleanEnds, kRequests - cleanEnds, s, seen, circuitOpen,
+              circuitOpen > 0, elapsedMs);
+    checkStallEndedByTimeout(f, elapsedMs);
     if (f == Fault::SlowDrip) {
         QCOMPARE(cleanEnds, kRequests);
         QCOMPARE(byStatus[200], kRequests);
@@ -268,7 +285,7 @@ void TestFaultMatrix::clientThroughGateway() {
         return;
     }
     QCOMPARE(cleanEnds, 0); // a broken upstream never looks like a clean answer
-    QVERIFY2(amplification <= 1.1, qPrintable(QString::number(amplification)));
+    QVERIFY2(withinBudget(int(s.attempts), kRequests), qPrintable(QString::number(amplification)));
     QVERIFY(circuitOpen > 0);
     QVERIFY(byStatus[503] > 0); // the open breaker's honest overload answer
     if (upstream.canHeal()) {
@@ -279,6 +296,70 @@ void TestFaultMatrix::clientThroughGateway() {
                 return r.status == 200 && r.body.contains("data: [DONE]");
             });
         checkDrained(engine, upstream);
+    }
+}
+
+void TestFaultMatrix::retryBudgetAloneCapsAnOutage_data() {
+    QTest::addColumn<bool>("gateway");
+    QTest::newRow("engine") << false;
+    QTest::newRow("gateway") << true;
+}
+
+// With the breaker off, only the retry budget stands between a full outage and a client that
+// would send every request three times: the upstream sees at most 1.1x the requests.
+void TestFaultMatrix::retryBudgetAloneCapsAnOutage() {
+    QFETCH(bool, gateway);
+    constexpr int kOutageRequests = 40;
+    Upstream upstream(Fault::Outage5xx);
+    QVERIFY(upstream.start());
+    EngineConfig config = matrixEngineConfig();
+    config.breaker.enabled = false;
+    std::unique_ptr<RequestEngine> ownEngine;
+    std::unique_ptr<GatewayServer> server;
+    QNetworkAccessManager nam;
+    std::map<int, int> answers; // gateway: what the callers got
+    int ended = 0;
+    if (gateway) {
+        server = std::make_unique<GatewayServer>(gatewayFor(upstream.baseUrl(), 10));
+        QVERIFY(server->listen().ok());
+        configureGatewayEngine(server->engine());
+        server->engine().setBreaker(config.breaker);
+        const QUrl chatUrl(
+            QStringLiteral("http://127.0.0.1:%1/v1/chat/completions").arg(server->port()));
+        for (int i = 0; i < kOutageRequests; ++i) {
+            QNetworkReply* reply =
+                nam.post(jsonRequest(chatUrl, i % 5), chatBody(QStringLiteral("Say hi"), true, 16));
+            connect(reply, &QNetworkReply::finished, this, [&, reply] {
+                ++answers[reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt()];
+                ++ended;
+                reply->deleteLater();
+            });
+        }
+    } else {
+        ownEngine = std::make_unique<RequestEngine>(config);
+        for (int i = 0; i < kOutageRequests; ++i) {
+            ownEngine->submit(chatTo(upstream), [&](const RequestRecord&) { ++ended; });
+        }
+    }
+    RequestEngine& engine = gateway ? server->engine() : *ownEngine;
+    QVERIFY(runUntil([&] { return ended == kOutageRequests; }, kWaitMs));
+    checkDrained(engine, upstream);
+    const EngineSnapshot s = engine.snapshot();
+    checkEnded(s, kOutageRequests);
+    QCOMPARE(s.failed, qint64(kOutageRequests));
+    const int seen = upstream.requestsSeen();
+    QCOMPARE(seen, int(s.attempts));
+    QCOMPARE(upstream.byStatus("500"), seen);
+    QCOMPARE(checkFailureKinds(s, {QStringLiteral("http_500")}), qint64(0));
+    const double amplification = double(seen) / kOutageRequests;
+    printCell(gateway ? "gateway" : "engine", Fault::Outage5xx, kOutageRequests, 0, kOutageRequests,
+              s, seen, 0, false, 0);
+    QVERIFY(s.retries >= 1); // the budget is spent, not unused
+    QVERIFY2(withinBudget(seen, kOutageRequests), qPrintable(QString::number(amplification)));
+    if (gateway) {
+        // The upstream's own error reaches every caller, once.
+        QCOMPARE(answers.size(), std::size_t(1));
+        QCOMPARE(answers[500], kOutageRequests);
     }
 }
 

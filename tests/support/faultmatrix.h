@@ -203,13 +203,20 @@ private:
 
 /// One line per cell, for the record (ctest --output-on-failure, or the binary run by hand).
 inline void printCell(const char* path, Fault f, int requests, qint64 ok, qint64 failed,
-                      int attempts, int seen, double amplification, bool breakerOpened,
+                      const EngineSnapshot& s, int seen, qint64 circuitOpen, bool breakerOpened,
                       qint64 elapsedMs) {
-    std::printf("CELL %-8s %-22s requests=%d ok=%lld failed=%lld attempts=%d upstream_saw=%d "
-                "amplification=%.2f breaker_opened=%s %lldms\n",
+    QString kinds;
+    for (const FailureTally::Entry& e : s.failures) {
+        kinds += QStringLiteral("%1:%2 ").arg(e.reason.key()).arg(e.count);
+    }
+    std::printf("CELL %-8s %-22s requests=%d ok=%lld failed=%lld attempts=%lld retries=%lld "
+                "upstream_saw=%d amplification=%.2f circuit_open=%lld breaker_opened=%s %lldms "
+                "[%s]\n",
                 path, faultName(f), requests, static_cast<long long>(ok),
-                static_cast<long long>(failed), attempts, seen, amplification,
-                breakerOpened ? "yes" : "no", static_cast<long long>(elapsedMs));
+                static_cast<long long>(failed), static_cast<long long>(s.attempts),
+                static_cast<long long>(s.retries), seen, static_cast<double>(s.attempts) / requests,
+                static_cast<long long>(circuitOpen), breakerOpened ? "yes" : "no",
+                static_cast<long long>(elapsedMs), qPrintable(kinds.trimmed()));
     std::fflush(stdout);
 }
 
