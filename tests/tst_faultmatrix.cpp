@@ -15,7 +15,6 @@
 #include <QNetworkAccessManager>
 #include <QTest>
 
-#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -64,9 +63,9 @@ void checkStallEndedByTimeout(Fault f, qint64 elapsedMs) {
     }
 }
 
-/// Failures by kind are all the cell's expected kinds, or circuit_open; returns how many the
-/// breaker refused.
-qint64 checkFailureKinds(const EngineSnapshot& s, const QStringList& expected) {
+/// Every failure is of the cell's kind (a prefix: "http_500" takes "http_500:server_error") or
+/// circuit_open; returns how many the breaker refused, -1 for a failure of another kind.
+qint64 checkFailureKinds(const EngineSnapshot& s, const QString& kind) {
     qint64 circuitOpen = 0;
     for (const FailureTally::Entry& e : s.failures) {
         const QString key = e.reason.key();
@@ -74,8 +73,7 @@ qint64 checkFailureKinds(const EngineSnapshot& s, const QStringList& expected) {
             circuitOpen += e.count;
             continue;
         }
-        if (std::none_of(expected.begin(), expected.end(),
-                         [&](const QString& e) { return key.startsWith(e); })) {
+        if (kind.isEmpty() || !key.startsWith(kind)) {
             qWarning("unexpected failure kind %s (x%lld)", qPrintable(key),
                      static_cast<long long>(e.count));
             return -1;
@@ -108,45 +106,38 @@ private:
 
 void TestFaultMatrix::matrix() {
     QTest::addColumn<int>("fault");
-    QTest::addColumn<QStringList>("engineKinds");  // failure kinds straight to the upstream
-    QTest::addColumn<QStringList>("gatewayKinds"); // ... and in the gateway's engine
-    const auto row = [](Fault f, QStringList engine, QStringList gateway) {
-        QTest::newRow(faultName(f)) << int(f) << engine << gateway;
+    QTest::addColumn<QString>("kind"); // how every request that reached the fault failed
+    const auto row = [](Fault f, const char* kind) {
+        QTest::newRow(faultName(f)) << int(f) << QString::fromLatin1(kind);
     };
-    const QString reset = QStringLiteral("connection_reset");
-    const QString incomplete = QStringLiteral("incomplete_stream");
-    row(Fault::ResetBeforeHeaders, {reset}, {reset});
-    row(Fault::ResetMidStream, {reset, incomplete}, {reset, incomplete});
-    row(Fault::StallAfterHeaders, {QStringLiteral("timeout_mid_stream")},
-        {QStringLiteral("timeout_mid_stream")});
-    row(Fault::Garbage,
-        {QStringLiteral("protocol_error"), QStringLiteral("malformed_response"), reset},
-        {QStringLiteral("protocol_error"), QStringLiteral("malformed_response"), reset});
-    row(Fault::TruncatedChunked, {reset, incomplete}, {reset, incomplete});
-    row(Fault::SlowDrip, {}, {});
-    row(Fault::Outage5xx, {QStringLiteral("http_500")}, {QStringLiteral("http_500")});
-    row(Fault::ConnectionRefused, {QStringLiteral("connection_refused")},
-        {QStringLiteral("connection_refused")});
+    row(Fault::ResetBeforeHeaders, "connection_reset");
+    row(Fault::ResetMidStream, "connection_reset");
+    row(Fault::StallAfterHeaders, "timeout_mid_stream");
+    row(Fault::Garbage, "protocol_error");
+    // A FIN before the final chunk is told as the connection closing before the answer ended.
+    row(Fault::TruncatedChunked, "connection_reset");
+    row(Fault::SlowDrip, "");
+    row(Fault::Outage5xx, "http_500");
+    row(Fault::ConnectionRefused, "connection_refused");
 }
 
 void TestFaultMatrix::recover(Upstream& upstream,
                               const std::function<CircuitBreaker::State()>& breaker,
                               const std::function<bool()>& send) {
-    upstream.heal();
-    const int before = upstream.requestsSeen();
+    upstream.heal(); // and its counters start again
     // The breaker turns half-open by itself once its open time has passed (no request needed).
     QVERIFY(runUntil([&] { return breaker() != CircuitBreaker::State::Open; }, kWaitMs));
     for (int i = 0; i < kRecoveryRequests; ++i) {
         QVERIFY2(send(), qPrintable(QStringLiteral("recovery request %1").arg(i)));
     }
     QCOMPARE(breaker(), CircuitBreaker::State::Closed);
-    QCOMPARE(upstream.requestsSeen() - before, kRecoveryRequests);
+    QCOMPARE(upstream.requestsSeen(), kRecoveryRequests);
     QCOMPARE(upstream.byStatus("200"), kRecoveryRequests);
 }
 
 void TestFaultMatrix::engineStraightToUpstream() {
     QFETCH(int, fault);
-    QFETCH(QStringList, engineKinds);
+    QFETCH(QString, kind);
     const Fault f = static_cast<Fault>(fault);
     Upstream upstream(f);
     QVERIFY(upstream.start());
@@ -177,7 +168,7 @@ void TestFaultMatrix::engineStraightToUpstream() {
         QCOMPARE(upstream.byStatus(key), seen); // every one of them met the fault
     }
     const double amplification = double(s.attempts) / kRequests;
-    const qint64 circuitOpen = checkFailureKinds(s, engineKinds);
+    const qint64 circuitOpen = checkFailureKinds(s, kind);
     QVERIFY(circuitOpen >= 0);
     printCell("engine", f, kRequests, s.done, s.failed + s.timedOut, s, seen, circuitOpen, sawOpen,
               elapsedMs);
@@ -208,7 +199,7 @@ void TestFaultMatrix::engineStraightToUpstream() {
 
 void TestFaultMatrix::clientThroughGateway() {
     QFETCH(int, fault);
-    QFETCH(QStringList, gatewayKinds);
+    QFETCH(QString, kind);
     const Fault f = static_cast<Fault>(fault);
     Upstream upstream(f);
     QVERIFY(upstream.start());
@@ -273,7 +264,7 @@ void TestFaultMatrix::clientThroughGateway() {
         QCOMPARE(upstream.byStatus(key), seen);
     }
     const double amplification = double(s.attempts) / kRequests;
-    const qint64 circuitOpen = checkFailureKinds(s, gatewayKinds);
+    const qint64 circuitOpen = checkFailureKinds(s, kind);
     QVERIFY(circuitOpen >= 0);
     printCell("gateway", f, kRequests, cleanEnds, kRequests - cleanEnds, s, seen, circuitOpen,
               circuitOpen > 0, elapsedMs);
@@ -350,7 +341,7 @@ void TestFaultMatrix::retryBudgetAloneCapsAnOutage() {
     const int seen = upstream.requestsSeen();
     QCOMPARE(seen, int(s.attempts));
     QCOMPARE(upstream.byStatus("500"), seen);
-    QCOMPARE(checkFailureKinds(s, {QStringLiteral("http_500")}), qint64(0));
+    QCOMPARE(checkFailureKinds(s, QStringLiteral("http_500")), qint64(0));
     const double amplification = double(seen) / kOutageRequests;
     printCell(gateway ? "gateway" : "engine", Fault::Outage5xx, kOutageRequests, 0, kOutageRequests,
               s, seen, 0, false, 0);
