@@ -54,7 +54,7 @@ cli::FlagTable mockFlags() {
              cli::number()),
         flag("fault-rate", "faults", "faults",
              QStringLiteral("Faults as key=share pairs: 500, 503, 529, reset, stall, midstream, "
-                            "quota (e.g. 500=0.02,reset=1%)."),
+                            "quota, reset_midstream, truncate (e.g. 500=0.02,reset=1%)."),
              cli::pairs(QStringLiteral("key=share pairs such as 500=0.05,reset=1%"))),
         flag("stall", "stall_ms", "duration",
              QStringLiteral("How long a stalled response stays silent (default %1s).")

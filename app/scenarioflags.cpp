@@ -101,8 +101,8 @@ const FlagTable& scenarioFlags() {
              "Mock: output length, N or MIN..MAX (default 50..200; tokens_min, tokens_max).",
              range(QStringLiteral("tokens_min"), QStringLiteral("tokens_max"))),
         flag("mock-fault-rate", "mock.faults", "faults",
-             "Mock: faults as key=share (500, 503, 529, reset, stall, midstream, quota; default "
-             "none).",
+             "Mock: faults as key=share (500, 503, 529, reset, stall, midstream, quota, "
+             "reset_midstream, truncate; default none).",
              pairs(QStringLiteral("key=share pairs such as 500=0.05,reset=1%"))),
         flag("mock-jitter", "mock.jitter", "fraction",
              "Mock: random spread of each delay (0.1 or 10%; default 0).", fraction()),

@@ -46,6 +46,14 @@ void TestMockConfig::applyRejectsBadInput_data() {
         << QByteArray(R"({"faults": {"404": 0.1}})") << QStringLiteral("faults.404");
     QTest::newRow("fault share above 1")
         << QByteArray(R"({"faults": {"500": 1.5}})") << QStringLiteral("faults.500");
+    QTest::newRow("truncate share negative")
+        << QByteArray(R"({"faults": {"truncate": -0.1}})") << QStringLiteral("faults.truncate");
+    QTest::newRow("reset_midstream not a number")
+        << QByteArray(R"({"faults": {"reset_midstream": "all"}})")
+        << QStringLiteral("faults.reset_midstream");
+    QTest::newRow("new faults sum above 1")
+        << QByteArray(R"({"faults": {"truncate": 0.6, "reset_midstream": 0.6}})")
+        << QStringLiteral("faults");
     QTest::newRow("faults sum above 1")
         << QByteArray(R"({"faults": {"500": 0.6, "503": 0.6}})") << QStringLiteral("faults");
 }
@@ -69,6 +77,8 @@ void TestMockConfig::toJsonRoundTrips() {
     config.capacity = 7;
     config.jitter = 0.25;
     config.faults.midstream = 0.125;
+    config.faults.resetMidstream = 0.25;
+    config.faults.truncate = 0.0625;
     MockConfig copy;
     QVERIFY(copy.apply(config.toJson()));
     QVERIFY(copy == config);

@@ -56,6 +56,8 @@ private Q_SLOTS:
     void stallSendsHeadersThenSilence();
     void midstreamErrorInStream_data();
     void midstreamErrorInStream();
+    void streamsBreakOffHalfway_data();
+    void streamsBreakOffHalfway();
     void badRequestsGetProviderErrors();
     void statsAreTheTruth();
     void clientDisconnectFreesSlot();
@@ -387,6 +389,11 @@ void TestMockServer::faults_data() {
                            << QStringLiteral("reset");
     QTest::newRow("midstream whole reply is cut")
         << QStringLiteral("midstream") << false << 200 << QString() << QStringLiteral("200");
+    QTest::newRow("reset_midstream whole reply")
+        << QStringLiteral("reset_midstream") << false << 200 << QString()
+        << QStringLiteral("reset_midstream");
+    QTest::newRow("truncate whole reply")
+        << QStringLiteral("truncate") << false << 200 << QString() << QStringLiteral("truncated");
 }
 
 void TestMockServer::faults() {
@@ -484,6 +491,44 @@ void TestMockServer::midstreamErrorInStream() {
     }
     QVERIFY(tokens >= 1 && tokens < 8);
     QCOMPARE(stats()[QStringLiteral("midstream_faults")].toInt(), 1);
+}
+
+void TestMockServer::streamsBreakOffHalfway_data() {
+    QTest::addColumn<QString>("fault");
+    QTest::addColumn<bool>("reset");
+    QTest::addColumn<QString>("statusKey");
+    QTest::newRow("reset_midstream")
+        << QStringLiteral("reset_midstream") << true << QStringLiteral("reset_midstream");
+    QTest::newRow("truncate") << QStringLiteral("truncate") << false << QStringLiteral("truncated");
+}
+
+// Half the events arrive in proper chunks, then the connection goes: by RST, or by FIN without
+// the final zero-length chunk (truncated chunked encoding).
+void TestMockServer::streamsBreakOffHalfway() {
+    QFETCH(QString, fault);
+    QFETCH(QString, statusKey);
+    MockConfig c = fastConfig();
+    QVERIFY(c.apply(QJsonObject{{QStringLiteral("faults"), QJsonObject{{fault, 1.0}}}}));
+    start(c);
+    const QByteArray body = chatBody(QStringLiteral("hi"), true);
+    const RawResult raw =
+        rawExchange(m_server->port(),
+                    "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Type: "
+                    "application/json\r\nContent-Length: " +
+                        QByteArray::number(body.size()) + "\r\n\r\n" + body,
+                    5000, 3000);
+    QVERIFY(raw.data.startsWith("HTTP/1.1 200 OK\r\n"));
+    QVERIFY(raw.data.contains("transfer-encoding: chunked") ||
+            raw.data.contains("Transfer-Encoding: chunked"));
+    const int tokens = int(raw.data.count("\"content\":\"")) - 1; // the role chunk has ""
+    QVERIFY2(tokens >= 1 && tokens < 8, raw.data.constData());
+    QVERIFY(!raw.data.contains("[DONE]"));
+    QVERIFY(!raw.data.endsWith("0\r\n\r\n")); // never the final chunk
+    // Whether the client reads the RST as a reset or as a close depends on timing: both end it.
+    QVERIFY(raw.closedByServer);
+    QTRY_COMPARE(m_server->statsJson()[QStringLiteral("concurrent")].toInt(), 0);
+    QCOMPARE(stats()[QStringLiteral("by_status")][statusKey].toInt(), 1);
+    QCOMPARE(stats()[QStringLiteral("midstream_faults")].toInt(), 0);
 }
 
 void TestMockServer::badRequestsGetProviderErrors() {

@@ -16,7 +16,7 @@ struct FaultField {
     double MockFaults::*member;
 };
 
-constexpr std::array<FaultField, 7> kFaultFields{{
+constexpr std::array<FaultField, 9> kFaultFields{{
     {"500", &MockFaults::error500},
     {"503", &MockFaults::error503},
     {"529", &MockFaults::overloaded},
@@ -24,6 +24,8 @@ constexpr std::array<FaultField, 7> kFaultFields{{
     {"stall", &MockFaults::stall},
     {"midstream", &MockFaults::midstream},
     {"quota", &MockFaults::quota},
+    {"reset_midstream", &MockFaults::resetMidstream},
+    {"truncate", &MockFaults::truncate},
 }};
 
 Error invalid(const char* field, QString message) {
@@ -181,9 +183,13 @@ Result<void> MockConfig::apply(const QJsonObject& json) {
                 }
             }
             if (!found) {
+                QStringList names;
+                for (const FaultField& field : kFaultFields) {
+                    names << QLatin1String(field.key);
+                }
                 return Error::invalid(QStringLiteral("faults.") + it.key(),
-                                      QStringLiteral("unknown fault (known: 500, 503, 529, reset, "
-                                                     "stall, midstream, quota)"));
+                                      QStringLiteral("unknown fault (known: %1)")
+                                          .arg(names.join(QStringLiteral(", "))));
             }
         }
     }

@@ -11,16 +11,21 @@ namespace sluice {
 
 /// Shares of requests that fail on purpose, each in [0, 1]; together at most 1.
 struct MockFaults {
-    double error500 = 0;   ///< 500 server_error / api_error
-    double error503 = 0;   ///< 503 service unavailable
-    double overloaded = 0; ///< Anthropic 529 overloaded_error (503 on the OpenAI endpoints)
-    double reset = 0;      ///< connection reset (RST) right after the request is read
-    double stall = 0;      ///< response headers, then silence until stall_ms passes
-    double midstream = 0;  ///< an error event (streaming) or a cut body (non-streaming) halfway
-    double quota = 0;      ///< 429 insufficient_quota: out of credit, never worth retrying
+    double error500 = 0;       ///< 500 server_error / api_error
+    double error503 = 0;       ///< 503 service unavailable
+    double overloaded = 0;     ///< Anthropic 529 overloaded_error (503 on the OpenAI endpoints)
+    double reset = 0;          ///< connection reset (RST) right after the request is read
+    double stall = 0;          ///< response headers, then silence until stall_ms passes
+    double midstream = 0;      ///< an error event (streaming) or a cut body (non-streaming) halfway
+    double quota = 0;          ///< 429 insufficient_quota: out of credit, never worth retrying
+    double resetMidstream = 0; ///< headers and half the reply, then the connection is reset (RST)
+    /// Chunked headers and half the reply, then the connection closes (FIN) without the final
+    /// zero-length chunk: truncated chunked encoding.
+    double truncate = 0;
 
     double total() const {
-        return error500 + error503 + overloaded + reset + stall + midstream + quota;
+        return error500 + error503 + overloaded + reset + stall + midstream + quota +
+               resetMidstream + truncate;
     }
     friend bool operator==(const MockFaults&, const MockFaults&) = default;
 };

@@ -77,8 +77,12 @@ void MockExchange::emitNextToken() {
     if (m_done || !m_responder) {
         return;
     }
-    if (m_plan.midstreamFault && m_sent >= std::max(1, m_plan.outputTokens / 2)) {
-        failMidstream();
+    if (m_plan.cut != Cut::None && m_sent >= std::max(1, m_plan.outputTokens / 2)) {
+        if (m_plan.cut == Cut::ErrorEvent) {
+            failMidstream();
+        } else {
+            breakOff();
+        }
         return;
     }
     const bool anthropic = m_plan.request.provider == Provider::Anthropic;
@@ -100,7 +104,7 @@ void MockExchange::emitNextToken() {
     }
     m_responder->write(events);
     ++m_sent;
-    if (m_sent >= m_plan.outputTokens && !m_plan.midstreamFault) {
+    if (m_sent >= m_plan.outputTokens && m_plan.cut == Cut::None) {
         finishStream();
         return;
     }
@@ -137,13 +141,26 @@ void MockExchange::finishWhole() {
                   : m_writer.openAiCompletion(text, m_plan.outputTokens, m_plan.truncated);
     HttpHeaders headers{{"content-type", "application/json"}};
     headers.append(m_plan.headers);
-    if (m_plan.midstreamFault) {
+    if (m_plan.cut == Cut::ErrorEvent) {
         // The body is announced whole but cut off halfway: a broken upstream.
         m_responder->beginFixed(200, headers, body.size());
         m_responder->write(body.left(body.size() / 2));
         m_responder->closeConnection();
         m_sent = m_plan.outputTokens / 2;
         complete("200");
+        return;
+    }
+    if (m_plan.cut != Cut::None) {
+        // Reset: announced whole, cut halfway by an RST. Truncate: sent chunked, cut halfway
+        // without the final chunk.
+        if (m_plan.cut == Cut::Reset) {
+            m_responder->beginFixed(200, headers, body.size());
+        } else {
+            m_responder->beginChunked(200, headers);
+        }
+        m_responder->write(body.left(body.size() / 2));
+        m_sent = m_plan.outputTokens / 2;
+        breakOff();
         return;
     }
     m_sent = m_plan.outputTokens;
@@ -161,13 +178,23 @@ void MockExchange::failMidstream() {
     complete("200");
 }
 
+void MockExchange::breakOff() {
+    if (m_plan.cut == Cut::Reset) {
+        m_responder->resetConnection();
+        complete("reset_midstream");
+    } else {
+        m_responder->closeConnection();
+        complete("truncated");
+    }
+}
+
 void MockExchange::complete(QByteArray status) {
     if (m_done) {
         return;
     }
     m_done = true;
     ++m_ticket;
-    Q_EMIT finished(this, ExchangeOutcome{std::move(status), m_sent, m_plan.midstreamFault});
+    Q_EMIT finished(this, ExchangeOutcome{std::move(status), m_sent});
 }
 
 } // namespace sluice::mock

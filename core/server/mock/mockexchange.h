@@ -12,11 +12,19 @@
 
 namespace sluice::mock {
 
+/// How a reply breaks off halfway on purpose (a fault), if it does.
+enum class Cut : std::uint8_t {
+    None,
+    ErrorEvent, ///< streaming: an error event instead of the rest; whole: a cut fixed body (FIN)
+    Reset,      ///< half the reply, then the connection is reset (RST)
+    Truncate,   ///< chunked: half the reply, then FIN without the final zero-length chunk
+};
+
 /// How an exchange ended, for the server's counters.
 struct ExchangeOutcome {
-    QByteArray status; ///< "200", "500", ..., or "reset", "stall", "client_closed"
+    /// "200", "500", ..., or "reset", "stall", "client_closed", "reset_midstream", "truncated"
+    QByteArray status;
     int outputTokens = 0;
-    bool midstreamFault = false;
 };
 
 /// One chat request being answered: waits for a service slot, then emits its reply on a timer
@@ -33,7 +41,7 @@ public:
         HttpHeaders headers;    ///< rate-limit and request-id headers for the response
         int outputTokens = 1;   ///< planned length (already capped by max_tokens)
         bool truncated = false; ///< capped by max_tokens: finish_reason length / max_tokens
-        bool midstreamFault = false;
+        Cut cut = Cut::None;
         int ttftMs = 0;
         int tpotMs = 0;
         double jitter = 0;
@@ -55,6 +63,8 @@ private:
     void finishStream();
     void finishWhole();
     void failMidstream();
+    /// Ends a Cut::Reset or Cut::Truncate reply after what was written.
+    void breakOff();
     void complete(QByteArray status);
     Nanos jittered(int ms);
     void scheduleAt(Nanos due, void (MockExchange::*step)());

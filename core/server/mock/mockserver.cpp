@@ -312,7 +312,6 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
     headers.append({idHeader, requestId});
 
     // The remaining faults strike admitted (and charged) requests.
-    bool midstream = false;
     if (hit(f.error500)) {
         replyError(responder, provider, serverError(provider, 500), {{idHeader, requestId}});
         finishRequest("500");
@@ -338,9 +337,14 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
         stall(responder, chat.stream);
         return;
     }
+    Cut cut = Cut::None;
     if (hit(f.midstream)) {
-        midstream = true;
+        cut = Cut::ErrorEvent;
         ++m_stats.midstreamFaults;
+    } else if (hit(f.resetMidstream)) {
+        cut = Cut::Reset;
+    } else if (hit(f.truncate)) {
+        cut = Cut::Truncate;
     }
 
     MockExchange::Plan plan;
@@ -349,7 +353,7 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
     plan.headers = headers;
     plan.outputTokens = length;
     plan.truncated = truncated;
-    plan.midstreamFault = midstream;
+    plan.cut = cut;
     plan.ttftMs = m_config.ttftMs;
     plan.tpotMs = m_config.tpotMs;
     plan.jitter = m_config.jitter;
