@@ -1,9 +1,11 @@
 #include "core/server/http2session.h"
 
+#include "core/net/readscratch.h"
+
 #include "core/server/http2stats.h"
 #include "core/server/httpresponder.h"
 
-#include <QTcpSocket>
+#include <QAbstractSocket>
 
 #include <nghttp2/nghttp2.h>
 
@@ -174,8 +176,8 @@ Http2Session::Preface Http2Session::matchPreface(const QByteArray& firstBytes) {
     return n == kPreface.size() ? Preface::Yes : Preface::Partial;
 }
 
-Http2Session::Http2Session(QTcpSocket* socket, HttpHandler handler, const HttpServerLimits& limits,
-                           Http2Stats* stats, QObject* parent)
+Http2Session::Http2Session(QAbstractSocket* socket, HttpHandler handler,
+                           const HttpServerLimits& limits, Http2Stats* stats, QObject* parent)
     : QObject(parent)
     , m_socket(socket)
     , m_handler(std::move(handler))
@@ -195,7 +197,7 @@ Http2Session::Http2Session(QTcpSocket* socket, HttpHandler handler, const HttpSe
         ++m_stats->connections;
         ++m_stats->connectionsOpen;
     }
-    connect(m_socket, &QTcpSocket::readyRead, this, &Http2Session::readAvailable);
+    connect(m_socket, &QAbstractSocket::readyRead, this, &Http2Session::readAvailable);
 }
 
 Http2Session::~Http2Session() {
@@ -253,17 +255,21 @@ Http2Session::Stream* Http2Session::find(std::int32_t id) const {
 }
 
 void Http2Session::readAvailable() {
-    if (m_closing) {
-        m_socket->readAll(); // lingering close: drain what the client still sends
-        return;
-    }
-    while (m_socket->bytesAvailable() > 0 && !m_closing) {
-        char buf[16384];
-        const qint64 n = m_socket->read(buf, sizeof buf);
-        if (n <= 0) {
+    // The socket is unbuffered (see HttpConnection): read until the kernel has nothing more;
+    // a read of -1 is the client's close, which nothing else reports.
+    const ReadScratch scratch;
+    for (int reads = 0; reads < 64; ++reads) {
+        const qint64 n = m_socket->read(scratch.data(), ReadScratch::kSize);
+        if (n < 0) {
+            Q_EMIT peerClosed();
+            return;
+        }
+        if (!m_closing) { // lingering close: what the client still sends is dropped
+            feed(scratch.data(), n);
+        }
+        if (n < ReadScratch::kSize) {
             break;
         }
-        feed(buf, n);
     }
     scheduleFlush();
 }
@@ -300,6 +306,8 @@ void Http2Session::flush() {
     if (m_closing || m_inRecv) {
         return;
     }
+    // The frames of this turn, in one write (the socket is unbuffered: each write is a send).
+    QByteArray out;
     for (;;) {
         const std::uint8_t* data = nullptr;
         const ssize_t n = nghttp2_session_mem_send(m_session, &data);
@@ -310,9 +318,10 @@ void Http2Session::flush() {
         if (n == 0) {
             break;
         }
-        if (m_socket->state() == QAbstractSocket::ConnectedState) {
-            m_socket->write(reinterpret_cast<const char*>(data), n);
-        }
+        out.append(reinterpret_cast<const char*>(data), n);
+    }
+    if (!out.isEmpty() && m_socket->state() == QAbstractSocket::ConnectedState) {
+        m_socket->write(out);
     }
     if (!nghttp2_session_want_read(m_session) && !nghttp2_session_want_write(m_session)) {
         m_closing = true;

@@ -11,7 +11,7 @@
 #include <memory>
 #include <unordered_map>
 
-class QTcpSocket;
+class QAbstractSocket;
 // nghttp2's session; its header is a private dependency, included by the .cpp only.
 struct nghttp2_session;
 
@@ -42,7 +42,7 @@ public:
     enum class Preface { No, Partial, Yes };
     static Preface matchPreface(const QByteArray& firstBytes);
 
-    Http2Session(QTcpSocket* socket, HttpHandler handler, const HttpServerLimits& limits,
+    Http2Session(QAbstractSocket* socket, HttpHandler handler, const HttpServerLimits& limits,
                  Http2Stats* stats, QObject* parent);
     ~Http2Session() override;
 
@@ -64,6 +64,8 @@ Q_SIGNALS:
     /// The session is over (GOAWAY sent, or the peer's GOAWAY answered): close the connection
     /// once what was written has been sent.
     void closeRequested();
+    /// The client closed the connection (seen by a read: the socket is unbuffered).
+    void peerClosed();
 
 private:
     struct Stream;
@@ -80,7 +82,7 @@ private:
     void streamClosed(std::int32_t id);
     Stream* find(std::int32_t id) const;
 
-    QTcpSocket* m_socket;
+    QAbstractSocket* m_socket;
     HttpHandler m_handler;
     HttpServerLimits m_limits;
     Http2Stats* m_stats; ///< may be null; owned by the server, which outlives its connections

@@ -1,9 +1,11 @@
 #include "core/server/httpconnection.h"
 
+#include "core/net/readscratch.h"
 #include "core/server/http2session.h"
 #include "core/server/httpresponder.h"
 
-#include <QTcpSocket>
+#include <QAbstractSocket>
+#include <QVariant>
 
 #include <http_parser.h>
 #include <sys/socket.h>
@@ -14,7 +16,6 @@
 namespace sluice {
 
 namespace {
-constexpr qint64 kSocketReadBuffer = 256 * 1024;
 constexpr qsizetype kInboxWhenFull = 64 * 1024;
 constexpr int kDrainTimeoutMs = 30'000; // to write out the last response
 constexpr int kLingerMs = 2'000;        // to read what the client still sends after our FIN
@@ -70,8 +71,8 @@ void splitTarget(HttpRequest& r) {
 
 } // namespace
 
-HttpConnection::HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServerLimits limits,
-                               QObject* parent, Http2Stats* http2Stats)
+HttpConnection::HttpConnection(QAbstractSocket* socket, HttpHandler handler,
+                               HttpServerLimits limits, QObject* parent, Http2Stats* http2Stats)
     : QObject(parent)
     , m_socket(socket)
     , m_handler(std::move(handler))
@@ -85,13 +86,14 @@ HttpConnection::HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServ
 
     m_linger.setSingleShot(true);
     connect(&m_linger, &QTimer::timeout, this, &HttpConnection::abandon);
-    m_socket->setReadBufferSize(kSocketReadBuffer);
-    connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::readAvailable);
-    connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
+    // The socket is unbuffered (HttpServer opens it so): bytes go from the kernel through one
+    // per-thread buffer into the inbox, and an idle connection holds none of Qt's 16 KB read
+    // and write blocks. Every readyRead must read (the notifier stays off until a read), and
+    // the client's close shows as a read of -1 with no signal.
+    connect(m_socket, &QAbstractSocket::readyRead, this, &HttpConnection::readAvailable);
+    connect(m_socket, &QAbstractSocket::disconnected, this, &HttpConnection::onDisconnected);
     waitFor(Wait::FirstByte);
-    if (m_socket->bytesAvailable() > 0) {
-        readAvailable();
-    }
+    readAvailable();
 }
 
 HttpConnection::~HttpConnection() {
@@ -177,7 +179,7 @@ int HttpConnection::onHeadersComplete(http_parser* p) {
     // an earlier pipelined response is still being written, which the interim answer would split.
     if (r.httpMinor >= 1 && r.header("expect").compare("100-continue", Qt::CaseInsensitive) == 0 &&
         !c->m_active && c->m_pending.empty()) {
-        c->m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+        c->writeBytes(QByteArrayLiteral("HTTP/1.1 100 Continue\r\n\r\n"), Send::Now);
     }
     c->m_headDone = true;
     if (!c->busy()) {
@@ -226,34 +228,67 @@ void HttpConnection::failParse(int status, const QByteArray& message) {
     m_pending.push_back(std::move(r));
 }
 
-void HttpConnection::readAvailable() {
-    if (m_closing) {
-        m_socket->readAll(); // lingering close: drain what the client still sends
-        return;
-    }
-    if (m_parseFailed) {
-        m_socket->readAll();
-        dispatchNext(); // answer what was parsed before the error, then the error itself
-        return;
-    }
-    // With the pipeline full, leave further bytes in the socket: its bounded read buffer turns
-    // that into TCP back-pressure on the client.
-    const bool full = static_cast<int>(m_pending.size()) >= m_limits.maxPipelined;
-    if (!full || m_inbox.size() < kInboxWhenFull) {
-        // Read into the inbox itself: readAll() would allocate a 16 KB buffer per read.
-        const qint64 available = m_socket->bytesAvailable();
-        if (available > 0) {
-            const qsizetype had = m_inbox.size();
-            m_inbox.resize(had + available);
-            const qint64 got = m_socket->read(m_inbox.data() + had, available);
-            m_inbox.resize(had + std::max<qint64>(got, 0));
+bool HttpConnection::drainClosed() {
+    const ReadScratch scratch;
+    for (int reads = 0; reads < 64; ++reads) {
+        const qint64 n = m_socket->read(scratch.data(), ReadScratch::kSize);
+        if (n < 0) {
+            return true;
+        }
+        if (n < ReadScratch::kSize) {
+            return false;
         }
     }
-    if (m_sniffing && sniffHttp2()) {
+    return false;
+}
+
+void HttpConnection::readAvailable() {
+    if (m_gone) {
+        return;
+    }
+    if (m_closing || m_parseFailed) {
+        // Lingering close, or a request that could not be parsed: what the client still sends
+        // is dropped; an answer for what was parsed before the error still goes out.
+        const bool closed = drainClosed();
+        if (m_parseFailed && !m_closing) {
+            dispatchNext();
+        }
+        if (closed) {
+            onDisconnected();
+        }
+        return;
+    }
+    // With the pipeline full, leave further bytes in the socket: the notifier stays off until
+    // the next read (responseDone() reads again), which turns into TCP back-pressure on the
+    // client.
+    bool closed = false;
+    const bool full = static_cast<int>(m_pending.size()) >= m_limits.maxPipelined;
+    if (!full || m_inbox.size() < kInboxWhenFull) {
+        const ReadScratch scratch;
+        for (int reads = 0; reads < 64; ++reads) {
+            const qint64 n = m_socket->read(scratch.data(), ReadScratch::kSize);
+            if (n < 0) {
+                closed = true;
+                break;
+            }
+            m_inbox.append(scratch.data(), n);
+            if (n < ReadScratch::kSize || m_inbox.size() >= kInboxWhenFull) {
+                break;
+            }
+        }
+    }
+    if (m_sniffing && !m_inbox.isEmpty() && sniffHttp2()) {
+        if (closed) {
+            onDisconnected();
+        }
         return;
     }
     parseInbox();
     dispatchNext();
+    // What came before the close is parsed and answered first, as a buffered socket would.
+    if (closed) {
+        onDisconnected();
+    }
 }
 
 bool HttpConnection::sniffHttp2() {
@@ -268,9 +303,10 @@ bool HttpConnection::sniffHttp2() {
     }
     m_sniffing = false;
     m_wait = Wait::Nothing; // the session has its own rules
-    disconnect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::readAvailable);
+    disconnect(m_socket, &QAbstractSocket::readyRead, this, &HttpConnection::readAvailable);
     m_http2 = new Http2Session(m_socket, m_handler, m_limits, m_http2Stats, this);
     connect(m_http2, &Http2Session::closeRequested, this, &HttpConnection::closeAfterWrite);
+    connect(m_http2, &Http2Session::peerClosed, this, &HttpConnection::onDisconnected);
     m_http2->start(std::exchange(m_inbox, QByteArray()));
     return true;
 }
@@ -399,24 +435,35 @@ void HttpConnection::writeBytes(const QByteArray& bytes, Send send) {
     if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState) {
         return;
     }
-    m_socket->write(bytes);
-    // Left to the socket, bytes would wait for a write notification: another poll over every
-    // descriptor, and a notifier registered and dropped per write. So they go now (the end of
-    // a response, an event), or once what this turn of the event loop writes is in (a head
-    // and what follows it), at the start of the next turn, before it polls.
-    if (send == Send::Now) {
-        m_socket->flush();
-    } else if (!m_flushQueued) {
-        m_flushQueued = true;
-        QMetaObject::invokeMethod(this, &HttpConnection::flushWrites, Qt::QueuedConnection);
+    // The socket is unbuffered: a write goes to the kernel at once (what the kernel does not
+    // take waits in Qt's buffer for a write notification). Bytes sent Soon (a head and what
+    // follows it in this turn) gather here and go in one write at the start of the next turn,
+    // before it polls; bytes sent Now take whatever gathered with them.
+    if (send == Send::Soon) {
+        m_out.append(bytes);
+        if (!m_flushQueued) {
+            m_flushQueued = true;
+            QMetaObject::invokeMethod(this, &HttpConnection::flushWrites, Qt::QueuedConnection);
+        }
+        return;
     }
+    if (m_out.isEmpty()) {
+        m_socket->write(bytes);
+        return;
+    }
+    m_out.append(bytes);
+    flushWrites();
 }
 
 void HttpConnection::flushWrites() {
     m_flushQueued = false;
-    if (!m_gone && m_socket->bytesToWrite() > 0) {
-        m_socket->flush();
+    if (m_out.isEmpty()) {
+        return;
     }
+    if (!m_gone && m_socket->state() == QAbstractSocket::ConnectedState) {
+        m_socket->write(m_out);
+    }
+    m_out = QByteArray(); // no block kept for an idle connection
 }
 
 void HttpConnection::responseDone(HttpResponder* responder, bool keepAlive) {
@@ -443,6 +490,7 @@ void HttpConnection::closeAfterWrite() {
     if (m_closing) {
         return;
     }
+    flushWrites(); // before m_closing stops writes
     m_closing = true;
     m_wait = Wait::Nothing;
     // A client that stops reading cannot hold the connection: give up after a while.
@@ -450,7 +498,7 @@ void HttpConnection::closeAfterWrite() {
     if (m_socket->bytesToWrite() == 0) {
         lingerClose();
     } else {
-        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+        connect(m_socket, &QAbstractSocket::bytesWritten, this, [this] {
             if (m_socket->bytesToWrite() == 0) {
                 lingerClose();
             }

@@ -10,7 +10,7 @@
 #include <functional>
 #include <memory>
 
-class QTcpSocket;
+class QAbstractSocket;
 // http-parser's state and callbacks; its header is a private dependency, included by the .cpp only.
 struct http_parser;
 struct http_parser_settings;
@@ -54,11 +54,11 @@ class HttpConnection final : public QObject {
 
 public:
     /// `http2Stats` (may be null) is where an HTTP/2 session counts; it must outlive this.
-    HttpConnection(QTcpSocket* socket, HttpHandler handler, HttpServerLimits limits,
+    HttpConnection(QAbstractSocket* socket, HttpHandler handler, HttpServerLimits limits,
                    QObject* parent, Http2Stats* http2Stats = nullptr);
     ~HttpConnection() override;
 
-    QTcpSocket* socket() const { return m_socket; }
+    QAbstractSocket* socket() const { return m_socket; }
 
 Q_SIGNALS:
     void closed();
@@ -87,6 +87,9 @@ private:
     static int onMessageComplete(http_parser* p);
 
     void readAvailable();
+    /// Reads and drops what the client still sends; true once it has closed (the read that
+    /// meets the close returns -1, and an unbuffered socket says nothing else).
+    bool drainClosed();
     /// While a connection's first bytes may be the HTTP/2 preface: true when they are (the
     /// socket is then handed to an Http2Session) or may still be (wait for more).
     bool sniffHttp2();
@@ -112,7 +115,7 @@ private:
     bool isOverdue(qint64 now) const { return m_wait != Wait::Nothing && now >= m_deadline; }
     void expire();
 
-    QTcpSocket* m_socket;
+    QAbstractSocket* m_socket;
     HttpHandler m_handler;
     HttpServerLimits m_limits;
     std::unique_ptr<http_parser> m_parser; ///< never null
@@ -131,6 +134,7 @@ private:
     qint64 m_waitingSince = 0; ///< nowMs() when m_wait began
     qint64 m_deadline = 0;     ///< nowMs() at which m_wait runs out
     QByteArray m_inbox;        ///< received, not yet parsed (the pipeline is full)
+    QByteArray m_out;          ///< written with Send::Soon, handed to the kernel at the next turn
     std::deque<HttpRequest> m_pending;
     QPointer<HttpResponder> m_active;
     QTimer m_linger;                    ///< armed only once closing: drain, then lingering close

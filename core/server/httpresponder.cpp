@@ -3,7 +3,7 @@
 #include "core/server/http2session.h"
 #include "core/server/httpconnection.h"
 
-#include <QTcpSocket>
+#include <QAbstractSocket>
 
 #include <cstdio>
 

@@ -110,8 +110,12 @@ void HttpServer::acceptPending() {
             }
             break;
         }
-        auto* socket = new QTcpSocket;
-        if (!socket->setSocketDescriptor(fd)) {
+        // A plain QAbstractSocket: a QTcpSocket stays buffered whatever mode it is opened in
+        // (only connectToHost() clears that). Unbuffered: see HttpConnection for what that
+        // asks of the reader.
+        auto* socket = new QAbstractSocket(QAbstractSocket::TcpSocket, nullptr);
+        if (!socket->setSocketDescriptor(fd, QAbstractSocket::ConnectedState,
+                                         QIODevice::ReadWrite | QIODevice::Unbuffered)) {
             delete socket;
             ::close(fd);
             continue;
