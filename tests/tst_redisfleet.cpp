@@ -32,7 +32,7 @@ namespace {
 constexpr int kGateways = 4;
 constexpr qint64 kWindowUs = 6'000'000; // a tenth of the minute the gateways limit
 constexpr int kRpm = 3000;              // so 300 requests in any window
-constexpr int kTpm = 300'000;           // so 30,000 tokens in any window
+constexpr int kTpm = 600'000;           // so 60,000 tokens in any window
 
 /// The mock on a thread of its own: arrival times do not wait for this thread's load and
 /// polling. Records every admitted request (microseconds since construction, tokens charged).
@@ -176,6 +176,11 @@ class TestRedisFleet final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    void cleanup() {
+        for (QProcess& g : m_gateways) {
+            (void)test::stopGateway(g);
+        }
+    }
     void fourGatewaysShareOneRpm_data();
     void fourGatewaysShareOneRpm();
     void fourGatewaysShareOneTpmWithLongAnswers();
@@ -283,23 +288,25 @@ void TestRedisFleet::fourGatewaysShareOneRpm() {
     stopFleet();
 }
 
-// 300,000 tpm for the whole fleet, answers of 200-300 tokens that take 200-300 ms each (the
-// reservation, 400 + prompt, is reconciled when they end): no 6 s window over 30,000 tokens at
-// the mock, every window of the steady run at 95 % of it or more.
+// 600,000 tpm for the whole fleet, answers of 100-180 tokens that take 250 ms each (the
+// reservation, 200 + prompt, is reconciled when they end): no 6 s window over 60,000 tokens at
+// the mock, every window of the steady run at 95 % of it or more. A tenth of the minute has a
+// tenth of its margin (~600 tokens): a reservation must stay well under that, as a real one
+// stays under a real minute's.
 void TestRedisFleet::fourGatewaysShareOneTpmWithLongAnswers() {
     SKIP_WITHOUT_REDIS();
     RedisServer redis;
     QVERIFY(redis.start());
     MockConfig m = fastMock();
-    m.tpotMs = 1;
-    m.tokensMin = 200;
-    m.tokensMax = 300;
+    m.ttftMs = 250; // the whole answer after 250 ms: reservations stay out that long
+    m.tokensMin = 100;
+    m.tokensMax = 180;
     ThreadedMock mock(m);
     QVERIFY(mock.listening());
     QVERIFY(startFleet(mock, {QStringLiteral("--tpm"), QString::number(kTpm),
                               QStringLiteral("--redis"), redis.url()}));
     const qint64 startUs = mock.nowUs();
-    Load load(m_ports, test::chatBody(QStringLiteral("Hello there"), false, 400), 8);
+    Load load(m_ports, test::chatBody(QStringLiteral("Hello there"), false, 200), 8);
     runFor(8000);
     const qint64 endUs = mock.nowUs();
     QVERIFY(load.stop(10000));

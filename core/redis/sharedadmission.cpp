@@ -172,7 +172,10 @@ SharedVerdict SharedAdmission::decideByPolicy(const QByteArray& keyHash, const B
     const Nanos now = m_clock.now();
     auto it = m_split.find(keyHash);
     if (it == m_split.end()) {
+        // A share starts as if this process had just sent one request: N fresh shares would
+        // each let one go at once, on top of what the fleet sent a moment ago through Redis.
         it = m_split.emplace(keyHash, RateBudget(divided(limits, m_splitN))).first;
+        (void)it->second.admit(tokens, now);
     }
     RateBudget& budget = it->second;
     const Nanos wait = budget.waitTime(now);
