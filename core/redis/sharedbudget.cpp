@@ -14,15 +14,13 @@ namespace {
 // KEYS: one per level. ARGV[1]: "admit" or "adjust"; then per level: interval, tolerance, cost
 // and catch-up (microseconds, microseconds, units, microseconds). Time is Redis's own. Admit:
 // refused (with the wait) unless every level's TAT is within its tolerance of now; then every
-// level is charged. The same arithmetic as the local GcraLimiter: a level whose TAT passed less
-// than max(catch-up, its own cost's interval) ago continues from at most min(catch-up, own)
-// back (the caller was late, by a timer or a round trip, or a refund gave time back), so
-// neither lateness nor a reconciled reservation leaks throughput; the interval's window margin
-// (GcraLimiter's jitter allowance, twice the catch-up, and room for the largest cost) covers
-// it, so no window of the period holds more than the limit. Older than that, the level was
-// idle and starts at now. Adjust: charges or refunds from the TAT (from now when it passed
-// longer than the catch-up ago); a refund may take the TAT below now, where the next admission
-// finds it. Returns {admitted, wait, now}.
+// level is charged. Admit and adjust alike: a level whose TAT passed less than its catch-up ago
+// continues from its TAT (the caller was late, by a timer or a round trip, or a reconciled
+// reservation gave time back), so neither lateness nor a refund leaks throughput; the
+// interval's window margin (GcraLimiter's jitter allowance, twice the catch-up) covers it: the
+// TAT never falls more than the catch-up behind now, so no window of the period holds more than
+// the limit. Older than that, the level was idle and starts at now. A refund may take the TAT
+// below now, where the next admission finds it. Returns {admitted, wait, now}.
 const QByteArray kScript = QByteArrayLiteral(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -41,13 +39,7 @@ for i = 1, #KEYS do
   local tat = tats[i]
   local own = tonumber(ARGV[4 * i]) * tonumber(ARGV[4 * i - 2])
   local catchup = tonumber(ARGV[4 * i + 1])
-  if ARGV[1] == 'admit' then
-    local back = math.min(catchup, own)
-    if tat < now - math.max(catchup, own) then tat = now
-    elseif tat < now - back then tat = now - back end
-  elseif tat < now - catchup then
-    tat = now
-  end
+  if tat < now - catchup then tat = now end
   tat = tat + own
   redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX',
              math.floor(math.max(tat - now, 0) / 1000) + 1000)
@@ -313,13 +305,7 @@ void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& t
     for (std::size_t i = 0; i < op.levels.size(); ++i) {
         const Level& l = op.levels[i];
         const std::int64_t own = l.cost * l.intervalUs;
-        std::int64_t from = tats[i];
-        if (op.admit) {
-            const std::int64_t back = std::min(l.catchUpUs, own);
-            from = from < now - std::max(l.catchUpUs, own) ? now : std::max(from, now - back);
-        } else if (from < now - l.catchUpUs) {
-            from = now;
-        }
+        const std::int64_t from = tats[i] < now - l.catchUpUs ? now : tats[i];
         const std::int64_t tat = from + own;
         m_client.send(
             {QByteArrayLiteral("SET"), l.key, QByteArray::number(qint64(tat)),
