@@ -2,6 +2,7 @@
 // mock in this process: flags refused with their name, the admin commands adding up with the
 // mock's own counts, a limit set live.
 #include "core/server/mock/mockserver.h"
+#include "tests/support/gatewayprocess.h"
 #include "tests/support/httptestclient.h"
 #include "tests/support/redisserver.h"
 
@@ -43,36 +44,13 @@ private:
         return {p.exitCode(), QString::fromLocal8Bit(p.readAllStandardOutput()),
                 QString::fromLocal8Bit(p.readAllStandardError())};
     }
-    static quint16 freePort() {
-        QTcpServer probe;
-        probe.listen(QHostAddress::LocalHost);
-        return probe.serverPort();
-    }
     /// Starts `sluice gateway` on a free port in front of `mock`; returns its port (0 on failure).
     static quint16 startGateway(QProcess& gateway, const MockServer& mock,
                                 const QStringList& extra) {
-        const quint16 port = freePort();
-        gateway.start(QStringLiteral(SLUICE_BINARY),
-                      QStringList{QStringLiteral("gateway"), QStringLiteral("--listen"),
-                                  QStringLiteral("127.0.0.1:%1").arg(port),
-                                  QStringLiteral("--upstream"),
-                                  mock.baseUrl().toString() + QStringLiteral("/v1")} +
-                          extra);
-        QString banner;
-        const bool up = test::runUntil(
-            [&] {
-                banner += QString::fromLocal8Bit(gateway.readAllStandardOutput());
-                return banner.contains(QLatin1String("Sluice gateway on"));
-            },
-            10000);
-        return up ? port : 0;
+        return test::startGateway(gateway, mock.baseUrl().toString() + QStringLiteral("/v1"),
+                                  extra);
     }
-    static void stopGateway(QProcess& gateway) {
-        gateway.terminate();
-        QSignalSpy ended(&gateway, &QProcess::finished);
-        QVERIFY(gateway.state() == QProcess::NotRunning || ended.wait(10000));
-        QCOMPARE(gateway.exitCode(), 0);
-    }
+    static void stopGateway(QProcess& gateway) { QVERIFY(test::stopGateway(gateway)); }
 };
 
 void TestGatewayCli::badFlagsAreRefused_data() {

@@ -10,16 +10,6 @@ using namespace sluice;
 
 namespace {
 
-RedisClientConfig configFor(const RedisServer& server, int timeoutMs = 500) {
-    RedisClientConfig c;
-    c.url = RedisUrl::parse(server.url()).value();
-    c.connectTimeout = std::chrono::milliseconds(timeoutMs);
-    c.commandTimeout = std::chrono::milliseconds(timeoutMs);
-    c.reconnectMin = std::chrono::milliseconds(20);
-    c.reconnectMax = std::chrono::milliseconds(100);
-    return c;
-}
-
 /// Sends and waits (a test helper only; the client itself never blocks).
 std::optional<Result<RedisReply>> call(RedisClient& client, QList<QByteArray> args,
                                        int waitMs = 3000) {
@@ -99,11 +89,56 @@ private Q_SLOTS:
         QVERIFY(!r->display().contains(QStringLiteral("s3cret")));
     }
 
+    // The reply reader the client uses: nested replies byte by byte; a huge array header
+    // allocates nothing and waits for its elements; a stream nested too deep fails for good.
+    void readerTakesRepliesInAnySplit() {
+        const QByteArray stream = "+OK\r\n*3\r\n:7\r\n*2\r\n$3\r\nab\n\r\n$-1\r\n-ERR no\r\n*0\r\n";
+        RedisReplyReader reader;
+        QList<RedisReply> replies;
+        for (char c : stream) {
+            QVERIFY(reader.feed(QByteArrayView(&c, 1)).ok());
+            for (auto next = reader.next(); next.ok() && next.value(); next = reader.next()) {
+                replies.append(*next.value());
+            }
+        }
+        QCOMPARE(replies.size(), 3);
+        QCOMPARE(replies[0].type, RedisReply::Type::Status);
+        QCOMPARE(replies[0].text, QByteArray("OK"));
+        const RedisReply& array = replies[1];
+        QCOMPARE(array.elements.size(), 3);
+        QCOMPARE(array.elements[0].integer, 7);
+        QCOMPARE(array.elements[1].elements.size(), 2);
+        QCOMPARE(array.elements[1].elements[0].text, QByteArray("ab\n"));
+        QVERIFY(array.elements[1].elements[1].isNil());
+        QVERIFY(array.elements[2].isError());
+        QCOMPARE(array.elements[2].text, QByteArray("ERR no"));
+        QCOMPARE(replies[2].type, RedisReply::Type::Array);
+        QVERIFY(replies[2].elements.isEmpty());
+    }
+    void readerRefusesBadStreams() {
+        RedisReplyReader huge;
+        QVERIFY(huge.feed("*2000000000\r\n:1\r\n").ok());
+        const auto waiting = huge.next();
+        QVERIFY(waiting.ok() && !waiting.value());
+
+        RedisReplyReader deep;
+        QVERIFY(deep.feed("*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n").ok());
+        const auto refused = deep.next();
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().field, QStringLiteral("redis protocol"));
+        QVERIFY(deep.failed());
+        QVERIFY(!deep.feed("+OK\r\n").ok());
+
+        RedisReplyReader bad;
+        QVERIFY(bad.feed("?what\r\n").ok());
+        QVERIFY(!bad.next().ok());
+    }
+
     void commandsAndPipelining() {
         SKIP_WITHOUT_REDIS();
         RedisServer server;
         QVERIFY(server.start());
-        RedisClient client(configFor(server));
+        RedisClient client(server.clientConfig());
         auto set = call(client, {"SET", "k", QByteArray("bin\0ary", 7)});
         QVERIFY(set->ok());
         QCOMPARE(set->value().toBytes(), QByteArray("OK"));
@@ -130,7 +165,7 @@ private Q_SLOTS:
         SKIP_WITHOUT_REDIS();
         RedisServer server;
         QVERIFY(server.start());
-        RedisClient client(configFor(server));
+        RedisClient client(server.clientConfig());
         auto r = call(client, {"NOSUCHCOMMAND", "x"});
         QVERIFY(!r->ok());
         QVERIFY(RedisClient::isReplyError(r->error()));
@@ -142,7 +177,7 @@ private Q_SLOTS:
         SKIP_WITHOUT_REDIS();
         RedisServer server({QStringLiteral("--requirepass"), QStringLiteral("pw")});
         QVERIFY(server.start());
-        RedisClientConfig c = configFor(server);
+        RedisClientConfig c = server.clientConfig();
         c.url = RedisUrl::parse(QStringLiteral("redis://:pw@127.0.0.1:%1/5").arg(server.port()))
                     .value();
         RedisClient client(c);
@@ -165,7 +200,7 @@ private Q_SLOTS:
         SKIP_WITHOUT_REDIS();
         RedisServer server;
         QVERIFY(server.start());
-        RedisClient client(configFor(server, 300));
+        RedisClient client(server.clientConfig(300));
         QSignalSpy ready(&client, &RedisClient::ready);
         QSignalSpy down(&client, &RedisClient::down);
         QVERIFY(call(client, {"PING"})->ok());
@@ -191,7 +226,7 @@ private Q_SLOTS:
         SKIP_WITHOUT_REDIS();
         RedisServer server;
         QVERIFY(server.start());
-        RedisClient client(configFor(server, 300));
+        RedisClient client(server.clientConfig(300));
         QElapsedTimer t;
         t.start();
         // The server blocks on this for 2 s: the client gives up at its command timeout.
@@ -206,7 +241,7 @@ private Q_SLOTS:
 
     void nothingListeningIsAnError() {
         RedisServer server; // never started: its port is free
-        RedisClient client(configFor(server, 300));
+        RedisClient client(server.clientConfig(300));
         auto r = call(client, {"PING"}, 2000);
         QVERIFY(!r->ok());
         QCOMPARE(r->error().field, QStringLiteral("redis"));
@@ -218,7 +253,7 @@ private Q_SLOTS:
         QVERIFY(server.start());
         int failed = 0;
         {
-            RedisClient client(configFor(server));
+            RedisClient client(server.clientConfig());
             client.send({"BLPOP", "nothing", "1"},
                         [&failed](Result<RedisReply> r) { failed += r.ok() ? 0 : 1; });
         }

@@ -12,20 +12,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const QStringList kNoScripts{
-    QStringLiteral("--rename-command"), QStringLiteral("EVAL"),    QString(),
-    QStringLiteral("--rename-command"), QStringLiteral("EVALSHA"), QString()};
-
-RedisClientConfig configFor(const RedisServer& server) {
-    RedisClientConfig c;
-    c.url = RedisUrl::parse(server.url()).value();
-    c.connectTimeout = 500ms;
-    c.commandTimeout = 500ms;
-    c.reconnectMin = 20ms;
-    c.reconnectMax = 100ms;
-    return c;
-}
-
 std::optional<Result<SharedDecision>> admitNow(SharedBudget& budget, const QByteArray& key,
                                                const BudgetLimits& limits, std::int64_t tokens) {
     std::optional<Result<SharedDecision>> out;
@@ -48,7 +34,7 @@ BudgetLimits perMinute(std::int64_t requests, std::int64_t burst, std::int64_t t
 class Contender : public QObject {
 public:
     Contender(const RedisServer& server, QByteArray key, BudgetLimits limits, qint64 untilUs)
-        : client(configFor(server))
+        : client(server.clientConfig())
         , budget(client)
         , m_key(std::move(key))
         , m_limits(std::move(limits))
@@ -96,7 +82,7 @@ private:
 };
 
 std::int64_t redisTimeUs(const RedisServer& server) {
-    RedisClient c(configFor(server));
+    RedisClient c(server.clientConfig());
     std::int64_t out = 0;
     c.send({"TIME"}, [&out](Result<RedisReply> r) {
         if (r.ok()) {
@@ -152,9 +138,9 @@ private Q_SLOTS:
     void burstThenPaced() {
         SKIP_WITHOUT_REDIS();
         QFETCH(bool, scripts);
-        RedisServer server(scripts ? QStringList() : kNoScripts);
+        RedisServer server(scripts ? QStringList() : RedisServer::withoutScripts());
         QVERIFY(server.start());
-        RedisClient client(configFor(server));
+        RedisClient client(server.clientConfig());
         SharedBudget budget(client);
         QSignalSpy modes(&budget, &SharedBudget::modeChanged);
         // 1 per ~1 s, 4 extra at once: wide enough that the helper's polling (QTRY steps of up to
@@ -184,9 +170,9 @@ private Q_SLOTS:
     void tokensReservedThenReconciled() {
         SKIP_WITHOUT_REDIS();
         QFETCH(bool, scripts);
-        RedisServer server(scripts ? QStringList() : kNoScripts);
+        RedisServer server(scripts ? QStringList() : RedisServer::withoutScripts());
         QVERIFY(server.start());
-        RedisClient client(configFor(server));
+        RedisClient client(server.clientConfig());
         SharedBudget budget(client);
         BudgetLimits limits; // tokens only: 1,000/s, 1,000 at once
         limits.tokens.push_back(RateLevel{60000, 60s, 1000});
@@ -207,7 +193,7 @@ private Q_SLOTS:
         SKIP_WITHOUT_REDIS();
         RedisServer server;
         QVERIFY(server.start());
-        RedisClient a(configFor(server)), b(configFor(server));
+        RedisClient a(server.clientConfig()), b(server.clientConfig());
         SharedBudget ba(a), bb(b);
         const BudgetLimits limits = perMinute(60, 2);
         const QByteArray key = SharedBudget::keyHash("shared");
@@ -222,7 +208,7 @@ private Q_SLOTS:
         SKIP_WITHOUT_REDIS();
         RedisServer server;
         QVERIFY(server.start());
-        RedisClient client(configFor(server));
+        RedisClient client(server.clientConfig());
         SharedBudget budget(client);
         QVERIFY(admitNow(budget, "k", perMinute(60, 0), 0)->ok());
         server.kill();
@@ -237,7 +223,7 @@ private Q_SLOTS:
     void fourContendersNeverOverrun() {
         SKIP_WITHOUT_REDIS();
         QFETCH(bool, scripts);
-        RedisServer server(scripts ? QStringList() : kNoScripts);
+        RedisServer server(scripts ? QStringList() : RedisServer::withoutScripts());
         QVERIFY(server.start());
         BudgetLimits limits;
         const Nanos period = 2s;

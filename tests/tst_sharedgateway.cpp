@@ -21,10 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const QStringList kNoScripts{
-    QStringLiteral("--rename-command"), QStringLiteral("EVAL"),    QString(),
-    QStringLiteral("--rename-command"), QStringLiteral("EVALSHA"), QString()};
-
 SharedAdmissionConfig sharedFor(const RedisServer& server, RedisPolicy policy) {
     SharedAdmissionConfig c;
     c.client.url = RedisUrl::parse(server.url()).value();
@@ -96,7 +92,7 @@ private Q_SLOTS:
     void fourShareOneRpm() {
         SKIP_WITHOUT_REDIS();
         QFETCH(bool, scripts);
-        RedisServer redis(scripts ? QStringList() : kNoScripts);
+        RedisServer redis(scripts ? QStringList() : RedisServer::withoutScripts());
         QVERIFY(redis.start());
         const double speed = 15;
         const std::int64_t rpm = 600;

@@ -10,16 +10,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-RedisClientConfig configFor(const RedisServer& server) {
-    RedisClientConfig c;
-    c.url = RedisUrl::parse(server.url()).value();
-    c.connectTimeout = 500ms;
-    c.commandTimeout = 500ms;
-    c.reconnectMin = 20ms;
-    c.reconnectMax = 100ms;
-    return c;
-}
-
 LeaseDecision acquireNow(SharedLeases& leases, const QByteArray& key, std::int64_t limit) {
     std::optional<Result<LeaseDecision>> out;
     leases.acquire(key, limit, [&out](Result<LeaseDecision> r) { out.emplace(std::move(r)); });
@@ -57,7 +47,7 @@ private Q_SLOTS:
                                    : QStringList{QStringLiteral("--rename-command"),
                                                  QStringLiteral("EVALSHA"), QString()});
         QVERIFY(server.start());
-        RedisClient a(configFor(server)), b(configFor(server));
+        RedisClient a(server.clientConfig()), b(server.clientConfig());
         SharedLeases la(a, 10s), lb(b, 10s);
         const QByteArray key = "k1";
         std::vector<QByteArray> held;
@@ -81,7 +71,7 @@ private Q_SLOTS:
         SKIP_WITHOUT_REDIS();
         RedisServer server;
         QVERIFY(server.start());
-        RedisClient a(configFor(server)), b(configFor(server));
+        RedisClient a(server.clientConfig()), b(server.clientConfig());
         auto crashing = std::make_unique<SharedLeases>(a, 300ms);
         SharedLeases survivor(b, 300ms);
         QVERIFY(acquireNow(*crashing, "k", 1).granted);
@@ -96,7 +86,7 @@ private Q_SLOTS:
         SKIP_WITHOUT_REDIS();
         RedisServer server;
         QVERIFY(server.start());
-        RedisClient a(configFor(server)), b(configFor(server));
+        RedisClient a(server.clientConfig()), b(server.clientConfig());
         SharedLeases holder(a, 200ms), other(b, 200ms);
         QVERIFY(acquireNow(holder, "k", 1).granted);
         // Four TTLs later the lease still holds, because its holder refreshes it.

@@ -20,38 +20,6 @@ Error downError(const QString& why) {
     return Error{Error::Kind::Unavailable, QStringLiteral("redis"), why};
 }
 
-RedisReply fromHiredis(const redisReply* r) {
-    RedisReply out;
-    switch (r->type) {
-    case REDIS_REPLY_STATUS:
-        out.type = RedisReply::Type::Status;
-        out.text = QByteArray(r->str, static_cast<qsizetype>(r->len));
-        break;
-    case REDIS_REPLY_ERROR:
-        out.type = RedisReply::Type::Error;
-        out.text = QByteArray(r->str, static_cast<qsizetype>(r->len));
-        break;
-    case REDIS_REPLY_INTEGER:
-        out.type = RedisReply::Type::Integer;
-        out.integer = r->integer;
-        break;
-    case REDIS_REPLY_STRING:
-        out.type = RedisReply::Type::String;
-        out.text = QByteArray(r->str, static_cast<qsizetype>(r->len));
-        break;
-    case REDIS_REPLY_ARRAY:
-        out.type = RedisReply::Type::Array;
-        out.elements.reserve(static_cast<qsizetype>(r->elements));
-        for (std::size_t i = 0; i < r->elements; ++i) {
-            out.elements.append(fromHiredis(r->element[i]));
-        }
-        break;
-    default:
-        break; // REDIS_REPLY_NIL
-    }
-    return out;
-}
-
 } // namespace
 
 RedisClient::RedisClient(RedisClientConfig config, QObject* parent)
@@ -74,9 +42,6 @@ RedisClient::~RedisClient() {
         delete m_socket;
     }
     failAll(downError(QStringLiteral("client destroyed")));
-    if (m_reader) {
-        redisReaderFree(m_reader);
-    }
 }
 
 void RedisClient::start() {
@@ -104,10 +69,7 @@ void RedisClient::connectNow() {
         m_socket->abort();
         m_socket->deleteLater();
     }
-    if (m_reader) {
-        redisReaderFree(m_reader);
-    }
-    m_reader = redisReaderCreate();
+    m_reader = std::make_unique<RedisReplyReader>();
     m_state = State::Connecting;
     m_connectDeadlineMs = nowMs() + m_config.connectTimeout.count();
     auto* socket = new QSslSocket(this);
@@ -271,31 +233,27 @@ void RedisClient::onReadyRead() {
     if (!m_socket || !m_reader) {
         return;
     }
-    const QByteArray bytes = m_socket->readAll();
-    if (redisReaderFeed(m_reader, bytes.constData(), static_cast<std::size_t>(bytes.size())) !=
-        REDIS_OK) {
-        fail(QStringLiteral("protocol error: ") + QString::fromLatin1(m_reader->errstr));
+    if (const Result<void> fed = m_reader->feed(m_socket->readAll()); !fed) {
+        fail(QStringLiteral("protocol error: ") + fed.error().message);
         return;
     }
     // Bounded by what was fed; each round either takes one reply or stops.
     while (m_socket && m_reader && (m_state == State::Ready || m_state == State::Connecting)) {
-        void* raw = nullptr;
-        if (redisReaderGetReply(m_reader, &raw) != REDIS_OK) {
-            fail(QStringLiteral("protocol error: ") + QString::fromLatin1(m_reader->errstr));
+        Result<std::optional<RedisReply>> next = m_reader->next();
+        if (!next) {
+            fail(QStringLiteral("protocol error: ") + next.error().message);
             return;
         }
-        if (!raw) {
+        if (!next.value()) {
             break;
         }
-        std::unique_ptr<redisReply, void (*)(void*)> owned(static_cast<redisReply*>(raw),
-                                                           freeReplyObject);
         if (m_pending.empty()) {
             fail(QStringLiteral("protocol error: a reply nobody asked for"));
             return;
         }
         Pending p = std::move(m_pending.front());
         m_pending.pop_front();
-        RedisReply reply = fromHiredis(owned.get());
+        RedisReply reply = std::move(*next.value());
         if (reply.isError()) {
             p.done(Error{Error::Kind::Invalid, QStringLiteral("redis reply"),
                          QString::fromUtf8(reply.text)});

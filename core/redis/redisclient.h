@@ -14,9 +14,9 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
 
 class QSslSocket;
-struct redisReader;
 
 namespace sluice {
 
@@ -30,8 +30,9 @@ struct RedisClientConfig {
 };
 
 /// A Redis client of our own: hiredis only encodes commands (redisFormatCommandArgv) and parses
-/// replies (redisReader); the transport is a Qt socket (TLS for rediss://), so it never blocks
-/// the event loop and has the command timeouts and reconnection hiredis 0.14 lacks.
+/// replies (its redisReader, through RedisReplyReader); the transport is a Qt socket (TLS for
+/// rediss://), so it never blocks the event loop and has the command timeouts and reconnection
+/// hiredis 0.14 lacks.
 ///
 /// Commands are pipelined: send() writes at once and replies are matched in order. While the
 /// connection is being made, commands wait (up to their timeout); while it is known to be down
@@ -111,8 +112,8 @@ private:
     bool m_destroying = false; ///< set by the destructor: send() fails at once
     QString m_lastError;
     QPointer<QSslSocket> m_socket;
-    redisReader* m_reader = nullptr;
-    std::deque<Pending> m_pending; ///< written, awaiting replies in order
+    std::unique_ptr<RedisReplyReader> m_reader; ///< one per connection
+    std::deque<Pending> m_pending;              ///< written, awaiting replies in order
     std::deque<std::pair<QList<QByteArray>, Pending>> m_waiting; ///< until the handshake ends
     int m_handshakeLeft = 0;
     QElapsedTimer m_elapsed;

@@ -108,6 +108,10 @@ void SharedAdmission::clear() {
     }
     m_alarm = false;
     m_alarmReason.clear();
+    if (m_config.policy == RedisPolicy::Split && !m_split.empty()) {
+        m_splitHoldUntil =
+            m_clock.now() + 2 * std::chrono::duration_cast<Nanos>(m_config.heartbeat);
+    }
     qInfo("sluice: Redis reachable again: shared limits restored");
     Q_EMIT alarmChanged(false, QStringLiteral("Redis reachable again"));
 }
@@ -157,6 +161,18 @@ void SharedAdmission::beat() {
     });
 }
 
+Nanos SharedAdmission::splitHoldWait(const QByteArray& keyHash, Nanos now) const {
+    const auto it = m_split.find(keyHash);
+    return now < m_splitHoldUntil && it != m_split.end() ? it->second.waitTime(now) : Nanos{0};
+}
+
+void SharedAdmission::chargeSplitHold(const QByteArray& keyHash, std::int64_t tokens) {
+    const Nanos now = m_clock.now();
+    if (const auto it = m_split.find(keyHash); now < m_splitHoldUntil && it != m_split.end()) {
+        (void)it->second.admit(tokens, now);
+    }
+}
+
 SharedVerdict SharedAdmission::decideByPolicy(const QByteArray& keyHash, const BudgetLimits& limits,
                                               std::int64_t tokens, int concurrency) {
     ++m_policyDecisions;
@@ -172,7 +188,10 @@ SharedVerdict SharedAdmission::decideByPolicy(const QByteArray& keyHash, const B
     const Nanos now = m_clock.now();
     auto it = m_split.find(keyHash);
     if (it == m_split.end()) {
+        // A share starts as if this process had just sent one request: N fresh shares would
+        // each let one go at once, on top of what the fleet sent a moment ago through Redis.
         it = m_split.emplace(keyHash, RateBudget(divided(limits, m_splitN))).first;
+        (void)it->second.admit(tokens, now);
     }
     RateBudget& budget = it->second;
     const Nanos wait = budget.waitTime(now);
@@ -203,6 +222,10 @@ void SharedAdmission::admit(const QByteArray& apiKey, const BudgetLimits& limits
         done(decideByPolicy(keyHash, limits, tokens, concurrency));
         return;
     }
+    if (const Nanos hold = splitHoldWait(keyHash, m_clock.now()); hold > Nanos{0}) {
+        done(SharedVerdict{false, hold, {}, false});
+        return;
+    }
     QPointer<SharedAdmission> self(this);
     m_budget.admit(
         keyHash, limits, tokens,
@@ -226,6 +249,7 @@ void SharedAdmission::admit(const QByteArray& apiKey, const BudgetLimits& limits
                 done(SharedVerdict{false, d.wait, {}, true});
                 return;
             }
+            self->chargeSplitHold(keyHash, tokens);
             if (concurrency <= 0) {
                 done(SharedVerdict{true, Nanos{0}, {}, true});
                 return;

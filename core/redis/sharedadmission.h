@@ -114,9 +114,18 @@ private:
     std::uint64_t m_alarms = 0;
     std::uint64_t m_policyDecisions = 0;
     int m_processes = 1;
+    /// While the hold lasts, a shared admission is also charged to (and waits for) this
+    /// process's split share.
+    Nanos splitHoldWait(const QByteArray& keyHash, Nanos now) const;
+    void chargeSplitHold(const QByteArray& keyHash, std::int64_t tokens);
+
     // The split policy's local state: a budget per key at limit/N, and local in-flight counts.
     std::map<QByteArray, RateBudget> m_split;
     int m_splitN = 0;
+    /// Split only: after Redis returns, every process keeps to its share as well for two
+    /// heartbeats, until the others have seen Redis back too (one process back on the whole
+    /// shared budget while the rest still take limit/N each would overrun the limit).
+    Nanos m_splitHoldUntil = Nanos::min();
     std::map<QByteArray, int> m_localInFlight;
 };
 

@@ -14,12 +14,13 @@ namespace {
 // KEYS: one per level. ARGV[1]: "admit" or "adjust"; then per level: interval, tolerance, cost
 // and catch-up (microseconds, microseconds, units, microseconds). Time is Redis's own. Admit:
 // refused (with the wait) unless every level's TAT is within its tolerance of now; then every
-// level is charged. A level whose TAT passed less than its catch-up ago continues from its TAT
-// (the caller was late, by a timer or a round trip), so lateness does not leak throughput; the
+// level is charged. Admit and adjust alike: a level whose TAT passed less than its catch-up ago
+// continues from its TAT (the caller was late, by a timer or a round trip, or a reconciled
+// reservation gave time back), so neither lateness nor a refund leaks throughput; the
 // interval's window margin (GcraLimiter's jitter allowance, twice the catch-up) covers it: the
 // TAT never falls more than the catch-up behind now, so no window of the period holds more than
-// the limit. Older than that, the level was idle and starts at now. Adjust: charges (or refunds,
-// never below now) without deciding. Returns {admitted, wait, now}.
+// the limit. Older than that, the level was idle and starts at now. A refund may take the TAT
+// below now, where the next admission finds it. Returns {admitted, wait, now}.
 const QByteArray kScript = QByteArrayLiteral(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -36,14 +37,12 @@ if ARGV[1] == 'admit' and wait > 0 then
 end
 for i = 1, #KEYS do
   local tat = tats[i]
-  if tat < now - tonumber(ARGV[4 * i + 1]) then tat = now end
-  tat = tat + tonumber(ARGV[4 * i]) * tonumber(ARGV[4 * i - 2])
-  if tat > now then
-    redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX',
-               math.floor((tat - now) / 1000) + 1000)
-  else
-    redis.call('DEL', KEYS[i])
-  end
+  local own = tonumber(ARGV[4 * i]) * tonumber(ARGV[4 * i - 2])
+  local catchup = tonumber(ARGV[4 * i + 1])
+  if tat < now - catchup then tat = now end
+  tat = tat + own
+  redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX',
+             math.floor(math.max(tat - now, 0) / 1000) + 1000)
 end
 return {1, 0, now}
 )lua");
@@ -130,7 +129,7 @@ std::vector<SharedBudget::Level> SharedBudget::levelsFor(const QByteArray& keyHa
         l.toleranceUs = l.intervalUs * std::max<std::int64_t>(0, level.burst);
         l.cost = cost;
         // GcraLimiter's jitter allowance: 0.5% of the period, at most 1 s.
-        l.catchUpUs = admit ? std::min<std::int64_t>(us(level.period) / 200, 1'000'000) : 0;
+        l.catchUpUs = std::min<std::int64_t>(us(level.period) / 200, 1'000'000);
         out.push_back(std::move(l));
     };
     for (const RateLevel& level : limits.requests) {
@@ -305,16 +304,14 @@ void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& t
     m_client.send({QByteArrayLiteral("MULTI")}, [](Result<RedisReply>) {});
     for (std::size_t i = 0; i < op.levels.size(); ++i) {
         const Level& l = op.levels[i];
+        const std::int64_t own = l.cost * l.intervalUs;
         const std::int64_t from = tats[i] < now - l.catchUpUs ? now : tats[i];
-        const std::int64_t tat = from + l.cost * l.intervalUs;
-        if (tat > now) {
-            m_client.send({QByteArrayLiteral("SET"), l.key, QByteArray::number(qint64(tat)),
-                           QByteArrayLiteral("PX"),
-                           QByteArray::number(qint64((tat - now) / 1000 + 1000))},
-                          [](Result<RedisReply>) {});
-        } else {
-            m_client.send({QByteArrayLiteral("DEL"), l.key}, [](Result<RedisReply>) {});
-        }
+        const std::int64_t tat = from + own;
+        m_client.send(
+            {QByteArrayLiteral("SET"), l.key, QByteArray::number(qint64(tat)),
+             QByteArrayLiteral("PX"),
+             QByteArray::number(qint64(std::max<std::int64_t>(tat - now, 0) / 1000 + 1000))},
+            [](Result<RedisReply>) {});
     }
     auto shared = std::make_shared<Op>(std::move(op));
     QPointer<SharedBudget> self(this);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/redis/redisclient.h"
+
 #include <QEventLoop>
 #include <QProcess>
 #include <QStandardPaths>
@@ -15,6 +17,12 @@ class RedisServer {
 public:
     static QString binary() {
         return QStandardPaths::findExecutable(QStringLiteral("redis-server"));
+    }
+
+    /// Arguments that rename EVAL and EVALSHA away, as servers that refuse scripts do.
+    static QStringList withoutScripts() {
+        return {QStringLiteral("--rename-command"), QStringLiteral("EVAL"),    QString(),
+                QStringLiteral("--rename-command"), QStringLiteral("EVALSHA"), QString()};
     }
 
     explicit RedisServer(QStringList extraArgs = {})
@@ -59,6 +67,16 @@ public:
     void stop() { kill(); }
     quint16 port() const { return m_port; }
     QString url() const { return QStringLiteral("redis://127.0.0.1:%1").arg(m_port); }
+    /// A client of this server with short timeouts and quick reconnection, as tests want.
+    sluice::RedisClientConfig clientConfig(int timeoutMs = 500) const {
+        sluice::RedisClientConfig c;
+        c.url = sluice::RedisUrl::parse(url()).value();
+        c.connectTimeout = std::chrono::milliseconds(timeoutMs);
+        c.commandTimeout = std::chrono::milliseconds(timeoutMs);
+        c.reconnectMin = std::chrono::milliseconds(20);
+        c.reconnectMax = std::chrono::milliseconds(100);
+        return c;
+    }
 
 private:
     QStringList m_extra;

@@ -303,6 +303,7 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
     td = tokenLimiter->tryAcquire(cost, now);
     m_stats.requestWindow.add(1, now);
     m_stats.tokenWindow.add(cost, now);
+    Q_EMIT charged(cost);
     m_stats.tokensIn += chat.promptTokens;
     state.requestRemaining = rd.remaining;
     state.requestReset = rd.resetAfter;

@@ -57,6 +57,10 @@ public:
 
 Q_SIGNALS:
     void configChanged(const sluice::MockConfig& config);
+    /// A chat request passed the limits and was charged `tokens` (its prompt and the output it
+    /// will get), as it arrived: what a provider's sliding windows count. Emitted at once, from
+    /// the request's handling; a slot must not destroy the server.
+    void charged(std::int64_t tokens);
 
 private:
     void handle(const HttpRequest& request, HttpResponder* responder);
