@@ -1,11 +1,15 @@
 #include "app/benchcommand.h"
 
+#include "app/agentflags.h"
+#include "app/agentlink.h"
+#include "app/benchcollect.h"
 #include "app/commandline.h"
 #include "app/http2probe.h"
 #include "app/liveview.h"
 #include "app/scenarioflags.h"
 #include "app/signalwatcher.h"
 #include "app/summaryprint.h"
+#include "core/bench/agentshare.h"
 #include "core/bench/benchrunner.h"
 #include "core/bench/report/reportfiles.h"
 #include "core/server/mock/mockserver.h"
@@ -74,6 +78,8 @@ int runBenchCommand(const QStringList& arguments) {
     parser.addOption(scenarioFile);
     cli::scenarioFlags().addTo(parser);
     parser.addOptions({report, quiet});
+    const AgentFlags agentFlags;
+    agentFlags.addTo(parser);
 
     if (!parser.parse(arguments)) {
         cli::printError(kMe + QStringLiteral(": ") + parser.errorText() +
@@ -92,11 +98,40 @@ int runBenchCommand(const QStringList& arguments) {
         return fail(
             QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
     }
+    if (parser.isSet(agentFlags.collect)) {
+        return runCollectCommand(parser.value(agentFlags.collect), parser.value(agentFlags.redis),
+                                 parser.value(report), parser.value(agentFlags.collectTimeout),
+                                 parser.isSet(quiet));
+    }
+    auto agentOptions = agentFlags.read(parser);
+    if (!agentOptions) {
+        return fail(agentOptions.error().text());
+    }
     auto scenario = cli::scenarioFromCommandLine(parser);
     if (!scenario) {
         return fail(scenario.error().text());
     }
+    const std::optional<AgentOptions> agent = *agentOptions;
+    QString shareText;
+    if (agent) {
+        auto share = agentShare(scenario.value(), agent->agents, agent->index);
+        if (!share) {
+            return fail(share.error().text());
+        }
+        shareText = agentShareText(scenario.value(), share.value(), agent->agents, agent->index);
+        scenario = std::move(share);
+    }
     const BenchScenario s = std::move(scenario).value();
+    std::unique_ptr<AgentLink> link;
+    if (agent) {
+        link = std::make_unique<AgentLink>(agent->redis, agent->runId, agent->agents, agent->index);
+        const QJsonObject hello{{QStringLiteral("share"), shareText},
+                                {QStringLiteral("config"), s.toJson()}};
+        if (auto joined = link->join(hello, std::chrono::seconds(5)); !joined) {
+            cli::printError(kMe + QStringLiteral(": ") + joined.error().text());
+            return joined.error().kind == Error::Kind::Invalid ? kExitUsage : kExitRunFailed;
+        }
+    }
 
     // The mock, in-process, on its own port.
     std::unique_ptr<MockServer> mockServer;
@@ -133,6 +168,10 @@ int runBenchCommand(const QStringList& arguments) {
     runner.setRequestSink([&log](const QJsonObject& row) { log.append(row); });
     const bool live = !parser.isSet(quiet);
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
+    if (agent) {
+        cli::printOut(QStringLiteral("Sluice bench: run '%1' on %2, %3")
+                          .arg(agent->runId, agent->redis.display(), shareText));
+    }
     cli::printOut(
         QStringLiteral("Sluice bench: %1 -> %2%3")
             .arg(
@@ -143,6 +182,9 @@ int runBenchCommand(const QStringList& arguments) {
                     : QStringLiteral(" (keys %1)").arg(s.maskedKeys().join(QStringLiteral(", ")))));
     int lines = 0;
     QObject::connect(&runner, &BenchRunner::progress, &runner, [&](const BenchProgress& p) {
+        if (link) {
+            link->publish(runner.stats(), p.inFlight);
+        }
         if (!live) {
             return;
         }
@@ -191,6 +233,14 @@ int runBenchCommand(const QStringList& arguments) {
     }
     log.close();
     const QJsonObject summary = runner.summary();
+    if (link) {
+        if (auto published = link->finish(runner.stats(), summary, std::chrono::seconds(10));
+            !published) {
+            cli::printError(kMe + QStringLiteral(": ") + published.error().text());
+            cli::printOut(summaryText(summary, {}));
+            return signalExit ? signalExit : kExitRunFailed;
+        }
+    }
     if (!reportDir.isEmpty()) {
         if (auto written = writeReport(reportDir, summary, seriesData(runner.series())); !written) {
             cli::printError(kMe + QStringLiteral(": ") + written.error().text());
