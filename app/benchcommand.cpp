@@ -113,7 +113,13 @@ int runBenchCommand(const QStringList& arguments) {
     }
     const std::optional<AgentOptions> agent = *agentOptions;
     QString shareText;
+    QJsonObject hello;
     if (agent) {
+        // The collector's report describes the whole run, not one agent's share.
+        const BenchScenario& whole = scenario.value();
+        hello = {{QStringLiteral("title"),
+                  whole.title.isEmpty() ? whole.profile.describe() : whole.title},
+                 {QStringLiteral("config"), whole.toJson()}};
         auto share = agentShare(scenario.value(), agent->agents, agent->index);
         if (!share) {
             return fail(share.error().text());
@@ -125,8 +131,7 @@ int runBenchCommand(const QStringList& arguments) {
     std::unique_ptr<AgentLink> link;
     if (agent) {
         link = std::make_unique<AgentLink>(agent->redis, agent->runId, agent->agents, agent->index);
-        const QJsonObject hello{{QStringLiteral("share"), shareText},
-                                {QStringLiteral("config"), s.toJson()}};
+        hello.insert(QStringLiteral("share"), shareText);
         if (auto joined = link->join(hello, std::chrono::seconds(5)); !joined) {
             cli::printError(kMe + QStringLiteral(": ") + joined.error().text());
             return joined.error().kind == Error::Kind::Invalid ? kExitUsage : kExitRunFailed;

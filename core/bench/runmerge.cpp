@@ -280,6 +280,8 @@ QJsonObject RunMerge::summary(const QString& runId, const QString& missing) {
                         {QStringLiteral("pid"), a.hello.value(QStringLiteral("pid"))},
                         {QStringLiteral("share"), a.hello.value(QStringLiteral("share"))},
                         {QStringLiteral("finished"), a.summary.has_value()},
+                        {QStringLiteral("started_ms"), a.startedMs},
+                        {QStringLiteral("ended_ms"), a.endedMs},
                         {QStringLiteral("lost_slices"), static_cast<double>(a.lost)}};
         if (a.summary) {
             const QJsonObject& s = *a.summary;
@@ -335,6 +337,8 @@ QJsonObject RunMerge::summary(const QString& runId, const QString& missing) {
     // The SLOs are the first agent's (every agent runs the same scenario), judged again on
     // the merged counts and histograms.
     const QJsonObject first = summaries.empty() ? QJsonObject() : summaries.front();
+    // The whole run's title and scenario, as every agent was given them.
+    const QJsonObject hello = m_agents.empty() ? QJsonObject() : m_agents.begin()->second.hello;
     QJsonArray slo;
     QStringList failed;
     for (const QJsonValue& v : first.value(QStringLiteral("slo")).toArray()) {
@@ -374,7 +378,7 @@ QJsonObject RunMerge::summary(const QString& runId, const QString& missing) {
     QJsonObject summary{
         {QStringLiteral("sluice_report"), 1},
         {QStringLiteral("run_id"), runId},
-        {QStringLiteral("title"), first.value(QStringLiteral("title")).toString() +
+        {QStringLiteral("title"), hello.value(QStringLiteral("title")).toString() +
                                       QStringLiteral(" (%1 agents)").arg(m_agents.size())},
         {QStringLiteral("started_at"),
          QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(startMs), Qt::UTC)
@@ -382,7 +386,7 @@ QJsonObject RunMerge::summary(const QString& runId, const QString& missing) {
         {QStringLiteral("duration_s"), (endMs - startMs) / 1e3},
         {QStringLiteral("offered_s"), (endMs - startMs) / 1e3},
         {QStringLiteral("end_reason"), endReasons.join(QStringLiteral("; "))},
-        {QStringLiteral("config"), first.value(QStringLiteral("config"))},
+        {QStringLiteral("config"), hello.value(QStringLiteral("config"))},
         {QStringLiteral("counts"), countsJson(c, rateLimited)},
         {QStringLiteral("throughput"), throughput},
         {QStringLiteral("latency_ms"), latency},
