@@ -98,6 +98,10 @@ int runBenchCommand(const QStringList& arguments) {
         return fail(
             QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
     }
+    if (parser.isSet(agentFlags.collect) && parser.isSet(agentFlags.agent)) {
+        return fail(QStringLiteral("--collect: not with --agent (the collector runs no load: "
+                                   "start it as a command of its own)"));
+    }
     if (parser.isSet(agentFlags.collect)) {
         return runCollectCommand(parser.value(agentFlags.collect), parser.value(agentFlags.redis),
                                  parser.value(report), parser.value(agentFlags.collectTimeout),
