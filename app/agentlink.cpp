@@ -1,6 +1,7 @@
 #include "app/agentlink.h"
 
 #include "app/commandline.h"
+#include "core/bench/agentshare.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -177,6 +178,27 @@ Result<void> AgentLink::finish(const RunStats& stats, const QJsonObject& summary
                 .arg(m_url.display(), sent ? sent->error().text() : QStringLiteral("no answer"))};
     }
     return {};
+}
+
+Result<JoinedAgent> joinRun(const AgentOptions& options, BenchScenario& scenario) {
+    auto share = agentShare(scenario, options.agents, options.index);
+    if (!share) {
+        return share.error();
+    }
+    JoinedAgent joined;
+    joined.share = agentShareText(scenario, share.value(), options.agents, options.index);
+    const QJsonObject hello{{QStringLiteral("title"), scenario.title.isEmpty()
+                                                          ? scenario.profile.describe()
+                                                          : scenario.title},
+                            {QStringLiteral("config"), scenario.toJson()},
+                            {QStringLiteral("share"), joined.share}};
+    joined.link =
+        std::make_unique<AgentLink>(options.redis, options.runId, options.agents, options.index);
+    if (auto ok = joined.link->join(hello, std::chrono::seconds(5)); !ok) {
+        return ok.error();
+    }
+    scenario = std::move(share).value();
+    return joined;
 }
 
 } // namespace sluice

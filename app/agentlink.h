@@ -1,7 +1,9 @@
 #pragma once
 
+#include "app/agentflags.h"
 #include "core/bench/agentslice.h"
 #include "core/bench/runstats.h"
+#include "core/bench/scenario.h"
 #include "core/redis/benchstream.h"
 #include "core/redis/redisclient.h"
 #include "core/result.h"
@@ -56,5 +58,16 @@ private:
     bool m_sending = false;
     bool m_warned = false;
 };
+
+/// An agent that has joined its run, and the text of its share.
+struct JoinedAgent {
+    std::unique_ptr<AgentLink> link;
+    QString share; ///< "agent 2 of 3: 20/s of 60/s"
+};
+
+/// Replaces `scenario` (the whole run) by this agent's share of it and joins the run on Redis,
+/// announcing the whole run's title and scenario so the collector can describe it. The error
+/// names the flag: --agents / --stress (cannot be shared), --agent-index (taken), --redis.
+Result<JoinedAgent> joinRun(const AgentOptions& options, BenchScenario& scenario);
 
 } // namespace sluice

@@ -9,7 +9,6 @@
 #include "app/scenarioflags.h"
 #include "app/signalwatcher.h"
 #include "app/summaryprint.h"
-#include "core/bench/agentshare.h"
 #include "core/bench/benchrunner.h"
 #include "core/bench/report/reportfiles.h"
 #include "core/server/mock/mockserver.h"
@@ -116,31 +115,18 @@ int runBenchCommand(const QStringList& arguments) {
         return fail(scenario.error().text());
     }
     const std::optional<AgentOptions> agent = *agentOptions;
-    QString shareText;
-    QJsonObject hello;
-    if (agent) {
-        // The collector's report describes the whole run, not one agent's share.
-        const BenchScenario& whole = scenario.value();
-        hello = {{QStringLiteral("title"),
-                  whole.title.isEmpty() ? whole.profile.describe() : whole.title},
-                 {QStringLiteral("config"), whole.toJson()}};
-        auto share = agentShare(scenario.value(), agent->agents, agent->index);
-        if (!share) {
-            return fail(share.error().text());
-        }
-        shareText = agentShareText(scenario.value(), share.value(), agent->agents, agent->index);
-        scenario = std::move(share);
-    }
-    const BenchScenario s = std::move(scenario).value();
     std::unique_ptr<AgentLink> link;
+    QString shareText;
     if (agent) {
-        link = std::make_unique<AgentLink>(agent->redis, agent->runId, agent->agents, agent->index);
-        hello.insert(QStringLiteral("share"), shareText);
-        if (auto joined = link->join(hello, std::chrono::seconds(5)); !joined) {
+        auto joined = joinRun(*agent, scenario.value());
+        if (!joined) {
             cli::printError(kMe + QStringLiteral(": ") + joined.error().text());
             return joined.error().kind == Error::Kind::Invalid ? kExitUsage : kExitRunFailed;
         }
+        link = std::move(joined.value().link);
+        shareText = joined.value().share;
     }
+    const BenchScenario s = std::move(scenario).value();
 
     // The mock, in-process, on its own port.
     std::unique_ptr<MockServer> mockServer;
