@@ -96,6 +96,7 @@ private Q_SLOTS:
     void badInputFailsNamingTheFlag();
     void unreachableRedisFails();
     void badRecordsFailTheCollector();
+    void missingAgentFailsAfterTheTimeoutWithAReport();
 };
 
 void TestBenchAgents::threeAgentsMergeIntoThePooledRun() {
@@ -334,6 +335,41 @@ void TestBenchAgents::badRecordsFailTheCollector() {
                    QStringLiteral("--redis"), redis.url()});
     QCOMPARE(agent.code, 2);
     QVERIFY2(agent.err.contains(QLatin1String("--agent-index")), qPrintable(agent.err));
+}
+
+// One agent of two never comes: the collector waits --collect-timeout, then reports the one
+// that finished, says who is missing, and fails.
+void TestBenchAgents::missingAgentFailsAfterTheTimeoutWithAReport() {
+    SKIP_WITHOUT_REDIS();
+    RedisServer redis;
+    QVERIFY(redis.start());
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const Run agent = runSluice({QStringLiteral("bench"),         QStringLiteral("--mock"),
+                                 QStringLiteral("--mock-ttft"),   QStringLiteral("10ms"),
+                                 QStringLiteral("--mock-tpot"),   QStringLiteral("1ms"),
+                                 QStringLiteral("--rate"),        QStringLiteral("20"),
+                                 QStringLiteral("--duration"),    QStringLiteral("1s"),
+                                 QStringLiteral("--quiet"),       QStringLiteral("--agent"),
+                                 QStringLiteral("--run-id"),      QStringLiteral("half"),
+                                 QStringLiteral("--redis"),       redis.url(),
+                                 QStringLiteral("--agents"),      QStringLiteral("2"),
+                                 QStringLiteral("--agent-index"), QStringLiteral("1")});
+    QVERIFY2(agent.code == 0, qPrintable(agent.err));
+    QVERIFY2(agent.out.contains(QLatin1String("agent 1 of 2: 10/s of 20/s")),
+             qPrintable(agent.out));
+    const Run collector = runSluice(
+        {QStringLiteral("bench"), QStringLiteral("--collect"), QStringLiteral("half"),
+         QStringLiteral("--redis"), redis.url(), QStringLiteral("--collect-timeout"),
+         QStringLiteral("1s"), QStringLiteral("--quiet"), QStringLiteral("--report"), dir.path()});
+    QCOMPARE(collector.code, 1);
+    QVERIFY2(collector.err.contains(QLatin1String("1 of 2 agents finished")),
+             qPrintable(collector.err));
+    const QJsonObject summary = readJson(dir.filePath(QStringLiteral("summary.json")));
+    QCOMPARE(summary.value(QStringLiteral("counts")).toObject().value(QStringLiteral("submitted")),
+             10);
+    QCOMPARE(summary.value(QStringLiteral("verdict")).toObject().value(QStringLiteral("passed")),
+             false);
 }
 
 QTEST_GUILESS_MAIN(TestBenchAgents)
