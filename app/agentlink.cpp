@@ -144,7 +144,7 @@ Result<void> AgentLink::finish(const RunStats& stats, const QJsonObject& summary
     if (!idle) {
         // The slice on its way must land (or fail) before the last one is cut.
         QTimer poll;
-        QObject::connect(&poll, &QTimer::timeout, [&] { idle = !m_sending; });
+        QObject::connect(&poll, &QTimer::timeout, &poll, [&] { idle = !m_sending; });
         poll.start(5);
         waitFor(idle, timeout);
     }
