@@ -1,5 +1,8 @@
 #include "app/benchcommand.h"
 
+#include "app/agentflags.h"
+#include "app/agentlink.h"
+#include "app/benchcollect.h"
 #include "app/commandline.h"
 #include "app/http2probe.h"
 #include "app/liveview.h"
@@ -74,6 +77,8 @@ int runBenchCommand(const QStringList& arguments) {
     parser.addOption(scenarioFile);
     cli::scenarioFlags().addTo(parser);
     parser.addOptions({report, quiet});
+    const AgentFlags agentFlags;
+    agentFlags.addTo(parser);
 
     if (!parser.parse(arguments)) {
         cli::printError(kMe + QStringLiteral(": ") + parser.errorText() +
@@ -92,9 +97,34 @@ int runBenchCommand(const QStringList& arguments) {
         return fail(
             QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
     }
+    if (parser.isSet(agentFlags.collect) && parser.isSet(agentFlags.agent)) {
+        return fail(QStringLiteral("--collect: not with --agent (the collector runs no load: "
+                                   "start it as a command of its own)"));
+    }
+    if (parser.isSet(agentFlags.collect)) {
+        return runCollectCommand(parser.value(agentFlags.collect), parser.value(agentFlags.redis),
+                                 parser.value(report), parser.value(agentFlags.collectTimeout),
+                                 parser.isSet(quiet));
+    }
+    auto agentOptions = agentFlags.read(parser);
+    if (!agentOptions) {
+        return fail(agentOptions.error().text());
+    }
     auto scenario = cli::scenarioFromCommandLine(parser);
     if (!scenario) {
         return fail(scenario.error().text());
+    }
+    const std::optional<AgentOptions> agent = *agentOptions;
+    std::unique_ptr<AgentLink> link;
+    QString shareText;
+    if (agent) {
+        auto joined = joinRun(*agent, scenario.value());
+        if (!joined) {
+            cli::printError(kMe + QStringLiteral(": ") + joined.error().text());
+            return joined.error().kind == Error::Kind::Invalid ? kExitUsage : kExitRunFailed;
+        }
+        link = std::move(joined.value().link);
+        shareText = joined.value().share;
     }
     const BenchScenario s = std::move(scenario).value();
 
@@ -133,6 +163,10 @@ int runBenchCommand(const QStringList& arguments) {
     runner.setRequestSink([&log](const QJsonObject& row) { log.append(row); });
     const bool live = !parser.isSet(quiet);
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
+    if (agent) {
+        cli::printOut(QStringLiteral("Sluice bench: run '%1' on %2, %3")
+                          .arg(agent->runId, agent->redis.display(), shareText));
+    }
     cli::printOut(
         QStringLiteral("Sluice bench: %1 -> %2%3")
             .arg(
@@ -143,6 +177,9 @@ int runBenchCommand(const QStringList& arguments) {
                     : QStringLiteral(" (keys %1)").arg(s.maskedKeys().join(QStringLiteral(", ")))));
     int lines = 0;
     QObject::connect(&runner, &BenchRunner::progress, &runner, [&](const BenchProgress& p) {
+        if (link) {
+            link->publish(runner.stats(), p.inFlight);
+        }
         if (!live) {
             return;
         }
@@ -191,6 +228,14 @@ int runBenchCommand(const QStringList& arguments) {
     }
     log.close();
     const QJsonObject summary = runner.summary();
+    if (link) {
+        if (auto published = link->finish(runner.stats(), summary, std::chrono::seconds(10));
+            !published) {
+            cli::printError(kMe + QStringLiteral(": ") + published.error().text());
+            cli::printOut(summaryText(summary, {}));
+            return signalExit ? signalExit : kExitRunFailed;
+        }
+    }
     if (!reportDir.isEmpty()) {
         if (auto written = writeReport(reportDir, summary, seriesData(runner.series())); !written) {
             cli::printError(kMe + QStringLiteral(": ") + written.error().text());

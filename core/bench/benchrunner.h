@@ -71,6 +71,8 @@ public:
     const BenchScenario& scenario() const { return m_scenario; }
     RequestEngine& engine() { return *m_engine; }
     const SeriesRing& series() const { return m_stats.series(); }
+    /// Counts and histograms so far (read between events; valid while the runner lives).
+    const RunStats& stats() const { return m_stats; }
     const std::vector<BenchEvent>& events() const { return m_events; }
     /// The whole result (see docs/report-format.md). Complete after finished().
     QJsonObject summary() const;

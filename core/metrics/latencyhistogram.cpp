@@ -118,6 +118,45 @@ bool LatencyHistogram::merge(const LatencyHistogram& other) {
     return true;
 }
 
+std::optional<LatencyHistogram> LatencyHistogram::difference(const LatencyHistogram& later,
+                                                             const LatencyHistogram& earlier) {
+    if (later.m_highest != earlier.m_highest || later.m_digits != earlier.m_digits ||
+        earlier.m_total > later.m_total || earlier.m_overflow > later.m_overflow) {
+        return std::nullopt;
+    }
+    LatencyHistogram d(later.m_highest, later.m_digits);
+    std::int64_t first = -1;
+    std::int64_t last = -1;
+    for (std::size_t i = 0; i < d.m_counts.size(); ++i) {
+        const std::int64_t c = later.m_counts[i] - earlier.m_counts[i];
+        if (c < 0) {
+            return std::nullopt;
+        }
+        if (c > 0) {
+            d.m_counts[i] = c;
+            d.m_total += c;
+            first = first < 0 ? static_cast<std::int64_t>(i) : first;
+            last = static_cast<std::int64_t>(i);
+        }
+    }
+    d.m_overflow = later.m_overflow - earlier.m_overflow;
+    if (d.m_total == 0) {
+        return d;
+    }
+    const bool newMin = earlier.m_total == 0 || later.m_min < earlier.m_min;
+    const bool newMax = earlier.m_total == 0 || later.m_max > earlier.m_max;
+    const auto f = static_cast<std::size_t>(first);
+    const auto l = static_cast<std::size_t>(last);
+    d.m_min = newMin ? later.m_min : std::max(d.lowestEquivalent(f), later.m_min);
+    d.m_max =
+        newMax ? later.m_max : std::min(d.lowestEquivalent(l) + d.bucketWidth(l) - 1, later.m_max);
+    if (d.m_total == 1) {
+        // One value: min and max are that value; keep whichever is known exactly.
+        d.m_min = d.m_max = newMax && !newMin ? d.m_max : d.m_min;
+    }
+    return d;
+}
+
 double LatencyHistogram::mean() const {
     if (m_total == 0) {
         return 0.0;

@@ -36,6 +36,14 @@ public:
     /// Adds all of `other`'s values. Returns false, changing nothing, unless both have the same
     /// highest() and significantDigits(): merging across layouts would lose precision silently.
     [[nodiscard]] bool merge(const LatencyHistogram& other);
+    /// What was recorded into `later` since it was `earlier` (a copy taken before): the slice
+    /// of a running histogram between two moments, so slices sent from other processes merge
+    /// back into exactly `later`. Bucket counts and overflow are exact. min()/max() are exact
+    /// when the slice holds the extreme of `later`; otherwise they are its first/last bucket's
+    /// bound, kept within later's min/max, so a merge of every slice has later's exact min and
+    /// max. nullopt unless the layouts match and `earlier` is contained in `later`.
+    static std::optional<LatencyHistogram> difference(const LatencyHistogram& later,
+                                                      const LatencyHistogram& earlier);
 
     std::int64_t count() const { return m_total; }
     /// Exact smallest / largest recorded value (after clamping); 0 when empty.
