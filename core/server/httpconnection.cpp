@@ -93,7 +93,8 @@ HttpConnection::HttpConnection(QAbstractSocket* socket, HttpHandler handler,
     connect(m_socket, &QAbstractSocket::readyRead, this, &HttpConnection::readAvailable);
     connect(m_socket, &QAbstractSocket::disconnected, this, &HttpConnection::onDisconnected);
     waitFor(Wait::FirstByte);
-    readAvailable();
+    // No read here: the server has not yet connected to closed(), and bytes already waiting
+    // wake the read notifier on the next turn anyway.
 }
 
 HttpConnection::~HttpConnection() {
