@@ -1,5 +1,6 @@
 #include "app/benchcollect.h"
 
+#include "app/benchexitcodes.h"
 #include "app/commandline.h"
 #include "app/summaryprint.h"
 #include "core/bench/report/reportfiles.h"
@@ -17,10 +18,6 @@ namespace sluice {
 
 namespace {
 
-constexpr int kExitPassed = 0;
-constexpr int kExitRunFailed = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitSloFailed = 3;
 constexpr int kBlockMs = 1000;
 constexpr int kBatch = 500;
 

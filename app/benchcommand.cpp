@@ -3,6 +3,7 @@
 #include "app/agentflags.h"
 #include "app/agentlink.h"
 #include "app/benchcollect.h"
+#include "app/benchexitcodes.h"
 #include "app/commandline.h"
 #include "app/http2probe.h"
 #include "app/liveview.h"
@@ -29,15 +30,6 @@
 namespace sluice {
 
 namespace {
-
-constexpr int kExitPassed = 0;
-constexpr int kExitRunFailed = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitSloFailed = 3;
-constexpr int kExitNoKnee = 4;
-// Interrupted: the shell's convention, 128 + the signal.
-constexpr int kExitSigint = 130;
-constexpr int kExitSigterm = 143;
 
 const QString kMe = QStringLiteral("sluice bench");
 

@@ -10,22 +10,6 @@ namespace sluice {
 
 namespace {
 
-QJsonObject countsJson(const RunStats::Counts& c, std::int64_t rateLimited) {
-    return {{QStringLiteral("submitted"), static_cast<double>(c.submitted)},
-            {QStringLiteral("done"), static_cast<double>(c.done)},
-            {QStringLiteral("failed"), static_cast<double>(c.failed)},
-            {QStringLiteral("rejected"), static_cast<double>(c.rejected)},
-            {QStringLiteral("timed_out"), static_cast<double>(c.timedOut)},
-            {QStringLiteral("cancelled"), static_cast<double>(c.cancelled)},
-            {QStringLiteral("retries"), static_cast<double>(c.retries)},
-            {QStringLiteral("rate_limited"), static_cast<double>(rateLimited)},
-            {QStringLiteral("late_starts"), static_cast<double>(c.lateStarts)},
-            {QStringLiteral("held_by_limits"), static_cast<double>(c.heldByLimits)},
-            {QStringLiteral("dropped"), static_cast<double>(c.dropped)},
-            {QStringLiteral("measured"), static_cast<double>(c.measured)},
-            {QStringLiteral("warmup"), static_cast<double>(c.warmup)}};
-}
-
 QJsonObject throughputJson(const RunStats& stats, double measuredSeconds) {
     const RunStats::Counts& c = stats.counts();
     return {{QStringLiteral("requests_per_s"), c.measured / measuredSeconds},
@@ -184,7 +168,7 @@ QJsonObject benchSummary(const SummaryInput& in) {
          toSeconds((in.offerEnd.count() ? in.offerEnd : in.end) - in.start)},
         {QStringLiteral("end_reason"), in.endReason},
         {QStringLiteral("config"), scenario.toJson()},
-        {QStringLiteral("counts"), countsJson(c, in.rateLimited)},
+        {QStringLiteral("counts"), countsJson(c, static_cast<double>(in.rateLimited))},
         {QStringLiteral("throughput"), throughputJson(in.stats, measuredSeconds)},
         {QStringLiteral("latency_ms"), latency},
         {QStringLiteral("definitions"), metricDefinitions()},
@@ -223,6 +207,22 @@ QJsonObject benchSummary(const SummaryInput& in) {
                                {QStringLiteral("interrupted"), in.interrupted},
                                {QStringLiteral("failed"), QJsonArray::fromStringList(failed)}});
     return summary;
+}
+
+QJsonObject countsJson(const RunStats::Counts& c, double rateLimited) {
+    return {{QStringLiteral("submitted"), static_cast<double>(c.submitted)},
+            {QStringLiteral("done"), static_cast<double>(c.done)},
+            {QStringLiteral("failed"), static_cast<double>(c.failed)},
+            {QStringLiteral("rejected"), static_cast<double>(c.rejected)},
+            {QStringLiteral("timed_out"), static_cast<double>(c.timedOut)},
+            {QStringLiteral("cancelled"), static_cast<double>(c.cancelled)},
+            {QStringLiteral("retries"), static_cast<double>(c.retries)},
+            {QStringLiteral("rate_limited"), rateLimited},
+            {QStringLiteral("late_starts"), static_cast<double>(c.lateStarts)},
+            {QStringLiteral("held_by_limits"), static_cast<double>(c.heldByLimits)},
+            {QStringLiteral("dropped"), static_cast<double>(c.dropped)},
+            {QStringLiteral("measured"), static_cast<double>(c.measured)},
+            {QStringLiteral("warmup"), static_cast<double>(c.warmup)}};
 }
 
 } // namespace sluice

@@ -41,6 +41,9 @@ QJsonObject benchSummary(const SummaryInput& in);
 /// An alert raised or cleared, as a row of summary.json's "alerts".
 QJsonObject alertRow(const AlertEvent& e);
 
+/// summary.json's "counts" object: the run's totals by end state, with the 429s answered.
+QJsonObject countsJson(const RunStats::Counts& c, double rateLimited);
+
 /// One metric's histogram as summary.json's latency_ms entry: count, mean, min, percentiles and
 /// max in ms (to the microsecond), and the serialized histogram.
 QJsonObject histogramJson(const LatencyHistogram& h);

@@ -26,22 +26,6 @@ double number(const QJsonObject& o, const char* key) {
     return o.value(QLatin1String(key)).toDouble();
 }
 
-QJsonObject countsJson(const RunStats::Counts& c, double rateLimited) {
-    return {{QStringLiteral("submitted"), static_cast<double>(c.submitted)},
-            {QStringLiteral("done"), static_cast<double>(c.done)},
-            {QStringLiteral("failed"), static_cast<double>(c.failed)},
-            {QStringLiteral("rejected"), static_cast<double>(c.rejected)},
-            {QStringLiteral("timed_out"), static_cast<double>(c.timedOut)},
-            {QStringLiteral("cancelled"), static_cast<double>(c.cancelled)},
-            {QStringLiteral("retries"), static_cast<double>(c.retries)},
-            {QStringLiteral("rate_limited"), rateLimited},
-            {QStringLiteral("late_starts"), static_cast<double>(c.lateStarts)},
-            {QStringLiteral("held_by_limits"), static_cast<double>(c.heldByLimits)},
-            {QStringLiteral("dropped"), static_cast<double>(c.dropped)},
-            {QStringLiteral("measured"), static_cast<double>(c.measured)},
-            {QStringLiteral("warmup"), static_cast<double>(c.warmup)}};
-}
-
 // Failures by reason: rows with the same reason add up.
 QJsonObject mergeFailures(const std::vector<QJsonObject>& summaries) {
     std::map<QString, QJsonObject> byReason;
