@@ -5,6 +5,7 @@
 #include "core/redis/redisclient.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/redisserver.h"
+#include "tests/support/sluicecli.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -59,24 +60,15 @@ double nearestRank(std::vector<double> v, double p) {
     return v[std::max<std::size_t>(rank, 1) - 1];
 }
 
-struct Run {
-    int code = -1;
-    QString out;
-    QString err;
-};
+using Run = test::CliRun;
 
 // For commands that need nothing served by this process: blocking is fine.
 Run runSluice(const QStringList& args, int timeoutMs = 30000) {
-    QProcess p;
-    p.start(QStringLiteral(SLUICE_BINARY), args);
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        return {};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromLocal8Bit(p.readAllStandardOutput()),
-            QString::fromLocal8Bit(p.readAllStandardError())};
+    return test::runCli(args, timeoutMs);
+}
+return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+        QString::fromLocal8Bit(p.readAllStandardOutput()),
+        QString::fromLocal8Bit(p.readAllStandardError())};
 }
 
 quint16 closedPort() {

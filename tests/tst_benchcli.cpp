@@ -1,5 +1,7 @@
 // `sluice bench` and `sluice report` as a user runs them: flags, errors, exit codes, reports,
 // secrets.
+#include "tests/support/sluicecli.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonDocument>
@@ -20,24 +22,10 @@ private Q_SLOTS:
     void badScenarioNamesTheField();
 
 private:
-    struct Result {
-        int code = -1;
-        QString out;
-        QString err;
-    };
+    using Result = sluice::test::CliRun;
     static Result run(const QStringList& args, int timeoutMs = 60000,
                       const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-        QProcess p;
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(SLUICE_BINARY), args);
-        if (!p.waitForFinished(timeoutMs)) {
-            p.kill();
-            p.waitForFinished();
-            return {};
-        }
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-                QString::fromLocal8Bit(p.readAllStandardOutput()),
-                QString::fromLocal8Bit(p.readAllStandardError())};
+        return sluice::test::runCli(args, timeoutMs, sluice::test::CliWait::Blocking, env);
     }
     static QStringList quickMock() {
         return {QStringLiteral("bench"),         QStringLiteral("--mock"),

@@ -1,5 +1,7 @@
 // `sluice bench` against small scripted servers and signals, as an operator meets them: every
 // failure says why, junk is never success, interrupted runs never pass, --http2 always exits.
+#include "tests/support/sluicecli.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -62,11 +64,7 @@ private:
     QHash<QTcpSocket*, QByteArray> m_buffer;
 };
 
-struct Run {
-    int code = -1;
-    QString out;
-    QString err;
-};
+using Run = sluice::test::CliRun;
 
 } // namespace
 
@@ -93,17 +91,7 @@ private Q_SLOTS:
 private:
     // Runs the CLI while this thread's event loop keeps serving scripted servers.
     static Run run(const QStringList& args, int timeoutMs = 60000) {
-        QProcess p;
-        p.start(QStringLiteral(SLUICE_BINARY), args);
-        QSignalSpy done(&p, &QProcess::finished);
-        if (!done.wait(timeoutMs)) {
-            p.kill();
-            p.waitForFinished();
-            return {};
-        }
-        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-                QString::fromLocal8Bit(p.readAllStandardOutput()),
-                QString::fromLocal8Bit(p.readAllStandardError())};
+        return sluice::test::runCli(args, timeoutMs, sluice::test::CliWait::Serving);
     }
     static QJsonObject summaryIn(const QTemporaryDir& dir) {
         QFile f(dir.filePath(QStringLiteral("summary.json")));
