@@ -66,10 +66,6 @@ using Run = test::CliRun;
 Run runSluice(const QStringList& args, int timeoutMs = 30000) {
     return test::runCli(args, timeoutMs);
 }
-return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-        QString::fromLocal8Bit(p.readAllStandardOutput()),
-        QString::fromLocal8Bit(p.readAllStandardError())};
-}
 
 quint16 closedPort() {
     QTcpServer probe;
