@@ -4,12 +4,13 @@
 #include "core/host/attachwire.h"
 #include "core/net/sseparser.h"
 
+#include <QCoreApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkReply>
 
 #include <QCoroNetworkReply>
-#include <QCoroTimer>
+#include <QCoroSignal>
 
 #include <memory>
 
@@ -38,8 +39,12 @@ AttachClient::AttachClient(QObject* parent)
 }
 
 AttachClient::~AttachClient() {
-    ++m_generation; // coroutines resumed by the aborts below end without touching anything
+    ++m_generation; // coroutines resumed below end without touching anything
     abortAll();
+    // QCoro resumes a signal's awaiter through a queued call on the sender: deliver it now,
+    // while the sender (this) still exists.
+    Q_EMIT stopping();
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
 }
 
 const char* AttachClient::stateName(State state) {
@@ -166,6 +171,12 @@ void AttachClient::abortAll() {
         if (reply && reply->isRunning()) {
             reply->abort();
         }
+        // QCoro resumes call() through a queued call on the reply: delivered here, as the
+        // contract above says, and before ~QNetworkAccessManager deletes the reply (which would
+        // drop the call and leave the coroutine suspended for good).
+        if (reply) {
+            QCoreApplication::sendPostedEvents(reply, QEvent::MetaCall);
+        }
     }
 }
 
@@ -235,12 +246,16 @@ QCoro::Task<AttachClient::Answer> AttachClient::call(QByteArray method, QString 
     co_return out;
 }
 
+QCoro::Task<> AttachClient::pause(milliseconds delay) {
+    co_await qCoro(this, &AttachClient::stopping, delay);
+}
+
 QCoro::Task<> AttachClient::run(quint64 generation, milliseconds delay) {
     QPointer<AttachClient> self(this);
     const auto current = [&self, generation] { return self && self->m_generation == generation; };
     try {
         if (delay.count() > 0) {
-            co_await QCoro::sleepFor(delay);
+            co_await pause(delay);
         }
         // Connect: the config says this is a gateway, and what its limits are.
         while (current()) {
@@ -265,7 +280,7 @@ QCoro::Task<> AttachClient::run(quint64 generation, milliseconds delay) {
             }
             if (why) {
                 setState(State::Disconnected, *why);
-                co_await QCoro::sleepFor(nextBackoff());
+                co_await pause(nextBackoff());
                 continue;
             }
             adopt(*config, false);
@@ -319,7 +334,7 @@ QCoro::Task<> AttachClient::run(quint64 generation, milliseconds delay) {
                     }
                 }
             }
-            co_await QCoro::sleepFor(m_timing.pollInterval);
+            co_await pause(m_timing.pollInterval);
         }
     } catch (const std::exception& e) {
         qWarning("attach: %s", e.what()); // a fire-and-forget task's exception would vanish

@@ -37,7 +37,8 @@ class SseParser;
 /// reported Unauthorized and not retried until setToken() or attach() is called again.
 ///
 /// Lives in one thread (the console's GUI thread) and emits there. Deleting it aborts every
-/// reply first, so no coroutine is left waiting on a reply that never finishes.
+/// reply and ends every pause first, and delivers those ends at once: its coroutines all run to
+/// their end inside the destructor, none is left waiting on a reply or timer that is gone.
 class AttachClient final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(AttachClient)
@@ -105,6 +106,9 @@ Q_SIGNALS:
     void configJson(const QJsonObject& config);
     void requestJson(std::uint64_t id, const QJsonObject& request);
     void requestMissing(std::uint64_t id);
+    /// Emitted by the destructor before anything is torn down: every pause of the polling
+    /// (between polls, the backoff) ends on it, so no coroutine is left suspended.
+    void stopping();
 
 private:
     struct Answer {
@@ -116,6 +120,9 @@ private:
     QCoro::Task<> run(quint64 generation, std::chrono::milliseconds delay);
     QCoro::Task<> post(quint64 generation, QByteArray body);
     QCoro::Task<> getRequest(quint64 generation, std::uint64_t id);
+    /// Waits `delay`, or until stopping(). QCoro::sleepFor keeps its timer in the coroutine's
+    /// frame: a client deleted during the pause would leave that frame suspended for good.
+    QCoro::Task<> pause(std::chrono::milliseconds delay);
     /// Why an answer is not a 200, in words; nothing when it is.
     std::optional<QString> problem(const Answer& answer, const QString& path) const;
     bool unauthorized(const Answer& answer) const;
