@@ -98,6 +98,7 @@ private Q_SLOTS:
     void keepAliveReusesOneConnection();
     void writesTheRequestAsAsked();
     void streamedEventsArriveOneByOne();
+    void arrivalIsTheKernelsStampNotOurRead();
     void bodies_data();
     void bodies();
     void idleConnectionClosedByServerIsRetried();
@@ -163,6 +164,51 @@ void TestHttp1Client::streamedEventsArriveOneByOne() {
     for (const qint64 ns : lateness) {
         QVERIFY2(ns >= 0 && ns < 20'000'000, qPrintable(QString::number(ns)));
     }
+}
+
+void TestHttp1Client::arrivalIsTheKernelsStampNotOurRead() {
+    // The server's answer reaches the kernel, then this thread is kept busy for 40 ms before it
+    // can read (a loaded client): the reply says when the bytes arrived, not when we read them.
+    constexpr qint64 kBusyNs = 40'000'000;
+    bool busy = false;
+    ScriptServer server([&](QTcpSocket* s, int, int) {
+        s->write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
+        s->flush();
+        QElapsedTimer spent;
+        spent.start();
+        while (busy && spent.nsecsElapsed() < kBusyNs) {
+        }
+    });
+    QVERIFY(server.listen());
+    Http1Pool pool;
+    const auto send = [&](qint64* arrived, qint64* readAt) {
+        auto* reply = qobject_cast<NativeReply*>(pool.send(request(server.url()), "POST", "{}"));
+        QVERIFY(reply);
+        connect(reply, &QNetworkReply::readyRead, reply, [=] {
+            *arrived = reply->arrivedNs();
+            *readAt = SteadyClock().now().count();
+        });
+        const test::Response r = test::waitFor(reply);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, QByteArray("hello"));
+    };
+    // Linux turns receive stamps on for the whole machine a moment after the first socket asks
+    // (deferred work): answers on the kept-alive connection carry them once that is done.
+    qint64 arrived = 0;
+    qint64 readAt = 0;
+    QElapsedTimer warming;
+    warming.start();
+    for (int i = 0; i < 2000 && arrived <= 0 && warming.elapsed() < 5000; ++i) {
+        send(&arrived, &readAt);
+    }
+    QVERIFY2(arrived > 0, "no receive stamp on a plain-TCP reply");
+    QCOMPARE(server.connections(), 1);
+    busy = true;
+    arrived = 0;
+    send(&arrived, &readAt);
+    QVERIFY(arrived > 0);
+    const qint64 lag = readAt - arrived;
+    QVERIFY2(lag >= kBusyNs * 3 / 4 && lag < 5 * kBusyNs, qPrintable(QString::number(lag)));
 }
 
 void TestHttp1Client::bodies_data() {

@@ -3,6 +3,7 @@
 #include "core/net/http1pool.h"
 #include "core/net/http1reply.h"
 #include "core/net/readscratch.h"
+#include "core/net/receivestamp.h"
 
 #include <QSslSocket>
 #include <QTcpSocket>
@@ -84,6 +85,7 @@ void Http1Connection::abandon(Http1Reply* reply) {
 void Http1Connection::onConnected() {
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (!m_origin.tls) {
+        m_stamped = enableReceiveStamps(m_socket->socketDescriptor());
         onReady();
     }
 }
@@ -151,7 +153,19 @@ void Http1Connection::onReadyRead() {
     // buffer is empty, since readyRead does not come again for bytes it already holds.
     const ReadScratch scratch;
     for (int reads = 0; reads < 64 && m_reply && !m_closed; ++reads) {
-        const qint64 n = m_socket->read(scratch.data(), ReadScratch::kSize);
+        // With receive stamps on, a peek first says when the waiting bytes arrived; the read
+        // then takes exactly those bytes (Qt's read, which keeps its notifier and close state).
+        qint64 want = ReadScratch::kSize;
+        m_reply->setArrivedNs(0);
+        if (m_stamped) {
+            const PeekedBytes peeked =
+                peekStamped(m_socket->socketDescriptor(), scratch.data(), ReadScratch::kSize);
+            if (peeked.size > 0) {
+                want = peeked.size;
+                m_reply->setArrivedNs(peeked.arrivedNs);
+            }
+        }
+        const qint64 n = m_socket->read(scratch.data(), want);
         if (n < 0) {
             feed(nullptr, 0); // the end of the stream ends a body read until close
             closeNow();
@@ -164,7 +178,7 @@ void Http1Connection::onReadyRead() {
         if (m_timeoutMs > 0) {
             m_sinceByte.restart();
         }
-        if (!feed(scratch.data(), n) || n < ReadScratch::kSize) {
+        if (!feed(scratch.data(), n) || n < want || want < ReadScratch::kSize) {
             return;
         }
     }

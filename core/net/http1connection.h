@@ -84,7 +84,10 @@ private:
     QAbstractSocket* m_socket = nullptr;
     std::unique_ptr<http_parser> m_parser;
     Http1Reply* m_reply = nullptr;
-    QTimer m_timer;            ///< transfer timeout, checked against m_sinceByte
+    QTimer m_timer; ///< transfer timeout, checked against m_sinceByte
+    /// Plain TCP with the kernel's receive stamps on (receivestamp.h): each read is peeked
+    /// first and its arrival time handed to the reply.
+    bool m_stamped = false;
     QElapsedTimer m_sinceByte; ///< since the request went or the last byte came
     int m_timeoutMs = 0;
     // The response being parsed.

@@ -37,6 +37,12 @@ public:
     /// Keeps body bytes for readData(); deliverReadyRead() emits readyRead().
     void appendBody(const char* data, qsizetype size) { m_buffer.append(data, size); }
     void deliverReadyRead();
+    /// When the bytes being delivered now reached this machine (the kernel's receive stamp,
+    /// std::chrono::steady_clock ns), set by the connection before it delivers them; 0 when
+    /// unknown (TLS, HTTP/2, no stamps). Readers on the steady clock may time the bytes by it
+    /// instead of by when they got to read them.
+    void setArrivedNs(qint64 ns) { m_arrivedNs = ns; }
+    qint64 arrivedNs() const { return m_arrivedNs; }
     /// Forgets the connection, then emits readChannelFinished() and finished().
     void deliverFinished();
     /// Forgets the connection, then emits errorOccurred() and finished().
@@ -60,6 +66,7 @@ private:
     QByteArray m_body;
     QByteArray m_buffer; ///< body bytes not read yet, from m_offset on
     qsizetype m_offset = 0;
+    qint64 m_arrivedNs = 0;
 };
 
 } // namespace sluice

@@ -3,6 +3,7 @@
 #include "core/engine/admissiongate.h"
 #include "core/net/clientpool.h"
 #include "core/net/enginecall.h"
+#include "core/net/nativereply.h"
 #include "core/net/requestended.h"
 
 #include <QNetworkReply>
@@ -12,6 +13,26 @@
 #include <algorithm>
 
 namespace sluice {
+
+namespace {
+
+/// When what `reply` delivers now reached this machine: the kernel's receive stamp where the
+/// connection has one (plain-TCP HTTP/1.1, receivestamp.h) and the clock is the steady clock the
+/// stamp is on; `now` otherwise. A busy client then does not add its own delay in getting to
+/// the bytes to the server's TTFT and gaps. Never before the attempt was sent, never after now.
+Nanos arrivalOf(QNetworkReply* reply, Nanos now, Nanos sentAt, bool wallSteady) {
+    if (!wallSteady) {
+        return now;
+    }
+    const auto* native = qobject_cast<const NativeReply*>(reply);
+    const qint64 arrived = native ? native->arrivedNs() : 0;
+    if (arrived <= 0 || arrived >= now.count()) {
+        return now;
+    }
+    return std::max(Nanos{arrived}, sentAt);
+}
+
+} // namespace
 
 RequestEngine::RequestEngine(EngineConfig config, const Clock* clock, QObject* parent)
     : QObject(parent)
@@ -309,7 +330,8 @@ void RequestEngine::startAttempt(std::uint64_t id) {
     });
     connect(reply, &QNetworkReply::metaDataChanged, this, [this, id, clock, reply] {
         if (Call* call = find(id); call && call->reply == reply) {
-            call->onHeaders(reply, clock->now());
+            call->onHeaders(
+                reply, arrivalOf(reply, clock->now(), call->record.sentAt, m_clock.isWallSteady()));
         }
     });
     connect(reply, &QNetworkReply::readyRead, this, [this, id, clock, reply] {
@@ -321,7 +343,9 @@ void RequestEngine::startAttempt(std::uint64_t id) {
         // shrinks its array to find out).
         QByteArray bytes(reply->bytesAvailable(), Qt::Uninitialized);
         bytes.resize(std::max<qint64>(0, reply->read(bytes.data(), bytes.size())));
-        if (call->onBytes(reply, bytes, clock->now(), m_clock.isWallSteady())) {
+        const Nanos at =
+            arrivalOf(reply, clock->now(), call->record.sentAt, m_clock.isWallSteady());
+        if (call->onBytes(reply, bytes, at, m_clock.isWallSteady())) {
             markDirty(*call);
         }
     });
