@@ -196,6 +196,7 @@ int runMockCommand(const QStringList& arguments) {
     }
 
     MockServer server(config);
+    limits.receiveStamps = server.http().limits().receiveStamps; // the mock's own choice
     server.http().setLimits(limits);
     // Out of file descriptors, the server stops accepting for a moment instead of spinning;
     // say so once, with what to do about it.

@@ -99,6 +99,7 @@ private Q_SLOTS:
     void writesTheRequestAsAsked();
     void streamedEventsArriveOneByOne();
     void arrivalIsTheKernelsStampNotOurRead();
+    void mockStampsWhenTheRequestArrived();
     void bodies_data();
     void bodies();
     void idleConnectionClosedByServerIsRetried();
@@ -209,6 +210,45 @@ void TestHttp1Client::arrivalIsTheKernelsStampNotOurRead() {
     QVERIFY(arrived > 0);
     const qint64 lag = readAt - arrived;
     QVERIFY2(lag >= kBusyNs * 3 / 4 && lag < 5 * kBusyNs, qPrintable(QString::number(lag)));
+}
+
+void TestHttp1Client::mockStampsWhenTheRequestArrived() {
+    // The request reaches the mock's kernel, then the (shared) thread is kept busy for 40 ms
+    // before the mock reads it: its stamped events say the request arrived before that wait, so
+    // the server's own TTFT (first event's x_sent_ns - x_arrived_ns) includes it.
+    constexpr qint64 kBusyNs = 40'000'000;
+    MockConfig m = test::unlimitedMock(0, 0, 2);
+    m.stamp = true;
+    MockServer mock(m);
+    QVERIFY(mock.listen());
+    Http1Pool pool;
+    const QUrl chat(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
+    // Linux turns receive stamps on a moment after the first socket asks (deferred work); a
+    // request that arrives before that is stamped when it is read.
+    qint64 serverTtft = 0;
+    QElapsedTimer trying;
+    trying.start();
+    for (int i = 0; i < 100 && serverTtft < kBusyNs * 3 / 4 && trying.elapsed() < 5000; ++i) {
+        QNetworkReply* reply =
+            pool.send(request(chat), "POST", test::chatBody(QStringLiteral("hi"), true));
+        connect(reply, &QNetworkReply::requestSent, reply, [] {
+            QElapsedTimer busy;
+            busy.start();
+            while (busy.nsecsElapsed() < kBusyNs) {
+            }
+        });
+        const test::Response r = test::waitFor(reply);
+        QCOMPARE(r.status, 200);
+        const auto field = [&](const char* name) {
+            const QByteArray key = QByteArray("\"") + name + "\":";
+            const qsizetype at = r.body.indexOf(key) + key.size();
+            return r.body.mid(at, r.body.indexOf(',', at) - at).toLongLong();
+        };
+        QVERIFY(r.body.contains("x_arrived_ns"));
+        serverTtft = field("x_sent_ns") - field("x_arrived_ns");
+        QVERIFY2(serverTtft >= 0, qPrintable(QString::number(serverTtft)));
+    }
+    QVERIFY2(serverTtft >= kBusyNs * 3 / 4, qPrintable(QString::number(serverTtft)));
 }
 
 void TestHttp1Client::bodies_data() {

@@ -1,6 +1,7 @@
 #include "core/server/httpconnection.h"
 
 #include "core/net/readscratch.h"
+#include "core/net/receivestamp.h"
 #include "core/server/http2session.h"
 #include "core/server/httpresponder.h"
 
@@ -202,6 +203,7 @@ int HttpConnection::onBody(http_parser* p, const char* at, size_t len) {
 
 int HttpConnection::onMessageComplete(http_parser* p) {
     HttpConnection* c = self(p);
+    c->m_building.arrivedNs = c->m_inboxArrivedNs;
     c->m_pending.push_back(std::move(c->m_building));
     c->m_building = HttpRequest{};
     c->m_inMessage = false;
@@ -267,13 +269,23 @@ void HttpConnection::readAvailable() {
     if (!full || m_inbox.size() < kInboxWhenFull) {
         const ReadScratch scratch;
         for (int reads = 0; reads < 64; ++reads) {
-            const qint64 n = m_socket->read(scratch.data(), ReadScratch::kSize);
+            // A peek first says when the waiting bytes arrived (receivestamp.h); the read then
+            // takes exactly those (Qt's read keeps its notifier and its view of the close).
+            const PeekedBytes peeked =
+                m_limits.receiveStamps
+                    ? peekStamped(m_socket->socketDescriptor(), scratch.data(), ReadScratch::kSize)
+                    : PeekedBytes{};
+            const qint64 want = peeked.size > 0 ? peeked.size : ReadScratch::kSize;
+            const qint64 n = m_socket->read(scratch.data(), want);
             if (n < 0) {
                 closed = true;
                 break;
             }
+            if (n > 0) {
+                m_inboxArrivedNs = peeked.size > 0 ? peeked.arrivedNs : 0;
+            }
             m_inbox.append(scratch.data(), n);
-            if (n < ReadScratch::kSize || m_inbox.size() >= kInboxWhenFull) {
+            if (n < want || want < ReadScratch::kSize || m_inbox.size() >= kInboxWhenFull) {
                 break;
             }
         }

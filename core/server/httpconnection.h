@@ -40,6 +40,9 @@ struct HttpServerLimits {
     /// nginx announces 128; 256 lets 1,000 streams share 4 connections. A client needing more
     /// opens more connections.
     int http2MaxStreams = 256;
+    /// Not a limit: stamp each request with the kernel's receive time (HttpRequest::arrivedNs).
+    /// Costs a peek per read; the mock turns it on for its stamped events.
+    bool receiveStamps = false;
 };
 
 using HttpHandler = std::function<void(const HttpRequest&, HttpResponder*)>;
@@ -134,7 +137,10 @@ private:
     qint64 m_waitingSince = 0; ///< nowMs() when m_wait began
     qint64 m_deadline = 0;     ///< nowMs() at which m_wait runs out
     QByteArray m_inbox;        ///< received, not yet parsed (the pipeline is full)
-    QByteArray m_out;          ///< written with Send::Soon, handed to the kernel at the next turn
+    /// When the newest bytes in m_inbox arrived (kernel stamp, steady ns; 0 unknown): a
+    /// request completed by them arrived then.
+    qint64 m_inboxArrivedNs = 0;
+    QByteArray m_out; ///< written with Send::Soon, handed to the kernel at the next turn
     std::deque<HttpRequest> m_pending;
     QPointer<HttpResponder> m_active;
     QTimer m_linger;                    ///< armed only once closing: drain, then lingering close

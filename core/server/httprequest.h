@@ -22,6 +22,10 @@ struct HttpRequest {
     int httpMinor = 1;
     bool keepAlive = true;
     QHostAddress peer;
+    /// When its last bytes reached this machine: the kernel's receive stamp
+    /// (core/net/receivestamp.h), std::chrono::steady_clock ns; 0 when unknown (HTTP/2, TLS,
+    /// no stamps). Earlier than when the server got to parse it by however busy the server was.
+    qint64 arrivedNs = 0;
 
     /// When non-zero, the request could not be parsed (400), was too large (413) or had headers
     /// too large (431): the handler should answer with this status; the connection closes after.

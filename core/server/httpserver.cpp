@@ -1,5 +1,6 @@
 #include "core/server/httpserver.h"
 
+#include "core/net/receivestamp.h"
 #include <QPointer>
 #include <QTcpSocket>
 
@@ -119,6 +120,9 @@ void HttpServer::acceptPending() {
             delete socket;
             ::close(fd);
             continue;
+        }
+        if (m_limits.receiveStamps) {
+            enableReceiveStamps(fd);
         }
         ++m_accepted;
         m_acceptFailing = false;

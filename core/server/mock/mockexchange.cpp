@@ -25,7 +25,12 @@ MockExchange::MockExchange(Plan plan, HttpResponder* responder, MockTicker* tick
     , m_writer(m_plan.request, m_plan.id, QDateTime::currentSecsSinceEpoch())
     , m_rng(m_plan.seed)
     , m_ticker(ticker) {
+    // Stamped events say when the request reached the machine (the kernel's stamp, on the
+    // ticker's steady clock), so the server's own TTFT includes its wait to be read.
     m_arrivedAt = ticker->now();
+    if (m_plan.arrivedNs > 0 && m_plan.arrivedNs < m_arrivedAt.count()) {
+        m_arrivedAt = Nanos{m_plan.arrivedNs};
+    }
     connect(responder, &HttpResponder::clientGone, this, [this] { complete("client_closed"); });
 }
 

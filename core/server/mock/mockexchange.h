@@ -47,6 +47,7 @@ public:
         double jitter = 0;
         std::uint64_t seed = 0; ///< this reply's own random source (words, jitter)
         bool stamp = false;     ///< add the server's own times to content events
+        qint64 arrivedNs = 0;   ///< the request's arrival (HttpRequest::arrivedNs), 0 unknown
     };
 
     MockExchange(Plan plan, HttpResponder* responder, MockTicker* ticker, QObject* parent);

@@ -43,6 +43,10 @@ MockServer::MockServer(MockConfig config, QObject* parent, const Clock* clock)
     , m_tokenLimiter(config.tpm)
     , m_rng(config.seed) {
     m_keys.setLimits(config.rpm, config.tpm);
+    // Stamped events carry when each request reached the machine.
+    HttpServerLimits limits = m_http.limits();
+    limits.receiveStamps = true;
+    m_http.setLimits(limits);
 }
 
 MockServer::~MockServer() {
@@ -359,6 +363,7 @@ void MockServer::handleChat(const HttpRequest& request, HttpResponder* responder
     plan.tpotMs = m_config.tpotMs;
     plan.jitter = m_config.jitter;
     plan.stamp = m_config.stamp;
+    plan.arrivedNs = request.arrivedNs;
     plan.seed = seed;
 
     auto* exchange = new MockExchange(std::move(plan), responder, &m_ticker, this);
