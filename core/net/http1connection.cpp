@@ -278,7 +278,10 @@ void Http1Connection::onSocketError() {
         onDisconnected();
         return;
     }
-    if (m_reply && m_socket->bytesAvailable() > 0) {
+    // Never connected (refused, unreachable): nothing to read, and asking an unconnected
+    // unbuffered socket what it holds only draws a warning from Qt.
+    if (m_reply && m_socket->state() != QAbstractSocket::UnconnectedState &&
+        m_socket->bytesAvailable() > 0) {
         onReadyRead(); // what came before the error is delivered first
     }
     if (!m_reply) {
