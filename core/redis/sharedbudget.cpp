@@ -25,8 +25,10 @@ namespace {
 // may take the TAT below now, where the next admission finds it.
 // 'qadmit' admits only the queue's head: members of dead processes at the head are dropped (64
 // at most per decision); any other member is refused with the wait until the budget could take
-// the `rank` requests ahead of it, each charged like this one (at least 5 ms). Returns
-// {admitted, wait, now, rank}.
+// the `rank` requests ahead of it, each charged like this one, but at most two of its own
+// emission intervals (refunds of reconciled reservations free the budget sooner than that
+// forecast, and a waiter asleep past its turn would leave the budget idle) and at least 5 ms.
+// Returns {admitted, wait, now, rank}.
 const QByteArray kScript = QByteArrayLiteral(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -59,12 +61,13 @@ if queued then
   end
   local rank = redis.call('ZRANK', q, member)
   if rank > 0 then
-    local w = 5000
+    local w, emit = 0, 0
     for i = 1, n do
-      local ahead = math.max(tats[i], now) + rank * tonumber(ARGV[4 * i]) * tonumber(ARGV[4 * i - 2])
-      w = math.max(w, ahead - tonumber(ARGV[4 * i - 1]) - now)
+      local own = tonumber(ARGV[4 * i]) * tonumber(ARGV[4 * i - 2])
+      w = math.max(w, math.max(tats[i], now) + rank * own - tonumber(ARGV[4 * i - 1]) - now)
+      emit = math.max(emit, own)
     end
-    return {0, math.max(w, wait), now, rank}
+    return {0, math.max(math.min(w, 2 * emit), 5000, wait), now, rank}
   end
 end
 if ARGV[1] ~= 'adjust' and wait > 0 then
@@ -391,14 +394,18 @@ void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& t
             }
         }
         if (notHead) {
-            // Until the budget could take the `rank` ahead, each charged like this one.
-            std::int64_t turn = 5000;
+            // As the script: until the budget could take the `rank` ahead, each charged like
+            // this one, at most two of its emission intervals, at least 5 ms.
+            std::int64_t turn = 0;
+            std::int64_t emit = 0;
             for (std::size_t i = 0; i < op.levels.size(); ++i) {
                 const Level& l = op.levels[i];
-                turn = std::max(turn, std::max(tats[i], now) + check.rank * l.cost * l.intervalUs -
-                                          l.toleranceUs - now);
+                const std::int64_t own = l.cost * l.intervalUs;
+                turn =
+                    std::max(turn, std::max(tats[i], now) + check.rank * own - l.toleranceUs - now);
+                emit = std::max(emit, own);
             }
-            wait = std::max(wait, turn);
+            wait = std::max({wait, std::min(turn, 2 * emit), std::int64_t{5000}});
         }
         casDone(op, SharedDecision{false, std::chrono::microseconds(wait), now, check.rank});
         return;
