@@ -103,9 +103,11 @@ private Q_SLOTS:
         for (int i = 0; i < 4; ++i) {
             engines.push_back(engineFor(redis, clock, 64, rpm));
         }
-        // More than the two minutes can take, queued at once in every engine.
-        for (auto& e : engines) {
-            for (int i = 0; i < 600; ++i) {
+        // More than the two minutes can take, queued at once, arriving in turn at each engine
+        // (the fleet admits in one order of arrival: had one engine taken its 600 first, it
+        // would be served first).
+        for (int i = 0; i < 600; ++i) {
+            for (auto& e : engines) {
                 e->submit(chat(mock));
             }
         }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace sluice {
@@ -14,6 +15,9 @@ struct GateAsk {
     BudgetLimits limits;     ///< the key's whole-fleet limits, periods in the engine's clock time
     std::int64_t tokens = 0; ///< tokens reserved for the attempt (prompt + max_tokens)
     int concurrency = 0;     ///< whole-fleet in-flight limit of the key; 0 = none
+    /// The fleet's order: priority first (0 most urgent, as EngineRequest), then arrival.
+    int priority = 1;
+    Nanos waited{0}; ///< how long the request has waited so far (engine clock), for its arrival
 };
 
 /// What a gate says about itself, for stats, metrics and logs.
@@ -38,10 +42,11 @@ struct GateStatus {
 ///
 /// Contract: single-threaded (the engine's thread). `done` runs exactly once per ask unless the
 /// ask is withdrawn first, and never inside ask() or withdraw(), from the event loop, while the
-/// gate lives; it may call back into the gate. An ask waits until admitted: the gate asks again
-/// when the shared budget frees, and while the shared state is unreachable its failure policy
-/// decides (which may hold asks back until the state returns). Withdraw asks that no longer
-/// matter (cancelled, timed out).
+/// gate lives; it may call back into the gate. Asks of one scope are admitted in one order for
+/// the whole fleet (priority, then arrival) when the gate keeps one. An ask waits until admitted:
+/// the gate asks again when the shared budget frees, and while the shared state is unreachable its
+/// failure policy decides (which may hold asks back until the state returns). Withdraw asks that no
+/// longer matter (cancelled, timed out).
 class AdmissionGate {
 public:
     /// `lease`: give it back through settle() when the attempt ends (may be empty).
@@ -56,6 +61,12 @@ public:
     /// it really used.
     virtual void settle(const GateAsk& ask, const std::string& lease, std::int64_t usedTokens) = 0;
     virtual GateStatus status() const = 0;
+    /// Requests ahead of a waiting ask in the whole fleet's order for its scope; nothing when
+    /// the gate does not know (no order, unknown ticket).
+    virtual std::optional<std::uint64_t> position(std::uint64_t ticket) const {
+        (void)ticket;
+        return std::nullopt;
+    }
 };
 
 } // namespace sluice

@@ -195,6 +195,8 @@ private:
     /// The attempt has started or will not: its gate ask withdrawn, its lease settled.
     void leaveGate(Call& call);
     GateAsk gateAskFor(const Call& call) const;
+    /// Requests ahead of a call waiting at the gate, fleet-wide (-1: not known, not there).
+    std::int64_t gatePosition(const Call& call) const;
     /// Sends the dispatched call's next attempt.
     void send(Call& call);
     void finish(Call& call, RequestState state, FailureReason failure = {}, QString reason = {});

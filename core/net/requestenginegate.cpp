@@ -20,7 +20,18 @@ GateAsk RequestEngine::gateAskFor(const Call& c) const {
     ask.tokens = c.reservedTokens;
     const ConcurrencyConfig& cc = m_config.concurrency;
     ask.concurrency = cc.algorithm == ConcurrencyConfig::Algorithm::Fixed ? cc.initial : cc.max;
+    // The fleet's order: priority, then arrival (a retry keeps the request's first place).
+    ask.priority = c.request.priority;
+    ask.waited = m_clock.now() - c.record.submittedAt;
     return ask;
+}
+
+std::int64_t RequestEngine::gatePosition(const Call& c) const {
+    if (!m_gate || c.gateTicket == 0) {
+        return -1;
+    }
+    const auto p = m_gate->position(c.gateTicket);
+    return p ? static_cast<std::int64_t>(*p) : -1;
 }
 
 void RequestEngine::admitShared(Call& c) {

@@ -29,7 +29,9 @@ std::vector<RequestStatus> RequestEngine::statuses() const {
     }
     for (const auto& [id, call] : m_calls) {
         const RequestState st = call->record.state;
-        if (st != RequestState::Queued && st != RequestState::WaitingBudget) {
+        // Calls at the shared gate are not in the local queue's order: listed here.
+        if ((st != RequestState::Queued && st != RequestState::WaitingBudget) ||
+            call->gateTicket != 0) {
             if (auto s = status(id)) {
                 out.push_back(std::move(*s));
             }
@@ -51,7 +53,13 @@ std::optional<RequestStatus> RequestEngine::status(std::uint64_t id,
     const Call& c = *it->second;
     const Nanos now = m_clock.now();
     RequestStatus s = c.status();
-    if (s.state == RequestState::Queued || s.state == RequestState::WaitingBudget) {
+    if (c.gateTicket != 0) {
+        // Waiting for the fleet's word: its place in the fleet's order for its scope.
+        s.state = RequestState::WaitingBudget;
+        s.position = gatePosition(c);
+        const Nanos wait = budgetWait(c, now);
+        s.eta = s.position >= 0 ? std::max(expectedWait(s.position), wait) : wait;
+    } else if (s.state == RequestState::Queued || s.state == RequestState::WaitingBudget) {
         s.position = knownPosition >= -1 ? knownPosition : position(id);
         const Nanos wait = budgetWait(c, now);
         s.state = wait.count() > 0 ? RequestState::WaitingBudget : RequestState::Queued;
@@ -95,6 +103,14 @@ void RequestEngine::tick() {
             schedulePump();
         }
     }
+    if (m_gate) {
+        // Fleet-wide positions move with other processes' admissions: publish the changes.
+        for (auto& [id, call] : m_calls) {
+            if (call->gateTicket != 0 && gatePosition(*call) != call->gatePosition) {
+                markDirty(*call);
+            }
+        }
+    }
     const QList<RequestUpdate> updates = m_updates.take(
         [this, now](std::uint64_t id) -> std::optional<RequestUpdate> {
             Call* c = find(id);
@@ -102,7 +118,11 @@ void RequestEngine::tick() {
                 return std::nullopt;
             }
             RequestUpdate u = c->update();
-            if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
+            if (c->gateTicket != 0) {
+                u.state = RequestState::WaitingBudget;
+                u.position = c->gatePosition = gatePosition(*c);
+                c->record.state = u.state;
+            } else if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
                 const bool closed = budgetWait(*c, now).count() > 0;
                 u.state = closed ? RequestState::WaitingBudget : RequestState::Queued;
                 c->record.state = u.state;

@@ -55,8 +55,11 @@ QList<RequestUpdate> RequestUpdates::take(Current current, Order order) {
                 }
                 haveOrder = true;
             }
+            // Not in the local queue: the position current() gave (at the shared gate), if any.
             const auto it = positions.find(id);
-            u->position = it == positions.end() ? -1 : it->second;
+            if (it != positions.end()) {
+                u->position = it->second;
+            }
         }
         updates.push_back(*u);
     }

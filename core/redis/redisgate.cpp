@@ -6,14 +6,31 @@
 
 namespace sluice {
 
+namespace {
+
+/// Before Redis time is known (just started), a line looks again after this.
+constexpr int kNoTimeRetryMs = 20;
+
+bool limited(const GateAsk& ask) {
+    return !ask.limits.requests.empty() || !ask.limits.tokens.empty() || ask.concurrency > 0;
+}
+
+} // namespace
+
 RedisGate::RedisGate(SharedAdmissionConfig config, double speed, QObject* parent)
     : QObject(parent)
-    , m_speed(speed > 0 ? speed : 1.0)
-    , m_shared(std::make_unique<SharedAdmission>(std::move(config))) {}
+    , m_speed(speed > 0 ? speed : 1.0) {
+    const auto heartbeat = config.heartbeat;
+    m_shared = std::make_unique<SharedAdmission>(std::move(config));
+    m_refresh.setInterval(static_cast<int>(std::max<qint64>(10, heartbeat.count())));
+    connect(&m_refresh, &QTimer::timeout, this, &RedisGate::refresh);
+}
 
 RedisGate::~RedisGate() {
-    // Nobody is answered any more: the engine that asked is going away with this gate.
+    // Nobody is answered any more: the engine that asked is going away with this gate. Its
+    // members left in Redis lapse with the process's liveness, as a crashed process's do.
     m_closing = true;
+    m_refresh.stop();
     m_waiters.clear();
     m_lines.clear();
     m_shared.reset();
@@ -33,15 +50,79 @@ BudgetLimits RedisGate::realTime(const BudgetLimits& limits) const {
 std::uint64_t RedisGate::ask(GateAsk ask, Done done) {
     const std::uint64_t ticket = ++m_next;
     const std::string key = ask.key;
-    m_waiters.emplace(ticket, Waiter{std::move(ask), std::move(done)});
-    m_lines[key].order.push_back(ticket);
+    SharedQueue& queue = m_shared->queue();
+    Waiter w;
+    w.keyHash = SharedBudget::keyHash(QByteArray::fromStdString(key));
+    w.member = queue.member(ticket);
+    const auto waitedUs = static_cast<std::int64_t>(
+        static_cast<double>(std::max(ask.waited, Nanos{0}).count()) / m_speed / 1000.0);
+    w.arrivalLocalUs = queue.localUs() - waitedUs;
+    w.queued = limited(ask);
+    const int band = std::clamp(ask.priority, 0, 9);
+    Line& line = m_lines[key];
+    line.unscored.emplace(band, w.arrivalLocalUs, ticket);
+    line.positionsStale = true;
+    w.ask = std::move(ask);
+    w.done = std::move(done);
+    m_waiters.emplace(ticket, std::move(w));
+    // Registered at once (when Redis time is known), so the fleet's order holds it from now.
+    scoreLine(key, line);
     schedule(key);
+    if (!m_refresh.isActive()) {
+        m_refresh.start();
+    }
     return ticket;
 }
 
+void RedisGate::scoreLine(const std::string& key, Line& line) {
+    (void)key;
+    SharedQueue& queue = m_shared->queue();
+    if (line.unscored.empty() || !queue.redisUsAt(0)) {
+        return;
+    }
+    std::vector<std::pair<std::int64_t, QByteArray>> batch;
+    QByteArray keyHash;
+    for (const auto& [band, arrival, ticket] : line.unscored) {
+        Waiter& w = m_waiters.at(ticket);
+        w.score = SharedQueue::score(band, *queue.redisUsAt(arrival));
+        line.order.emplace(*w.score, ticket);
+        if (w.queued) {
+            batch.emplace_back(*w.score, w.member);
+            keyHash = w.keyHash;
+        }
+    }
+    line.unscored.clear();
+    line.positionsStale = true;
+    // On the budget connection, ahead of any decision about these members.
+    queue.add(keyHash, batch);
+}
+
+void RedisGate::leaveLine(std::uint64_t ticket, const Waiter& w) {
+    const auto it = m_lines.find(w.ask.key);
+    if (it == m_lines.end()) {
+        return;
+    }
+    Line& line = it->second;
+    if (w.score) {
+        line.order.erase({*w.score, ticket});
+    } else {
+        line.unscored.erase({std::clamp(w.ask.priority, 0, 9), w.arrivalLocalUs, ticket});
+    }
+    line.positionsStale = true;
+}
+
 void RedisGate::withdraw(std::uint64_t ticket) {
-    // Its place in the line is skipped when reached; an answer already on its way is undone.
-    m_waiters.erase(ticket);
+    const auto it = m_waiters.find(ticket);
+    if (it == m_waiters.end()) {
+        return;
+    }
+    leaveLine(ticket, it->second);
+    if (it->second.queued && it->second.score) {
+        // After any decision already sent about it (one connection): it leaves for good.
+        m_shared->queue().remove(it->second.keyHash, it->second.member);
+    }
+    // An answer already on its way is undone when it comes.
+    m_waiters.erase(it);
 }
 
 void RedisGate::settle(const GateAsk& ask, const std::string& lease, std::int64_t usedTokens) {
@@ -56,7 +137,7 @@ void RedisGate::settle(const GateAsk& ask, const std::string& lease, std::int64_
 
 void RedisGate::schedule(const std::string& key) {
     Line& line = m_lines[key];
-    if (line.asking || line.sleeping) {
+    if (line.asking != 0 || line.sleeping) {
         return;
     }
     // From the event loop: never answer inside ask(), and let a burst of asks queue first.
@@ -69,33 +150,51 @@ void RedisGate::schedule(const std::string& key) {
 
 void RedisGate::next(const std::string& key) {
     auto it = m_lines.find(key);
-    if (it == m_lines.end() || it->second.asking || it->second.sleeping) {
+    if (it == m_lines.end() || it->second.asking != 0 || it->second.sleeping) {
         return;
     }
     Line& line = it->second;
-    while (!line.order.empty() && !m_waiters.count(line.order.front())) {
-        line.order.pop_front(); // withdrawn
-    }
-    if (line.order.empty()) {
+    scoreLine(key, line);
+    if (line.order.empty() && line.unscored.empty()) {
         m_lines.erase(it);
         return;
     }
-    const std::uint64_t ticket = line.order.front();
-    const GateAsk& a = m_waiters.at(ticket).ask;
-    line.asking = true;
+    std::uint64_t ticket = 0;
+    std::optional<QueueSpot> spot;
+    if (!line.order.empty()) {
+        ticket = line.order.begin()->second;
+        const Waiter& w = m_waiters.at(ticket);
+        if (w.queued) {
+            spot = QueueSpot{w.member, *w.score};
+        }
+    } else if (m_shared->alarm()) {
+        ticket = std::get<2>(*line.unscored.begin()); // no Redis: the policy decides
+    } else {
+        // Redis time is not known yet (the first heartbeat is out): look again shortly.
+        line.sleeping = true;
+        QTimer::singleShot(kNoTimeRetryMs, this, [this, key] {
+            m_lines[key].sleeping = false;
+            next(key);
+        });
+        return;
+    }
+    const Waiter& a = m_waiters.at(ticket);
+    line.asking = ticket;
     QPointer<RedisGate> self(this);
-    m_shared->admit(QByteArray::fromStdString(key), realTime(a.limits), a.tokens, a.concurrency,
-                    [self, key, ticket](SharedVerdict verdict) {
-                        if (self && !self->m_closing) {
-                            self->onVerdict(key, ticket, verdict);
-                        }
-                    });
+    m_shared->admit(
+        QByteArray::fromStdString(key), realTime(a.ask.limits), a.ask.tokens, a.ask.concurrency,
+        [self, key, ticket](SharedVerdict verdict) {
+            if (self && !self->m_closing) {
+                self->onVerdict(key, ticket, verdict);
+            }
+        },
+        spot);
 }
 
 void RedisGate::onVerdict(const std::string& key, std::uint64_t ticket,
                           const SharedVerdict& verdict) {
     Line& line = m_lines[key];
-    line.asking = false;
+    line.asking = 0;
     const auto waiter = m_waiters.find(ticket);
     if (waiter == m_waiters.end()) {
         // Withdrawn while Redis decided: give back what it was granted.
@@ -106,8 +205,9 @@ void RedisGate::onVerdict(const std::string& key, std::uint64_t ticket,
         return;
     }
     if (!verdict.admitted) {
-        // Ask again when Redis said the budget frees (a policy refusal says when to look
-        // again); a little early is fine, the answer is then another short wait.
+        // Ask again when Redis said the budget frees or this waiter's turn comes (a policy
+        // refusal says when to look again); a little early is fine, the answer is then
+        // another short wait.
         const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(verdict.wait);
         line.sleeping = true;
         QTimer::singleShot(static_cast<int>(std::clamp<qint64>(ms.count(), 0, 1000)),
@@ -117,13 +217,131 @@ void RedisGate::onVerdict(const std::string& key, std::uint64_t ticket,
                            });
         return;
     }
-    Done done = std::move(waiter->second.done);
+    Waiter& w = waiter->second;
+    Done done = std::move(w.done);
+    leaveLine(ticket, w);
+    if (w.queued && !verdict.shared) {
+        // Admitted by the failure policy: Redis did not take it out of the queue.
+        m_shared->queue().remove(w.keyHash, w.member);
+    }
     m_waiters.erase(waiter);
-    line.order.pop_front();
     ++m_admitted;
     // The next one asks at once: the budget may hold more (a burst), and Redis says so.
     schedule(key);
     done(verdict.leaseId.toStdString());
+}
+
+std::uint64_t RedisGate::ownTicket(const QByteArray& member) const {
+    const qsizetype colon = member.lastIndexOf(':');
+    if (colon < 0 || member.left(colon) != m_shared->processId()) {
+        return 0;
+    }
+    bool ok = false;
+    const qulonglong ticket = member.mid(colon + 1).toULongLong(&ok, 16);
+    return ok ? ticket : 0;
+}
+
+void RedisGate::refresh() {
+    if (m_lines.empty()) {
+        m_refresh.stop();
+        return;
+    }
+    if (m_shared->alarm()) {
+        return; // the policy decides; positions are unknown until Redis is back
+    }
+    QPointer<RedisGate> self(this);
+    for (auto& [key, line] : m_lines) {
+        if (line.reading || line.order.empty()) {
+            continue;
+        }
+        const Waiter& any = m_waiters.at(line.order.begin()->second);
+        if (!std::any_of(line.order.begin(), line.order.end(),
+                         [this](const Place& p) { return m_waiters.at(p.second).queued; })) {
+            continue;
+        }
+        line.reading = true;
+        const QByteArray keyHash = any.keyHash;
+        m_shared->queue().read(keyHash, [self, key = key, keyHash](Result<QueueView> view) {
+            if (!self || self->m_closing) {
+                return;
+            }
+            const auto it = self->m_lines.find(key);
+            if (it != self->m_lines.end()) {
+                it->second.reading = false;
+            }
+            if (view.ok()) {
+                self->onRead(key, keyHash, view.value());
+            }
+        });
+    }
+}
+
+void RedisGate::onRead(const std::string& key, const QByteArray& keyHash, const QueueView& view) {
+    SharedQueue& queue = m_shared->queue();
+    std::set<QByteArray> present;
+    for (const QByteArray& member : view.members) {
+        present.insert(member);
+        // A member of this process that no longer waits (admitted by the failure policy while
+        // Redis was away, or a removal lost with the connection): it would hold the head.
+        if (const std::uint64_t t = ownTicket(member); t != 0 && !m_waiters.count(t)) {
+            queue.remove(keyHash, member);
+        }
+    }
+    const auto it = m_lines.find(key);
+    if (it == m_lines.end()) {
+        return;
+    }
+    Line& line = it->second;
+    if (view.complete) {
+        // Waiters Redis lost (it restarted, or a registration failed) register again, with
+        // their scores; never the one being decided (its decision registers it itself).
+        std::vector<std::pair<std::int64_t, QByteArray>> lost;
+        for (const auto& [score, ticket] : line.order) {
+            const Waiter& w = m_waiters.at(ticket);
+            if (w.queued && ticket != line.asking && !present.count(w.member)) {
+                lost.emplace_back(score, w.member);
+            }
+        }
+        queue.add(keyHash, lost);
+    }
+    line.others.clear();
+    for (const QueueView::Entry& e : view.entries) {
+        if (ownTicket(e.member) == 0) {
+            line.others.push_back(e);
+        }
+    }
+    line.othersComplete = view.complete;
+    line.positionsStale = true;
+}
+
+std::optional<std::uint64_t> RedisGate::position(std::uint64_t ticket) const {
+    const auto w = m_waiters.find(ticket);
+    if (w == m_waiters.end() || !w->second.score || !w->second.queued || m_shared->alarm()) {
+        return std::nullopt;
+    }
+    const auto l = m_lines.find(w->second.ask.key);
+    if (l == m_lines.end()) {
+        return std::nullopt;
+    }
+    const Line& line = l->second;
+    if (line.positionsStale) {
+        // One merge of this process's line with the others' members, in Redis's order.
+        line.positions.clear();
+        std::size_t j = 0;
+        std::uint64_t own = 0;
+        for (const auto& [score, t] : line.order) {
+            const QByteArray& member = m_waiters.at(t).member;
+            while (j < line.others.size() && std::tie(line.others[j].score, line.others[j].member) <
+                                                 std::tie(score, member)) {
+                ++j;
+            }
+            line.positions.emplace(t, j + own);
+            ++own;
+        }
+        line.positionsStale = false;
+    }
+    const auto p = line.positions.find(ticket);
+    return p == line.positions.end() ? std::nullopt : std::optional<std::uint64_t>(p->second);
 }
 
 GateStatus RedisGate::status() const {

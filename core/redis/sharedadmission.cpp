@@ -64,6 +64,10 @@ SharedAdmission::SharedAdmission(SharedAdmissionConfig config, const Clock* cloc
     , m_leases(m_leaseClient, m_config.leaseTtl) {
     m_processId = QByteArray::number(QCoreApplication::applicationPid()) + ':' +
                   QByteArray::number(QRandomGenerator::system()->generate64(), 36);
+    // A process is dead for the queues after as long as it is for the heartbeat.
+    m_queue = std::make_unique<SharedQueue>(
+        m_budgetClient, m_processId,
+        std::max(std::chrono::milliseconds(1000), 4 * m_config.heartbeat));
     // Any failed command or lost connection raises the alarm at once; the heartbeat finds a
     // Redis that went away while nothing else was asked of it.
     for (RedisClient* c : {&m_budgetClient, &m_leaseClient}) {
@@ -131,8 +135,10 @@ void SharedAdmission::beat() {
             self->raise(time.ok() ? QStringLiteral("bad TIME reply") : time.error().message);
             return;
         }
-        const qint64 nowMs =
-            time.value().elements[0].toInt() * 1000 + time.value().elements[1].toInt() / 1000;
+        const qint64 nowUs =
+            time.value().elements[0].toInt() * 1000000 + time.value().elements[1].toInt();
+        const qint64 nowMs = nowUs / 1000;
+        self->m_queue->learnTime(nowUs);
         // Alive = beat within the last 4 heartbeats (at least a second).
         const qint64 stale = nowMs - std::max<qint64>(1000, 4 * self->m_config.heartbeat.count());
         RedisClient& c = self->m_leaseClient;
@@ -212,7 +218,8 @@ SharedVerdict SharedAdmission::decideByPolicy(const QByteArray& keyHash, const B
 }
 
 void SharedAdmission::admit(const QByteArray& apiKey, const BudgetLimits& limits,
-                            std::int64_t tokens, int concurrency, Callback done) {
+                            std::int64_t tokens, int concurrency, Callback done,
+                            std::optional<QueueSpot> spot) {
     const QByteArray keyHash = SharedBudget::keyHash(apiKey);
     if (m_closing) {
         done(SharedVerdict{false, Nanos{0}, {}, false});
@@ -226,10 +233,14 @@ void SharedAdmission::admit(const QByteArray& apiKey, const BudgetLimits& limits
         done(SharedVerdict{false, hold, {}, false});
         return;
     }
+    std::optional<QueuePlace> place;
+    if (spot) {
+        place = m_queue->place(keyHash, spot->member, spot->score, concurrency <= 0);
+    }
     QPointer<SharedAdmission> self(this);
     m_budget.admit(
         keyHash, limits, tokens,
-        [self, keyHash, limits, tokens, concurrency,
+        [self, keyHash, limits, tokens, concurrency, place,
          done = std::move(done)](Result<SharedDecision> r) mutable {
             if (!self) {
                 done(SharedVerdict{false, Nanos{0}, {}, false});
@@ -246,7 +257,7 @@ void SharedAdmission::admit(const QByteArray& apiKey, const BudgetLimits& limits
             }
             const SharedDecision& d = r.value();
             if (!d.admitted) {
-                done(SharedVerdict{false, d.wait, {}, true});
+                done(SharedVerdict{false, d.wait, {}, true, d.ahead});
                 return;
             }
             self->chargeSplitHold(keyHash, tokens);
@@ -275,8 +286,10 @@ void SharedAdmission::admit(const QByteArray& apiKey, const BudgetLimits& limits
                         return;
                     }
                     done(SharedVerdict{true, Nanos{0}, lease.value().leaseId, true});
-                });
-        });
+                },
+                place ? place->queueKey : QByteArray(), place ? place->member : QByteArray());
+        },
+        place);
 }
 
 void SharedAdmission::reconcile(const QByteArray& apiKey, const BudgetLimits& limits,

@@ -4,6 +4,7 @@
 #include "core/redis/redisclient.h"
 #include "core/redis/sharedbudget.h"
 #include "core/redis/sharedleases.h"
+#include "core/redis/sharedqueue.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -37,6 +38,13 @@ struct SharedVerdict {
     Nanos wait{0};      ///< when refused: try again after this
     QByteArray leaseId; ///< when admitted under a concurrency limit: give it back with release()
     bool shared = true; ///< false: decided by the failure policy, without Redis
+    std::int64_t ahead = 0; ///< refused for the queue order: members ahead in the fleet's queue
+};
+
+/// A request's place in its key's fleet-wide queue (SharedQueue), for admit().
+struct QueueSpot {
+    QByteArray member;      ///< SharedQueue::member()
+    std::int64_t score = 0; ///< SharedQueue::score()
 };
 
 /// Shared health, for stats, metrics and the console.
@@ -76,9 +84,12 @@ public:
     ~SharedAdmission() override;
 
     /// Decides one request for `apiKey`: `limits` are the key's whole-fleet limits, `tokens`
-    /// its reservation, `concurrency` the fleet-wide in-flight limit (0 = none).
+    /// its reservation, `concurrency` the fleet-wide in-flight limit (0 = none). With `spot`
+    /// (registered through queue()), only the head of the key's fleet-wide queue is admitted,
+    /// and it leaves the queue when admitted (once it has its lease, under a concurrency limit);
+    /// the failure policy ignores the queue.
     void admit(const QByteArray& apiKey, const BudgetLimits& limits, std::int64_t tokens,
-               int concurrency, Callback done);
+               int concurrency, Callback done, std::optional<QueueSpot> spot = std::nullopt);
     /// Reconciles a reservation with real usage (fire and forget).
     void reconcile(const QByteArray& apiKey, const BudgetLimits& limits, std::int64_t delta);
     /// Gives back the lease of an admitted request when it ends.
@@ -86,6 +97,11 @@ public:
 
     SharedStatus status() const;
     bool alarm() const { return m_alarm; }
+    /// The fleet-wide queues, on the budget connection (so a registration always reaches Redis
+    /// before the same process's decisions about that member). Learns Redis time from the
+    /// heartbeat.
+    SharedQueue& queue() { return *m_queue; }
+    const QByteArray& processId() const { return m_processId; }
 
 Q_SIGNALS:
     /// Raised (true) or cleared (false); `why` says what happened. Emitted at once.
@@ -106,6 +122,7 @@ private:
     SharedBudget m_budget;
     SharedLeases m_leases;
     QByteArray m_processId;
+    std::unique_ptr<SharedQueue> m_queue;
     QTimer m_heartbeat;
     bool m_beating = false;
     bool m_closing = false; ///< in the destructor: admit() refuses, no alarm

@@ -11,31 +11,69 @@ namespace sluice {
 
 namespace {
 
-// KEYS: one per level. ARGV[1]: "admit" or "adjust"; then per level: interval, tolerance, cost
-// and catch-up (microseconds, microseconds, units, microseconds). Time is Redis's own. Admit:
-// refused (with the wait) unless every level's TAT is within its tolerance of now; then every
-// level is charged. Admit and adjust alike: a level whose TAT passed less than its catch-up ago
-// continues from its TAT (the caller was late, by a timer or a round trip, or a reconciled
-// reservation gave time back), so neither lateness nor a refund leaks throughput; the
-// interval's window margin (GcraLimiter's jitter allowance, twice the catch-up) covers it: the
-// TAT never falls more than the catch-up behind now, so no window of the period holds more than
-// the limit. Older than that, the level was idle and starts at now. A refund may take the TAT
-// below now, where the next admission finds it. Returns {admitted, wait, now}.
+// KEYS: one per level, then (ARGV[1] 'qadmit') the key's queue and liveness sets. ARGV[1]:
+// "admit", "qadmit" or "adjust"; then per level: interval, tolerance, cost and catch-up
+// (microseconds, microseconds, units, microseconds); then, for 'qadmit', the member, its process,
+// its score, the liveness TTL (microseconds) and '1' to leave the queue on admission. Time is
+// Redis's own. Admit: refused (with the wait) unless every level's TAT is within its tolerance
+// of now; then every level is charged. Admit and adjust alike: a level whose TAT passed less
+// than its catch-up ago continues from its TAT (the caller was late, by a timer or a round trip,
+// or a reconciled reservation gave time back), so neither lateness nor a refund leaks
+// throughput; the interval's window margin (GcraLimiter's jitter allowance, twice the catch-up)
+// covers it: the TAT never falls more than the catch-up behind now, so no window of the period
+// holds more than the limit. Older than that, the level was idle and starts at now. A refund
+// may take the TAT below now, where the next admission finds it.
+// 'qadmit' admits only the queue's head: members of dead processes at the head are dropped (64
+// at most per decision); any other member is refused with the wait until the budget could take
+// the `rank` requests ahead of it, each charged like this one, but at most two of its own
+// emission intervals (refunds of reconciled reservations free the budget sooner than that
+// forecast, and a waiter asleep past its turn would leave the budget idle) and at least 5 ms.
+// Returns {admitted, wait, now, rank}.
 const QByteArray kScript = QByteArrayLiteral(R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local queued = ARGV[1] == 'qadmit'
+local n = #KEYS
+if queued then n = n - 2 end
 local tats = {}
 local wait = 0
-for i = 1, #KEYS do
+for i = 1, n do
   local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
   tats[i] = tat
   local w = tat - tonumber(ARGV[4 * i - 1]) - now
   if w > wait then wait = w end
 end
-if ARGV[1] == 'admit' and wait > 0 then
-  return {0, wait, now}
+local member
+if queued then
+  local q, live, b = KEYS[n + 1], KEYS[n + 2], 4 * n + 1
+  member = ARGV[b + 1]
+  redis.call('ZREMRANGEBYSCORE', live, '-inf', string.format('%.0f', now))
+  redis.call('ZADD', live, string.format('%.0f', now + tonumber(ARGV[b + 4])), ARGV[b + 2])
+  redis.call('PEXPIRE', live, 60000)
+  redis.call('ZADD', q, 'NX', ARGV[b + 3], member)
+  redis.call('PEXPIRE', q, 60000)
+  for k = 1, 64 do
+    local head = redis.call('ZRANGE', q, 0, 0)[1]
+    if head == nil or head == member then break end
+    local owner = string.match(head, '^(.*):')
+    if owner and redis.call('ZSCORE', live, owner) then break end
+    redis.call('ZREM', q, head)
+  end
+  local rank = redis.call('ZRANK', q, member)
+  if rank > 0 then
+    local w, emit = 0, 0
+    for i = 1, n do
+      local own = tonumber(ARGV[4 * i]) * tonumber(ARGV[4 * i - 2])
+      w = math.max(w, math.max(tats[i], now) + rank * own - tonumber(ARGV[4 * i - 1]) - now)
+      emit = math.max(emit, own)
+    end
+    return {0, math.max(math.min(w, 2 * emit), 5000, wait), now, rank}
+  end
 end
-for i = 1, #KEYS do
+if ARGV[1] ~= 'adjust' and wait > 0 then
+  return {0, wait, now, 0}
+end
+for i = 1, n do
   local tat = tats[i]
   local own = tonumber(ARGV[4 * i]) * tonumber(ARGV[4 * i - 2])
   local catchup = tonumber(ARGV[4 * i + 1])
@@ -44,7 +82,10 @@ for i = 1, #KEYS do
   redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX',
              math.floor(math.max(tat - now, 0) / 1000) + 1000)
 end
-return {1, 0, now}
+if queued and ARGV[4 * n + 6] == '1' then
+  redis.call('ZREM', KEYS[n + 1], member)
+end
+return {1, 0, now, 0}
 )lua");
 
 /// Script-free: transactions tried per decision before it is answered "not yet".
@@ -142,8 +183,8 @@ std::vector<SharedBudget::Level> SharedBudget::levelsFor(const QByteArray& keyHa
 }
 
 void SharedBudget::admit(const QByteArray& keyHash, const BudgetLimits& limits, std::int64_t tokens,
-                         DecisionCallback done) {
-    run(Op{true, levelsFor(keyHash, limits, tokens, true), std::move(done)});
+                         DecisionCallback done, std::optional<QueuePlace> place) {
+    run(Op{true, levelsFor(keyHash, limits, tokens, true), std::move(done), 0, std::move(place)});
 }
 
 void SharedBudget::adjust(const QByteArray& keyHash, const BudgetLimits& limits,
@@ -161,7 +202,7 @@ void SharedBudget::refund(const QByteArray& keyHash, const BudgetLimits& limits,
 }
 
 void SharedBudget::run(Op op) {
-    if (op.levels.empty()) {
+    if (op.levels.empty() && !op.queue) {
         op.done(SharedDecision{true, Nanos{0}, 0}); // nothing limited
         return;
     }
@@ -173,18 +214,31 @@ void SharedBudget::run(Op op) {
 }
 
 void SharedBudget::runScripted(Op op, bool withEval) {
-    QList<QByteArray> args{withEval ? QByteArrayLiteral("EVAL") : QByteArrayLiteral("EVALSHA"),
-                           withEval ? kScript : m_sha,
-                           QByteArray::number(static_cast<qsizetype>(op.levels.size()))};
+    const bool queued = op.admit && op.queue;
+    QList<QByteArray> args{
+        withEval ? QByteArrayLiteral("EVAL") : QByteArrayLiteral("EVALSHA"),
+        withEval ? kScript : m_sha,
+        QByteArray::number(static_cast<qsizetype>(op.levels.size()) + (queued ? 2 : 0))};
     for (const Level& l : op.levels) {
         args << l.key;
     }
-    args << (op.admit ? QByteArrayLiteral("admit") : QByteArrayLiteral("adjust"));
+    if (queued) {
+        args << op.queue->queueKey << op.queue->liveKey;
+    }
+    args << (queued     ? QByteArrayLiteral("qadmit")
+             : op.admit ? QByteArrayLiteral("admit")
+                        : QByteArrayLiteral("adjust"));
     for (const Level& l : op.levels) {
         args << QByteArray::number(static_cast<qint64>(l.intervalUs))
              << QByteArray::number(static_cast<qint64>(l.toleranceUs))
              << QByteArray::number(static_cast<qint64>(l.cost))
              << QByteArray::number(static_cast<qint64>(l.catchUpUs));
+    }
+    if (queued) {
+        const QueuePlace& q = *op.queue;
+        args << q.member << q.processId << QByteArray::number(static_cast<qint64>(q.score))
+             << QByteArray::number(static_cast<qint64>(q.liveTtlUs))
+             << (q.removeOnAdmit ? QByteArrayLiteral("1") : QByteArrayLiteral("0"));
     }
     // The op moves into the callback; the client calls it exactly once.
     auto shared = std::make_shared<Op>(std::move(op));
@@ -197,13 +251,13 @@ void SharedBudget::runScripted(Op op, bool withEval) {
         }
         if (r.ok()) {
             const RedisReply& v = r.value();
-            if (v.type != RedisReply::Type::Array || v.elements.size() != 3) {
+            if (v.type != RedisReply::Type::Array || v.elements.size() != 4) {
                 o.done(internalError(QStringLiteral("unexpected reply from the budget script")));
                 return;
             }
             o.done(SharedDecision{v.elements[0].toInt() == 1,
                                   std::chrono::microseconds(v.elements[1].toInt()),
-                                  v.elements[2].toInt()});
+                                  v.elements[2].toInt(), v.elements[3].toInt()});
             return;
         }
         const Error& e = r.error();
@@ -249,20 +303,37 @@ void SharedBudget::nextCas() {
 }
 
 void SharedBudget::casRead(Op op) {
+    // WATCH, MGET, the queue's head and TIME pipelined: the time is read inside the optimistic
+    // transaction. The queue is read but not watched: a member registering in between is
+    // ordered as if it came just after this decision (watching it would abort a decision at
+    // every arrival anywhere in the fleet).
+    const bool queued = op.admit && op.queue;
     QList<QByteArray> watch{QByteArrayLiteral("WATCH")};
     QList<QByteArray> mget{QByteArrayLiteral("MGET")};
     for (const Level& l : op.levels) {
         watch << l.key;
         mget << l.key;
     }
-    // WATCH, MGET and TIME pipelined: the time is read inside the optimistic transaction.
     auto shared = std::make_shared<Op>(std::move(op));
     auto values = std::make_shared<std::optional<Result<RedisReply>>>();
-    m_client.send(watch, [](Result<RedisReply>) {}); // its failure shows in the next two
-    m_client.send(mget, [values](Result<RedisReply> r) { values->emplace(std::move(r)); });
+    auto queue = std::make_shared<std::vector<Result<RedisReply>>>();
+    if (shared->levels.empty()) {
+        RedisReply none;
+        none.type = RedisReply::Type::Array;
+        values->emplace(none);
+    } else {
+        m_client.send(watch, [](Result<RedisReply>) {}); // its failure shows in the next ones
+        m_client.send(mget, [values](Result<RedisReply> r) { values->emplace(std::move(r)); });
+    }
+    if (queued) {
+        for (const auto& command : SharedQueue::checkCommands(*shared->queue)) {
+            m_client.send(command,
+                          [queue](Result<RedisReply> r) { queue->push_back(std::move(r)); });
+        }
+    }
     QPointer<SharedBudget> self(this);
     m_client.send({QByteArrayLiteral("TIME")},
-                  [this, self, shared, values](Result<RedisReply> time) {
+                  [this, self, shared, values, queue, queued](Result<RedisReply> time) {
                       Op& o = *shared;
                       if (!self) {
                           o.done(gone());
@@ -273,15 +344,28 @@ void SharedBudget::casRead(Op op) {
                                              : internalError(QStringLiteral("no MGET reply")));
                           return;
                       }
+                      std::vector<RedisReply> q;
+                      for (const auto& r : *queue) {
+                          if (!r.ok()) {
+                              casDone(o, r.error());
+                              return;
+                          }
+                          q.push_back(r.value());
+                      }
                       if (!time.ok()) {
                           casDone(o, time.error());
                           return;
                       }
-                      casWrite(std::move(o), (*values)->value(), time.value());
+                      if (queued && q.size() != 3) {
+                          casDone(o, internalError(QStringLiteral("no queue reply")));
+                          return;
+                      }
+                      casWrite(std::move(o), (*values)->value(), time.value(), q);
                   });
 }
 
-void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& time) {
+void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& time,
+                            const std::vector<RedisReply>& queue) {
     if (time.elements.size() != 2 ||
         values.elements.size() != static_cast<qsizetype>(op.levels.size())) {
         casDone(op, internalError(QStringLiteral("unexpected reply to MGET/TIME")));
@@ -296,9 +380,34 @@ void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& t
         tats.push_back(tat);
         wait = std::max(wait, tat - op.levels[i].toleranceUs - now);
     }
-    if (op.admit && wait > 0) {
+    const bool queued = op.admit && op.queue;
+    QueueCheck check;
+    if (queued) {
+        check = SharedQueue::check(*op.queue, queue, now);
+    }
+    const bool notHead = queued && (!check.present || check.rank > 0);
+    if (notHead || (op.admit && wait > 0)) {
         m_client.send({QByteArrayLiteral("UNWATCH")}, [](Result<RedisReply>) {});
-        casDone(op, SharedDecision{false, std::chrono::microseconds(wait), now});
+        if (queued) {
+            for (const auto& command : SharedQueue::upkeep(*op.queue, check, now)) {
+                m_client.send(command, [](Result<RedisReply>) {});
+            }
+        }
+        if (notHead) {
+            // As the script: until the budget could take the `rank` ahead, each charged like
+            // this one, at most two of its emission intervals, at least 5 ms.
+            std::int64_t turn = 0;
+            std::int64_t emit = 0;
+            for (std::size_t i = 0; i < op.levels.size(); ++i) {
+                const Level& l = op.levels[i];
+                const std::int64_t own = l.cost * l.intervalUs;
+                turn =
+                    std::max(turn, std::max(tats[i], now) + check.rank * own - l.toleranceUs - now);
+                emit = std::max(emit, own);
+            }
+            wait = std::max({wait, std::min(turn, 2 * emit), std::int64_t{5000}});
+        }
+        casDone(op, SharedDecision{false, std::chrono::microseconds(wait), now, check.rank});
         return;
     }
     m_client.send({QByteArrayLiteral("MULTI")}, [](Result<RedisReply>) {});
@@ -312,6 +421,15 @@ void SharedBudget::casWrite(Op op, const RedisReply& values, const RedisReply& t
              QByteArrayLiteral("PX"),
              QByteArray::number(qint64(std::max<std::int64_t>(tat - now, 0) / 1000 + 1000))},
             [](Result<RedisReply>) {});
+    }
+    if (queued) {
+        for (const auto& command : SharedQueue::upkeep(*op.queue, check, now)) {
+            m_client.send(command, [](Result<RedisReply>) {});
+        }
+        if (op.queue->removeOnAdmit) {
+            m_client.send({QByteArrayLiteral("ZREM"), op.queue->queueKey, op.queue->member},
+                          [](Result<RedisReply>) {});
+        }
     }
     auto shared = std::make_shared<Op>(std::move(op));
     QPointer<SharedBudget> self(this);

@@ -3,6 +3,7 @@
 #include "core/engine/gcralimiter.h"
 #include "core/engine/ratebudget.h"
 #include "core/redis/redisclient.h"
+#include "core/redis/sharedqueue.h"
 
 #include <QByteArray>
 #include <QObject>
@@ -18,6 +19,7 @@ struct SharedDecision {
     bool admitted = false;
     Nanos wait{0};              ///< when refused: until the tightest level admits again
     std::int64_t redisTimeUs{}; ///< Redis's clock at the decision (TIME), microseconds
+    std::int64_t ahead = 0;     ///< refused for the queue order: members ahead in the queue
 };
 
 /// One API key's request and token levels as GCRA state in Redis, shared by every process that
@@ -67,8 +69,11 @@ public:
     /// Decides one request of `tokens` (reserved: prompt estimate + max_tokens) against every
     /// level of `limits`: admitted (and charged one request and `tokens` on every level) or
     /// refused with the wait.
+    /// With `place`, only the head of the key's queue (SharedQueue) is admitted, in the same
+    /// atomic step: members of dead processes at the head are dropped, any other member is
+    /// refused with the wait until its turn (SharedDecision::ahead says how many are ahead).
     void admit(const QByteArray& keyHash, const BudgetLimits& limits, std::int64_t tokens,
-               DecisionCallback done);
+               DecisionCallback done, std::optional<QueuePlace> place = std::nullopt);
     /// Reconciles a reservation with real usage: charges `deltaTokens` more (refunds when
     /// negative) on the token levels.
     void adjust(const QByteArray& keyHash, const BudgetLimits& limits, std::int64_t deltaTokens,
@@ -103,6 +108,7 @@ private:
         std::vector<Level> levels;
         DecisionCallback done;
         int tries = 0;
+        std::optional<QueuePlace> queue; ///< admit only: the queue order applies
     };
     std::vector<Level> levelsFor(const QByteArray& keyHash, const BudgetLimits& limits,
                                  std::int64_t tokens, bool admit);
@@ -113,7 +119,8 @@ private:
     void enqueueCas(Op op);
     void nextCas();
     void casRead(Op op);
-    void casWrite(Op op, const RedisReply& values, const RedisReply& time);
+    void casWrite(Op op, const RedisReply& values, const RedisReply& time,
+                  const std::vector<RedisReply>& queue);
     void casDone(Op& op, Result<SharedDecision> result);
 
     RedisClient& m_client;

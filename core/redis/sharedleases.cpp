@@ -11,7 +11,8 @@ namespace sluice {
 
 namespace {
 
-// KEYS[1]: the key's lease set. ARGV: limit, ttl (microseconds), lease id.
+// KEYS[1]: the key's lease set; KEYS[2], when given, its queue (SharedQueue), which the granted
+// member ARGV[4] leaves in the same step. ARGV: limit, ttl (microseconds), lease id, member.
 // Returns {granted, leases held after, now}.
 const QByteArray kAcquire = QByteArrayLiteral(R"lua(
 local t = redis.call('TIME')
@@ -23,6 +24,9 @@ if n >= tonumber(ARGV[1]) then
 end
 redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[2])), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(ARGV[2]) / 1000) + 1000)
+if #KEYS > 1 then
+  redis.call('ZREM', KEYS[2], ARGV[4])
+end
 return {1, n + 1, now}
 )lua");
 
@@ -63,9 +67,12 @@ std::int64_t SharedLeases::redisNowUs() const {
     return m_local.nsecsElapsed() / 1000 + m_offsetUs;
 }
 
-void SharedLeases::acquire(const QByteArray& keyHash, std::int64_t limit, Callback done) {
+void SharedLeases::acquire(const QByteArray& keyHash, std::int64_t limit, Callback done,
+                           QByteArray queueKey, QByteArray member) {
     auto op = std::make_shared<Op>();
     op->key = leaseKey(keyHash);
+    op->queueKey = std::move(queueKey);
+    op->member = std::move(member);
     op->limit = limit;
     op->id = m_idPrefix + QByteArray::number(++m_nextId);
     op->done = std::move(done);
@@ -78,13 +85,18 @@ void SharedLeases::acquire(const QByteArray& keyHash, std::int64_t limit, Callba
 
 void SharedLeases::runScripted(std::shared_ptr<Op> op, bool withEval) {
     const auto ttlUs = std::chrono::duration_cast<std::chrono::microseconds>(m_ttl).count();
+    const bool queued = !op->queueKey.isEmpty();
     QList<QByteArray> args{withEval ? QByteArrayLiteral("EVAL") : QByteArrayLiteral("EVALSHA"),
                            withEval ? kAcquire : m_sha,
-                           QByteArrayLiteral("1"),
-                           op->key,
-                           QByteArray::number(static_cast<qint64>(op->limit)),
-                           QByteArray::number(static_cast<qint64>(ttlUs)),
-                           op->id};
+                           queued ? QByteArrayLiteral("2") : QByteArrayLiteral("1"), op->key};
+    if (queued) {
+        args << op->queueKey;
+    }
+    args << QByteArray::number(static_cast<qint64>(op->limit))
+         << QByteArray::number(static_cast<qint64>(ttlUs)) << op->id;
+    if (queued) {
+        args << op->member;
+    }
     QPointer<SharedLeases> self(this);
     m_client.send(args, [this, self, op, withEval](Result<RedisReply> r) {
         if (!self) {
@@ -184,6 +196,10 @@ void SharedLeases::casRead(std::shared_ptr<Op> op) {
         m_client.send({QByteArrayLiteral("PEXPIRE"), op->key,
                        QByteArray::number(qint64(ttlUs / 1000 + 1000))},
                       [](Result<RedisReply>) {});
+        if (!op->queueKey.isEmpty()) {
+            m_client.send({QByteArrayLiteral("ZREM"), op->queueKey, op->member},
+                          [](Result<RedisReply>) {});
+        }
         m_client.send({QByteArrayLiteral("EXEC")}, [this, self, op, live](Result<RedisReply> r) {
             if (!self) {
                 op->done(gone());

@@ -46,8 +46,11 @@ public:
     SharedLeases(RedisClient& client, std::chrono::milliseconds ttl, QObject* parent = nullptr);
 
     static QByteArray leaseKey(const QByteArray& keyHash);
-    /// Asks for one of `limit` leases of the key.
-    void acquire(const QByteArray& keyHash, std::int64_t limit, Callback done);
+    /// Asks for one of `limit` leases of the key. With `queueKey`, the granted `member` leaves
+    /// that queue (SharedQueue) in the same step: a queue's head keeps its place until it has
+    /// its lease.
+    void acquire(const QByteArray& keyHash, std::int64_t limit, Callback done,
+                 QByteArray queueKey = {}, QByteArray member = {});
     /// Gives a lease back (fire and forget; an unreachable Redis lets it expire instead).
     void release(const QByteArray& keyHash, const QByteArray& leaseId);
     std::size_t held() const { return m_held.size(); }
@@ -58,6 +61,8 @@ private:
         QByteArray key;
         std::int64_t limit = 0;
         QByteArray id;
+        QByteArray queueKey; ///< optional: the queue the granted member leaves
+        QByteArray member;
         Callback done;
         int tries = 0;
     };
