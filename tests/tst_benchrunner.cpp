@@ -4,6 +4,7 @@
 #include "core/bench/benchrunner.h"
 #include "core/bench/report/reportfiles.h"
 #include "core/bench/runstats.h"
+#include "core/host/handoff.h"
 #include "core/net/requestmeasure.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
@@ -16,6 +17,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <mutex>
 #include <optional>
 
 using namespace sluice;
@@ -59,34 +61,48 @@ public:
         // Built inside the thread, so every object it owns (members too) lives there.
         m_context.moveToThread(&m_thread);
         m_thread.start();
-        QMetaObject::invokeMethod(
-            &m_context,
-            [this, config] {
-                m_mock = new MockServer(config);
-                m_ok = m_mock->listen();
-            },
-            Qt::BlockingQueuedConnection);
+        runThere([this, config] {
+            m_mock = new MockServer(config);
+            m_ok = m_mock->listen();
+        });
     }
     ~ThreadedMock() {
-        QMetaObject::invokeMethod(
-            &m_context, [this] { delete m_mock; }, Qt::BlockingQueuedConnection);
+        runThere([this] { delete std::exchange(m_mock, nullptr); });
         m_thread.quit();
         m_thread.wait();
     }
     bool ok() const { return m_ok; }
-    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(m_mock->port())); }
+    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(m_port)); }
     double requests() {
         double n = 0;
-        QMetaObject::invokeMethod(
-            &m_context, [this, &n] { n = mockRequests(*m_mock); }, Qt::BlockingQueuedConnection);
+        runThere([this, &n] { n = mockRequests(*m_mock); });
         return n;
     }
 
 private:
+    /// Runs `f` in the thread and returns when it has. The mutex orders what `f` wrote before
+    /// what this thread reads next for ThreadSanitizer too: the semaphore the blocking call
+    /// waits on is inside Qt, which TSan does not see.
+    template <typename F> void runThere(F f) {
+        std::mutex done;
+        QMetaObject::invokeMethod(
+            &m_context,
+            handOff([&] {
+                const std::lock_guard lock(done);
+                f();
+                if (m_mock) {
+                    m_port = m_mock->port();
+                }
+            }),
+            Qt::BlockingQueuedConnection);
+        const std::lock_guard lock(done);
+    }
+
     QThread m_thread;
     QObject m_context;
-    MockServer* m_mock = nullptr;
-    bool m_ok = false;
+    MockServer* m_mock = nullptr; ///< lives in m_thread; used only there (runThere)
+    bool m_ok = false;            ///< written there, read here after runThere
+    quint16 m_port = 0;           ///< likewise
 };
 
 // How long this thread has been runnable but waiting for a CPU that other work held (Linux

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/host/handoff.h"
+
 #include <QObject>
 #include <QThread>
 
@@ -32,9 +34,10 @@ public:
     QThread* thread() { return &m_thread; }
 
     /// Runs `f` in the thread, after everything posted before it (queued; returns at once).
-    /// Thread-safe.
+    /// Thread-safe. What `f` captures is handed over (HandOff): written before the post, read
+    /// in the thread; `f` hands results back the same way (`handOff`, queued).
     template <typename F> void post(F&& f) const {
-        QMetaObject::invokeMethod(m_context, std::forward<F>(f), Qt::QueuedConnection);
+        QMetaObject::invokeMethod(m_context, handOff(std::forward<F>(f)), Qt::QueuedConnection);
     }
 
 private:
