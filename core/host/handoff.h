@@ -19,6 +19,21 @@
 
 namespace sluice {
 
+/// For ThreadSanitizer (no-ops elsewhere): everything this thread did before
+/// handOffRelease(token) happens before what a thread does after a handOffAcquire(token) that
+/// follows it. Only for an order something TSan cannot see already gives (Qt's locks and
+/// queues, a detached thread's end), named where it is used.
+inline void handOffRelease([[maybe_unused]] const void* token) {
+#ifdef SLUICE_TSAN
+    __tsan_release(const_cast<void*>(token));
+#endif
+}
+inline void handOffAcquire([[maybe_unused]] const void* token) {
+#ifdef SLUICE_TSAN
+    __tsan_acquire(const_cast<void*>(token));
+#endif
+}
+
 /// A function handed to another thread through Qt's posted-event queue (a queued
 /// QMetaObject::invokeMethod), with the hand-off told to ThreadSanitizer.
 ///
@@ -27,8 +42,11 @@ namespace sluice {
 /// built with TSan and that lock is a futex TSan does not see, so without help every posted call
 /// would be reported as a race on its own captures. A HandOff releases on its own address once
 /// it is in place (the last thing written before Qt takes the slot object) and acquires on it
-/// before the function runs, or is destroyed without running (its receiver gone): exactly the
-/// order the queue gives, no more. Races inside the function stay visible.
+/// before the function runs; it releases again when the function returns and acquires before it
+/// is destroyed, since the last of the posting call and the event to let go of Qt's slot object
+/// destroys it, in its own thread (or the receiver's, dropping a call unrun when it is deleted
+/// first). That is exactly the order the queue and the slot object's count give, no more: races
+/// inside the function stay visible.
 ///
 /// Outside TSan builds it is the function itself, moved. Used by WorkerThread::post() and for
 /// every call a worker hands back to its owner's thread (see the hosts).
@@ -51,22 +69,20 @@ public:
     /// Acquires first: a call dropped unrun destroys its captures in the receiving thread.
     ~HandOff() { acquire(); }
 
+    /// Releases again when done: Qt's slot object is shared by the event and the posting call,
+    /// and whichever lets go last destroys it (and the captures), in either thread.
     decltype(auto) operator()() {
         acquire();
+        struct Done {
+            HandOff* self;
+            ~Done() { self->release(); }
+        } done{this};
         return m_f();
     }
 
 private:
-    void release() {
-#ifdef SLUICE_TSAN
-        __tsan_release(this);
-#endif
-    }
-    void acquire() {
-#ifdef SLUICE_TSAN
-        __tsan_acquire(this);
-#endif
-    }
+    void release() { handOffRelease(this); }
+    void acquire() { handOffAcquire(this); }
 
     F m_f;
 };

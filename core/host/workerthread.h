@@ -26,7 +26,8 @@ public:
     enum class Loop { Qt, Epoll };
 
     explicit WorkerThread(const QString& name, Loop loop = Loop::Qt);
-    /// Quits the event loop, deletes context() and its children in the thread, and joins it.
+    /// Deletes context()'s children in the thread, ends its event loop (context() goes too)
+    /// and joins it. Everything posted before runs first.
     ~WorkerThread();
 
     /// Lives in the thread. Thread-safe to read (the pointer never changes).
