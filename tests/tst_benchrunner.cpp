@@ -8,6 +8,7 @@
 #include "core/net/requestmeasure.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
+#include "tests/support/timedtest.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -16,6 +17,7 @@
 #include <QThread>
 
 #include <cmath>
+#include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -80,22 +82,25 @@ public:
     }
 
 private:
-    /// Runs `f` in the thread and returns when it has. The mutex orders what `f` wrote before
-    /// what this thread reads next for ThreadSanitizer too: the semaphore the blocking call
-    /// waits on is inside Qt, which TSan does not see.
+    /// Runs `f` in the thread and returns when it has. A queued call and a condition variable
+    /// rather than Qt::BlockingQueuedConnection: its semaphore is a futex ThreadSanitizer does
+    /// not see, and Qt reads the caller's stack in the thread after `f` has returned.
     template <typename F> void runThere(F f) {
-        std::mutex done;
-        QMetaObject::invokeMethod(
-            &m_context,
-            handOff([&] {
-                const std::lock_guard lock(done);
-                f();
-                if (m_mock) {
-                    m_port = m_mock->port();
-                }
-            }),
-            Qt::BlockingQueuedConnection);
-        const std::lock_guard lock(done);
+        std::mutex mutex;
+        std::condition_variable changed;
+        bool done = false;
+        QMetaObject::invokeMethod(&m_context, handOff([&] {
+            f();
+            const std::lock_guard lock(mutex);
+            if (m_mock) {
+                m_port = m_mock->port();
+            }
+            done = true;
+            changed.notify_one(); // under the lock: the caller's stack lives until it is out
+        }),
+                                  Qt::QueuedConnection);
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return done; });
     }
 
     QThread m_thread;
@@ -395,6 +400,10 @@ void TestBenchRunner::scheduleIsPreciseAt1000Rps() {
           counts.value(QStringLiteral("late_starts")).toDouble(), cpuWaitMs);
     QCOMPARE(lag.count(), 3000);
     QCOMPARE(mock.requests(), 3000.0);
+    if (test::timedTestsSkipped()) {
+        QSKIP("every request sent and served; the 1 ms p99 is not asserted under "
+              "SLUICE_SKIP_TIMED=1 (a sanitizer's slowdown)");
+    }
     const double p99 = hp(runner, "queue", 99);
     if (p99 > 1.0 && cpuWaitMs >= 0.01 * toMillis(duration)) {
         QSKIP(qPrintable(QStringLiteral("p99 %1 ms over 1 ms, but other work held the CPU from "

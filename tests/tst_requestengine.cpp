@@ -4,6 +4,7 @@
 #include "core/net/tokenestimate.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
+#include "tests/support/timedtest.h"
 
 #include <QJsonDocument>
 #include <QSignalSpy>
@@ -321,6 +322,7 @@ void TestRequestEngine::followsServerCut() {
 // given the same signals: tst_concurrencylimit:findsAndFollowsServerCapacity proves it on virtual
 // time against a simulated server, with the same bands (<= 19 within 10 s, >= 29 within 30 s).
 void TestRequestEngine::adaptsToCapacity() {
+    SLUICE_SKIP_IF_UNTIMED(); // converges on latencies measured in real time
     const double speed = 4;
     ScaledClock clock(speed);
     MockConfig m = quietMock();
