@@ -301,7 +301,11 @@ void TestRequestEngine::followsServerCut() {
     QVERIFY2(total429 <= 3, qPrintable(QString::number(total429)));
     QVERIFY2(sentLastWindow / minutes <= 300,
              qPrintable(QString::number(sentLastWindow / minutes)));
-    QVERIFY(sentLastWindow / minutes >= 250); // and still using the key
+    // And still using the key: a rate reached in a set time, which a sanitizer's slowdown can
+    // miss with nothing wrong (the bounds above hold however slow the run).
+    if (!test::timedTestsSkipped()) {
+        QVERIFY(sentLastWindow / minutes >= 250);
+    }
     // No retry ever went out before the Retry-After of the answer it retried.
     int retried = 0;
     for (const RequestRecord& r : records) {
