@@ -4,9 +4,11 @@
 #include "core/bench/benchrunner.h"
 #include "core/bench/report/reportfiles.h"
 #include "core/bench/runstats.h"
+#include "core/host/handoff.h"
 #include "core/net/requestmeasure.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
+#include "tests/support/timedtest.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -15,7 +17,9 @@
 #include <QThread>
 
 #include <cmath>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <optional>
 
 using namespace sluice;
@@ -59,34 +63,51 @@ public:
         // Built inside the thread, so every object it owns (members too) lives there.
         m_context.moveToThread(&m_thread);
         m_thread.start();
-        QMetaObject::invokeMethod(
-            &m_context,
-            [this, config] {
-                m_mock = new MockServer(config);
-                m_ok = m_mock->listen();
-            },
-            Qt::BlockingQueuedConnection);
+        runThere([this, config] {
+            m_mock = new MockServer(config);
+            m_ok = m_mock->listen();
+        });
     }
     ~ThreadedMock() {
-        QMetaObject::invokeMethod(
-            &m_context, [this] { delete m_mock; }, Qt::BlockingQueuedConnection);
+        runThere([this] { delete std::exchange(m_mock, nullptr); });
         m_thread.quit();
         m_thread.wait();
     }
     bool ok() const { return m_ok; }
-    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(m_mock->port())); }
+    QUrl url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(m_port)); }
     double requests() {
         double n = 0;
-        QMetaObject::invokeMethod(
-            &m_context, [this, &n] { n = mockRequests(*m_mock); }, Qt::BlockingQueuedConnection);
+        runThere([this, &n] { n = mockRequests(*m_mock); });
         return n;
     }
 
 private:
+    /// Runs `f` in the thread and returns when it has. A queued call and a condition variable
+    /// rather than Qt::BlockingQueuedConnection: its semaphore is a futex ThreadSanitizer does
+    /// not see, and Qt reads the caller's stack in the thread after `f` has returned.
+    template <typename F> void runThere(F f) {
+        std::mutex mutex;
+        std::condition_variable changed;
+        bool done = false;
+        QMetaObject::invokeMethod(&m_context, handOff([&] {
+            f();
+            const std::lock_guard lock(mutex);
+            if (m_mock) {
+                m_port = m_mock->port();
+            }
+            done = true;
+            changed.notify_one(); // under the lock: the caller's stack lives until it is out
+        }),
+                                  Qt::QueuedConnection);
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return done; });
+    }
+
     QThread m_thread;
     QObject m_context;
-    MockServer* m_mock = nullptr;
-    bool m_ok = false;
+    MockServer* m_mock = nullptr; ///< lives in m_thread; used only there (runThere)
+    bool m_ok = false;            ///< written there, read here after runThere
+    quint16 m_port = 0;           ///< likewise
 };
 
 // How long this thread has been runnable but waiting for a CPU that other work held (Linux
@@ -379,6 +400,10 @@ void TestBenchRunner::scheduleIsPreciseAt1000Rps() {
           counts.value(QStringLiteral("late_starts")).toDouble(), cpuWaitMs);
     QCOMPARE(lag.count(), 3000);
     QCOMPARE(mock.requests(), 3000.0);
+    if (test::timedTestsSkipped()) {
+        QSKIP("every request sent and served; the 1 ms p99 is not asserted under "
+              "SLUICE_SKIP_TIMED=1 (a sanitizer's slowdown)");
+    }
     const double p99 = hp(runner, "queue", 99);
     if (p99 > 1.0 && cpuWaitMs >= 0.01 * toMillis(duration)) {
         QSKIP(qPrintable(QStringLiteral("p99 %1 ms over 1 ms, but other work held the CPU from "

@@ -271,7 +271,7 @@ void TestHosts::gatewayHostProxiesAndStops() {
     int inFlight = 0;
     QTRY_VERIFY_WITH_TIMEOUT((gateway.post([this, &inFlight](GatewayServer& server) {
                                  const int n = server.engine().snapshot().inFlight;
-                                 QMetaObject::invokeMethod(this, [&inFlight, n] { inFlight = n; });
+                                 handOffTo(this, [&inFlight, n] { inFlight = n; });
                              }),
                               inFlight == 1),
                              5000);

@@ -4,6 +4,7 @@
 #include "core/net/tokenestimate.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
+#include "tests/support/timedtest.h"
 
 #include <QJsonDocument>
 #include <QSignalSpy>
@@ -300,7 +301,11 @@ void TestRequestEngine::followsServerCut() {
     QVERIFY2(total429 <= 3, qPrintable(QString::number(total429)));
     QVERIFY2(sentLastWindow / minutes <= 300,
              qPrintable(QString::number(sentLastWindow / minutes)));
-    QVERIFY(sentLastWindow / minutes >= 250); // and still using the key
+    // And still using the key: a rate reached in a set time, which a sanitizer's slowdown can
+    // miss with nothing wrong (the bounds above hold however slow the run).
+    if (!test::timedTestsSkipped()) {
+        QVERIFY(sentLastWindow / minutes >= 250);
+    }
     // No retry ever went out before the Retry-After of the answer it retried.
     int retried = 0;
     for (const RequestRecord& r : records) {
@@ -321,6 +326,7 @@ void TestRequestEngine::followsServerCut() {
 // given the same signals: tst_concurrencylimit:findsAndFollowsServerCapacity proves it on virtual
 // time against a simulated server, with the same bands (<= 19 within 10 s, >= 29 within 30 s).
 void TestRequestEngine::adaptsToCapacity() {
+    SLUICE_SKIP_IF_UNTIMED(); // converges on latencies measured in real time
     const double speed = 4;
     ScaledClock clock(speed);
     MockConfig m = quietMock();

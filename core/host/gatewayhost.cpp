@@ -27,13 +27,18 @@ Result<void> GatewayHost::start(const GatewayConfig& config) {
         if (auto listening = server->listen(); !listening) {
             const Error error = listening.error();
             delete server;
-            QMetaObject::invokeMethod(this, [this, error] { onFailed(error); });
+            handOffTo(this, [this, error] { onFailed(error); });
             return;
         }
         m_server = server;
-        connect(server, &GatewayServer::configChanged, this, &GatewayHost::configChanged);
-        connect(server, &GatewayServer::alarm, this, &GatewayHost::alarm);
-        QMetaObject::invokeMethod(this, [this, p = server->port()] { onStarted(p); });
+        // Emitted here, re-emitted in the owner's thread: each value copied, then handed off.
+        connect(server, &GatewayServer::configChanged, server, [this](const GatewayConfig& c) {
+            handOffTo(this, [this, c] { Q_EMIT configChanged(c); });
+        });
+        connect(server, &GatewayServer::alarm, server, [this](const QString& message) {
+            handOffTo(this, [this, message] { Q_EMIT alarm(message); });
+        });
+        handOffTo(this, [this, p = server->port()] { onStarted(p); });
     });
     return {};
 }
@@ -45,7 +50,7 @@ void GatewayHost::stop() {
     m_state = State::Stopping;
     m_worker.post([this] {
         delete std::exchange(m_server, nullptr); // ends every request, closes every connection
-        QMetaObject::invokeMethod(this, [this] { onStopped(); });
+        handOffTo(this, [this] { onStopped(); });
     });
 }
 

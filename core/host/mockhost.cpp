@@ -35,19 +35,18 @@ Result<void> MockHost::start(const MockConfig& config, quint16 port) {
             const Error error{Error::Kind::Unavailable, QStringLiteral("port"),
                               server->errorString()};
             delete server;
-            QMetaObject::invokeMethod(this, [this, error] { onFailed(error); });
+            handOffTo(this, [this, error] { onFailed(error); });
             return;
         }
         m_server = server;
         if (statsMs > 0) {
             auto* timer = new QTimer(server);
             connect(timer, &QTimer::timeout, server, [this, server] {
-                QMetaObject::invokeMethod(this,
-                                          [this, s = server->statsJson()] { Q_EMIT stats(s); });
+                handOffTo(this, [this, s = server->statsJson()] { Q_EMIT stats(s); });
             });
             timer->start(statsMs);
         }
-        QMetaObject::invokeMethod(this, [this, p = server->port()] { onStarted(p); });
+        handOffTo(this, [this, p = server->port()] { onStarted(p); });
     });
     return {};
 }
@@ -59,7 +58,7 @@ void MockHost::stop() {
     m_state = State::Stopping;
     m_worker.post([this] {
         delete std::exchange(m_server, nullptr); // closes every connection
-        QMetaObject::invokeMethod(this, [this] { onStopped(); });
+        handOffTo(this, [this] { onStopped(); });
     });
 }
 

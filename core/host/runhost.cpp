@@ -5,6 +5,20 @@
 
 namespace sluice {
 
+namespace {
+
+/// Re-emits `signal` of `sender` (a worker-thread object) as the host's `mine`, in the host's
+/// thread: the value is copied in the worker thread, then handed off (handOffTo).
+template <typename Sender, typename Arg>
+void reemit(RunHost* host, Sender* sender, void (Sender::*signal)(Arg),
+            void (RunHost::*mine)(Arg)) {
+    QObject::connect(sender, signal, sender, [host, mine](Arg value) {
+        handOffTo(host, [host, mine, copy = std::decay_t<Arg>(value)] { (host->*mine)(copy); });
+    });
+}
+
+} // namespace
+
 RunHost::RunHost(QObject* parent)
     : QObject(parent)
     , m_worker(QStringLiteral("sluice-engine")) {
@@ -39,21 +53,20 @@ Result<void> RunHost::start(const BenchScenario& scenario, const QUrl& target) {
         auto* runner = new BenchRunner(scenario, target, nullptr, m_worker.context());
         m_runner = runner;
         RequestEngine* engine = &runner->engine();
-        // Across threads: queued, each value copied.
-        connect(engine, &RequestEngine::snapshotReady, this, &RunHost::snapshot);
-        connect(engine, &RequestEngine::requestsUpdated, this, &RunHost::requestsUpdated);
-        connect(engine, &RequestEngine::limitChanged, this, &RunHost::limitChanged);
-        connect(runner, &BenchRunner::progress, this, &RunHost::progress);
-        connect(runner, &BenchRunner::eventRecorded, this, &RunHost::eventRecorded);
-        connect(runner, &BenchRunner::alertChanged, this, &RunHost::alertChanged);
+        // Across threads: each value copied here, then handed off to the owner's thread.
+        reemit(this, engine, &RequestEngine::snapshotReady, &RunHost::snapshot);
+        reemit(this, engine, &RequestEngine::requestsUpdated, &RunHost::requestsUpdated);
+        reemit(this, engine, &RequestEngine::limitChanged, &RunHost::limitChanged);
+        reemit(this, runner, &BenchRunner::progress, &RunHost::progress);
+        reemit(this, runner, &BenchRunner::eventRecorded, &RunHost::eventRecorded);
+        reemit(this, runner, &BenchRunner::alertChanged, &RunHost::alertChanged);
         // The summary and rows are made here, in the worker thread, then handed over by value.
         connect(runner, &BenchRunner::finished, runner, [this, runner] {
             const QJsonObject summary = runner->summary();
             const SeriesData series = seriesData(runner->series());
             m_runner = nullptr;
             runner->deleteLater(); // after this handler returns
-            QMetaObject::invokeMethod(this,
-                                      [this, summary, series] { onFinished(summary, series); });
+            handOffTo(this, [this, summary, series] { onFinished(summary, series); });
         });
         runner->start();
     });

@@ -17,8 +17,19 @@ WorkerThread::WorkerThread(const QString& name, Loop loop) {
 }
 
 WorkerThread::~WorkerThread() {
-    m_thread.quit();
+    // The thread's last call: what lives there goes, in the thread, then its loop ends. The
+    // release and acquire tell ThreadSanitizer what wait() gives: Qt's threads are detached and
+    // wait() learns of the end through a lock TSan does not see, so without them the owner's
+    // next use of memory the thread touched (its stack, this object's) would be reported.
+    post([this] {
+        while (!m_context->children().isEmpty()) {
+            delete m_context->children().constFirst();
+        }
+        handOffRelease(this);
+        m_thread.quit();
+    });
     m_thread.wait();
+    handOffAcquire(this);
 }
 
 } // namespace sluice

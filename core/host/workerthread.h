@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/host/handoff.h"
+
 #include <QObject>
 #include <QThread>
 
@@ -24,7 +26,8 @@ public:
     enum class Loop { Qt, Epoll };
 
     explicit WorkerThread(const QString& name, Loop loop = Loop::Qt);
-    /// Quits the event loop, deletes context() and its children in the thread, and joins it.
+    /// Deletes context()'s children in the thread, ends its event loop (context() goes too)
+    /// and joins it. Everything posted before runs first.
     ~WorkerThread();
 
     /// Lives in the thread. Thread-safe to read (the pointer never changes).
@@ -32,9 +35,10 @@ public:
     QThread* thread() { return &m_thread; }
 
     /// Runs `f` in the thread, after everything posted before it (queued; returns at once).
-    /// Thread-safe.
+    /// Thread-safe. What `f` captures is handed over (HandOff): written before the post, read
+    /// in the thread; `f` hands results back the same way (`handOff`, queued).
     template <typename F> void post(F&& f) const {
-        QMetaObject::invokeMethod(m_context, std::forward<F>(f), Qt::QueuedConnection);
+        QMetaObject::invokeMethod(m_context, handOff(std::forward<F>(f)), Qt::QueuedConnection);
     }
 
 private:
