@@ -9,6 +9,7 @@
 #include "tests/support/gatewayfixture.h"
 #include "tests/support/httptestclient.h"
 #include "tests/support/redisserver.h"
+#include "tests/support/timedtest.h"
 
 #include <QJsonObject>
 #include <QTest>
@@ -132,7 +133,11 @@ private Q_SLOTS:
               static_cast<unsigned long long>(admitted[2]),
               static_cast<unsigned long long>(admitted[3]), stat(mock, "rate_limited"));
         QVERIFY(busiest <= rpm);
-        QVERIFY(lastMinute >= 0.97 * rpm);
+        // How much of the limit is used depends on keeping up at a 15x clock, which a
+        // sanitizer's slowdown of this one thread (four engines, the mock, the callers) breaks.
+        if (!test::timedTestsSkipped()) {
+            QVERIFY(lastMinute >= 0.97 * rpm);
+        }
         for (std::uint64_t a : admitted) {
             QVERIFY(a > 0); // every process took part
         }
