@@ -5,6 +5,7 @@
 #include "app/signalwatcher.h"
 #include "core/host/gatewayhost.h"
 #include "core/net/keypool.h"
+#include "core/redis/redisfleetboard.h"
 #include "core/redis/redisgate.h"
 
 #include <QCommandLineParser>
@@ -229,6 +230,10 @@ int runGatewayCommand(const QStringList& arguments) {
     if (parser.isSet(redis)) {
         gateway.setGateFactory([shared](const Clock& clock) -> std::unique_ptr<AdmissionGate> {
             return std::make_unique<RedisGate>(shared, clock.speed());
+        });
+        // Every gateway on the Redis answers for every request of the fleet.
+        gateway.setFleetFactory([client = shared.client]() -> std::unique_ptr<FleetBoard> {
+            return std::make_unique<RedisFleetBoard>(client);
         });
     }
     // Alarms (a key the provider refused, retired from the pool) go to the log too.

@@ -185,7 +185,7 @@ void TestGatewayClients::unknownTokenIsRefusedInTheCallersFormat() {
     QVERIFY(gateway.listen().ok());
     QNetworkAccessManager nam;
     const bool anthropic = path.endsWith("/messages");
-    for (const QByteArray token : {QByteArray(), QByteArray("sk-someone-elses-key-999")}) {
+    for (const QByteArray& token : {QByteArray(), QByteArray("sk-someone-elses-key-999")}) {
         const test::Response r =
             test::waitFor(nam.post(requestAs(url(gateway, path.constData()), token), body));
         QCOMPARE(r.status, 401);

@@ -9,11 +9,16 @@
 #include "tests/support/redisserver.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QNetworkReply>
 #include <QTest>
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <map>
 #include <vector>
 
 using namespace sluice;
@@ -30,6 +35,57 @@ QByteArray completion() {
         R"("message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],)"
         R"("usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}})");
 }
+
+/// Where each of two gateways says the fleet's waiting requests are.
+struct PositionAgreement {
+    int compared = 0; ///< requests both placed
+    int equal = 0;    ///< ... at the same place
+    int worst = 0;    ///< the most places apart
+    int missing = 0;  ///< waiting a while at one gateway, unknown to the other
+    int moved = 0;    ///< counted in the gateway's queue by one, at the shared gate by the other
+
+    void compare(const QJsonArray& first, const QJsonArray& second) {
+        const std::map<double, QJsonObject> a = byId(first);
+        const std::map<double, QJsonObject> b = byId(second);
+        for (const auto& [id, one] : a) {
+            const auto other = b.find(id);
+            if (other == b.end()) {
+                // Only a request its own gateway (no as_of_ms) has held for a second must be
+                // known to the other.
+                missing += !one.contains(QStringLiteral("as_of_ms")) &&
+                                   one.value(QStringLiteral("age_ms")).toDouble() > 1000
+                               ? 1
+                               : 0;
+                continue;
+            }
+            const QJsonValue x = one.value(QStringLiteral("ahead"));
+            const QJsonValue y = other->second.value(QStringLiteral("ahead"));
+            if (!x.isDouble() || !y.isDouble()) {
+                continue;
+            }
+            // A request that has just gone from its gateway's own queue (places among that
+            // gateway's requests) to the shared gate (places in the fleet) since its gateway
+            // last published: the two places count different things.
+            const QString scope = one.value(QStringLiteral("ahead_scope")).toString();
+            if (scope != other->second.value(QStringLiteral("ahead_scope")).toString()) {
+                ++moved;
+                continue;
+            }
+            const int apart = std::abs(x.toInt() - y.toInt());
+            ++compared;
+            equal += apart == 0 ? 1 : 0;
+            worst = std::max(worst, apart);
+        }
+    }
+
+    static std::map<double, QJsonObject> byId(const QJsonArray& list) {
+        std::map<double, QJsonObject> out;
+        for (const QJsonValue& v : list) {
+            out.emplace(v[QStringLiteral("id")].toDouble(), v.toObject());
+        }
+        return out;
+    }
+};
 
 } // namespace
 
@@ -94,10 +150,42 @@ private Q_SLOTS:
                 reply->deleteLater();
             });
         });
+        // Meanwhile, both gateways are asked at the same moment where the waiting requests
+        // are (each lists its own and the other's): the places they give are compared.
+        PositionAgreement agreement;
+        QTimer sampler;
+        sampler.setInterval(200);
+        int sampling = 0;
+        std::array<QJsonArray, 2> lists;
+        QObject::connect(&sampler, &QTimer::timeout, &nam, [&] {
+            if (sampling > 0) {
+                return;
+            }
+            sampling = 2;
+            for (int i = 0; i < 2; ++i) {
+                // A connection pool of its own: never behind a waiting completion.
+                QNetworkReply* reply = nam.get(test::jsonRequest(
+                    QUrl(QStringLiteral("http://127.0.0.1:%1/admin/requests?state=queued")
+                             .arg(ports[i])),
+                    100));
+                QObject::connect(reply, &QNetworkReply::finished, &nam, [&, reply, i] {
+                    lists[i] = QJsonDocument::fromJson(reply->readAll())
+                                   .object()
+                                   .value(QStringLiteral("requests"))
+                                   .toArray();
+                    reply->deleteLater();
+                    if (--sampling == 0) {
+                        agreement.compare(lists[0], lists[1]);
+                    }
+                });
+            }
+        });
         QElapsedTimer t;
         t.start();
         pace.start();
+        sampler.start();
         QVERIFY(test::runUntil([&] { return ok + failed == kRequests; }, 30000));
+        sampler.stop();
         const qint64 tookMs = t.elapsed();
         QCOMPARE(failed, 0);
         QCOMPARE(static_cast<int>(seen.size()), kRequests);
@@ -129,6 +217,20 @@ private Q_SLOTS:
         // (the two gateways' clocks are read through Redis, and a request's arrival at its
         // gateway is the gateway's own); nothing further.
         QVERIFY2(worstDistance <= 2, qPrintable(QString::number(worstDistance)));
+
+        qInfo("positions asked of both gateways at once: %d requests compared, %d (%.0f %%) the "
+              "same, the rest apart by at most %d places; %d moved from a gateway's queue to "
+              "the shared gate in between",
+              agreement.compared, agreement.equal,
+              agreement.compared > 0 ? 100.0 * agreement.equal / agreement.compared : 0.0,
+              agreement.worst, agreement.moved);
+        // Every waiting request is known to both, and they agree within the admissions of half
+        // a second (20 a second here): a gateway's word about its own requests reaches the
+        // other within two tenths of a second, and each reads the others' places in the queue
+        // every quarter of a second.
+        QVERIFY(agreement.compared >= 50);
+        QCOMPARE(agreement.missing, 0);
+        QVERIFY2(agreement.worst <= kRpm / 60 / 2, qPrintable(QString::number(agreement.worst)));
         for (QProcess& g : m_gateways) {
             QVERIFY(test::stopGateway(g));
         }

@@ -126,8 +126,8 @@ private Q_SLOTS:
         const QByteArray h = SharedBudget::keyHash("sk-secret-key-1234");
         QCOMPARE(h.size(), 16);
         QVERIFY(!h.contains("secret"));
-        QCOMPARE(SharedBudget::levelKey(h, false, 60s), "{sluice:" + h + "}:r:60000");
-        QCOMPARE(SharedBudget::levelKey(h, true, 1h), "{sluice:" + h + "}:t:3600000");
+        QCOMPARE(SharedBudget::levelKey(h, false, 60s, 600), "{sluice:" + h + "}:r:60000:600");
+        QCOMPARE(SharedBudget::levelKey(h, true, 1h, 90000), "{sluice:" + h + "}:t:3600000:90000");
     }
 
     void burstThenPaced_data() {

@@ -19,10 +19,13 @@ Result<void> GatewayHost::start(const GatewayConfig& config) {
     }
     m_state = State::Starting;
     m_config = config;
-    m_worker.post([this, config, factory = m_gateFactory] {
+    m_worker.post([this, config, factory = m_gateFactory, fleet = m_fleetFactory] {
         auto* server = new GatewayServer(config, nullptr, m_worker.context());
         if (factory) {
             server->setGate(factory(server->engine().clock()));
+        }
+        if (fleet) {
+            server->setFleet(fleet());
         }
         if (auto listening = server->listen(); !listening) {
             const Error error = listening.error();

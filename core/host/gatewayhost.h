@@ -2,6 +2,7 @@
 
 #include "core/engine/admissiongate.h"
 #include "core/engine/clock.h"
+#include "core/fleetboard.h"
 #include "core/host/workerthread.h"
 #include "core/result.h"
 #include "core/server/gateway/gatewayconfig.h"
@@ -44,6 +45,10 @@ public:
     /// the engine's clock, before the gateway listens. Set before start().
     using GateFactory = std::function<std::unique_ptr<AdmissionGate>(const Clock& clock)>;
     void setGateFactory(GateFactory factory) { m_gateFactory = std::move(factory); }
+    /// Makes the board the gateway shares its requests on with other gateways (`--redis`):
+    /// called in the worker thread before the gateway listens. Set before start().
+    using FleetFactory = std::function<std::unique_ptr<FleetBoard>()>;
+    void setFleetFactory(FleetFactory factory) { m_fleetFactory = std::move(factory); }
 
     State state() const { return m_state; }
     bool running() const { return m_state == State::Running; }
@@ -75,6 +80,7 @@ private:
     quint16 m_port = 0;
     GatewayConfig m_config;
     GateFactory m_gateFactory;
+    FleetFactory m_fleetFactory;
     /// Touched only in the worker thread (inside m_worker.post()); a child of its context().
     GatewayServer* m_server = nullptr;
     /// Last member: destroyed (the thread joined) before the members its posted code uses.

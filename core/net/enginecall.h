@@ -69,6 +69,8 @@ struct EngineCall {
     std::string gateLease;
     std::int64_t gateUsed = -1;     ///< tokens the attempt used (-1: not known, the reservation)
     std::int64_t gatePosition = -1; ///< the fleet-wide position last published while waiting there
+    /// Its place in the local queue as last published (RequestEngine::setPublishPositions()).
+    std::int64_t publishedPosition = -1;
 
     /// Fills a new call from its request: id, times, key identity, breaker key and lane, and
     /// the token reservation (prompt and max_tokens from the body when the request left them

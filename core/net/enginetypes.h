@@ -167,7 +167,10 @@ struct RequestStatus {
     std::uint64_t id = 0;
     RequestState state = RequestState::Queued;
     std::int64_t position = -1; ///< requests ahead of it, while queued
-    Nanos eta{0};               ///< expected wait until it is sent, while queued (0 = unknown)
+    /// `position` counts the whole fleet's requests (waiting at the shared gate), not only
+    /// this engine's queue.
+    bool fleetPosition = false;
+    Nanos eta{0}; ///< expected wait until it is sent, while queued (0 = unknown)
     int priority = 1;
     int attempts = 0;
     int status = 0;
@@ -188,6 +191,7 @@ struct RequestUpdate {
     Nanos e2e{0};   ///< sent → last byte
     Nanos total{0}; ///< submitted → end (0 until it ends)
     FailureReason failure;
+    bool fleetPosition = false; ///< as RequestStatus::fleetPosition
 };
 
 /// The engine's values at one moment, for charts and stats (emitted at a fixed cadence).

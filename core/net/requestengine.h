@@ -130,6 +130,8 @@ public:
     /// A value copy of where the request is; nothing once it has ended (its completion has the
     /// final record).
     std::optional<RequestStatus> status(std::uint64_t id) const;
+    /// The same with the position already known (RequestUpdate::position; -2: look it up).
+    std::optional<RequestStatus> status(std::uint64_t id, std::int64_t knownPosition) const;
     /// Every request not yet ended, queued ones in dispatch order first (one walk of the
     /// queue, not a search per request).
     std::vector<RequestStatus> statuses() const;
@@ -139,6 +141,13 @@ public:
     std::size_t active() const { return m_calls.size(); }
     /// The id the next submit() will give (for a caller that files it before submitting).
     std::uint64_t nextId() const { return m_nextId + 1; }
+    /// requestsUpdated() also carries every queued request whose place in the local queue
+    /// changed (one walk of the queue per tick), not only those whose state changed: for a
+    /// fleet board, whose readers cannot work places out for themselves.
+    void setPublishPositions(bool publish) { m_publishPositions = publish; }
+    /// Numbers requests from base + 1 (ids unique across a fleet, FleetBoard::idBase()).
+    /// Before the first submit().
+    void setIdBase(std::uint64_t base) { m_nextId = base; }
     /// The budget of a key and model (created on first use), e.g. to inspect learned limits.
     /// Owned by the engine, valid while it lives; same thread. Changing limits through it
     /// bypasses setBudgets() (no re-evaluation pass, config() not updated): read it.
@@ -183,14 +192,15 @@ private:
     bool enqueue(Call& call, Nanos now);
     /// When the request leaves the queue unsent: its deadline, or its queue timeout from now.
     Nanos queueDeadline(const Call& call, Nanos now) const;
-    /// status() with the position already known (-2: look it up).
-    std::optional<RequestStatus> status(std::uint64_t id, std::int64_t knownPosition) const;
     void pump();
     void schedulePump();
     void dispatch(Call& call);
     // The shared gate's part (requestenginegate.cpp).
     /// After the local steps let the call go: asks the gate, or sends at once without one.
     void admitShared(Call& call);
+    /// The limits changed: every call waiting at the gate asks again with the new ones (in
+    /// the same place: its arrival is kept), so a raised limit reaches them at once.
+    void reaskGate();
     void onGateAdmitted(std::uint64_t id, std::string lease);
     /// The attempt has started or will not: its gate ask withdrawn, its lease settled.
     void leaveGate(Call& call);
@@ -248,6 +258,7 @@ private:
     QueueScopes m_scopes;     ///< budget scope per queued request, counted per scope
     RequestUpdates m_updates; ///< what requestsUpdated() publishes at the next tick
     std::uint64_t m_nextId = 0;
+    bool m_publishPositions = false;
 
     EngineStats m_stats; ///< counters, rates and percentiles behind snapshot()
     Nanos m_lastResourceSample{0};

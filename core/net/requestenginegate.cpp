@@ -51,6 +51,22 @@ void RequestEngine::admitShared(Call& c) {
         gateAskFor(c), [this, id](std::string lease) { onGateAdmitted(id, std::move(lease)); });
 }
 
+void RequestEngine::reaskGate() {
+    if (!m_gate) {
+        return;
+    }
+    for (auto& [id, call] : m_calls) {
+        if (call->gateTicket == 0) {
+            continue;
+        }
+        // The gate never answers inside ask() or withdraw(): m_calls does not change here.
+        m_gate->withdraw(std::exchange(call->gateTicket, 0));
+        call->gateTicket = m_gate->ask(gateAskFor(*call), [this, id = id](std::string lease) {
+            onGateAdmitted(id, std::move(lease));
+        });
+    }
+}
+
 void RequestEngine::onGateAdmitted(std::uint64_t id, std::string lease) {
     Call* c = find(id);
     if (!c || c->gateTicket == 0) {

@@ -18,11 +18,13 @@ void RequestEngine::setConcurrency(ConcurrencyConfig config) {
     m_config.concurrency = config;
     m_concurrency.setConfig(config);
     applyLimit(m_concurrency.limit());
+    reaskGate();
 }
 
 void RequestEngine::setBudgets(std::vector<BudgetRule> rules) {
     m_config.budgets = rules;
     m_budgets.setRules(std::move(rules), m_clock.now());
+    reaskGate();
     schedulePump(); // waiting callers are re-evaluated at once
 }
 

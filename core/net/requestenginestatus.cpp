@@ -57,6 +57,7 @@ std::optional<RequestStatus> RequestEngine::status(std::uint64_t id,
         // Waiting for the fleet's word: its place in the fleet's order for its scope.
         s.state = RequestState::WaitingBudget;
         s.position = gatePosition(c);
+        s.fleetPosition = true;
         const Nanos wait = budgetWait(c, now);
         s.eta = s.position >= 0 ? std::max(expectedWait(s.position), wait) : wait;
     } else if (s.state == RequestState::Queued || s.state == RequestState::WaitingBudget) {
@@ -111,6 +112,15 @@ void RequestEngine::tick() {
             }
         }
     }
+    if (m_publishPositions) {
+        const std::vector<std::uint64_t> order = m_admission.order(now);
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            Call* c = find(order[i]);
+            if (c && c->publishedPosition != static_cast<std::int64_t>(i)) {
+                markDirty(*c);
+            }
+        }
+    }
     const QList<RequestUpdate> updates = m_updates.take(
         [this, now](std::uint64_t id) -> std::optional<RequestUpdate> {
             Call* c = find(id);
@@ -121,6 +131,7 @@ void RequestEngine::tick() {
             if (c->gateTicket != 0) {
                 u.state = RequestState::WaitingBudget;
                 u.position = c->gatePosition = gatePosition(*c);
+                u.fleetPosition = true;
                 c->record.state = u.state;
             } else if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
                 const bool closed = budgetWait(*c, now).count() > 0;
@@ -130,6 +141,13 @@ void RequestEngine::tick() {
             return u;
         },
         [this, now] { return m_admission.order(now); });
+    if (m_publishPositions) {
+        for (const RequestUpdate& u : updates) {
+            if (Call* c = find(u.id)) {
+                c->publishedPosition = u.position;
+            }
+        }
+    }
     if (!updates.isEmpty()) {
         Q_EMIT requestsUpdated(updates);
     }

@@ -44,6 +44,12 @@ RedisClient::~RedisClient() {
     failAll(downError(QStringLiteral("client destroyed")));
 }
 
+void RedisClient::flush() {
+    if (m_socket && m_state == State::Ready) {
+        m_socket->flush();
+    }
+}
+
 void RedisClient::start() {
     if (m_state == State::Stopped) {
         m_backoff = m_config.reconnectMin;

@@ -66,6 +66,9 @@ public:
     void start();
     /// Closes the connection; every command not yet answered fails now. No reconnection.
     void stop();
+    /// Hands what was sent to the kernel now, without waiting (before stop() or the
+    /// destructor, so a last word is not lost with the socket's buffer).
+    void flush();
 
     /// Sends one command (its arguments, binary-safe); `done` runs exactly once with the reply
     /// or an error.

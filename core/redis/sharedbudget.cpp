@@ -116,10 +116,12 @@ QByteArray SharedBudget::keyHash(const QByteArray& apiKey) {
     return QCryptographicHash::hash(apiKey, QCryptographicHash::Sha256).toHex().left(16);
 }
 
-QByteArray SharedBudget::levelKey(const QByteArray& keyHash, bool tokens, Nanos period) {
+QByteArray SharedBudget::levelKey(const QByteArray& keyHash, bool tokens, Nanos period,
+                                  std::int64_t limit) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(period).count();
     return QByteArrayLiteral("{sluice:") + keyHash + (tokens ? "}:t:" : "}:r:") +
-           QByteArray::number(static_cast<qint64>(ms));
+           QByteArray::number(static_cast<qint64>(ms)) + ':' +
+           QByteArray::number(static_cast<qint64>(limit));
 }
 
 QString SharedBudget::modeName(Mode mode) {
@@ -154,7 +156,7 @@ std::vector<SharedBudget::Level> SharedBudget::levelsFor(const QByteArray& keyHa
             return;
         }
         Level l;
-        l.key = levelKey(keyHash, isTokens, level.period);
+        l.key = levelKey(keyHash, isTokens, level.period, level.limit);
         auto it = m_pacing.find(l.key);
         if (it == m_pacing.end() || !(it->second.level() == level)) {
             it = m_pacing.insert_or_assign(l.key, GcraLimiter(level)).first;

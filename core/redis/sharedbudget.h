@@ -26,7 +26,7 @@ struct SharedDecision {
 /// uses the same Redis: one theoretical arrival time (TAT, microseconds on Redis's clock) per
 /// level, all of a key's levels decided together, atomically.
 ///
-/// Key layout: `{sluice:<keyhash>}:r:<period ms>` and `{sluice:<keyhash>}:t:<period ms>` (string
+/// Key layout: `{sluice:<keyhash>}:r:<period ms>:<limit>` and `…:t:<period ms>:<limit>` (string
 /// TATs with a TTL), where keyhash is a hash of the API key (the key itself never reaches
 /// Redis). The hash tag puts every level of a key in one cluster slot, and scripts get their
 /// keys only through KEYS, as managed services that restrict scripts require.
@@ -63,8 +63,11 @@ public:
     static QByteArray keyHash(const QByteArray& apiKey);
     /// The Lua source of the decision script (for benchmarks against redis-benchmark).
     static QByteArray scriptSource();
-    /// The Redis key of one level (see the class comment).
-    static QByteArray levelKey(const QByteArray& keyHash, bool tokens, Nanos period);
+    /// The Redis key of one level (see the class comment). The limit is part of it: a limit
+    /// changed live starts from a fresh window instead of a state paced for the old one (a
+    /// raised limit takes effect at once, not when the old pacing runs out).
+    static QByteArray levelKey(const QByteArray& keyHash, bool tokens, Nanos period,
+                               std::int64_t limit);
 
     /// Decides one request of `tokens` (reserved: prompt estimate + max_tokens) against every
     /// level of `limits`: admitted (and charged one request and `tokens` on every level) or

@@ -239,6 +239,9 @@ QJsonObject requestStatusJson(const RequestStatus& s, Nanos now) {
                   {QStringLiteral("age_ms"), ms(now - s.submittedAt)}};
     if (s.position >= 0) {
         o.insert(QStringLiteral("ahead"), static_cast<double>(s.position));
+        // Whose requests `ahead` counts: the fleet's at the shared gate, else this gateway's.
+        o.insert(QStringLiteral("ahead_scope"),
+                 s.fleetPosition ? QStringLiteral("fleet") : QStringLiteral("gateway"));
         o.insert(QStringLiteral("eta_ms"), ms(s.eta));
     }
     if (s.status > 0) {
@@ -329,6 +332,8 @@ QJsonObject updateJson(const RequestUpdate& u) {
                   {QStringLiteral("attempts"), u.attempts}};
     if (u.position >= 0) {
         o.insert(QStringLiteral("ahead"), static_cast<double>(u.position));
+        o.insert(QStringLiteral("ahead_scope"),
+                 u.fleetPosition ? QStringLiteral("fleet") : QStringLiteral("gateway"));
     }
     if (u.status > 0) {
         o.insert(QStringLiteral("status"), u.status);

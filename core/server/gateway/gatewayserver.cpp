@@ -1,10 +1,12 @@
 #include "core/server/gateway/gatewayserver.h"
 
+#include "core/fleetboard.h"
 #include "core/goduration.h"
 #include "core/net/tokenestimate.h"
 #include "core/server/gateway/adminapi.h"
 #include "core/server/gateway/proxyexchange.h"
 
+#include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 
@@ -74,6 +76,11 @@ Result<void> GatewayServer::listen() {
                          .arg(m_config.listenAddress.toString())
                          .arg(m_config.port)
                          .arg(m_http.errorString())};
+    }
+    if (m_fleet) {
+        // What an operator can go and ask: this gateway's host and port.
+        m_fleet->setProcessName(QHostInfo::localHostName() + QLatin1Char(':') +
+                                QString::number(m_http.serverPort()));
     }
     return {};
 }
@@ -435,11 +442,11 @@ void GatewayServer::admin(const HttpRequest& request, HttpResponder* responder) 
     } else if (path == "/admin/events" && get) {
         subscribeEvents(responder);
     } else if (path == "/admin/requests" && get) {
-        replyJson(responder, 200, gateway::requestListJson(*m_engine, request.query));
+        replyJson(responder, 200, requestListJson(request.query));
     } else if (path.startsWith("/admin/requests/") && get) {
         bool ok = false;
         const std::uint64_t id = path.mid(16).toULongLong(&ok);
-        const QJsonObject json = ok ? requestJson(id) : QJsonObject{};
+        const QJsonObject json = ok ? anyRequestJson(id) : QJsonObject{};
         if (json.isEmpty()) {
             replyJson(responder, 404,
                       {{QStringLiteral("error"), QStringLiteral("no request %1 (ids of ended "
@@ -473,14 +480,19 @@ void GatewayServer::subscribeEvents(HttpResponder* responder) {
 }
 
 void GatewayServer::onRequestsUpdated(const QList<RequestUpdate>& updates) {
+    publishToFleet(updates);
     std::erase_if(m_eventSubscribers, [](const QPointer<HttpResponder>& r) { return !r; });
     if (m_eventSubscribers.empty() || updates.isEmpty()) {
         return;
     }
     QByteArray out;
+    const QString fleetName = m_fleet ? m_fleet->processName() : QString();
     for (const RequestUpdate& u : updates) {
-        out += "event: state\ndata: " +
-               QJsonDocument(gateway::updateJson(u)).toJson(QJsonDocument::Compact) + "\n\n";
+        QJsonObject json = gateway::updateJson(u);
+        if (m_fleet) {
+            json.insert(QStringLiteral("gateway"), fleetName);
+        }
+        out += "event: state\ndata: " + QJsonDocument(json).toJson(QJsonDocument::Compact) + "\n\n";
     }
     for (const auto& subscriber : m_eventSubscribers) {
         subscriber->write(out);

@@ -22,6 +22,7 @@
 namespace sluice {
 
 class AdmissionGate;
+class FleetBoard;
 class ProxyExchange;
 
 /// `sluice gateway`: an OpenAI/Anthropic-compatible reverse proxy on the HTTP server layer.
@@ -54,6 +55,11 @@ public:
     /// /admin/stats ("shared") and /metrics (sluice_shared_*), and its alarm among the alarms
     /// and events within a second (gatewayshared.cpp). Call before the first request.
     void setGate(std::unique_ptr<AdmissionGate> gate);
+    /// Joins a fleet of gateways (gatewayfleet.cpp): requests are numbered from the board's id
+    /// base, their changes are published to it, and /admin/requests/{id}, /admin/requests and
+    /// /admin/events answer for the other gateways' requests too. Call before the first request.
+    void setFleet(std::unique_ptr<FleetBoard> board);
+    FleetBoard* fleet() const { return m_fleet.get(); }
     /// GET /admin/stats.
     QJsonObject statsJson() const;
     /// GET /admin/requests/{id}: a live request's status or an ended one's record (empty when
@@ -119,6 +125,13 @@ private:
     void watchGate();
     void addGateStats(QJsonObject& stats) const;
     void addGateMetrics(QByteArray& metrics) const;
+    // The fleet's requests (gatewayfleet.cpp).
+    void publishToFleet(const QList<sluice::RequestUpdate>& updates);
+    void onFleetRequests(const QJsonArray& requests);
+    /// /admin/requests/{id} for a request of this gateway or, in a fleet, of another.
+    QJsonObject anyRequestJson(std::uint64_t id) const;
+    /// /admin/requests[?state=…]: this gateway's requests and, in a fleet, the others'.
+    QJsonObject requestListJson(const QByteArray& query) const;
     /// Into the alarm list and /admin/events, and alarm().
     void pushAlarm(const QJsonObject& event, const QString& message);
     /// The pool's summed limits (0 = unknown or none), for the advertised headers.
@@ -162,7 +175,8 @@ private:
     std::unordered_map<std::uint64_t, Watcher> m_watchers;
     QTimer m_statusTimer;
     QTimer m_gateWatch;
-    bool m_gateAlarm = false; ///< the gate's alarm, as last published
+    bool m_gateAlarm = false;            ///< the gate's alarm, as last published
+    std::unique_ptr<FleetBoard> m_fleet; ///< the other gateways' requests (null: alone)
 };
 
 } // namespace sluice
