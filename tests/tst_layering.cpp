@@ -59,7 +59,8 @@ const QHash<QString, LayerRule>& layerRules() {
     // The helpers at the core/ root (Sluice::base) use Qt, so the engine may not have them.
     static const QStringList base{QStringLiteral("core/jsonfields.h"),
                                   QStringLiteral("core/result.h"),
-                                  QStringLiteral("core/goduration.h")};
+                                  QStringLiteral("core/goduration.h"),
+                                  QStringLiteral("core/fleetboard.h")};
     static const QHash<QString, LayerRule> rules{
         {QStringLiteral("engine"), {{QStringLiteral("engine")}, {}}},
         {QStringLiteral("metrics"), {{QStringLiteral("engine"), QStringLiteral("metrics")}, base}},
