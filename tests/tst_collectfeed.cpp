@@ -196,6 +196,9 @@ void TestCollectFeed::windowDrawsTheMergedRunAsAgentsPublish() {
         QLocale().toString(c.done + c.failed + c.rejected + c.timedOut + c.cancelled);
     QTRY_COMPARE_WITH_TIMEOUT(window.statsStrip()->valueText(StatsStrip::Processed), processed,
                               5000);
+    // What agents do not publish is not made up: no breaker state, no queue.
+    QCOMPARE(window.statsStrip()->valueText(StatsStrip::Breaker), QStringLiteral("–"));
+    QCOMPARE(window.statsStrip()->valueText(StatsStrip::Queued), QStringLiteral("–"));
     LiveChart* rps = window.charts()->chart(ChartsPanel::Rps);
     QVERIFY(rps->sampleCount(ChartsPanel::Sent) >= 1);
     QVERIFY(session.lastSummary().isEmpty());

@@ -133,6 +133,8 @@ Result<void> FollowFeed::follow(const QString& redisUrl, const QString& runId) {
     m_window->statsStrip()->setGatewaySubject(false);
     m_window->charts()->clearAlerts();
     m_window->charts()->addMarker(tr("following %1").arg(runId));
+    // Agents joining and finishing are listed there; the Requests tab has nothing to show.
+    m_window->bottomTabs()->setCurrentWidget(m_window->alertsLog());
     m_client->start();
     m_follower->start();
     showStatus();
@@ -204,6 +206,11 @@ void FollowFeed::drawNewRows() {
         m_last.cancelled = totals.cancelled;
         m_last.retries = totals.retries;
         m_window->statsStrip()->setSnapshot(m_last);
+        // What the agents do not publish: their queues, 429s, breakers and rate budgets.
+        for (const StatsStrip::Tile tile : {StatsStrip::Queued, StatsStrip::RateLimited,
+                                            StatsStrip::Breaker, StatsStrip::NextAllowed}) {
+            m_window->statsStrip()->setUnknown(tile);
+        }
     }
 }
 
