@@ -111,7 +111,7 @@ Result<void> FollowFeed::follow(const QString& redisUrl, const QString& runId) {
             [this](int agent, const QJsonObject& hello) {
                 m_window->alertsLog()->addEvent(
                     {m_window->charts()->now(), QStringLiteral("agent"),
-                     tr("agent %1 of %2 joined (%3, share %4)")
+                     tr("agent %1 of %2 joined (%3; %4)")
                          .arg(agent)
                          .arg(m_follower->merge().expectedAgents())
                          .arg(hello.value(QStringLiteral("host")).toString(),
