@@ -13,6 +13,7 @@
 #include "tests/support/redisserver.h"
 #include "tests/support/sluicecli.h"
 #include "ui/charts/livechart.h"
+#include "ui/followdialog.h"
 #include "ui/followfeed.h"
 #include "ui/mainwindow.h"
 #include "ui/panels/chartspanel.h"
@@ -20,11 +21,13 @@
 #include "ui/panels/statsstrip.h"
 #include "ui/session.h"
 
+#include <QAction>
 #include <QDateTime>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLineSeries>
 #include <QLocale>
 #include <QSettings>
@@ -145,6 +148,7 @@ private Q_SLOTS:
     void unreachableRedisIsSaidAndFollowedAgain();
     void badRecordStopsFollowingAndNamesIt();
     void badFlagsNameTheFlag();
+    void runMenuOffersTheDialog();
 };
 
 void TestCollectFeed::initTestCase() {
@@ -339,6 +343,33 @@ void TestCollectFeed::badFlagsNameTheFlag() {
         QVERIFY2(run.err.contains(QLatin1String(c.named)),
                  qPrintable(c.args.join(QLatin1Char(' ')) + QStringLiteral(" -> ") + run.err));
     }
+}
+
+// Run → Follow a distributed run…: the action is there, and the dialog keeps what is wrong
+// open with the reason instead of accepting it.
+void TestCollectFeed::runMenuOffersTheDialog() {
+    Session session;
+    MainWindow window(&session);
+    QVERIFY(window.findChild<QAction*>(QStringLiteral("followAction")));
+    FollowDialog dialog(&window);
+    dialog.setUrl(QStringLiteral("http://nope"));
+    dialog.setRunId(QStringLiteral("r1"));
+    dialog.accept();
+    QCOMPARE(dialog.result(), int(QDialog::Rejected));
+    dialog.setUrl(QStringLiteral("redis://127.0.0.1:6379"));
+    dialog.setRunId(QStringLiteral("bad id"));
+    dialog.accept();
+    QCOMPARE(dialog.result(), int(QDialog::Rejected));
+    dialog.setRunId(QStringLiteral("nightly-42"));
+    dialog.accept();
+    QCOMPARE(dialog.result(), int(QDialog::Accepted));
+    QCOMPARE(dialog.runId(), QStringLiteral("nightly-42"));
+    // The feed refuses the same mistakes, naming the flag.
+    const auto bad =
+        window.followFeed()->follow(QStringLiteral("http://nope"), QStringLiteral("r1"));
+    QVERIFY(!bad.ok());
+    QCOMPARE(bad.error().field, QStringLiteral("--redis"));
+    QVERIFY(!window.followFeed()->follower());
 }
 
 QTEST_MAIN(TestCollectFeed)
