@@ -2,9 +2,12 @@
 
 #include "app/commandline.h"
 #include "core/host/attachclient.h"
+#include "core/redis/benchstream.h"
+#include "core/redis/redisurl.h"
 #include "core/server/mock/mockconfig.h"
 #include "ui/attachfeed.h"
 #include "ui/demos.h"
+#include "ui/followfeed.h"
 #include "ui/gateway/gatewaycockpit.h"
 #include "ui/gateway/sharedkeydemo.h"
 #include "ui/mainwindow.h"
@@ -98,6 +101,8 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     QSize size;
     bool startRun = false;
     QString attachUrl;
+    QString redisUrl; // --redis URL --collect ID: follow a distributed benchmark run
+    QString collectRun;
     QByteArray adminToken = qgetenv("SLUICE_ADMIN_TOKEN");
     const QString me = QStringLiteral("sluice");
     for (qsizetype i = 0; i < arguments.size(); ++i) {
@@ -133,6 +138,19 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
                 cli::printError(me + QStringLiteral(": --attach: ") + url.error().message);
                 return 2;
             }
+        } else if (a == QLatin1String("--redis") && hasValue) {
+            redisUrl = arguments[++i];
+            if (auto url = RedisUrl::parse(redisUrl); !url) {
+                cli::printError(me + QStringLiteral(": --redis: ") + url.error().text());
+                return 2;
+            }
+        } else if (a == QLatin1String("--collect") && hasValue) {
+            collectRun = arguments[++i];
+            if (auto valid = BenchStream::validateRunId(collectRun, QStringLiteral("--collect"));
+                !valid) {
+                cli::printError(me + QStringLiteral(": ") + valid.error().text());
+                return 2;
+            }
         } else if (a == QLatin1String("--admin-token") && hasValue) {
             adminToken = arguments[++i].toUtf8();
         } else if (a == QLatin1String("--start")) {
@@ -160,6 +178,22 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
                          .arg(a));
             return 2;
         }
+    }
+    if (!collectRun.isEmpty() && redisUrl.isEmpty()) {
+        cli::printError(me +
+                        QStringLiteral(": --redis: required with --collect (redis://host:port)"));
+        return 2;
+    }
+    if (!redisUrl.isEmpty() && collectRun.isEmpty()) {
+        cli::printError(me + QStringLiteral(": --collect: required with --redis (the run id the "
+                                            "agents were given with --run-id)"));
+        return 2;
+    }
+    if (!collectRun.isEmpty() &&
+        (startRun || !demo.isEmpty() || !gateway.isEmpty() || !attachUrl.isEmpty())) {
+        cli::printError(me + QStringLiteral(": --collect: not with --start, --demo, --gateway or "
+                                            "--attach (they would draw on the same charts)"));
+        return 2;
     }
     if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&
         qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
@@ -221,6 +255,13 @@ int runConsole(int argc, char** argv, const QStringList& arguments) {
     console.start(mockPort);
     if (!attachUrl.isEmpty()) {
         (void)console.window()->attachFeed()->attach(attachUrl, adminToken); // checked above
+    }
+    if (!collectRun.isEmpty()) {
+        if (auto followed = console.window()->followFeed()->follow(redisUrl, collectRun);
+            !followed) {
+            cli::printError(me + QStringLiteral(": ") + followed.error().text());
+            return 2;
+        }
     }
     if (size.isValid()) {
         console.window()->resize(size);

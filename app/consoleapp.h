@@ -42,7 +42,8 @@ private:
 };
 
 /// `sluice [--mock-port N] [--geometry WxH] [--start | --demo ID]
-/// [--attach URL [--admin-token T]] [--screenshot FILE [--screenshot-after S]]`.
+/// [--attach URL [--admin-token T]] [--redis URL --collect RUN_ID]
+/// [--screenshot FILE [--screenshot-after S]]`.
 int runConsole(int argc, char** argv, const QStringList& arguments);
 
 } // namespace sluice

@@ -78,10 +78,12 @@ const QHash<QString, LayerRule>& layerRules() {
          {{QStringLiteral("engine"), QStringLiteral("metrics"), QStringLiteral("net"),
            QStringLiteral("server")},
           base}},
-        // The hosts run the servers and runs below them on worker threads.
+        // The hosts run the servers and runs below them on worker threads, and follow a
+        // distributed run in Redis.
         {QStringLiteral("host"),
          {{QStringLiteral("engine"), QStringLiteral("metrics"), QStringLiteral("net"),
-           QStringLiteral("bench"), QStringLiteral("server"), QStringLiteral("host")},
+           QStringLiteral("bench"), QStringLiteral("redis"), QStringLiteral("server"),
+           QStringLiteral("host")},
           base}},
         // The root's own files (Sluice::base) sit on the engine's clock only.
         {QString(), {{QStringLiteral("engine")}, base}},

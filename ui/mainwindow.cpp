@@ -2,6 +2,7 @@
 
 #include "ui/attachfeed.h"
 #include "ui/demos.h"
+#include "ui/followfeed.h"
 #include "ui/gateway/gatewaycockpit.h"
 #include "ui/panels/alertslog.h"
 #include "ui/panels/benchpanel.h"
@@ -154,6 +155,7 @@ MainWindow::MainWindow(Session* session, QWidget* parent)
         m_session, {m_charts, m_stats, m_requests, m_errors, m_alerts, m_limits, m_bottomTabs},
         this);
     m_attach = new AttachFeed(this, m_session, m_cockpit);
+    m_follow = new FollowFeed(this, m_session);
 
     buildMenus();
 

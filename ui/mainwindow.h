@@ -18,6 +18,7 @@ class BenchPanel;
 class ChartsPanel;
 class DemoPlayer;
 class ErrorsView;
+class FollowFeed;
 class GatewayCockpit;
 class LimitsPanel;
 class MockPanel;
@@ -58,6 +59,8 @@ public:
     StatsStrip* statsStrip() const { return m_stats; }
     /// Draws an attached gateway (Gateway → Attach…, --attach).
     AttachFeed* attachFeed() const { return m_attach; }
+    /// Draws a distributed benchmark run followed in Redis (Run → Follow…, --collect).
+    FollowFeed* followFeed() const { return m_follow; }
     QTabWidget* bottomTabs() const { return m_bottomTabs; }
     QTabWidget* sideTabs() const { return m_sideTabs; }
     /// Exports the last run's report into `dir` (summary.json, timeseries.csv, report.html).
@@ -98,6 +101,7 @@ private:
     void onDemoFinished();
     void setAlertTabText();
     void attachDialog();
+    void followDialog();
 
     Session* m_session;
     DemoPlayer* m_demos = nullptr;
@@ -114,6 +118,7 @@ private:
     GatewayCockpit* m_cockpit = nullptr;
     UserSettings* m_userSettings = nullptr;
     AttachFeed* m_attach = nullptr;
+    FollowFeed* m_follow = nullptr;
     QTabWidget* m_sideTabs = nullptr;
     QTabWidget* m_bottomTabs = nullptr;
     QLabel* m_statusTarget = nullptr;

@@ -5,6 +5,8 @@
 #include "ui/attachdialog.h"
 #include "ui/attachfeed.h"
 #include "ui/demos.h"
+#include "ui/followdialog.h"
+#include "ui/followfeed.h"
 #include "ui/gateway/gatewaycockpit.h"
 #include "ui/panels/benchpanel.h"
 #include "ui/panels/chartspanel.h"
@@ -43,6 +45,16 @@ void MainWindow::buildMenus() {
     run->addAction(m_start);
     run->addAction(m_pause);
     run->addAction(m_stop);
+    run->addSeparator();
+    QAction* follow =
+        run->addAction(tr("&Follow a distributed run…"), this, &MainWindow::followDialog);
+    follow->setObjectName(QStringLiteral("followAction"));
+    follow->setToolTip(tr("Draw a run of 'sluice bench --agent' processes, merged, as they "
+                          "publish it to Redis."));
+    QAction* unfollow = run->addAction(tr("Stop &following"), m_follow, &FollowFeed::stop);
+    unfollow->setObjectName(QStringLiteral("unfollowAction"));
+    connect(run, &QMenu::aboutToShow, unfollow,
+            [this, unfollow] { unfollow->setEnabled(m_follow->following()); });
 
     // One Gateway menu: Start here…, Attach…, Stop gateway, Detach, … (the cockpit's, with the
     // attach actions put beside its own).
@@ -231,6 +243,20 @@ void MainWindow::exportChartsDialog() {
     }
     m_lastDir = QFileInfo(path).absolutePath();
     statusBar()->showMessage(tr("Charts saved to %1").arg(path), 5000);
+}
+
+void MainWindow::followDialog() {
+    FollowDialog dialog(this);
+    if (!m_follow->runId().isEmpty()) {
+        dialog.setUrl(m_follow->url());
+        dialog.setRunId(m_follow->runId());
+    }
+    if (dialog.exec() != QDialog::Accepted) {
+        return;
+    }
+    if (auto followed = m_follow->follow(dialog.url(), dialog.runId()); !followed) {
+        QMessageBox::warning(this, tr("Cannot follow the run"), followed.error().text());
+    }
 }
 
 void MainWindow::attachDialog() {

@@ -75,6 +75,12 @@ public:
     /// The attached gateway as the cockpit's feed (the same views as the in-process one).
     AttachedGatewayFeed* attachedFeed() { return &m_attachedFeed; }
     const SeriesData& lastSeries() const { return m_series; }
+    /// A result that was not run here (a distributed run the console followed) becomes the
+    /// last one, for the results view and export.
+    void setLastResult(const QJsonObject& summary, const SeriesData& series) {
+        m_summary = summary;
+        m_series = series;
+    }
 
 Q_SIGNALS:
     void snapshot(const sluice::EngineSnapshot& snapshot);

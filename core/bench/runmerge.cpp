@@ -190,6 +190,18 @@ std::optional<std::pair<std::int64_t, double>> RunMerge::lastRow() const {
     return std::pair<std::int64_t, double>{second, row.front()};
 }
 
+std::vector<RunMerge::Row> RunMerge::rowsAfter(std::int64_t unixSecond) const {
+    std::vector<Row> rows;
+    for (auto it = m_rows.upper_bound(unixSecond); it != m_rows.end(); ++it) {
+        rows.emplace_back(it->first, it->second);
+    }
+    return rows;
+}
+
+void RunMerge::closeAll() {
+    closeSecondsBefore(std::numeric_limits<std::int64_t>::max());
+}
+
 std::vector<double> RunMerge::rowOf(const AgentSlice& s) {
     const auto p = [&s](const char* metric, double q) {
         const auto it = s.histograms.find(QLatin1String(metric));
@@ -229,7 +241,7 @@ void RunMerge::closeSecondsBefore(std::int64_t unixSecond) {
 }
 
 SeriesData RunMerge::series() {
-    closeSecondsBefore(std::numeric_limits<std::int64_t>::max());
+    closeAll();
     SeriesData data;
     data.columns = QStringList{QStringLiteral("t_s")} + RunStats::seriesColumns();
     double startMs = std::numeric_limits<double>::max();

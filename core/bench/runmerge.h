@@ -47,6 +47,12 @@ public:
     const LatencyHistogram* histogram(const QString& metric) const;
     /// The newest closed second's requests sent (live view); nullopt before the first.
     std::optional<std::pair<std::int64_t, double>> lastRow() const;
+    /// A closed second: its wall-clock second and its values in RunStats::seriesColumns() order.
+    using Row = std::pair<std::int64_t, std::vector<double>>;
+    /// The closed seconds after `unixSecond`, oldest first (a live view draws each once).
+    std::vector<Row> rowsAfter(std::int64_t unixSecond) const;
+    /// Closes every second still taking slices (the run is over: nothing more will come).
+    void closeAll();
 
     /// The run as summary.json (the same format as one `sluice bench`, plus "run_id" and
     /// "agents"). `missing` names why agents are missing, when the run was cut short.

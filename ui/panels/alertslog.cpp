@@ -60,6 +60,7 @@ QString AlertsLog::eventKindText(const QString& kind) {
         {"pause", QT_TR_NOOP("pause")},     {"warmup", QT_TR_NOOP("warm-up")},
         {"breaker", QT_TR_NOOP("breaker")}, {"spike", QT_TR_NOOP("spike")},
         {"stress", QT_TR_NOOP("stress")},   {"alert", QT_TR_NOOP("alert")},
+        {"agent", QT_TR_NOOP("agent")},
     };
     for (const auto& [key, text] : kinds) {
         if (kind == QLatin1String(key)) {

@@ -205,8 +205,9 @@ double ChartsPanel::now() const {
     return static_cast<double>(m_clock.nsecsElapsed()) / 1e9;
 }
 
-void ChartsPanel::addSnapshot(const EngineSnapshot& s) {
-    const double t = now();
+void ChartsPanel::addSnapshot(const EngineSnapshot& s, double at) {
+    const double t = std::max(at < 0 ? now() : at, m_lastSampleAt);
+    m_lastSampleAt = t;
     LiveChart* c = m_charts[Concurrency];
     c->append(InFlight, t, s.inFlight);
     const bool capped = s.limit > 0 && s.limit < kUnlimited;

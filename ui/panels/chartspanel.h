@@ -44,7 +44,9 @@ public:
 
     /// Seconds on the panel's clock (the time axis).
     double now() const;
-    void addSnapshot(const EngineSnapshot& snapshot);
+    /// At `t` on the panel's clock (now when negative; a time before the last sample's is taken
+    /// as the last sample's: the charts only go forward).
+    void addSnapshot(const EngineSnapshot& snapshot, double t = -1);
     /// Finished requests feed the total-latency-by-priority chart (p95 per class over 10 s).
     void addRequestUpdates(const QList<RequestUpdate>& updates);
     /// A vertical marker on every chart at `t` (now when negative).
@@ -92,6 +94,7 @@ private:
     QTimer* m_refresh = nullptr;
     int m_next = 0;
     double m_window = 300;
+    double m_lastSampleAt = 0; ///< the newest snapshot's time
     bool m_paused = false;
 };
 

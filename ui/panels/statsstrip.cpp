@@ -430,6 +430,10 @@ QString StatsStrip::detailText(Tile tile) const {
     return m_tiles[tile].detail->text();
 }
 
+void StatsStrip::setUnknown(Tile tile) {
+    set(tile, dash());
+}
+
 void StatsStrip::set(Tile tile, const QString& value, const QString& detail, Level level) {
     TileWidgets& t = m_tiles[tile];
     t.value->setText(value);

@@ -45,6 +45,9 @@ public:
     explicit StatsStrip(QWidget* parent = nullptr);
 
     void setSnapshot(const EngineSnapshot& s);
+    /// Shows "–" in a tile that the current source cannot know (a distributed run's agents do
+    /// not publish their breakers, queues or 429s), until the next snapshot sets it.
+    void setUnknown(Tile tile);
     /// Every value back to "–", the banner hidden (no run).
     void clear();
     /// The run ended: what only means something while traffic flows (in flight, queued, rates,
