@@ -225,7 +225,6 @@ void TestGatewayCockpit::limitsPanelCapsTheUpstream() {
     GatewayStartOptions options;
     options.maxConcurrent = 32;
     QVERIFY(startGateway(window, session, options));
-    GatewayCockpit* cockpit = window.cockpit();
     // The panel shows the gateway's limits once it has said them.
     auto* maxSpin =
         window.limitsPanel()->findChild<QSpinBox*>(QStringLiteral("maxConcurrencySpin"));
