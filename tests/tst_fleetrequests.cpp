@@ -49,6 +49,13 @@ MockConfig quietMock() {
     return c;
 }
 
+/// One whole chat completion for the mock, under the key both gateways share.
+EngineRequest chat(const MockServer& mock) {
+    return chatRequest(ApiFormat::OpenAi, QUrl(mock.baseUrl().toString() + QStringLiteral("/v1")),
+                       QByteArrayLiteral("sk-test-0123456789abcdef"), QStringLiteral("mock-1"),
+                       {{QStringLiteral("user"), QStringLiteral("Say hi")}}, 16, false);
+}
+
 /// A gateway "process": its own gate and board on the shared Redis, `rpm` for the fleet.
 std::unique_ptr<GatewayServer> gatewayOn(const RedisServer& redis, const MockServer& mock,
                                          int rpm) {
@@ -61,6 +68,23 @@ std::unique_ptr<GatewayServer> gatewayOn(const RedisServer& redis, const MockSer
     gateway->setFleet(std::make_unique<RedisFleetBoard>(clientFor(redis)));
     return gateway;
 }
+
+/// Redis, the mock, and two gateways in front of it sharing `rpm` (each with its own gate,
+/// board and connections, as two processes would have), listening.
+struct TwoGateways {
+    RedisServer redis;
+    MockServer mock{quietMock()};
+    std::unique_ptr<GatewayServer> a, b;
+
+    bool start(int rpm) {
+        if (!redis.start() || !mock.listen()) {
+            return false;
+        }
+        a = gatewayOn(redis, mock, rpm);
+        b = gatewayOn(redis, mock, rpm);
+        return a->listen().ok() && b->listen().ok();
+    }
+};
 
 QUrl url(const GatewayServer& g, const QString& path) {
     return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(g.port()).arg(path));
@@ -87,16 +111,13 @@ class TestFleetRequests : public QObject {
 private Q_SLOTS:
     void eitherGatewayAnswersForEveryRequest() {
         SKIP_WITHOUT_REDIS();
-        RedisServer redis;
-        QVERIFY(redis.start());
-        MockServer mock(quietMock());
-        QVERIFY(mock.listen());
         // One request a minute for the fleet: after the first, the rest wait, and their places
         // hold still while both gateways are asked.
-        auto a = gatewayOn(redis, mock, 1);
-        auto b = gatewayOn(redis, mock, 1);
-        QVERIFY(a->listen().ok());
-        QVERIFY(b->listen().ok());
+        TwoGateways fleet;
+        QVERIFY(fleet.start(1));
+        MockServer& mock = fleet.mock;
+        std::unique_ptr<GatewayServer>& a = fleet.a;
+        std::unique_ptr<GatewayServer>& b = fleet.b;
         QVERIFY(a->fleet() && b->fleet());
         // Each names itself by host and port, what an operator can go and ask.
         QVERIFY(a->fleet()->processName().endsWith(QStringLiteral(":%1").arg(a->port())));
@@ -115,21 +136,15 @@ private Q_SLOTS:
         // The first takes the minute's one request; then three each, in turn.
         int ended = 0;
         const auto done = [&ended](const RequestRecord&) { ++ended; };
-        const auto chat = [&mock] {
-            return chatRequest(
-                ApiFormat::OpenAi, QUrl(mock.baseUrl().toString() + QStringLiteral("/v1")),
-                QByteArrayLiteral("sk-test-0123456789abcdef"), QStringLiteral("mock-1"),
-                {{QStringLiteral("user"), QStringLiteral("Say hi")}}, 16, false);
-        };
-        a->engine().submit(chat(), done);
+        a->engine().submit(chat(mock), done);
         QVERIFY(test::runUntil([&] { return ended == 1; }, 5000));
         std::vector<std::uint64_t> ofA, ofB;
         for (int i = 0; i < 3; ++i) {
-            ofA.push_back(a->engine().submit(chat(), done));
+            ofA.push_back(a->engine().submit(chat(mock), done));
             QVERIFY(test::runUntil(
                 [&] { return a->requestJson(ofA.back()).contains(QStringLiteral("ahead")); },
                 5000));
-            ofB.push_back(b->engine().submit(chat(), done));
+            ofB.push_back(b->engine().submit(chat(mock), done));
             QVERIFY(test::runUntil(
                 [&] { return b->requestJson(ofB.back()).contains(QStringLiteral("ahead")); },
                 5000));
@@ -252,25 +267,16 @@ private Q_SLOTS:
     // after the silence that tells them a process died.
     void aStoppedGatewaysRequestsAreForgotten() {
         SKIP_WITHOUT_REDIS();
-        RedisServer redis;
-        QVERIFY(redis.start());
-        MockServer mock(quietMock());
-        QVERIFY(mock.listen());
-        auto a = gatewayOn(redis, mock, 1);
-        auto b = gatewayOn(redis, mock, 1);
-        QVERIFY(a->listen().ok());
-        QVERIFY(b->listen().ok());
+        TwoGateways fleet;
+        QVERIFY(fleet.start(1));
+        MockServer& mock = fleet.mock;
+        std::unique_ptr<GatewayServer>& a = fleet.a;
+        std::unique_ptr<GatewayServer>& b = fleet.b;
         int ended = 0;
-        const auto chat = [&mock] {
-            return chatRequest(
-                ApiFormat::OpenAi, QUrl(mock.baseUrl().toString() + QStringLiteral("/v1")),
-                QByteArrayLiteral("sk-test-0123456789abcdef"), QStringLiteral("mock-1"),
-                {{QStringLiteral("user"), QStringLiteral("Say hi")}}, 16, false);
-        };
-        a->engine().submit(chat(), [&ended](const RequestRecord&) { ++ended; });
+        a->engine().submit(chat(mock), [&ended](const RequestRecord&) { ++ended; });
         QVERIFY(test::runUntil([&] { return ended == 1; }, 5000));
         const std::uint64_t waiting =
-            a->engine().submit(chat(), [&ended](const RequestRecord&) { ++ended; });
+            a->engine().submit(chat(mock), [&ended](const RequestRecord&) { ++ended; });
         QVERIFY(test::runUntil(
             [&] {
                 return b->requestJson(waiting).isEmpty() &&
