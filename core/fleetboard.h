@@ -39,6 +39,10 @@ public:
     virtual std::optional<QJsonObject> find(std::uint64_t id) const = 0;
     /// The other processes' requests that have not ended, as last published.
     virtual QJsonArray live() const = 0;
+    /// The other processes' requests still in their own queue for one shared queue
+    /// (`shared_queue`, not yet `at_shared_gate`) that stand ahead of a request at `order` in
+    /// the fleet's order (their `fleet_order` is smaller: AdmissionGate::order()).
+    virtual std::uint64_t heldAhead(const QString& sharedQueue, std::int64_t order) const = 0;
 
     /// Called with the other processes' changes as they are read, each with "gateway".
     using Listener = std::function<void(const QJsonArray& requests)>;

@@ -67,6 +67,21 @@ public:
         (void)ticket;
         return std::nullopt;
     }
+    /// Requests waiting at the gate, in the whole fleet, that an ask not made yet would stand
+    /// behind if it asked now (`ask`'s scope, priority and arrival): a request still in its
+    /// process's own queue counts its place in the fleet with it. Nothing when the gate does not
+    /// know (no order, no limit, the shared state unreachable).
+    virtual std::optional<std::uint64_t> rank(const GateAsk& ask) const {
+        (void)ask;
+        return std::nullopt;
+    }
+    /// Where that ask stands in the fleet's order of its scope: smaller goes first, on one
+    /// scale for every process of the fleet (so processes can place each other's requests that
+    /// have not asked yet). Nothing when the gate does not know.
+    virtual std::optional<std::int64_t> order(const GateAsk& ask) const {
+        (void)ask;
+        return std::nullopt;
+    }
 };
 
 } // namespace sluice

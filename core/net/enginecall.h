@@ -69,8 +69,11 @@ struct EngineCall {
     std::string gateLease;
     std::int64_t gateUsed = -1;     ///< tokens the attempt used (-1: not known, the reservation)
     std::int64_t gatePosition = -1; ///< the fleet-wide position last published while waiting there
-    /// Its place in the local queue as last published (RequestEngine::setPublishPositions()).
+    /// Its place in the queue as last published (RequestEngine::setPublishPositions()).
     std::int64_t publishedPosition = -1;
+    bool publishedInFleet = false; ///< ... and whether that place counted the fleet
+    /// Its shared queue as other processes see it (RequestEngine::sharedQueue()), once asked.
+    mutable QString sharedQueue;
 
     /// Fills a new call from its request: id, times, key identity, breaker key and lane, and
     /// the token reservation (prompt and max_tokens from the body when the request left them

@@ -167,10 +167,16 @@ struct RequestStatus {
     std::uint64_t id = 0;
     RequestState state = RequestState::Queued;
     std::int64_t position = -1; ///< requests ahead of it, while queued
-    /// `position` counts the whole fleet's requests (waiting at the shared gate), not only
-    /// this engine's queue.
+    /// `position` counts the whole fleet's requests (waiting at the shared gate, and those the
+    /// other processes still hold in their own queues), not only this engine's queue.
     bool fleetPosition = false;
-    Nanos eta{0}; ///< expected wait until it is sent, while queued (0 = unknown)
+    /// With a fleet position: the shared queue it waits for (a hash of its key and model, the
+    /// same in every process) and whether it is at the shared gate already or still in this
+    /// engine's queue.
+    QString sharedQueue;
+    bool atSharedGate = false;
+    std::int64_t fleetOrder = -1; ///< its place in the fleet's order (AdmissionGate::order())
+    Nanos eta{0};                 ///< expected wait until it is sent, while queued (0 = unknown)
     int priority = 1;
     int attempts = 0;
     int status = 0;

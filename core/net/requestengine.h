@@ -131,7 +131,9 @@ public:
     /// final record).
     std::optional<RequestStatus> status(std::uint64_t id) const;
     /// The same with the position already known (RequestUpdate::position; -2: look it up).
-    std::optional<RequestStatus> status(std::uint64_t id, std::int64_t knownPosition) const;
+    /// `knownInFleet`: the known position is already the fleet's (RequestUpdate::fleetPosition).
+    std::optional<RequestStatus> status(std::uint64_t id, std::int64_t knownPosition,
+                                        bool knownInFleet = false) const;
     /// Every request not yet ended, queued ones in dispatch order first (one walk of the
     /// queue, not a search per request).
     std::vector<RequestStatus> statuses() const;
@@ -148,6 +150,15 @@ public:
     /// Numbers requests from base + 1 (ids unique across a fleet, FleetBoard::idBase()).
     /// Before the first submit().
     void setIdBase(std::uint64_t base) { m_nextId = base; }
+    /// Requests the other processes of a fleet still hold in their own queues that stand ahead
+    /// of one of this engine's waiting requests (its shared queue, its place in the fleet's
+    /// order: AdmissionGate::order()): a fleet board's count (FleetBoard::heldAhead()). With
+    /// a gate, a waiting request's position counts them, and one still in this engine's queue
+    /// is placed in the fleet as well: what stands ahead of it here, at the gate, and
+    /// elsewhere. Called in the engine's thread, at most once per waiting request and tick.
+    using HeldElsewhere =
+        std::function<std::uint64_t(const QString& sharedQueue, std::int64_t order)>;
+    void setHeldElsewhere(HeldElsewhere held) { m_heldElsewhere = std::move(held); }
     /// The budget of a key and model (created on first use), e.g. to inspect learned limits.
     /// Owned by the engine, valid while it lives; same thread. Changing limits through it
     /// bypasses setBudgets() (no re-evaluation pass, config() not updated): read it.
@@ -207,6 +218,14 @@ private:
     GateAsk gateAskFor(const Call& call) const;
     /// Requests ahead of a call waiting at the gate, fleet-wide (-1: not known, not there).
     std::int64_t gatePosition(const Call& call) const;
+    /// A waiting call's place in the whole fleet (-1: not known, or no gate): at the gate, its
+    /// place there; still in this engine's queue, `localAhead` plus those at the gate it will
+    /// stand behind; either way with what the other processes still hold ahead of it.
+    std::int64_t fleetPosition(const Call& call, std::int64_t localAhead) const;
+    /// Its place in the fleet's order (AdmissionGate::order(); -1: not known, or no gate).
+    std::int64_t fleetOrder(const Call& call) const;
+    /// The call's shared queue as every process names it: a hash of its gate scope.
+    const QString& sharedQueue(const Call& call) const;
     /// Sends the dispatched call's next attempt.
     void send(Call& call);
     void finish(Call& call, RequestState state, FailureReason failure = {}, QString reason = {});
@@ -266,6 +285,7 @@ private:
     ResourceSample m_resources;
     std::unique_ptr<KeyPool> m_keyPool;
     std::unique_ptr<AdmissionGate> m_gate;
+    HeldElsewhere m_heldElsewhere;
 };
 
 } // namespace sluice

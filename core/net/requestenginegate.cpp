@@ -4,18 +4,27 @@
 #include "core/net/enginecall.h"
 #include "core/net/requestengine.h"
 
+#include <QCryptographicHash>
+
 namespace sluice {
 
 void RequestEngine::setGate(std::unique_ptr<AdmissionGate> gate) {
     m_gate = std::move(gate);
 }
 
+namespace {
+
+/// One shared scope per local budget: a key and model, or the pool's model.
+QByteArray gateScope(const EngineRequest& request) {
+    return (request.pooled ? QByteArrayLiteral("pool") : request.apiKey) + '\n' +
+           request.model.toUtf8();
+}
+
+} // namespace
+
 GateAsk RequestEngine::gateAskFor(const Call& c) const {
     GateAsk ask;
-    // One shared scope per local budget: a key and model, or the pool's model.
-    const QByteArray scope = (c.request.pooled ? QByteArrayLiteral("pool") : c.request.apiKey) +
-                             '\n' + c.request.model.toUtf8();
-    ask.key = scope.toStdString();
+    ask.key = gateScope(c.request).toStdString();
     ask.limits = c.budget ? c.budget->limits() : BudgetLimits{};
     ask.tokens = c.reservedTokens;
     const ConcurrencyConfig& cc = m_config.concurrency;
@@ -32,6 +41,40 @@ std::int64_t RequestEngine::gatePosition(const Call& c) const {
     }
     const auto p = m_gate->position(c.gateTicket);
     return p ? static_cast<std::int64_t>(*p) : -1;
+}
+
+std::int64_t RequestEngine::fleetPosition(const Call& c, std::int64_t localAhead) const {
+    if (!m_gate) {
+        return -1;
+    }
+    std::int64_t ahead = -1;
+    if (c.gateTicket != 0) {
+        ahead = gatePosition(c);
+    } else if (localAhead >= 0) {
+        const auto atGate = m_gate->rank(gateAskFor(c));
+        ahead = atGate ? localAhead + static_cast<std::int64_t>(*atGate) : -1;
+    }
+    if (ahead >= 0 && m_heldElsewhere) {
+        if (const auto order = m_gate->order(gateAskFor(c))) {
+            ahead += static_cast<std::int64_t>(m_heldElsewhere(sharedQueue(c), *order));
+        }
+    }
+    return ahead;
+}
+
+std::int64_t RequestEngine::fleetOrder(const Call& c) const {
+    return m_gate ? m_gate->order(gateAskFor(c)).value_or(-1) : -1;
+}
+
+const QString& RequestEngine::sharedQueue(const Call& c) const {
+    if (c.sharedQueue.isEmpty()) {
+        // A hash, never the key: other processes and anyone asking see it.
+        c.sharedQueue = QString::fromLatin1(
+            QCryptographicHash::hash(gateScope(c.request), QCryptographicHash::Sha256)
+                .toHex()
+                .left(16));
+    }
+    return c.sharedQueue;
 }
 
 void RequestEngine::admitShared(Call& c) {

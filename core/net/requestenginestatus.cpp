@@ -44,8 +44,8 @@ std::optional<RequestStatus> RequestEngine::status(std::uint64_t id) const {
     return status(id, -2);
 }
 
-std::optional<RequestStatus> RequestEngine::status(std::uint64_t id,
-                                                   std::int64_t knownPosition) const {
+std::optional<RequestStatus> RequestEngine::status(std::uint64_t id, std::int64_t knownPosition,
+                                                   bool knownInFleet) const {
     const auto it = m_calls.find(id);
     if (it == m_calls.end()) {
         return std::nullopt;
@@ -56,12 +56,29 @@ std::optional<RequestStatus> RequestEngine::status(std::uint64_t id,
     if (c.gateTicket != 0) {
         // Waiting for the fleet's word: its place in the fleet's order for its scope.
         s.state = RequestState::WaitingBudget;
-        s.position = gatePosition(c);
+        s.position = knownInFleet ? knownPosition : fleetPosition(c, -1);
         s.fleetPosition = true;
+        s.atSharedGate = true;
+        s.sharedQueue = sharedQueue(c);
+        s.fleetOrder = fleetOrder(c);
         const Nanos wait = budgetWait(c, now);
         s.eta = s.position >= 0 ? std::max(expectedWait(s.position), wait) : wait;
     } else if (s.state == RequestState::Queued || s.state == RequestState::WaitingBudget) {
-        s.position = knownPosition >= -1 ? knownPosition : position(id);
+        if (knownInFleet) {
+            s.position = knownPosition;
+            s.fleetPosition = true;
+        } else {
+            s.position = knownPosition >= -1 ? knownPosition : position(id);
+            // With a gate: its place in the fleet, when the gate knows the fleet's order.
+            if (const std::int64_t fleet = fleetPosition(c, s.position); fleet >= 0) {
+                s.position = fleet;
+                s.fleetPosition = true;
+            }
+        }
+        if (s.fleetPosition) {
+            s.sharedQueue = sharedQueue(c);
+            s.fleetOrder = fleetOrder(c);
+        }
         const Nanos wait = budgetWait(c, now);
         s.state = wait.count() > 0 ? RequestState::WaitingBudget : RequestState::Queued;
         s.eta = std::max(expectedWait(s.position), wait);
@@ -107,7 +124,7 @@ void RequestEngine::tick() {
     if (m_gate) {
         // Fleet-wide positions move with other processes' admissions: publish the changes.
         for (auto& [id, call] : m_calls) {
-            if (call->gateTicket != 0 && gatePosition(*call) != call->gatePosition) {
+            if (call->gateTicket != 0 && fleetPosition(*call, -1) != call->gatePosition) {
                 markDirty(*call);
             }
         }
@@ -116,12 +133,18 @@ void RequestEngine::tick() {
         const std::vector<std::uint64_t> order = m_admission.order(now);
         for (std::size_t i = 0; i < order.size(); ++i) {
             Call* c = find(order[i]);
-            if (c && c->publishedPosition != static_cast<std::int64_t>(i)) {
+            if (!c) {
+                continue;
+            }
+            const auto local = static_cast<std::int64_t>(i);
+            const std::int64_t fleet = fleetPosition(*c, local);
+            if (c->publishedPosition != (fleet >= 0 ? fleet : local) ||
+                c->publishedInFleet != (fleet >= 0)) {
                 markDirty(*c);
             }
         }
     }
-    const QList<RequestUpdate> updates = m_updates.take(
+    QList<RequestUpdate> updates = m_updates.take(
         [this, now](std::uint64_t id) -> std::optional<RequestUpdate> {
             Call* c = find(id);
             if (!c) {
@@ -130,7 +153,7 @@ void RequestEngine::tick() {
             RequestUpdate u = c->update();
             if (c->gateTicket != 0) {
                 u.state = RequestState::WaitingBudget;
-                u.position = c->gatePosition = gatePosition(*c);
+                u.position = c->gatePosition = fleetPosition(*c, -1);
                 u.fleetPosition = true;
                 c->record.state = u.state;
             } else if (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget) {
@@ -141,11 +164,22 @@ void RequestEngine::tick() {
             return u;
         },
         [this, now] { return m_admission.order(now); });
-    if (m_publishPositions) {
-        for (const RequestUpdate& u : updates) {
-            if (Call* c = find(u.id)) {
-                c->publishedPosition = u.position;
+    if (m_gate || m_publishPositions) {
+        for (RequestUpdate& u : updates) {
+            Call* c = find(u.id);
+            if (!c) {
+                continue;
             }
+            // Still in the local queue: placed in the fleet when the gate knows its order.
+            if (m_gate && c->gateTicket == 0 &&
+                (u.state == RequestState::Queued || u.state == RequestState::WaitingBudget)) {
+                if (const std::int64_t fleet = fleetPosition(*c, u.position); fleet >= 0) {
+                    u.position = fleet;
+                    u.fleetPosition = true;
+                }
+            }
+            c->publishedPosition = u.position;
+            c->publishedInFleet = u.fleetPosition;
         }
     }
     if (!updates.isEmpty()) {

@@ -5,6 +5,8 @@
 #include <QJsonDocument>
 #include <QRandomGenerator>
 
+#include <algorithm>
+
 namespace sluice {
 
 namespace {
@@ -169,11 +171,13 @@ void RedisFleetBoard::take(const QByteArray& process, const QString& name,
         }
         told.append(json);
     }
+    m_heldStale = true;
     tell(told);
 }
 
 void RedisFleetBoard::forget(const QByteArray& process) {
     std::erase_if(m_live, [&process](const auto& kv) { return kv.second.process == process; });
+    m_heldStale = true;
     m_heard.erase(process);
 }
 
@@ -215,6 +219,31 @@ QJsonArray RedisFleetBoard::live() const {
         out.append(shown(e));
     }
     return out;
+}
+
+std::uint64_t RedisFleetBoard::heldAhead(const QString& sharedQueue, std::int64_t order) const {
+    if (m_heldStale) {
+        m_held.clear();
+        for (const auto& [id, e] : m_live) {
+            const QString queue = e.json.value(QStringLiteral("shared_queue")).toString();
+            const QJsonValue place = e.json.value(QStringLiteral("fleet_order"));
+            if (queue.isEmpty() || !place.isDouble() ||
+                e.json.value(QStringLiteral("at_shared_gate")).toBool(true)) {
+                continue;
+            }
+            m_held[queue].push_back(static_cast<std::int64_t>(place.toDouble()));
+        }
+        for (auto& [queue, held] : m_held) {
+            std::sort(held.begin(), held.end());
+        }
+        m_heldStale = false;
+    }
+    const auto it = m_held.find(sharedQueue);
+    if (it == m_held.end()) {
+        return 0;
+    }
+    return static_cast<std::uint64_t>(
+        std::lower_bound(it->second.begin(), it->second.end(), order) - it->second.begin());
 }
 
 } // namespace sluice

@@ -10,6 +10,7 @@
 #include <deque>
 #include <map>
 #include <unordered_map>
+#include <vector>
 
 namespace sluice {
 
@@ -52,6 +53,7 @@ public:
     void publish(const QJsonArray& requests) override;
     std::optional<QJsonObject> find(std::uint64_t id) const override;
     QJsonArray live() const override;
+    std::uint64_t heldAhead(const QString& sharedQueue, std::int64_t order) const override;
 
     /// Entries published and read, and commands that failed (for tests and stats).
     std::uint64_t published() const { return m_published; }
@@ -90,6 +92,10 @@ private:
     std::unordered_map<std::uint64_t, Entry> m_ended;
     std::deque<std::uint64_t> m_endedOrder;
     std::map<QByteArray, qint64> m_heard; ///< process identity -> last entry read (m_elapsed)
+    /// m_live's requests still held in their own gateway's queue, by shared queue: their
+    /// fleet orders, sorted; rebuilt on the first heldAhead() after a change.
+    mutable std::map<QString, std::vector<std::int64_t>> m_held;
+    mutable bool m_heldStale = true;
 };
 
 } // namespace sluice

@@ -24,6 +24,8 @@ RedisGate::RedisGate(SharedAdmissionConfig config, double speed, QObject* parent
     m_shared = std::make_unique<SharedAdmission>(std::move(config));
     m_refresh.setInterval(static_cast<int>(std::max<qint64>(10, heartbeat.count())));
     connect(&m_refresh, &QTimer::timeout, this, &RedisGate::refresh);
+    // Every heartbeat from the start: rank() may want a scope read before anything asks.
+    m_refresh.start();
 }
 
 RedisGate::~RedisGate() {
@@ -68,9 +70,6 @@ std::uint64_t RedisGate::ask(GateAsk ask, Done done) {
     // Registered at once (when Redis time is known), so the fleet's order holds it from now.
     scoreLine(key, line);
     schedule(key);
-    if (!m_refresh.isActive()) {
-        m_refresh.start();
-    }
     return ticket;
 }
 
@@ -156,7 +155,9 @@ void RedisGate::next(const std::string& key) {
     Line& line = it->second;
     scoreLine(key, line);
     if (line.order.empty() && line.unscored.empty()) {
-        m_lines.erase(it);
+        if (!watched(key)) {
+            m_lines.erase(it);
+        }
         return;
     }
     std::uint64_t ticket = 0;
@@ -241,26 +242,45 @@ std::uint64_t RedisGate::ownTicket(const QByteArray& member) const {
     return ok ? ticket : 0;
 }
 
+bool RedisGate::watched(const std::string& key) const {
+    const auto it = m_watched.find(key);
+    return it != m_watched.end() && m_shared->queue().localUs() - it->second < kWatchForUs;
+}
+
 void RedisGate::refresh() {
-    if (m_lines.empty()) {
-        m_refresh.stop();
-        return;
+    // Scopes no longer asked about are forgotten (with their lines when nobody waits there);
+    // those still asked about get a line to read.
+    for (auto it = m_watched.begin(); it != m_watched.end();) {
+        if (watched(it->first)) {
+            m_lines.try_emplace(it->first);
+            ++it;
+            continue;
+        }
+        const auto line = m_lines.find(it->first);
+        if (line != m_lines.end() && line->second.order.empty() && line->second.unscored.empty() &&
+            line->second.asking == 0 && !line->second.sleeping) {
+            m_lines.erase(line);
+        }
+        it = m_watched.erase(it);
     }
-    if (m_shared->alarm()) {
-        return; // the policy decides; positions are unknown until Redis is back
+    if (m_lines.empty() || m_shared->alarm()) {
+        return; // nothing to read; or the policy decides, positions unknown until Redis is back
     }
     QPointer<RedisGate> self(this);
     for (auto& [key, line] : m_lines) {
-        if (line.reading || line.order.empty()) {
+        if (line.reading) {
             continue;
         }
-        const Waiter& any = m_waiters.at(line.order.begin()->second);
-        if (!std::any_of(line.order.begin(), line.order.end(),
-                         [this](const Place& p) { return m_waiters.at(p.second).queued; })) {
+        const bool someQueued =
+            std::any_of(line.order.begin(), line.order.end(),
+                        [this](const Place& p) { return m_waiters.at(p.second).queued; });
+        if (!someQueued && !watched(key)) {
             continue;
         }
         line.reading = true;
-        const QByteArray keyHash = any.keyHash;
+        const QByteArray keyHash = line.order.empty()
+                                       ? SharedBudget::keyHash(QByteArray::fromStdString(key))
+                                       : m_waiters.at(line.order.begin()->second).keyHash;
         m_shared->queue().read(keyHash, [self, key = key, keyHash](Result<QueueView> view) {
             if (!self || self->m_closing) {
                 return;
@@ -311,7 +331,37 @@ void RedisGate::onRead(const std::string& key, const QByteArray& keyHash, const 
         }
     }
     line.othersComplete = view.complete;
+    line.read = true;
     line.positionsStale = true;
+}
+
+void RedisGate::merge(const Line& line) const {
+    if (!line.positionsStale) {
+        return;
+    }
+    // One merge of this process's line with the others' members, in Redis's order.
+    line.positions.clear();
+    line.scores.clear();
+    line.scores.reserve(line.order.size() + line.others.size());
+    std::size_t j = 0;
+    std::uint64_t own = 0;
+    for (const auto& [score, t] : line.order) {
+        const Waiter& w = m_waiters.at(t);
+        while (j < line.others.size() &&
+               std::tie(line.others[j].score, line.others[j].member) < std::tie(score, w.member)) {
+            line.scores.push_back(line.others[j].score);
+            ++j;
+        }
+        line.positions.emplace(t, j + own);
+        if (w.queued) {
+            line.scores.push_back(score);
+        }
+        ++own;
+    }
+    for (; j < line.others.size(); ++j) {
+        line.scores.push_back(line.others[j].score);
+    }
+    line.positionsStale = false;
 }
 
 std::optional<std::uint64_t> RedisGate::position(std::uint64_t ticket) const {
@@ -323,25 +373,36 @@ std::optional<std::uint64_t> RedisGate::position(std::uint64_t ticket) const {
     if (l == m_lines.end()) {
         return std::nullopt;
     }
-    const Line& line = l->second;
-    if (line.positionsStale) {
-        // One merge of this process's line with the others' members, in Redis's order.
-        line.positions.clear();
-        std::size_t j = 0;
-        std::uint64_t own = 0;
-        for (const auto& [score, t] : line.order) {
-            const QByteArray& member = m_waiters.at(t).member;
-            while (j < line.others.size() && std::tie(line.others[j].score, line.others[j].member) <
-                                                 std::tie(score, member)) {
-                ++j;
-            }
-            line.positions.emplace(t, j + own);
-            ++own;
-        }
-        line.positionsStale = false;
+    merge(l->second);
+    const auto p = l->second.positions.find(ticket);
+    return p == l->second.positions.end() ? std::nullopt : std::optional<std::uint64_t>(p->second);
+}
+
+std::optional<std::int64_t> RedisGate::order(const GateAsk& ask) const {
+    SharedQueue& queue = m_shared->queue();
+    const auto waitedUs = static_cast<std::int64_t>(
+        static_cast<double>(std::max(ask.waited, Nanos{0}).count()) / m_speed / 1000.0);
+    const auto arrival = queue.redisUsAt(queue.localUs() - waitedUs);
+    if (!limited(ask) || !arrival || m_shared->alarm()) {
+        return std::nullopt;
     }
-    const auto p = line.positions.find(ticket);
-    return p == line.positions.end() ? std::nullopt : std::optional<std::uint64_t>(p->second);
+    return SharedQueue::score(std::clamp(ask.priority, 0, 9), *arrival);
+}
+
+std::optional<std::uint64_t> RedisGate::rank(const GateAsk& ask) const {
+    const auto score = order(ask);
+    if (!score) {
+        return std::nullopt;
+    }
+    m_watched[ask.key] = m_shared->queue().localUs(); // read it from the next heartbeat on
+    const auto l = m_lines.find(ask.key);
+    if (l == m_lines.end() || !l->second.read) {
+        return std::nullopt; // the others' members are not known yet
+    }
+    merge(l->second);
+    const std::vector<std::int64_t>& scores = l->second.scores;
+    return static_cast<std::uint64_t>(std::lower_bound(scores.begin(), scores.end(), *score) -
+                                      scores.begin());
 }
 
 GateStatus RedisGate::status() const {

@@ -53,6 +53,12 @@ public:
     /// SharedQueue::kWindow ahead, a lower bound beyond. Nothing while Redis is unreachable,
     /// before Redis time is known, or for an ask under no limit.
     std::optional<std::uint64_t> position(std::uint64_t ticket) const override;
+    /// Counted in the same merge as position(), by the score the ask would get now. A scope
+    /// this process has no waiter in is read from the next heartbeat on, for as long as it is
+    /// asked about (kWatchFor): nothing until then.
+    std::optional<std::uint64_t> rank(const GateAsk& ask) const override;
+    /// The score the ask would get now (SharedQueue::score(), Redis time).
+    std::optional<std::int64_t> order(const GateAsk& ask) const override;
 
     SharedAdmission& shared() { return *m_shared; }
 
@@ -79,7 +85,15 @@ private:
         bool othersComplete = true;
         mutable bool positionsStale = true;
         mutable std::map<std::uint64_t, std::uint64_t> positions; ///< ticket -> ahead
+        mutable std::vector<std::int64_t>
+            scores;        ///< every member's score (own and others'), sorted
+        bool read = false; ///< the others' members have been read at least once
     };
+    /// A scope rank() was asked about stays read this long after the last ask (µs).
+    static constexpr std::int64_t kWatchForUs = 2'000'000;
+    bool watched(const std::string& key) const;
+    /// Recomputes a line's positions and scores when they are stale.
+    void merge(const Line& line) const;
     BudgetLimits realTime(const BudgetLimits& limits) const;
     void schedule(const std::string& key);
     void next(const std::string& key);
@@ -95,6 +109,10 @@ private:
     std::unique_ptr<SharedAdmission> m_shared;
     std::map<std::uint64_t, Waiter> m_waiters;
     std::map<std::string, Line> m_lines;
+    /// Scopes rank() was asked about -> when last (SharedQueue::localUs()): their lines are
+    /// kept and read even with no waiter of this process in them. Mutable: rank() is a query
+    /// that only says what it wants read next.
+    mutable std::map<std::string, std::int64_t> m_watched;
     QTimer m_refresh;
     std::uint64_t m_next = 0;
     std::uint64_t m_admitted = 0;

@@ -239,10 +239,20 @@ QJsonObject requestStatusJson(const RequestStatus& s, Nanos now) {
                   {QStringLiteral("age_ms"), ms(now - s.submittedAt)}};
     if (s.position >= 0) {
         o.insert(QStringLiteral("ahead"), static_cast<double>(s.position));
-        // Whose requests `ahead` counts: the fleet's at the shared gate, else this gateway's.
+        // Whose requests `ahead` counts: the fleet's (with --redis, Redis answering), else
+        // this gateway's.
         o.insert(QStringLiteral("ahead_scope"),
                  s.fleetPosition ? QStringLiteral("fleet") : QStringLiteral("gateway"));
         o.insert(QStringLiteral("eta_ms"), ms(s.eta));
+    }
+    if (!s.sharedQueue.isEmpty()) {
+        // Which shared queue, and whether it is at the shared gate yet or still in this
+        // gateway's queue: how the other gateways count it in their requests' places.
+        o.insert(QStringLiteral("shared_queue"), s.sharedQueue);
+        o.insert(QStringLiteral("at_shared_gate"), s.atSharedGate);
+        if (s.fleetOrder >= 0) {
+            o.insert(QStringLiteral("fleet_order"), static_cast<double>(s.fleetOrder));
+        }
     }
     if (s.status > 0) {
         o.insert(QStringLiteral("status"), s.status);

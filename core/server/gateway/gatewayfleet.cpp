@@ -16,6 +16,10 @@ void GatewayServer::setFleet(std::unique_ptr<FleetBoard> board) {
     }
     m_engine->setIdBase(m_fleet->idBase());
     m_engine->setPublishPositions(true);
+    // What the others still hold in their own queues counts in every waiting request's place.
+    m_engine->setHeldElsewhere([this](const QString& queue, std::int64_t order) {
+        return m_fleet ? m_fleet->heldAhead(queue, order) : std::uint64_t{0};
+    });
     m_fleet->setListener([this](const QJsonArray& requests) { onFleetRequests(requests); });
 }
 
@@ -28,7 +32,7 @@ void GatewayServer::publishToFleet(const QList<RequestUpdate>& updates) {
     const Nanos now = m_engine->clock().now();
     QJsonArray requests;
     for (const RequestUpdate& u : updates) {
-        if (const auto status = m_engine->status(u.id, u.position)) {
+        if (const auto status = m_engine->status(u.id, u.position, u.fleetPosition)) {
             requests.append(gateway::requestStatusJson(*status, now));
         } else if (const QJsonObject json = requestJson(u.id); !json.isEmpty()) {
             requests.append(json);
