@@ -111,6 +111,11 @@ int main(int argc, char** argv) {
         return sluice::runBenchCommand(subcommandArguments(argc, argv));
     }
     if (command == QLatin1String("gateway")) {
+        // The same for a gateway: it holds two sockets per stream (the caller's and the
+        // upstream's), and with Qt's poll() every event paid for all of them.
+        if (qEnvironmentVariable("SLUICE_EVENT_LOOP") != QLatin1String("qt")) {
+            QCoreApplication::setEventDispatcher(new sluice::EpollDispatcher);
+        }
         QCoreApplication app(argc, argv);
         return sluice::runGatewayCommand(subcommandArguments(argc, argv));
     }
