@@ -1,6 +1,8 @@
 #pragma once
 
 #include "core/server/gateway/gatewayconfig.h"
+#include "core/server/gateway/gatewayserver.h"
+#include "core/server/mock/mockserver.h"
 
 #include <QString>
 #include <QUrl>
@@ -16,6 +18,18 @@ inline GatewayConfig gatewayFor(const QUrl& mockBase, int maxConcurrent, int que
     c.maxConcurrent = maxConcurrent;
     c.queueSize = queue;
     return c;
+}
+
+/// The same with one upstream key of its own (a pool of one), as the caller tests use.
+inline GatewayConfig keyedGatewayFor(const MockServer& mock, int maxConcurrent, int queue = 1000) {
+    GatewayConfig c = gatewayFor(mock.baseUrl(), maxConcurrent, queue);
+    c.keys = {"sk-upstream-key-0123456789abcdef"};
+    return c;
+}
+
+/// A path on a listening gateway.
+inline QUrl gatewayUrl(const GatewayServer& g, const char* path) {
+    return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(g.port()).arg(QLatin1String(path)));
 }
 
 } // namespace sluice::test
