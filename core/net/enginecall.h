@@ -74,6 +74,8 @@ struct EngineCall {
     bool publishedInFleet = false; ///< ... and whether that place counted the fleet
     /// Its shared queue as other processes see it (RequestEngine::sharedQueue()), once asked.
     mutable QString sharedQueue;
+    /// Its place in the fleet's order (RequestEngine::fleetOrder()), once known.
+    mutable std::int64_t fleetOrder = -1;
 
     /// Fills a new call from its request: id, times, key identity, breaker key and lane, and
     /// the token reservation (prompt and max_tokens from the body when the request left them

@@ -222,7 +222,8 @@ private:
     /// place there; still in this engine's queue, `localAhead` plus those at the gate it will
     /// stand behind; either way with what the other processes still hold ahead of it.
     std::int64_t fleetPosition(const Call& call, std::int64_t localAhead) const;
-    /// Its place in the fleet's order (AdmissionGate::order(); -1: not known, or no gate).
+    /// Its place in the fleet's order (AdmissionGate::order(); -1: not known, or no gate),
+    /// asked of the gate once and kept on the call.
     std::int64_t fleetOrder(const Call& call) const;
     /// The call's shared queue as every process names it: a hash of its gate scope.
     const QString& sharedQueue(const Call& call) const;

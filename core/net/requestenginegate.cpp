@@ -55,15 +55,19 @@ std::int64_t RequestEngine::fleetPosition(const Call& c, std::int64_t localAhead
         ahead = atGate ? localAhead + static_cast<std::int64_t>(*atGate) : -1;
     }
     if (ahead >= 0 && m_heldElsewhere) {
-        if (const auto order = m_gate->order(gateAskFor(c))) {
-            ahead += static_cast<std::int64_t>(m_heldElsewhere(sharedQueue(c), *order));
+        if (const std::int64_t order = fleetOrder(c); order >= 0) {
+            ahead += static_cast<std::int64_t>(m_heldElsewhere(sharedQueue(c), order));
         }
     }
     return ahead;
 }
 
 std::int64_t RequestEngine::fleetOrder(const Call& c) const {
-    return m_gate ? m_gate->order(gateAskFor(c)).value_or(-1) : -1;
+    if (c.fleetOrder < 0 && m_gate) {
+        // Priority and arrival do not change (a retry keeps its first place): once known, kept.
+        c.fleetOrder = m_gate->order(gateAskFor(c)).value_or(-1);
+    }
+    return c.fleetOrder;
 }
 
 const QString& RequestEngine::sharedQueue(const Call& c) const {
