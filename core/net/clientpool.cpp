@@ -121,6 +121,18 @@ QNetworkReply* ClientPool::send(int slot, QNetworkRequest request, const QByteAr
     return manager->sendCustomRequest(request, method, body);
 }
 
+void ClientPool::setReceiveStamps(bool enabled) {
+    if (m_http1) {
+        m_http1->setReceiveStamps(enabled);
+    }
+}
+
+void ClientPool::startQueued() {
+    if (m_http1) {
+        m_http1->startQueued();
+    }
+}
+
 void ClientPool::abortAll() {
     if (m_http1) {
         m_http1->abortAll();

@@ -53,7 +53,13 @@ public:
     /// Any method (a proxy's GET /v1/models, …); POST goes through post().
     QNetworkReply* send(int slot, QNetworkRequest request, const QByteArray& method,
                         const QByteArray& body);
+    /// Starts the native HTTP/1.1 requests sent so far now rather than at the next turn of the
+    /// event loop (Http1Pool::startQueued()); call it once connected to their replies.
+    void startQueued();
     void setHttp2(bool enabled) { m_http2 = enabled; }
+    /// Whether native HTTP/1.1 connections opened from now on stamp what they receive
+    /// (Http1Pool::setReceiveStamps()).
+    void setReceiveStamps(bool enabled);
     bool http2() const { return m_http2; }
     /// False when SLUICE_HTTP_CLIENT=qnam asked for QNAM everywhere.
     bool nativeHttp1() const { return m_native; }

@@ -238,6 +238,11 @@ struct EngineConfig {
     bool followServerLimits = true;
     int managers = 4;
     bool http2 = false;
+    /// Time upstream bytes by the kernel's receive stamp (receivestamp.h), so a busy client's
+    /// delay in reading them is not counted as the server's: what a benchmark needs. It costs a
+    /// peek (a system call) per read; a proxy, which forwards each event at once, turns it off
+    /// and times bytes when it reads them.
+    bool receiveStamps = true;
     Nanos snapshotInterval = std::chrono::milliseconds(100);
     std::uint64_t seed = 1;
 };

@@ -85,7 +85,7 @@ void Http1Connection::abandon(Http1Reply* reply) {
 void Http1Connection::onConnected() {
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (!m_origin.tls) {
-        m_stamped = enableReceiveStamps(m_socket->socketDescriptor());
+        m_stamped = m_pool->receiveStamps() && enableReceiveStamps(m_socket->socketDescriptor());
         onReady();
     }
 }

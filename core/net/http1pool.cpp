@@ -17,14 +17,21 @@ Http1Pool::~Http1Pool() {
 QNetworkReply* Http1Pool::send(const QNetworkRequest& request, const QByteArray& method,
                                const QByteArray& body) {
     auto* reply = new Http1Reply(request, method, body, this);
-    if (m_pending.empty()) {
-        QMetaObject::invokeMethod(this, &Http1Pool::startPending, Qt::QueuedConnection);
+    if (!m_startPosted) {
+        m_startPosted = true;
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                m_startPosted = false;
+                startQueued();
+            },
+            Qt::QueuedConnection);
     }
     m_pending.emplace_back(reply);
     return reply;
 }
 
-void Http1Pool::startPending() {
+void Http1Pool::startQueued() {
     std::vector<QPointer<Http1Reply>> pending;
     pending.swap(m_pending);
     for (const QPointer<Http1Reply>& reply : pending) {

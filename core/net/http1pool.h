@@ -36,11 +36,20 @@ public:
     explicit Http1Pool(QObject* parent = nullptr);
     ~Http1Pool() override;
 
-    /// The request goes on the next turn of the event loop, so the caller can connect first.
+    /// The request waits until startQueued(), or the next turn of the event loop if that
+    /// comes first: either way the caller connects to the reply before anything can happen.
     QNetworkReply* send(const QNetworkRequest& request, const QByteArray& method,
                         const QByteArray& body);
+    /// Starts what send() queued, now: a request on an idle connection is written before this
+    /// returns, so it does not wait for the rest of this turn. Replies may emit (even
+    /// finished(), for a request that cannot go) before it returns; call it once connected.
+    void startQueued();
     /// Aborts every reply still running (each emits finished()).
     void abortAll();
+    /// Plain-TCP connections opened from now on ask the kernel to stamp what they receive, and
+    /// each reply says when its bytes arrived (NativeReply's arrival); on by default.
+    void setReceiveStamps(bool enabled) { m_receiveStamps = enabled; }
+    bool receiveStamps() const { return m_receiveStamps; }
     /// Connections opened since start (a test's view of reuse).
     qint64 connectionsOpened() const { return m_opened; }
     /// Connections open now, busy or idle.
@@ -60,11 +69,12 @@ public:
     void retry(Http1Reply* reply);
 
 private:
-    void startPending();
     void start(Http1Reply* reply, bool reuse);
 
     QHash<QString, std::vector<Http1Connection*>> m_idle; ///< per origin, most recent last
     std::vector<QPointer<Http1Reply>> m_pending;
+    bool m_startPosted = false; ///< a startQueued() is posted for the next turn
+    bool m_receiveStamps = true;
     qint64 m_opened = 0;
     int m_open = 0;
 };

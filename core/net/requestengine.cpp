@@ -50,6 +50,7 @@ RequestEngine::RequestEngine(EngineConfig config, const Clock* clock, QObject* p
     m_admission.setLimit(m_concurrency.limit());
     m_budgets.setRules(m_config.budgets, m_clock.now());
     m_pool->setHttp2(m_config.http2);
+    m_pool->setReceiveStamps(m_config.receiveStamps);
     m_wake.setSingleShot(true);
     m_wake.setTimerType(Qt::PreciseTimer);
     connect(&m_wake, &QTimer::timeout, this, &RequestEngine::pump);
@@ -359,6 +360,8 @@ void RequestEngine::startAttempt(std::uint64_t id) {
         }
         onAttemptFinished(*call, reply);
     });
+    // Now, not at the next turn: an idle upstream connection gets the request in this one.
+    m_pool->startQueued();
 }
 
 void RequestEngine::onAttemptFinished(Call& c, QNetworkReply* reply) {

@@ -85,8 +85,9 @@ public:
     /// inside this call; a request a completion submits meanwhile is not cancelled.
     void cancelAll();
     /// Dispatches what can go now, without waiting for the queued pass submit() schedules: an
-    /// open-loop scheduler calls it so a request leaves at its intended time, not after
-    /// whatever else the event loop has queued.
+    /// open-loop scheduler calls it so a request leaves at its intended time, and a server's
+    /// request handler so a caller's request is written upstream in the turn it arrived, not
+    /// after whatever else the event loop has queued. Completions may run inside it.
     void dispatchNow() { pump(); }
 
     // Live limits. Each takes effect at once and config() reflects it. None runs a completion

@@ -52,6 +52,7 @@ GatewayServer::GatewayServer(GatewayConfig config, const Clock* clock, QObject* 
     , m_http([this](const HttpRequest& r, HttpResponder* w) { handle(r, w); }, this) {
     EngineConfig engine;
     engine.followServerLimits = true; // traffic control: never more than the provider allows
+    engine.receiveStamps = false;     // a system call per forwarded event, for timings only
     m_engine = std::make_unique<RequestEngine>(engine, clock, this);
     applyToEngine();
     setUpKeyPool();
@@ -314,6 +315,8 @@ void GatewayServer::forwardStream(EngineRequest r, HttpResponder* responder, Api
             }
         },
         Qt::QueuedConnection);
+    // Last: the request may end inside it (and `exchange` with it).
+    engine->dispatchNow();
 }
 
 void GatewayServer::ended(const RequestRecord& record, int status, int client,

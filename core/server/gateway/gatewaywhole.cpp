@@ -42,6 +42,7 @@ QCoro::Task<> GatewayServer::forwardWhole(EngineRequest request, QPointer<HttpRe
             },
             Qt::QueuedConnection);
     }
+    m_engine->dispatchNow(); // in this turn; the request may end inside it
     const RequestRecord record = co_await ended;
     const int status = exchange.finishWhole(record, answer);
     this->ended(record, status, client, model);
