@@ -86,7 +86,10 @@ private:
     std::vector<int> m_changed; ///< descriptors whose notifiers changed since the last wait
     std::unordered_map<int, Timer> m_timers;
     std::multimap<TimePoint, int> m_queue; ///< due time -> timer id
-    static constexpr int kMaxEvents = 512;
+    /// Sockets handled per turn. Posted events and due timers wait for the rest of a turn, so a
+    /// turn is kept short: with level-triggered epoll the sockets left ready come back at the
+    /// next wait, the ones not yet handled first (the kernel moves those reported to the back).
+    static constexpr int kMaxEvents = 64;
     std::unique_ptr<epoll_event[]> m_events; ///< what one wait returned
 };
 
