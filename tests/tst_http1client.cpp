@@ -99,6 +99,8 @@ private Q_SLOTS:
     void writesTheRequestAsAsked();
     void streamedEventsArriveOneByOne();
     void arrivalIsTheKernelsStampNotOurRead();
+    void noStampsWhenTurnedOff();
+    void startQueuedWritesOnAnIdleConnectionAtOnce();
     void mockStampsWhenTheRequestArrived();
     void bodies_data();
     void bodies();
@@ -210,6 +212,60 @@ void TestHttp1Client::arrivalIsTheKernelsStampNotOurRead() {
     QVERIFY(arrived > 0);
     const qint64 lag = readAt - arrived;
     QVERIFY2(lag >= kBusyNs * 3 / 4 && lag < 5 * kBusyNs, qPrintable(QString::number(lag)));
+}
+
+void TestHttp1Client::noStampsWhenTurnedOff() {
+    // A proxy's pool: no peek per read, so no arrival stamp, while a default pool on the same
+    // machine (stamps warmed up, as above) gets one on every answer.
+    ScriptServer server([](QTcpSocket* s, int, int) {
+        s->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    });
+    QVERIFY(server.listen());
+    const auto arrivedOf = [&](Http1Pool& pool) -> qint64 {
+        auto* reply = qobject_cast<NativeReply*>(pool.send(request(server.url()), "POST", "{}"));
+        if (!reply) {
+            return -1;
+        }
+        qint64 arrived = -1;
+        connect(reply, &QNetworkReply::readyRead, reply, [&] { arrived = reply->arrivedNs(); });
+        const test::Response r = test::waitFor(reply);
+        return r.status == 200 ? arrived : -1;
+    };
+    Http1Pool stamped;
+    qint64 arrived = 0;
+    QElapsedTimer warming;
+    warming.start();
+    for (int i = 0; i < 2000 && arrived <= 0 && warming.elapsed() < 5000; ++i) {
+        arrived = arrivedOf(stamped);
+    }
+    QVERIFY2(arrived > 0, "no receive stamp on a plain-TCP reply");
+    Http1Pool plain;
+    QVERIFY(plain.receiveStamps());
+    plain.setReceiveStamps(false);
+    for (int i = 0; i < 5; ++i) {
+        QCOMPARE(arrivedOf(plain), qint64(0));
+        QVERIFY(arrivedOf(stamped) > 0);
+    }
+}
+
+void TestHttp1Client::startQueuedWritesOnAnIdleConnectionAtOnce() {
+    MockServer mock(test::unlimitedMock(0, 0, 3));
+    QVERIFY(mock.listen());
+    Http1Pool pool;
+    const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
+    QCOMPARE(test::waitFor(pool.send(request(url), "POST", test::chatBody())).status, 200);
+    // The connection is idle now. send() alone writes nothing before the next turn...
+    QNetworkReply* reply = pool.send(request(url), "POST", test::chatBody());
+    QSignalSpy sent(reply, &QNetworkReply::requestSent);
+    QCOMPARE(sent.count(), 0);
+    // ...startQueued() writes it before it returns, on the warm connection.
+    pool.startQueued();
+    QCOMPARE(sent.count(), 1);
+    const test::Response r = test::waitFor(reply);
+    QCOMPARE(r.status, 200);
+    QCOMPARE(sent.count(), 1); // and the turn's own start did not send it again
+    QCOMPARE(pool.connectionsOpened(), qint64(1));
+    QCOMPARE(mock.statsJson()[QStringLiteral("requests")].toInt(), 2);
 }
 
 void TestHttp1Client::mockStampsWhenTheRequestArrived() {
