@@ -34,9 +34,17 @@ int httpStatus(const QNetworkReply* reply) {
 } // namespace
 
 std::string keyIdentity(const QByteArray& apiKey) {
+    // Asked at every request, nearly always for the key asked last: a hash is not free.
+    thread_local QByteArray lastKey;
+    thread_local std::string lastIdentity;
+    if (!lastIdentity.empty() && apiKey == lastKey) {
+        return lastIdentity;
+    }
     const QByteArray digest =
         QCryptographicHash::hash(apiKey, QCryptographicHash::Sha256).toHex().left(8);
-    return (maskKey(apiKey) + QLatin1Char('#') + QString::fromLatin1(digest)).toStdString();
+    lastIdentity = (maskKey(apiKey) + QLatin1Char('#') + QString::fromLatin1(digest)).toStdString();
+    lastKey = apiKey;
+    return lastIdentity;
 }
 
 void EngineCall::open(EngineRequest r, std::uint64_t id, Nanos now, std::int64_t defaultMaxTokens) {

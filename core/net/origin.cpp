@@ -28,7 +28,7 @@ QAbstractSocket* makeOriginSocket(const Origin& origin, const QByteArray& alpn, 
         return new QTcpSocket(parent);
     }
     auto* socket = new QSslSocket(parent);
-    QSslConfiguration ssl = origin.ssl;
+    QSslConfiguration ssl = origin.ssl.value_or(QSslConfiguration::defaultConfiguration());
     ssl.setAllowedNextProtocols({alpn});
     socket->setSslConfiguration(ssl);
     return socket;

@@ -6,6 +6,8 @@
 #include <QSslConfiguration>
 #include <QString>
 
+#include <optional>
+
 class QNetworkRequest;
 class QObject;
 
@@ -18,7 +20,9 @@ struct Origin {
     quint16 port = 0;
     bool tls = false;
     QString peerVerifyName; ///< empty: the host
-    QSslConfiguration ssl;
+    /// https only: a default-constructed QSslConfiguration allocates, and every request asks
+    /// for its origin.
+    std::optional<QSslConfiguration> ssl;
 };
 
 /// The origin of `request`'s URL (host empty when the URL has none).
