@@ -101,21 +101,18 @@ int main(int argc, char** argv) {
         QCoreApplication app(argc, argv);
         return sluice::runMockCommand(subcommandArguments(argc, argv));
     }
+    // One epoll set instead of a poll() over every socket on each wake-up: a client holding
+    // thousands of streams, or a gateway holding two sockets per stream (the caller's and the
+    // upstream's), spends its CPU on the events, not on asking which sockets have one.
+    if ((command == QLatin1String("bench") || command == QLatin1String("gateway")) &&
+        qEnvironmentVariable("SLUICE_EVENT_LOOP") != QLatin1String("qt")) {
+        QCoreApplication::setEventDispatcher(new sluice::EpollDispatcher);
+    }
     if (command == QLatin1String("bench")) {
-        // One epoll set instead of a poll() over every socket on each wake-up: a client holding
-        // thousands of streams spends its CPU on the events, not on asking which sockets have one.
-        if (qEnvironmentVariable("SLUICE_EVENT_LOOP") != QLatin1String("qt")) {
-            QCoreApplication::setEventDispatcher(new sluice::EpollDispatcher);
-        }
         QCoreApplication app(argc, argv);
         return sluice::runBenchCommand(subcommandArguments(argc, argv));
     }
     if (command == QLatin1String("gateway")) {
-        // The same for a gateway: it holds two sockets per stream (the caller's and the
-        // upstream's), and with Qt's poll() every event paid for all of them.
-        if (qEnvironmentVariable("SLUICE_EVENT_LOOP") != QLatin1String("qt")) {
-            QCoreApplication::setEventDispatcher(new sluice::EpollDispatcher);
-        }
         QCoreApplication app(argc, argv);
         return sluice::runGatewayCommand(subcommandArguments(argc, argv));
     }
