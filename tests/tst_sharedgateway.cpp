@@ -88,14 +88,17 @@ private Q_SLOTS:
         QTest::newRow("scripted") << true;
         QTest::newRow("script-free") << false;
     }
-    // Four engines sharing 600 rpm (a minute is 4 s here) for two minutes: no minute at the mock
+    // Four engines sharing 600 rpm (a minute is 10 s here) for two minutes: no minute at the mock
     // holds more than 600, and the last one (the first warms up) holds at least 97% of it.
+    // At 6x the one thread (four engines, the mock, the callers) keeps up with 60 admissions a
+    // second even sharing its cores with two busy loops (99% then); at 15x a loaded machine
+    // left it at 97% or below, which measured the machine rather than the shared budget.
     void fourShareOneRpm() {
         SKIP_WITHOUT_REDIS();
         QFETCH(bool, scripts);
         RedisServer redis(scripts ? QStringList() : RedisServer::withoutScripts());
         QVERIFY(redis.start());
-        const double speed = 15;
+        const double speed = 6;
         const std::int64_t rpm = 600;
         ScaledClock clock(speed);
         MockServer mock(quietMock(5), nullptr, &clock);
@@ -133,7 +136,7 @@ private Q_SLOTS:
               static_cast<unsigned long long>(admitted[2]),
               static_cast<unsigned long long>(admitted[3]), stat(mock, "rate_limited"));
         QVERIFY(busiest <= rpm);
-        // How much of the limit is used depends on keeping up at a 15x clock, which a
+        // How much of the limit is used depends on keeping up at a 6x clock, which a
         // sanitizer's slowdown of this one thread (four engines, the mock, the callers) breaks.
         if (!test::timedTestsSkipped()) {
             QVERIFY(lastMinute >= 0.97 * rpm);
