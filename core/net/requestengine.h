@@ -187,10 +187,10 @@ private:
     using Call = EngineCall;
     using Attempt = FinishedAttempt;
     void startAttempt(std::uint64_t id);
-    // A finished attempt, in order: read and classify it (EngineCall::readFinished), learn
-    // from it (tokens, the server's limits), settle its breaker permit and the concurrency
-    // limit, give its slots back, then end, retry or time out the request. The last step may
-    // run the completion.
+    // A finished attempt (requestengineoutcome.cpp), in order: read and classify it
+    // (EngineCall::readFinished), learn from it (tokens, the server's limits), settle its
+    // breaker permit and the concurrency limit, give its slots back, then end, retry or time
+    // out the request. The last step may run the completion.
     void onAttemptFinished(Call& call, QNetworkReply* reply);
     void learn(Call& call, const Attempt& attempt);
     void settleBreakerAndLimit(Call& call, const Attempt& attempt);

@@ -103,11 +103,12 @@ private:
                                ApiFormat format, int client, std::uint64_t id);
     /// The books for an ended request, whichever path answered it.
     void ended(const RequestRecord& record, int clientStatus, int client, const QString& model);
+    void onEnded(const RequestRecord& record, int clientStatus);
+    // The admin API (gatewayadmin.cpp).
     void admin(const HttpRequest& request, HttpResponder* responder);
     bool adminAllowed(const HttpRequest& request) const;
     void subscribeEvents(HttpResponder* responder);
     void onRequestsUpdated(const QList<sluice::RequestUpdate>& updates);
-    void onEnded(const RequestRecord& record, int clientStatus);
     /// An answer that did not come from the engine (401, 400, a client's own limit, queue full).
     void answerAtDoor(HttpResponder* responder, ApiFormat format, int client, const QString& model,
                       int status, const QString& type, const QString& message,
