@@ -10,11 +10,11 @@
 #include "tests/support/httptestclient.h"
 #include "tests/support/mockfixture.h"
 #include "tests/support/mockserverfixture.h"
+#include "tests/support/scriptserver.h"
 #include "tests/support/tlsfront.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
-#include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -23,67 +23,9 @@
 #include <vector>
 
 using namespace sluice;
+using sluice::test::ScriptServer;
 
 namespace {
-
-/// A TCP server that reads each request head (and its Content-Length body) and hands it to a
-/// script, with the connection's and the request's index. Only 127.0.0.1.
-class ScriptServer final : public QObject {
-public:
-    using Script = std::function<void(QTcpSocket* socket, int connection, int request)>;
-
-    explicit ScriptServer(Script script)
-        : m_script(std::move(script)) {
-        QObject::connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket* socket = m_server.nextPendingConnection()) {
-                const int index = m_connections++;
-                auto requests = std::make_shared<int>(0);
-                auto inbox = std::make_shared<QByteArray>();
-                QObject::connect(socket, &QTcpSocket::readyRead, this,
-                                 [this, socket, index, requests, inbox] {
-                                     inbox->append(socket->readAll());
-                                     for (int i = 0; i < 100; ++i) {
-                                         const qsizetype end = inbox->indexOf("\r\n\r\n");
-                                         if (end < 0) {
-                                             return;
-                                         }
-                                         const qsizetype size = end + 4 + contentLength(*inbox);
-                                         if (inbox->size() < size) {
-                                             return;
-                                         }
-                                         m_lastRequest = inbox->left(size);
-                                         inbox->remove(0, size);
-                                         m_script(socket, index, (*requests)++);
-                                         if (socket->state() != QAbstractSocket::ConnectedState) {
-                                             return;
-                                         }
-                                     }
-                                 });
-            }
-        });
-    }
-    bool listen() { return m_server.listen(QHostAddress::LocalHost); }
-    QUrl url(const QString& path = QStringLiteral("/v1/x")) const {
-        return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_server.serverPort()).arg(path));
-    }
-    int connections() const { return m_connections; }
-    QByteArray lastRequest() const { return m_lastRequest; }
-
-private:
-    static qsizetype contentLength(const QByteArray& head) {
-        const qsizetype at = head.toLower().indexOf("content-length:");
-        if (at < 0) {
-            return 0;
-        }
-        const qsizetype end = head.indexOf("\r\n", at);
-        return head.mid(at + 15, end - at - 15).trimmed().toLongLong();
-    }
-
-    QTcpServer m_server;
-    Script m_script;
-    int m_connections = 0;
-    QByteArray m_lastRequest;
-};
 
 QNetworkRequest request(const QUrl& url) {
     return test::jsonRequest(url);
