@@ -4,10 +4,13 @@
 
 #include <QNetworkAccessManager>
 #include <QPointer>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
+
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <memory>
@@ -31,6 +34,7 @@ private Q_SLOTS:
     void http10StreamIsCloseDelimited();
     void resetConnectionResets();
     void clientGoneIsSignalled();
+    void writesAfterTheCallerResetStopQuietly();
     void idleConnectionsAreClosed();
     void randomBytesNeverHurtTheServer();
     void headGetsHeadersOnly();
@@ -259,6 +263,41 @@ void TestHttpServer::clientGoneIsSignalled() {
     QTRY_VERIFY(gone);
     QTRY_COMPARE(server.connectionCount(), 0);
     QTRY_VERIFY(held.isNull()); // deleted with its connection
+}
+
+// A caller that resets its connection mid-stream, before the server has read the reset: the
+// first write fails (the socket layer closes itself), and what the responder writes after it
+// is dropped, not handed to a closed socket (Qt warns "uninitialized socket device" then). The
+// caller is reported gone at the next turn and the connection goes.
+void TestHttpServer::writesAfterTheCallerResetStopQuietly() {
+    QTest::failOnWarning(QRegularExpression(QStringLiteral("uninitialized socket")));
+    QPointer<HttpResponder> held;
+    bool gone = false;
+    HttpServer server([&](const HttpRequest&, HttpResponder* w) {
+        held = w;
+        connect(w, &HttpResponder::clientGone, this, [&gone] { gone = true; });
+        w->beginChunked(200, {});
+        w->write("first");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
+    QVERIFY(socket.waitForConnected(5000));
+    socket.write("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    QByteArray seen;
+    QTRY_VERIFY((seen += socket.readAll()).contains("first"));
+    QVERIFY(!held.isNull());
+    linger reset{1, 0}; // close with RST
+    QCOMPARE(::setsockopt(static_cast<int>(socket.socketDescriptor()), SOL_SOCKET, SO_LINGER,
+                          &reset, sizeof reset),
+             0);
+    socket.abort();
+    // No turn of the event loop in between: the server has not seen the reset yet.
+    held->write("second");
+    held->write("third");
+    QVERIFY(!gone); // told at the next turn, not inside the writes
+    QTRY_VERIFY(gone);
+    QTRY_COMPARE(server.connectionCount(), 0);
 }
 
 void TestHttpServer::idleConnectionsAreClosed() {

@@ -445,7 +445,7 @@ void HttpConnection::expire() {
 }
 
 void HttpConnection::writeBytes(const QByteArray& bytes, Send send) {
-    if (m_closing || m_socket->state() != QAbstractSocket::ConnectedState) {
+    if (m_closing || m_writeFailed || m_socket->state() != QAbstractSocket::ConnectedState) {
         return;
     }
     // The socket is unbuffered: a write goes to the kernel at once (what the kernel does not
@@ -461,11 +461,23 @@ void HttpConnection::writeBytes(const QByteArray& bytes, Send send) {
         return;
     }
     if (m_out.isEmpty()) {
-        m_socket->write(bytes);
+        writeToSocket(bytes);
         return;
     }
     m_out.append(bytes);
     flushWrites();
+}
+
+void HttpConnection::writeToSocket(const QByteArray& bytes) {
+    if (m_socket->write(bytes) >= 0) {
+        return;
+    }
+    // The peer is gone (EPIPE, a reset): the socket layer closed itself, though the socket
+    // still reads as connected until its notifier runs. Nothing more is written; the caller is
+    // told it left at the next turn, not inside whoever was writing (a responder, a
+    // completion).
+    m_writeFailed = true;
+    QMetaObject::invokeMethod(this, &HttpConnection::abandon, Qt::QueuedConnection);
 }
 
 void HttpConnection::flushWrites() {
@@ -473,8 +485,8 @@ void HttpConnection::flushWrites() {
     if (m_out.isEmpty()) {
         return;
     }
-    if (!m_gone && m_socket->state() == QAbstractSocket::ConnectedState) {
-        m_socket->write(m_out);
+    if (!m_gone && !m_writeFailed && m_socket->state() == QAbstractSocket::ConnectedState) {
+        writeToSocket(m_out);
     }
     m_out = QByteArray(); // no block kept for an idle connection
 }

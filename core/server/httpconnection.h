@@ -105,6 +105,9 @@ private:
     enum class Send : quint8 { Now, Soon };
     void writeBytes(const QByteArray& bytes, Send send);
     void flushWrites();
+    /// One write to the socket; a failed one stops every later write and abandons the
+    /// connection at the next turn.
+    void writeToSocket(const QByteArray& bytes);
     void responseDone(HttpResponder* responder, bool keepAlive);
     void closeAfterWrite();
     void lingerClose();
@@ -127,6 +130,7 @@ private:
     bool m_gone = false;
     bool m_parseFailed = false;
     bool m_closing = false;
+    bool m_writeFailed = false; ///< a write failed: the peer is gone, nothing more is written
     bool m_lingering = false;
     bool m_inMessage = false;   ///< a request has begun and not yet been read in full
     bool m_headDone = false;    ///< ...and its head has been read
