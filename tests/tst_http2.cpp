@@ -5,19 +5,25 @@
 #include "core/net/clientpool.h"
 #include "core/net/http2pool.h"
 #include "core/net/http2reply.h"
+#include "core/server/httpresponder.h"
+#include "core/server/httpserver.h"
 #include "core/server/mock/mockserver.h"
 #include "tests/support/httptestclient.h"
 #include "tests/support/mockfixture.h"
 #include "tests/support/mockserverfixture.h"
 
 #include <QJsonObject>
+#include <QPointer>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 
 #include <vector>
+
+#include <sys/socket.h>
 
 using namespace sluice;
 
@@ -112,6 +118,7 @@ private Q_SLOTS:
     void malformedFramesGetGoaway();
     void streamingRespectsFlowControl();
     void abortResetsOnlyItsStream();
+    void callerResetBeforeTheServerReadsItIsGone();
     void serverWithoutHttp2IsAProtocolFailure();
     void refusedConnectionFailsOnce();
 };
@@ -310,6 +317,42 @@ void TestHttp2::abortResetsOnlyItsStream() {
     QTRY_COMPARE(http2Stats(mock).value(QStringLiteral("streams_open")).toInt(), 0);
     QCOMPARE(http2Stats(mock).value(QStringLiteral("connections")).toInteger(), 1);
     delete a;
+}
+
+// A client that resets its connection while the server still has a stream to write, before
+// the server has read the reset: the failed write ends the session (the socket layer closes
+// itself without a signal), so the stream's handler hears its client left and the connection
+// goes, instead of waiting on a socket that will never report anything again.
+void TestHttp2::callerResetBeforeTheServerReadsItIsGone() {
+    QTest::failOnWarning(QRegularExpression(QStringLiteral("uninitialized socket")));
+    QPointer<HttpResponder> held;
+    bool gone = false;
+    HttpServer server([&](const HttpRequest&, HttpResponder* w) {
+        held = w;
+        connect(w, &HttpResponder::clientGone, this, [&gone] { gone = true; });
+        w->beginChunked(200, {});
+        w->write("first");
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
+    QVERIFY(socket.waitForConnected(5000));
+    QByteArray in;
+    QObject::connect(&socket, &QTcpSocket::readyRead, this, [&] { in += socket.readAll(); });
+    const QByteArray head = literal(":method", "GET") + literal(":scheme", "http") +
+                            literal(":authority", "127.0.0.1") + literal(":path", "/");
+    socket.write(kPreface + frame(0x4, 0, 0, {}) + frame(0x1, 0x5, 1, head));
+    QVERIFY(test::runUntil([&] { return dataOn(in, 1).bytes >= 5; }, 5000));
+    QVERIFY(!held.isNull());
+    linger reset{1, 0}; // close with RST
+    QCOMPARE(::setsockopt(static_cast<int>(socket.socketDescriptor()), SOL_SOCKET, SO_LINGER,
+                          &reset, sizeof reset),
+             0);
+    socket.abort();
+    held->write("second");
+    held->write("third");
+    QTRY_VERIFY(gone);
+    QTRY_COMPARE(server.connectionCount(), 0);
 }
 
 void TestHttp2::serverWithoutHttp2IsAProtocolFailure() {

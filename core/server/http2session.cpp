@@ -320,8 +320,12 @@ void Http2Session::flush() {
         }
         out.append(reinterpret_cast<const char*>(data), n);
     }
-    if (!out.isEmpty() && m_socket->state() == QAbstractSocket::ConnectedState) {
-        m_socket->write(out);
+    if (!out.isEmpty() && !m_writeFailed && m_socket->state() == QAbstractSocket::ConnectedState &&
+        m_socket->write(out) < 0) {
+        // The client is gone (EPIPE, a reset): the socket layer closed itself without a
+        // signal. Nothing more is written; the close is reported at the next turn.
+        m_writeFailed = true;
+        QMetaObject::invokeMethod(this, &Http2Session::peerClosed, Qt::QueuedConnection);
     }
     if (!nghttp2_session_want_read(m_session) && !nghttp2_session_want_write(m_session)) {
         m_closing = true;

@@ -90,7 +90,8 @@ private:
     std::unordered_map<std::int32_t, std::unique_ptr<Stream>> m_streams;
     bool m_flushQueued = false;
     bool m_closing = false;
-    bool m_inRecv = false; ///< inside nghttp2_session_mem_recv: never send from there
+    bool m_writeFailed = false; ///< a write failed: the client is gone, nothing more is written
+    bool m_inRecv = false;      ///< inside nghttp2_session_mem_recv: never send from there
 };
 
 } // namespace sluice

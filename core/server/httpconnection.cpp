@@ -472,9 +472,9 @@ void HttpConnection::writeToSocket(const QByteArray& bytes) {
     if (m_socket->write(bytes) >= 0) {
         return;
     }
-    // The peer is gone (EPIPE, a reset): the socket layer closed itself, though the socket
-    // still reads as connected until its notifier runs. Nothing more is written; the caller is
-    // told it left at the next turn, not inside whoever was writing (a responder, a
+    // The peer is gone (EPIPE, a reset): the socket layer closed itself, with no disconnected
+    // signal to follow, and the socket still reads as connected. Nothing more is written; the
+    // caller is told it left at the next turn, not inside whoever was writing (a responder, a
     // completion).
     m_writeFailed = true;
     QMetaObject::invokeMethod(this, &HttpConnection::abandon, Qt::QueuedConnection);
