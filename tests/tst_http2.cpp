@@ -5,15 +5,14 @@
 #include "core/net/clientpool.h"
 #include "core/net/http2pool.h"
 #include "core/net/http2reply.h"
-#include "core/server/httpresponder.h"
 #include "core/server/httpserver.h"
 #include "core/server/mock/mockserver.h"
+#include "tests/support/heldstream.h"
 #include "tests/support/httptestclient.h"
 #include "tests/support/mockfixture.h"
 #include "tests/support/mockserverfixture.h"
 
 #include <QJsonObject>
-#include <QPointer>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -22,8 +21,6 @@
 #include <QTest>
 
 #include <vector>
-
-#include <sys/socket.h>
 
 using namespace sluice;
 
@@ -325,14 +322,8 @@ void TestHttp2::abortResetsOnlyItsStream() {
 // goes, instead of waiting on a socket that will never report anything again.
 void TestHttp2::callerResetBeforeTheServerReadsItIsGone() {
     QTest::failOnWarning(QRegularExpression(QStringLiteral("uninitialized socket")));
-    QPointer<HttpResponder> held;
-    bool gone = false;
-    HttpServer server([&](const HttpRequest&, HttpResponder* w) {
-        held = w;
-        connect(w, &HttpResponder::clientGone, this, [&gone] { gone = true; });
-        w->beginChunked(200, {});
-        w->write("first");
-    });
+    test::HeldStream stream;
+    HttpServer server(stream.handler(this));
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
@@ -343,15 +334,11 @@ void TestHttp2::callerResetBeforeTheServerReadsItIsGone() {
                             literal(":authority", "127.0.0.1") + literal(":path", "/");
     socket.write(kPreface + frame(0x4, 0, 0, {}) + frame(0x1, 0x5, 1, head));
     QVERIFY(test::runUntil([&] { return dataOn(in, 1).bytes >= 5; }, 5000));
-    QVERIFY(!held.isNull());
-    linger reset{1, 0}; // close with RST
-    QCOMPARE(::setsockopt(static_cast<int>(socket.socketDescriptor()), SOL_SOCKET, SO_LINGER,
-                          &reset, sizeof reset),
-             0);
-    socket.abort();
-    held->write("second");
-    held->write("third");
-    QTRY_VERIFY(gone);
+    QVERIFY(!stream.responder.isNull());
+    QVERIFY(test::abortWithReset(socket));
+    stream.responder->write("second");
+    stream.responder->write("third");
+    QTRY_VERIFY(stream.gone);
     QTRY_COMPARE(server.connectionCount(), 0);
 }
 

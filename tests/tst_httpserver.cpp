@@ -1,5 +1,6 @@
 #include "core/server/httpresponder.h"
 #include "core/server/httpserver.h"
+#include "tests/support/heldstream.h"
 #include "tests/support/httptestclient.h"
 
 #include <QNetworkAccessManager>
@@ -9,8 +10,6 @@
 #include <QTcpSocket>
 #include <QTest>
 #include <QTimer>
-
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <memory>
@@ -242,27 +241,21 @@ void TestHttpServer::resetConnectionResets() {
 }
 
 void TestHttpServer::clientGoneIsSignalled() {
-    QPointer<HttpResponder> held;
-    bool gone = false;
-    HttpServer server([&](const HttpRequest&, HttpResponder* w) {
-        held = w;
-        connect(w, &HttpResponder::clientGone, this, [&gone] { gone = true; });
-        w->beginChunked(200, {});
-        w->write("first");
-    });
+    HeldStream stream;
+    HttpServer server(stream.handler(this));
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     {
         QTcpSocket socket;
         socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
         QVERIFY(socket.waitForConnected(5000));
         socket.write("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-        QTRY_VERIFY(!held.isNull());
+        QTRY_VERIFY(!stream.responder.isNull());
         QTRY_COMPARE(server.connectionCount(), 1);
         socket.abort();
     }
-    QTRY_VERIFY(gone);
+    QTRY_VERIFY(stream.gone);
     QTRY_COMPARE(server.connectionCount(), 0);
-    QTRY_VERIFY(held.isNull()); // deleted with its connection
+    QTRY_VERIFY(stream.responder.isNull()); // deleted with its connection
 }
 
 // A caller that resets its connection mid-stream, before the server has read the reset: the
@@ -271,14 +264,8 @@ void TestHttpServer::clientGoneIsSignalled() {
 // caller is reported gone at the next turn and the connection goes.
 void TestHttpServer::writesAfterTheCallerResetStopQuietly() {
     QTest::failOnWarning(QRegularExpression(QStringLiteral("uninitialized socket")));
-    QPointer<HttpResponder> held;
-    bool gone = false;
-    HttpServer server([&](const HttpRequest&, HttpResponder* w) {
-        held = w;
-        connect(w, &HttpResponder::clientGone, this, [&gone] { gone = true; });
-        w->beginChunked(200, {});
-        w->write("first");
-    });
+    HeldStream stream;
+    HttpServer server(stream.handler(this));
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
@@ -286,17 +273,13 @@ void TestHttpServer::writesAfterTheCallerResetStopQuietly() {
     socket.write("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     QByteArray seen;
     QTRY_VERIFY((seen += socket.readAll()).contains("first"));
-    QVERIFY(!held.isNull());
-    linger reset{1, 0}; // close with RST
-    QCOMPARE(::setsockopt(static_cast<int>(socket.socketDescriptor()), SOL_SOCKET, SO_LINGER,
-                          &reset, sizeof reset),
-             0);
-    socket.abort();
+    QVERIFY(!stream.responder.isNull());
+    QVERIFY(abortWithReset(socket));
     // No turn of the event loop in between: the server has not seen the reset yet.
-    held->write("second");
-    held->write("third");
-    QVERIFY(!gone); // told at the next turn, not inside the writes
-    QTRY_VERIFY(gone);
+    stream.responder->write("second");
+    stream.responder->write("third");
+    QVERIFY(!stream.gone); // told at the next turn, not inside the writes
+    QTRY_VERIFY(stream.gone);
     QTRY_COMPARE(server.connectionCount(), 0);
 }
 
