@@ -52,6 +52,7 @@ private Q_SLOTS:
     void aClientsOwnRateIsItsOwn();
     void everyAnswerCarriesItsLimits();
     void callerLeavingMidStreamIsChargedWhatItUsed();
+    void maxCompletionTokensIsWhatIsReserved();
     void metricsPassPromtoolUnderLoad();
 };
 
@@ -333,6 +334,32 @@ void TestGatewayClients::callerLeavingMidStreamIsChargedWhatItUsed() {
     const int completion = tokens.value(QStringLiteral("completion")).toInt();
     QVERIFY2(completion >= 3 && completion < 100, qPrintable(QString::number(completion)));
     reply->deleteLater();
+}
+
+void TestGatewayClients::maxCompletionTokensIsWhatIsReserved() {
+    // Newer OpenAI models take max_completion_tokens instead of max_tokens: the gateway reserves
+    // what it names (3,000), not its default for a request that names none (1,024).
+    MockServer mock(test::unlimitedMock(20, 20, 200));
+    QVERIFY(mock.listen());
+    GatewayConfig c = test::keyedGatewayFor(mock, 10);
+    c.tpm = 10000;
+    GatewayServer gateway(c);
+    QVERIFY(gateway.listen().ok());
+    QNetworkAccessManager nam;
+    const QByteArray body = R"({"model":"mock-gpt","stream":true,"max_completion_tokens":3000,)"
+                            R"("messages":[{"role":"user","content":"hi"}]})";
+    QNetworkReply* reply =
+        nam.post(test::jsonRequest(test::gatewayUrl(gateway, "/v1/chat/completions")), body);
+    int chunks = 0;
+    connect(reply, &QNetworkReply::readyRead, this,
+            [&] { chunks += static_cast<int>(reply->readAll().count("\"content\":\"")); });
+    QVERIFY(test::runUntil([&] { return chunks >= 1; }, 5000));
+    const GcraLimiter& l =
+        *gateway.engine().pooledBudget(QStringLiteral("mock-gpt")).minuteTokens();
+    const auto charged = (l.tat() - gateway.engine().clock().now()) / l.interval();
+    QVERIFY2(charged > 2900 && charged < 3100, qPrintable(QString::number(charged)));
+    reply->abort();
+    QVERIFY(test::runUntil([&] { return gateway.engine().active() == 0; }, 2000));
 }
 
 void TestGatewayClients::metricsPassPromtoolUnderLoad() {

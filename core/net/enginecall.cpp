@@ -61,10 +61,7 @@ void EngineCall::open(EngineRequest r, std::uint64_t id, Nanos now, std::int64_t
             r.promptTokens = estimatePromptTokens(body);
         }
         if (r.maxTokens < 0) {
-            const QJsonValue max = body.contains(QStringLiteral("max_completion_tokens"))
-                                       ? body.value(QStringLiteral("max_completion_tokens"))
-                                       : body.value(QStringLiteral("max_tokens"));
-            r.maxTokens = max.isDouble() ? max.toInteger() : defaultMaxTokens;
+            r.maxTokens = requestedMaxTokens(body, defaultMaxTokens);
         }
     }
     reservedTokens = r.promptTokens + r.maxTokens;

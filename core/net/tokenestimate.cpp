@@ -2,6 +2,8 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
+
 namespace sluice {
 
 int estimateTokens(QStringView text) {
@@ -49,6 +51,17 @@ int estimatePromptTokens(const QJsonObject& request) {
         tokens += 3 + contentTokens(request.value(QStringLiteral("system")));
     }
     return tokens;
+}
+
+std::int64_t requestedMaxTokens(const QJsonObject& request, std::int64_t fallback) {
+    for (const QLatin1String field :
+         {QLatin1String("max_completion_tokens"), QLatin1String("max_tokens")}) {
+        const QJsonValue v = request.value(field);
+        if (v.isDouble()) {
+            return std::max<std::int64_t>(0, v.toInteger());
+        }
+    }
+    return fallback;
 }
 
 } // namespace sluice

@@ -169,8 +169,7 @@ void GatewayServer::proxy(const HttpRequest& request, HttpResponder* responder) 
     if (chat) {
         // Known here, so the client's own tpm reserves what the engine will.
         r.promptTokens = estimatePromptTokens(body);
-        const QJsonValue max = body.value(QStringLiteral("max_tokens"));
-        r.maxTokens = max.isDouble() ? max.toInteger() : m_engine->config().defaultMaxTokens;
+        r.maxTokens = requestedMaxTokens(body, m_engine->config().defaultMaxTokens);
     } else {
         r.promptTokens = 0;
         r.maxTokens = 0;
