@@ -51,6 +51,8 @@ using HttpHandler = std::function<void(const HttpRequest&, HttpResponder*)>;
 /// at a time (pipelined requests wait their turn) and writes responses through an HttpResponder.
 /// Deletes itself when the socket closes. A connection whose first bytes are the HTTP/2 preface
 /// is handed to an Http2Session (its child) instead, which then reads and writes the socket.
+/// http-parser's callbacks are in httpconnectionparse.cpp; reading, dispatching, writing and
+/// closing in httpconnection.cpp.
 class HttpConnection final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HttpConnection)
