@@ -16,6 +16,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <memory>
 
 using namespace sluice;
 using namespace std::chrono_literals;
@@ -37,6 +38,41 @@ QNetworkRequest requestAs(const QUrl& u, const QByteArray& token, int pool = 0) 
     }
     return r;
 }
+
+/// A gateway with a 10,000 tpm budget in front of a mock that streams 200 tokens at 20 ms each,
+/// one streaming chat posted through it, and what its budget has charged. Not movable: the
+/// reply's handler points into it.
+struct MeteredStream {
+    MockServer mock{test::unlimitedMock(20, 20, 200)};
+    std::unique_ptr<GatewayServer> gateway;
+    QNetworkAccessManager nam;
+    QNetworkReply* reply = nullptr;
+    int chunks = 0; ///< content events the caller has read
+
+    bool start(const QByteArray& body) {
+        if (!mock.listen()) {
+            return false;
+        }
+        GatewayConfig c = test::keyedGatewayFor(mock, 10);
+        c.tpm = 10000;
+        gateway = std::make_unique<GatewayServer>(c);
+        if (!gateway->listen().ok()) {
+            return false;
+        }
+        reply =
+            nam.post(test::jsonRequest(test::gatewayUrl(*gateway, "/v1/chat/completions")), body);
+        QObject::connect(reply, &QNetworkReply::readyRead, &nam, [this] {
+            chunks += static_cast<int>(reply->readAll().count("\"content\":\""));
+        });
+        return true;
+    }
+    /// Tokens charged in the current window: the limiter's debt ahead of now, in units.
+    qint64 charged() const {
+        const GcraLimiter& l =
+            *gateway->engine().pooledBudget(QStringLiteral("mock-gpt")).minuteTokens();
+        return (l.tat() - gateway->engine().clock().now()) / l.interval();
+    }
+};
 
 } // namespace
 
@@ -305,61 +341,30 @@ void TestGatewayClients::everyAnswerCarriesItsLimits() {
 void TestGatewayClients::callerLeavingMidStreamIsChargedWhatItUsed() {
     // 200 tokens at 20 ms each; the caller leaves after a few. With tpm 10,000 and a
     // reservation of 5,000 (max_tokens), keeping the reservation would leave ~5,000 available.
-    MockServer mock(test::unlimitedMock(20, 20, 200));
-    QVERIFY(mock.listen());
-    GatewayConfig c = test::keyedGatewayFor(mock, 10);
-    c.tpm = 10000;
-    GatewayServer gateway(c);
-    QVERIFY(gateway.listen().ok());
-    QNetworkAccessManager nam;
-    QNetworkReply* reply =
-        nam.post(test::jsonRequest(test::gatewayUrl(gateway, "/v1/chat/completions")),
-                 test::chatBody(QStringLiteral("hi"), true, 5000));
-    int chunks = 0;
-    connect(reply, &QNetworkReply::readyRead, this,
-            [&] { chunks += static_cast<int>(reply->readAll().count("\"content\":\"")); });
-    QVERIFY(test::runUntil([&] { return chunks >= 5; }, 5000));
-    RateBudget& budget = gateway.engine().pooledBudget(QStringLiteral("mock-gpt"));
-    QVERIFY(budget.minuteTokens());
-    // Tokens charged in the window: the limiter's debt ahead of now, in units.
-    auto charged = [&] {
-        const GcraLimiter& l = *budget.minuteTokens();
-        return (l.tat() - gateway.engine().clock().now()) / l.interval();
-    };
-    QVERIFY2(charged() > 4500, qPrintable(QString::number(charged())));
-    reply->abort();
-    QVERIFY(test::runUntil([&] { return gateway.engine().active() == 0; }, 2000));
-    QVERIFY2(charged() < 200, qPrintable(QString::number(charged())));
-    const QJsonObject tokens = gateway.statsJson().value(QStringLiteral("tokens")).toObject();
+    MeteredStream s;
+    QVERIFY(s.start(test::chatBody(QStringLiteral("hi"), true, 5000)));
+    QVERIFY(test::runUntil([&] { return s.chunks >= 5; }, 5000));
+    QVERIFY(s.gateway->engine().pooledBudget(QStringLiteral("mock-gpt")).minuteTokens());
+    QVERIFY2(s.charged() > 4500, qPrintable(QString::number(s.charged())));
+    s.reply->abort();
+    QVERIFY(test::runUntil([&] { return s.gateway->engine().active() == 0; }, 2000));
+    QVERIFY2(s.charged() < 200, qPrintable(QString::number(s.charged())));
+    const QJsonObject tokens = s.gateway->statsJson().value(QStringLiteral("tokens")).toObject();
     const int completion = tokens.value(QStringLiteral("completion")).toInt();
     QVERIFY2(completion >= 3 && completion < 100, qPrintable(QString::number(completion)));
-    reply->deleteLater();
 }
 
 void TestGatewayClients::maxCompletionTokensIsWhatIsReserved() {
     // Newer OpenAI models take max_completion_tokens instead of max_tokens: the gateway reserves
     // what it names (3,000), not its default for a request that names none (1,024).
-    MockServer mock(test::unlimitedMock(20, 20, 200));
-    QVERIFY(mock.listen());
-    GatewayConfig c = test::keyedGatewayFor(mock, 10);
-    c.tpm = 10000;
-    GatewayServer gateway(c);
-    QVERIFY(gateway.listen().ok());
-    QNetworkAccessManager nam;
-    const QByteArray body = R"({"model":"mock-gpt","stream":true,"max_completion_tokens":3000,)"
-                            R"("messages":[{"role":"user","content":"hi"}]})";
-    QNetworkReply* reply =
-        nam.post(test::jsonRequest(test::gatewayUrl(gateway, "/v1/chat/completions")), body);
-    int chunks = 0;
-    connect(reply, &QNetworkReply::readyRead, this,
-            [&] { chunks += static_cast<int>(reply->readAll().count("\"content\":\"")); });
-    QVERIFY(test::runUntil([&] { return chunks >= 1; }, 5000));
-    const GcraLimiter& l =
-        *gateway.engine().pooledBudget(QStringLiteral("mock-gpt")).minuteTokens();
-    const auto charged = (l.tat() - gateway.engine().clock().now()) / l.interval();
-    QVERIFY2(charged > 2900 && charged < 3100, qPrintable(QString::number(charged)));
-    reply->abort();
-    QVERIFY(test::runUntil([&] { return gateway.engine().active() == 0; }, 2000));
+    MeteredStream s;
+    QVERIFY(s.start(R"({"model":"mock-gpt","stream":true,"max_completion_tokens":3000,)"
+                    R"("messages":[{"role":"user","content":"hi"}]})"));
+    QVERIFY(test::runUntil([&] { return s.chunks >= 1; }, 5000));
+    QVERIFY(s.gateway->engine().pooledBudget(QStringLiteral("mock-gpt")).minuteTokens());
+    QVERIFY2(s.charged() > 2900 && s.charged() < 3100, qPrintable(QString::number(s.charged())));
+    s.reply->abort();
+    QVERIFY(test::runUntil([&] { return s.gateway->engine().active() == 0; }, 2000));
 }
 
 void TestGatewayClients::metricsPassPromtoolUnderLoad() {

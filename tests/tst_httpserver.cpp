@@ -18,6 +18,20 @@
 using namespace sluice;
 using namespace sluice::test;
 
+namespace {
+
+/// Connects `socket` to the server on this machine and sends one GET for "/".
+bool sendGet(QTcpSocket& socket, quint16 port) {
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000)) {
+        return false;
+    }
+    socket.write("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    return true;
+}
+
+} // namespace
+
 class TestHttpServer final : public QObject {
     Q_OBJECT
 
@@ -246,9 +260,7 @@ void TestHttpServer::clientGoneIsSignalled() {
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     {
         QTcpSocket socket;
-        socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
-        QVERIFY(socket.waitForConnected(5000));
-        socket.write("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        QVERIFY(sendGet(socket, server.serverPort()));
         QTRY_VERIFY(!stream.responder.isNull());
         QTRY_COMPARE(server.connectionCount(), 1);
         socket.abort();
@@ -268,9 +280,7 @@ void TestHttpServer::writesAfterTheCallerResetStopQuietly() {
     HttpServer server(stream.handler(this));
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, server.serverPort());
-    QVERIFY(socket.waitForConnected(5000));
-    socket.write("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    QVERIFY(sendGet(socket, server.serverPort()));
     QByteArray seen;
     QTRY_VERIFY((seen += socket.readAll()).contains("first"));
     QVERIFY(!stream.responder.isNull());
