@@ -3,6 +3,7 @@
 // and each way a request can fail named as QNAM names it.
 
 #include "core/engine/clock.h"
+#include "core/host/workerthread.h"
 #include "core/net/clientpool.h"
 #include "core/net/http1pool.h"
 #include "core/net/http1reply.h"
@@ -18,6 +19,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -53,6 +55,7 @@ private Q_SLOTS:
     void transferTimeout();
     void garbageIsAProtocolFailure();
     void twoHundredConcurrentRequests();
+    void keepsEveryIdleConnectionUnderEpoll();
     void clientPoolPicksTheClient();
     void httpsStreamsThroughTls();
     void untrustedCertificateFailsTheHandshake();
@@ -388,6 +391,43 @@ void TestHttp1Client::twoHundredConcurrentRequests() {
     QCOMPARE(pool.connectionsOpened(), qint64(200));
     // All two hundred went back idle: the pool kept the most recently used kMaxIdle.
     QCOMPARE(pool.connectionsOpen(), static_cast<int>(Http1Pool::kMaxIdle));
+}
+
+void TestHttp1Client::keepsEveryIdleConnectionUnderEpoll() {
+    // The same two hundred, from a thread whose event loop is EpollDispatcher (the gateway's
+    // and the benchmark's): every connection stays for the next burst.
+    MockServer mock(test::unlimitedMock(50, 0, 2));
+    QVERIFY(mock.listen());
+    const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
+    std::atomic<int> ok{0};
+    std::atomic<int> done{0};
+    std::atomic<int> open{-1};
+    std::atomic<qint64> opened{-1};
+    std::atomic<std::size_t> cap{0};
+    {
+        WorkerThread worker(QStringLiteral("pool"), WorkerThread::Loop::Epoll);
+        worker.post([&, context = worker.context()] {
+            auto* pool = new Http1Pool(context);
+            for (int i = 0; i < 200; ++i) {
+                QNetworkReply* reply = pool->send(request(url), "POST", test::chatBody());
+                QObject::connect(reply, &QNetworkReply::finished, context, [&, pool, reply] {
+                    ok += reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200;
+                    reply->deleteLater();
+                    if (++done == 200) {
+                        // Released before finished() is emitted: all two hundred are idle.
+                        open = pool->connectionsOpen();
+                        opened = pool->connectionsOpened();
+                        cap = pool->maxIdle();
+                    }
+                });
+            }
+        });
+        QVERIFY(test::runUntil([&] { return open.load() >= 0; }, 20000));
+    }
+    QCOMPARE(ok.load(), 200);
+    QCOMPARE(cap.load(), Http1Pool::kMaxIdleEpoll);
+    QCOMPARE(opened.load(), qint64(200));
+    QCOMPARE(open.load(), 200);
 }
 
 void TestHttp1Client::clientPoolPicksTheClient() {

@@ -1,7 +1,10 @@
 #include "core/net/http1pool.h"
 
+#include "core/net/epolldispatcher.h"
 #include "core/net/http1connection.h"
 #include "core/net/http1reply.h"
+
+#include <QAbstractEventDispatcher>
 
 #include <algorithm>
 
@@ -68,9 +71,18 @@ void Http1Pool::start(Http1Reply* reply, bool reuse) {
 void Http1Pool::release(Http1Connection* connection) {
     std::vector<Http1Connection*>& idle = m_idle[connection->key()];
     idle.push_back(connection);
-    if (idle.size() > kMaxIdle) {
+    if (idle.size() > maxIdle()) {
         idle.front()->closeIdle(); // drop() takes it out of `idle`
     }
+}
+
+std::size_t Http1Pool::maxIdle() {
+    if (m_maxIdle == 0) {
+        const bool epoll =
+            qobject_cast<EpollDispatcher*>(QAbstractEventDispatcher::instance(thread())) != nullptr;
+        m_maxIdle = epoll ? kMaxIdleEpoll : kMaxIdle;
+    }
+    return m_maxIdle;
 }
 
 void Http1Pool::drop(Http1Connection* connection) {

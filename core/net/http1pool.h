@@ -56,13 +56,22 @@ public:
     int connectionsOpen() const { return m_open; }
 
     // For Http1Connection (same thread).
-    /// The connection finished a request and may carry another. At most kMaxIdle wait per
+    /// The connection finished a request and may carry another. At most maxIdle() wait per
     /// origin: beyond that the least recently used one closes.
     void release(Http1Connection* connection);
-    /// Idle connections kept per origin (nginx's upstream `keepalive`, for the same reason):
-    /// every open socket is polled at every turn of the event loop, so a burst that opened a
-    /// thousand must not leave a thousand behind.
+    /// Idle connections kept per origin under a polling event loop (Qt's own, GLib's; nginx's
+    /// upstream `keepalive`, for the same reason): it asks every open socket at every turn, so
+    /// a burst that opened a thousand must not leave a thousand behind.
     static constexpr std::size_t kMaxIdle = 64;
+    /// Under EpollDispatcher an idle socket costs nothing per turn, and closing one that the
+    /// next burst opens again costs a connect, new buffers and a cold start on both ends: a
+    /// thousand streams that end together and are followed by a thousand more (a gateway in
+    /// front of a batch job, a benchmark's next round) find their connections still there.
+    static constexpr std::size_t kMaxIdleEpoll = 4096;
+    /// The cap for the event loop of the pool's thread: kMaxIdleEpoll under EpollDispatcher,
+    /// kMaxIdle otherwise. Decided at the first release (the pool may be created before it
+    /// moves to its thread).
+    std::size_t maxIdle();
     /// The connection closed: forget it (it is deleted later).
     void drop(Http1Connection* connection);
     /// The request failed on a reused connection before any answer: send it on a new one.
@@ -75,6 +84,7 @@ private:
     std::vector<QPointer<Http1Reply>> m_pending;
     bool m_startPosted = false; ///< a startQueued() is posted for the next turn
     bool m_receiveStamps = true;
+    std::size_t m_maxIdle = 0; ///< 0: not decided yet (maxIdle())
     qint64 m_opened = 0;
     int m_open = 0;
 };
