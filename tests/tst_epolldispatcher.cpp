@@ -104,6 +104,32 @@ private Q_SLOTS:
         QVERIFY(guard.isActive());
     }
 
+    void postFromTheLoopsOwnThreadDoesNotSleep() {
+        // A post from the loop's own thread writes no eventfd: one made at aboutToBlock, after
+        // the posted events were sent, must still keep the wait from sleeping.
+        QEventLoop loop;
+        bool ran = false;
+        QAbstractEventDispatcher* dispatcher = QAbstractEventDispatcher::instance();
+        QMetaObject::Connection once;
+        once = connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, [&] {
+            disconnect(once);
+            QMetaObject::invokeMethod(
+                &loop,
+                [&] {
+                    ran = true;
+                    loop.quit();
+                },
+                Qt::QueuedConnection);
+        });
+        QTimer guard; // the test fails rather than hangs
+        guard.setSingleShot(true);
+        connect(&guard, &QTimer::timeout, &loop, &QEventLoop::quit);
+        guard.start(5000);
+        loop.exec();
+        QVERIFY(ran);
+        QVERIFY(guard.isActive());
+    }
+
     void deleteLaterRuns() {
         QPointer<QObject> object = new QObject;
         object->deleteLater();

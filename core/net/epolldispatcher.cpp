@@ -49,8 +49,10 @@ EpollDispatcher::~EpollDispatcher() {
 }
 
 bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
+    t_dispatching = this;
     m_interrupt.store(false);
     Q_EMIT awake();
+    m_postedAwake = false;
     QCoreApplication::sendPostedEvents();
     const bool canWait = flags.testFlag(QEventLoop::WaitForMoreEvents) && !m_interrupt.load();
     if (canWait) {
@@ -60,7 +62,9 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
         return false;
     }
     const bool sockets = !flags.testFlag(QEventLoop::ExcludeSocketNotifiers);
-    const int ready = wait(canWait, sockets);
+    // Something posted here since the sends above (by a posted event, or at aboutToBlock)
+    // waits in the queue with no eventfd write behind it: look at the sockets, do not sleep.
+    const int ready = wait(canWait && !m_postedAwake, sockets);
     if (ready > 0) {
         activateSockets(ready);
     }
@@ -308,6 +312,14 @@ int EpollDispatcher::remainingTime(int timerId) {
 }
 
 void EpollDispatcher::wakeUp() {
+    if (t_dispatching == this) {
+        // From this loop's own thread, which is not asleep (it is running this): the next
+        // processEvents() sends what was posted before it waits, so no eventfd write, and no
+        // extra wake-up to read it back, is needed. A post per request otherwise cost two
+        // system calls and a turn of the loop.
+        m_postedAwake = true;
+        return;
+    }
     bool expected = false;
     if (m_wakeUps.compare_exchange_strong(expected, true)) {
         eventfd_write(m_wakeFd, 1);

@@ -21,8 +21,8 @@ namespace sluice {
 /// CPU per event. Here a socket notifier is registered with the kernel once, and a wake-up
 /// costs in proportion to the sockets that are ready. Timers sit in a queue ordered by when
 /// they are due and are waited for to the nanosecond (every timer type is kept precisely);
-/// posted events are sent at the start of each turn, and a post from any thread wakes the loop
-/// through an eventfd.
+/// posted events are sent at the start of each turn, and a post from another thread wakes the
+/// loop through an eventfd (a post from the loop's own thread needs none: it is awake).
 ///
 /// Install it before the application object: `QCoreApplication::setEventDispatcher(new
 /// EpollDispatcher)`. Lives in that thread; wakeUp() and interrupt() may be called from any.
@@ -81,6 +81,12 @@ private:
     int m_epoll = -1;
     int m_wakeFd = -1;
     std::atomic<bool> m_wakeUps{false};
+    /// wakeUp() from the dispatcher's own thread since the last sendPostedEvents(): the next
+    /// wait must not block. Read and written in that thread only.
+    bool m_postedAwake = false;
+    /// The dispatcher whose processEvents() runs in this thread (set by it): how wakeUp() knows
+    /// its caller is the loop's own thread, which is awake.
+    static inline thread_local EpollDispatcher* t_dispatching = nullptr;
     std::atomic<bool> m_interrupt{false};
     std::unordered_map<int, Watch> m_watches;
     std::vector<int> m_changed; ///< descriptors whose notifiers changed since the last wait
