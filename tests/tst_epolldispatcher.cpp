@@ -15,6 +15,35 @@
 
 using namespace sluice;
 
+namespace {
+
+/// A loop, and a queued call that marks `ran` and quits it; run() says whether it ended before
+/// a 5 s guard (the test fails rather than hangs).
+struct PostedQuit {
+    QEventLoop loop;
+    bool ran = false;
+
+    void post() {
+        QMetaObject::invokeMethod(
+            &loop,
+            [this] {
+                ran = true;
+                loop.quit();
+            },
+            Qt::QueuedConnection);
+    }
+    bool run() {
+        QTimer guard;
+        guard.setSingleShot(true);
+        QObject::connect(&guard, &QTimer::timeout, &loop, &QEventLoop::quit);
+        guard.start(5000);
+        loop.exec();
+        return guard.isActive();
+    }
+};
+
+} // namespace
+
 class TstEpollDispatcher : public QObject {
     Q_OBJECT
 
@@ -81,53 +110,29 @@ private Q_SLOTS:
     }
 
     void postFromAnotherThreadWakesTheLoop() {
-        QEventLoop loop;
-        bool ran = false;
-        QThread* thread = QThread::create([&] {
-            QMetaObject::invokeMethod(
-                &loop,
-                [&] {
-                    ran = true;
-                    loop.quit();
-                },
-                Qt::QueuedConnection);
-        });
-        QTimer guard; // the test fails rather than hangs
-        guard.setSingleShot(true);
-        connect(&guard, &QTimer::timeout, &loop, &QEventLoop::quit);
-        guard.start(5000);
+        PostedQuit post;
+        QThread* thread = QThread::create([&post] { post.post(); });
         thread->start();
-        loop.exec();
+        const bool inTime = post.run();
         thread->wait();
         delete thread;
-        QVERIFY(ran);
-        QVERIFY(guard.isActive());
+        QVERIFY(post.ran);
+        QVERIFY(inTime);
     }
 
     void postFromTheLoopsOwnThreadDoesNotSleep() {
         // A post from the loop's own thread writes no eventfd: one made at aboutToBlock, after
         // the posted events were sent, must still keep the wait from sleeping.
-        QEventLoop loop;
-        bool ran = false;
-        QAbstractEventDispatcher* dispatcher = QAbstractEventDispatcher::instance();
+        PostedQuit post;
         QMetaObject::Connection once;
-        once = connect(dispatcher, &QAbstractEventDispatcher::aboutToBlock, this, [&] {
-            disconnect(once);
-            QMetaObject::invokeMethod(
-                &loop,
-                [&] {
-                    ran = true;
-                    loop.quit();
-                },
-                Qt::QueuedConnection);
-        });
-        QTimer guard; // the test fails rather than hangs
-        guard.setSingleShot(true);
-        connect(&guard, &QTimer::timeout, &loop, &QEventLoop::quit);
-        guard.start(5000);
-        loop.exec();
-        QVERIFY(ran);
-        QVERIFY(guard.isActive());
+        once = connect(QAbstractEventDispatcher::instance(),
+                       &QAbstractEventDispatcher::aboutToBlock, this, [&] {
+                           disconnect(once);
+                           post.post();
+                       });
+        const bool inTime = post.run();
+        QVERIFY(post.ran);
+        QVERIFY(inTime);
     }
 
     void deleteLaterRuns() {
