@@ -1,9 +1,8 @@
 // The native HTTP/1.1 client against the in-process mock and against raw TCP servers that
-// answer exactly what a test scripts: reuse, bodies of every framing, events as they arrive,
-// and each way a request can fail named as QNAM names it.
+// answer exactly what a test scripts: bodies of every framing, events as they arrive, and each
+// way a request can fail named as QNAM names it. How it keeps connections: tst_http1pool.
 
 #include "core/engine/clock.h"
-#include "core/host/workerthread.h"
 #include "core/net/clientpool.h"
 #include "core/net/http1pool.h"
 #include "core/net/http1reply.h"
@@ -19,7 +18,6 @@
 #include <QTcpSocket>
 #include <QTest>
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -39,7 +37,6 @@ class TestHttp1Client : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void keepAliveReusesOneConnection();
     void writesTheRequestAsAsked();
     void streamedEventsArriveOneByOne();
     void arrivalIsTheKernelsStampNotOurRead();
@@ -48,33 +45,15 @@ private Q_SLOTS:
     void mockStampsWhenTheRequestArrived();
     void bodies_data();
     void bodies();
-    void idleConnectionClosedByServerIsRetried();
     void resetMidStreamDeliversWhatCameFirst();
     void refusedConnection();
     void abortFinishesAtOnce();
     void transferTimeout();
     void garbageIsAProtocolFailure();
-    void twoHundredConcurrentRequests();
-    void keepsEveryIdleConnectionUnderEpoll();
     void clientPoolPicksTheClient();
     void httpsStreamsThroughTls();
     void untrustedCertificateFailsTheHandshake();
 };
-
-void TestHttp1Client::keepAliveReusesOneConnection() {
-    MockServer mock(test::unlimitedMock(0, 0, 3));
-    QVERIFY(mock.listen());
-    Http1Pool pool;
-    const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
-    for (int i = 0; i < 10; ++i) {
-        const test::Response r = test::waitFor(pool.send(request(url), "POST", test::chatBody()));
-        QCOMPARE(r.error, QNetworkReply::NoError);
-        QCOMPARE(r.status, 200);
-        QVERIFY(r.json().contains(QStringLiteral("choices")));
-    }
-    QCOMPARE(mock.http().connectionsAccepted(), qint64(1));
-    QCOMPARE(pool.connectionsOpened(), qint64(1));
-}
 
 void TestHttp1Client::writesTheRequestAsAsked() {
     ScriptServer server([](QTcpSocket* s, int, int) {
@@ -285,25 +264,6 @@ void TestHttp1Client::bodies() {
     QCOMPARE(server.connections(), closeAfter ? 2 : 1);
 }
 
-void TestHttp1Client::idleConnectionClosedByServerIsRetried() {
-    // The first connection answers once, then closes on the next request without a byte.
-    ScriptServer server([](QTcpSocket* s, int connection, int request) {
-        if (connection == 0 && request == 1) {
-            s->abort();
-            return;
-        }
-        s->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-    });
-    QVERIFY(server.listen());
-    Http1Pool pool;
-    for (int i = 0; i < 2; ++i) {
-        const test::Response r = test::waitFor(pool.send(request(server.url()), "POST", "{}"));
-        QCOMPARE(r.error, QNetworkReply::NoError);
-        QCOMPARE(r.body, QByteArray("ok"));
-    }
-    QCOMPARE(server.connections(), 2);
-}
-
 void TestHttp1Client::resetMidStreamDeliversWhatCameFirst() {
     ScriptServer server([](QTcpSocket* s, int, int) {
         s->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\ndata: a\n\n\r\n");
@@ -369,65 +329,6 @@ void TestHttp1Client::garbageIsAProtocolFailure() {
     Http1Pool pool;
     const test::Response r = test::waitFor(pool.send(request(server.url()), "POST", "{}"));
     QCOMPARE(r.error, QNetworkReply::ProtocolFailure);
-}
-
-void TestHttp1Client::twoHundredConcurrentRequests() {
-    MockServer mock(test::unlimitedMock(50, 0, 2));
-    QVERIFY(mock.listen());
-    Http1Pool pool;
-    const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
-    int ok = 0;
-    int done = 0;
-    for (int i = 0; i < 200; ++i) {
-        QNetworkReply* reply = pool.send(request(url), "POST", test::chatBody());
-        QObject::connect(reply, &QNetworkReply::finished, this, [&ok, &done, reply] {
-            ok += reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200;
-            ++done;
-            reply->deleteLater();
-        });
-    }
-    QVERIFY(test::runUntil([&] { return done == 200; }, 20000));
-    QCOMPARE(ok, 200);
-    QCOMPARE(pool.connectionsOpened(), qint64(200));
-    // All two hundred went back idle: the pool kept the most recently used kMaxIdle.
-    QCOMPARE(pool.connectionsOpen(), static_cast<int>(Http1Pool::kMaxIdle));
-}
-
-void TestHttp1Client::keepsEveryIdleConnectionUnderEpoll() {
-    // The same two hundred, from a thread whose event loop is EpollDispatcher (the gateway's
-    // and the benchmark's): every connection stays for the next burst.
-    MockServer mock(test::unlimitedMock(50, 0, 2));
-    QVERIFY(mock.listen());
-    const QUrl url(mock.baseUrl().toString() + QStringLiteral("/v1/chat/completions"));
-    std::atomic<int> ok{0};
-    std::atomic<int> done{0};
-    std::atomic<int> open{-1};
-    std::atomic<qint64> opened{-1};
-    std::atomic<std::size_t> cap{0};
-    {
-        WorkerThread worker(QStringLiteral("pool"), WorkerThread::Loop::Epoll);
-        worker.post([&, context = worker.context()] {
-            auto* pool = new Http1Pool(context);
-            for (int i = 0; i < 200; ++i) {
-                QNetworkReply* reply = pool->send(request(url), "POST", test::chatBody());
-                QObject::connect(reply, &QNetworkReply::finished, context, [&, pool, reply] {
-                    ok += reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200;
-                    reply->deleteLater();
-                    if (++done == 200) {
-                        // Released before finished() is emitted: all two hundred are idle.
-                        open = pool->connectionsOpen();
-                        opened = pool->connectionsOpened();
-                        cap = pool->maxIdle();
-                    }
-                });
-            }
-        });
-        QVERIFY(test::runUntil([&] { return open.load() >= 0; }, 20000));
-    }
-    QCOMPARE(ok.load(), 200);
-    QCOMPARE(cap.load(), Http1Pool::kMaxIdleEpoll);
-    QCOMPARE(opened.load(), qint64(200));
-    QCOMPARE(open.load(), 200);
 }
 
 void TestHttp1Client::clientPoolPicksTheClient() {

@@ -5,13 +5,19 @@
 #include "core/net/http1reply.h"
 
 #include <QAbstractEventDispatcher>
+#include <QTimer>
 
 #include <algorithm>
 
 namespace sluice {
 
 Http1Pool::Http1Pool(QObject* parent)
-    : QObject(parent) {}
+    : QObject(parent)
+    , m_expiry(new QTimer(this)) {
+    m_clock.start();
+    m_expiry->setSingleShot(true);
+    connect(m_expiry, &QTimer::timeout, this, &Http1Pool::closeExpired);
+}
 
 Http1Pool::~Http1Pool() {
     abortAll();
@@ -54,7 +60,7 @@ void Http1Pool::start(Http1Reply* reply, bool reuse) {
     if (reuse) {
         auto idle = m_idle.find(origin.key);
         while (idle != m_idle.end() && !idle->empty()) {
-            Http1Connection* connection = idle->back();
+            Http1Connection* connection = idle->back().connection;
             idle->pop_back();
             if (connection->isReusable()) {
                 connection->start(reply);
@@ -69,10 +75,35 @@ void Http1Pool::start(Http1Reply* reply, bool reuse) {
 }
 
 void Http1Pool::release(Http1Connection* connection) {
-    std::vector<Http1Connection*>& idle = m_idle[connection->key()];
-    idle.push_back(connection);
+    std::vector<Idle>& idle = m_idle[connection->key()];
+    idle.push_back({connection, m_clock.elapsed()});
     if (idle.size() > maxIdle()) {
-        idle.front()->closeIdle(); // drop() takes it out of `idle`
+        idle.front().connection->closeIdle(); // drop() takes it out of `idle`
+    }
+    if (!m_expiry->isActive()) {
+        m_expiry->start(m_idleTimeoutMs);
+    }
+}
+
+void Http1Pool::closeExpired() {
+    const qint64 now = m_clock.elapsed();
+    std::vector<Http1Connection*> expired;
+    qint64 oldest = -1; // the release time of the oldest one that stays
+    for (const std::vector<Idle>& idle : std::as_const(m_idle)) {
+        for (const Idle& entry : idle) { // oldest first
+            if (now - entry.since >= m_idleTimeoutMs) {
+                expired.push_back(entry.connection);
+            } else {
+                oldest = oldest < 0 ? entry.since : std::min(oldest, entry.since);
+                break;
+            }
+        }
+    }
+    for (Http1Connection* connection : expired) {
+        connection->closeIdle(); // drop() takes it out of m_idle
+    }
+    if (oldest >= 0) {
+        m_expiry->start(static_cast<int>(std::max<qint64>(1, oldest + m_idleTimeoutMs - now)));
     }
 }
 
@@ -88,7 +119,10 @@ std::size_t Http1Pool::maxIdle() {
 void Http1Pool::drop(Http1Connection* connection) {
     auto idle = m_idle.find(connection->key());
     if (idle != m_idle.end()) {
-        idle->erase(std::remove(idle->begin(), idle->end(), connection), idle->end());
+        idle->erase(std::remove_if(
+                        idle->begin(), idle->end(),
+                        [connection](const Idle& entry) { return entry.connection == connection; }),
+                    idle->end());
     }
     --m_open;
     connection->deleteLater();

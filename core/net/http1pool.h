@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QNetworkRequest>
 #include <QObject>
@@ -8,6 +9,7 @@
 #include <vector>
 
 class QNetworkReply;
+class QTimer;
 
 namespace sluice {
 
@@ -16,7 +18,8 @@ class Http1Reply;
 
 /// A native HTTP/1.1 client in the caller's thread: no worker thread, no hop per request. Keeps
 /// connections per origin (scheme, host, port): a request takes the most recently used idle one
-/// (warm), or opens a new one; there is no cap here, whoever sends holds its own. http goes
+/// (warm), or opens a new one; there is no cap here, whoever sends holds its own. An idle
+/// connection closes after kIdleTimeoutMs unused, or beyond maxIdle() per origin. http goes
 /// over QTcpSocket, https over QSslSocket (SNI and the checked name are the host, or the
 /// request's peerVerifyName; the system's CAs; ALPN "http/1.1"). Both with TCP_NODELAY.
 ///
@@ -72,15 +75,33 @@ public:
     /// kMaxIdle otherwise. Decided at the first release (the pool may be created before it
     /// moves to its thread).
     std::size_t maxIdle();
+    /// An idle connection unused this long closes (nginx's upstream `keepalive_timeout`), so a
+    /// burst's connections do not stay open for good against a server that never closes them.
+    static constexpr int kIdleTimeoutMs = 60'000;
+    /// For tests: another idle timeout, in milliseconds (> 0), for connections released from
+    /// now on.
+    void setIdleTimeout(int ms) { m_idleTimeoutMs = ms; }
     /// The connection closed: forget it (it is deleted later).
     void drop(Http1Connection* connection);
     /// The request failed on a reused connection before any answer: send it on a new one.
     void retry(Http1Reply* reply);
 
 private:
-    void start(Http1Reply* reply, bool reuse);
+    struct Idle {
+        Http1Connection* connection;
+        qint64 since; ///< m_clock's reading at release
+    };
 
-    QHash<QString, std::vector<Http1Connection*>> m_idle; ///< per origin, most recent last
+    void start(Http1Reply* reply, bool reuse);
+    /// Closes the connections idle for the timeout or longer; sets the timer for the next.
+    void closeExpired();
+
+    QHash<QString, std::vector<Idle>> m_idle; ///< per origin, most recent last
+    QElapsedTimer m_clock;                    ///< started at construction
+    /// Due when the oldest idle connection expires; runs only while some are idle. A child, so
+    /// it moves with the pool to another thread.
+    QTimer* m_expiry = nullptr;
+    int m_idleTimeoutMs = kIdleTimeoutMs;
     std::vector<QPointer<Http1Reply>> m_pending;
     bool m_startPosted = false; ///< a startQueued() is posted for the next turn
     bool m_receiveStamps = true;
