@@ -78,8 +78,7 @@ public:
     /// An idle connection unused this long closes (nginx's upstream `keepalive_timeout`), so a
     /// burst's connections do not stay open for good against a server that never closes them.
     static constexpr int kIdleTimeoutMs = 60'000;
-    /// For tests: another idle timeout, in milliseconds (> 0), for connections released from
-    /// now on.
+    /// For tests: another idle timeout, in milliseconds (> 0); set it before the first send.
     void setIdleTimeout(int ms) { m_idleTimeoutMs = ms; }
     /// The connection closed: forget it (it is deleted later).
     void drop(Http1Connection* connection);
