@@ -135,6 +135,17 @@ private Q_SLOTS:
         QVERIFY(inTime);
     }
 
+    void processEventsCountsAPostFromItsOwnThread() {
+        // As the eventfd it no longer writes would: a turn that sends a post made from this
+        // thread reports work done, so processEvents(flags, maximum time) keeps going.
+        QCoreApplication::processEvents(); // this thread's dispatcher has run
+        bool ran = false;
+        QMetaObject::invokeMethod(
+            this, [&ran] { ran = true; }, Qt::QueuedConnection);
+        QVERIFY(QAbstractEventDispatcher::instance()->processEvents(QEventLoop::AllEvents));
+        QVERIFY(ran);
+    }
+
     void deleteLaterRuns() {
         QPointer<QObject> object = new QObject;
         object->deleteLater();

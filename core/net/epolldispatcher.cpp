@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <utility>
 #include <vector>
 
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+
 #include <unistd.h>
 
 namespace sluice {
@@ -52,7 +54,7 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
     t_dispatching = this;
     m_interrupt.store(false);
     Q_EMIT awake();
-    m_postedAwake = false;
+    const bool posted = std::exchange(m_postedAwake, false);
     QCoreApplication::sendPostedEvents();
     const bool canWait = flags.testFlag(QEventLoop::WaitForMoreEvents) && !m_interrupt.load();
     if (canWait) {
@@ -69,7 +71,9 @@ bool EpollDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
         activateSockets(ready);
     }
     const int fired = flags.testFlag(QEventLoop::X11ExcludeTimers) ? 0 : activateTimers();
-    return ready + fired > 0;
+    // Posts from this thread count as the eventfd they no longer write would have: a caller
+    // that loops while this returns true (processEvents with a maximum time) goes on.
+    return ready + fired > 0 || posted || m_postedAwake;
 }
 
 int EpollDispatcher::wait(bool canWait, bool sockets) {

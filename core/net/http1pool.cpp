@@ -66,6 +66,7 @@ void Http1Pool::start(Http1Reply* reply, bool reuse) {
                 connection->start(reply);
                 return;
             }
+            connection->closeIdle(); // its socket went while idle: close it, not leak it
         }
     }
     auto* connection = new Http1Connection(this, std::move(origin));
