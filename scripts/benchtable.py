@@ -117,7 +117,7 @@ def gateway(t):
         row("gateway added latency c=1, p50", c1[4], c1[2], "nginx", "<= 150 us", "us")
         row("gateway added latency c=1, p99", c1[5], c1[3], "nginx", "<= 400 us", "us")
     b = find(t, r"direct NUM \| added: nginx NUM, gateway NUM", 3)
-    row("gateway added e2e p99 at 1,000 req/s, median of 3 runs", b[2], b[1], "nginx", "<= 1 ms", "ms", "-")
+    row("gateway added e2e p99 at 1,000 req/s, median of 5 runs", b[2], b[1], "nginx", "<= 1 ms", "ms", "-")
     # (c) runs twice: all 1,000 streams at once (a herd), then started over 3 s.
     split = t.find("started over 3 s")
     herd, spread = (t, "") if split < 0 else (t[:split], t[split:])
