@@ -110,16 +110,21 @@ private:
     quint16 m_port = 0;           ///< likewise
 };
 
-// How long this thread has been runnable but waiting for a CPU that other work held (Linux
-// schedstat: the run-queue delay), or nothing where the kernel does not say.
-std::optional<Nanos> cpuWaitOfThisThread() {
+// This thread's time on a CPU, and how long it has been runnable but waiting for a CPU that
+// other work held (the run-queue delay), from Linux schedstat; nothing where the kernel does
+// not say.
+struct ThreadSched {
+    Nanos onCpu{0};
+    Nanos waiting{0};
+};
+std::optional<ThreadSched> schedOfThisThread() {
     std::ifstream in("/proc/thread-self/schedstat");
-    long long onCpu = 0;
+    long long onCpu = -1;
     long long waiting = -1;
-    if (!(in >> onCpu >> waiting) || waiting < 0) {
+    if (!(in >> onCpu >> waiting) || onCpu < 0 || waiting < 0) {
         return std::nullopt;
     }
-    return Nanos{waiting};
+    return ThreadSched{Nanos{onCpu}, Nanos{waiting}};
 }
 
 bool runToEnd(BenchRunner& runner, int timeoutMs) {
@@ -385,19 +390,21 @@ void TestBenchRunner::scheduleIsPreciseAt1000Rps() {
     BenchScenario s = openLoop(1000, duration);
     s.stream = false;
     BenchRunner runner(s, mock.url());
-    const std::optional<Nanos> waitBefore = cpuWaitOfThisThread();
+    const std::optional<ThreadSched> before = schedOfThisThread();
     runner.start();
     QVERIFY(runToEnd(runner, 30000));
-    const std::optional<Nanos> waitAfter = cpuWaitOfThisThread();
+    const std::optional<ThreadSched> after = schedOfThisThread();
     const LatencyHistogram& lag = *runner.histogram(QStringLiteral("queue"));
     const QJsonObject counts = runner.summary().value(QStringLiteral("counts")).toObject();
     const double cpuWaitMs =
-        waitBefore && waitAfter ? toMillis(*waitAfter - *waitBefore) : -1; // -1: unknown
+        before && after ? toMillis(after->waiting - before->waiting) : -1; // -1: unknown
+    const double cpuMs = before && after ? toMillis(after->onCpu - before->onCpu) : -1;
     qInfo("1000 rps for 3 s: %lld sent, (sent - intended) p50 %.3f ms, p99 %.3f ms, max %.3f ms; "
-          "server saw %.0f; late starts %.0f; this thread waited %.1f ms for a CPU",
+          "server saw %.0f; late starts %.0f; this thread waited %.1f ms for a CPU and ran "
+          "%.1f ms",
           (long long)lag.count(), hp(runner, "queue", 50), hp(runner, "queue", 99),
           static_cast<double>(lag.max()) / 1e6, mock.requests(),
-          counts.value(QStringLiteral("late_starts")).toDouble(), cpuWaitMs);
+          counts.value(QStringLiteral("late_starts")).toDouble(), cpuWaitMs, cpuMs);
     QCOMPARE(lag.count(), 3000);
     QCOMPARE(mock.requests(), 3000.0);
     if (test::timedTestsSkipped()) {
@@ -416,6 +423,14 @@ void TestBenchRunner::scheduleIsPreciseAt1000Rps() {
     QVERIFY2(p99 <= 1.0, qPrintable(QStringLiteral("p99 %1 ms; this thread waited %2 ms for a CPU")
                                         .arg(p99)
                                         .arg(cpuWaitMs)));
+    // On time without a busy thread: between arrivals the runner sleeps until the next one (a
+    // loop spinning through the last millisecond of each would run for the whole 3 s here).
+    if (cpuMs >= 0) {
+        QVERIFY2(cpuMs < 0.5 * toMillis(duration),
+                 qPrintable(QStringLiteral("the runner's thread ran %1 ms of the %2 ms run")
+                                .arg(cpuMs, 0, 'f', 1)
+                                .arg(toMillis(duration))));
+    }
 }
 
 // The measurement behind coordinatedOmissionIsCorrected, on virtual time: 100 rps for 20 s,

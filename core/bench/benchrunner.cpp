@@ -31,6 +31,7 @@ BenchRunner::BenchRunner(BenchScenario scenario, QUrl target, const Clock* clock
     m_arrivalTimer.setSingleShot(true);
     m_arrivalTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_arrivalTimer, &QTimer::timeout, this, &BenchRunner::onArrivalTimer);
+    connect(&m_arrivalWake, &PreciseWake::timeout, this, &BenchRunner::onArrivalTimer);
     m_tickTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_tickTimer, &QTimer::timeout, this, &BenchRunner::tick);
     m_drainTimer.setSingleShot(true);
@@ -186,6 +187,13 @@ void BenchRunner::armArrival() {
     const Nanos next = m_schedule.next();
     if (next == Nanos::max()) {
         m_arrivalTimer.stop();
+        m_arrivalWake.stop();
+        return;
+    }
+    if (m_scenario.preciseArrivals && m_clock.isWallSteady() && m_arrivalWake.available()) {
+        // A timerfd at the arrival's own time: on time to the kernel's wake-up latency, and
+        // idle in between (the spin below keeps a core busy at high rates).
+        m_arrivalWake.startAt(next);
         return;
     }
     // Qt timers have millisecond resolution: sleep the whole milliseconds, then let the event
@@ -366,6 +374,7 @@ void BenchRunner::beginDrain(const QString& why) {
     m_endReason = why;
     m_offerEnd = m_clock.now();
     m_arrivalTimer.stop();
+    m_arrivalWake.stop();
     m_workers = 0;
     addEvent(QStringLiteral("end"), why);
     armDrainLimit();
@@ -391,6 +400,7 @@ void BenchRunner::finish() {
     m_drainTimer.stop();
     m_tickTimer.stop();
     m_arrivalTimer.stop();
+    m_arrivalWake.stop();
     closeSecond(); // the last partial second
     m_state = State::Finished;
     Q_EMIT finished();
@@ -413,6 +423,7 @@ void BenchRunner::onStressStepEnd() {
     // Stop offering load and let this step's requests finish, so the next step starts clean.
     m_stressIdle = true;
     m_arrivalTimer.stop();
+    m_arrivalWake.stop();
     m_workers = 0;
     stressEvaluatePending();
 }

@@ -8,6 +8,7 @@
 #include "core/metrics/latencyhistogram.h"
 #include "core/metrics/requestmetrics.h"
 #include "core/metrics/timeseries.h"
+#include "core/net/precisewake.h"
 #include "core/net/requestengine.h"
 
 #include <QJsonArray>
@@ -145,6 +146,9 @@ private:
     bool m_loadOverridden = false;
     ArrivalSchedule m_schedule;
     QTimer m_arrivalTimer;
+    /// Open loop with precise arrivals on the steady clock: wakes at each arrival's time
+    /// (m_arrivalTimer serves the other cases). Only one of the two is armed at a time.
+    PreciseWake m_arrivalWake;
     QTimer m_tickTimer;
     QTimer m_drainTimer;
     int m_workers = 0; ///< closed loop: requests kept in flight

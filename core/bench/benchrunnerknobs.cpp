@@ -111,6 +111,7 @@ void BenchRunner::setPaused(bool paused) {
              paused ? QStringLiteral("paused") : QStringLiteral("resumed"));
     if (paused) {
         m_arrivalTimer.stop();
+        m_arrivalWake.stop();
         return;
     }
     if (m_scenario.profile.openLoop()) {

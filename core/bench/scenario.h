@@ -72,10 +72,11 @@ struct BenchScenario {
     /// every request at priority 1.
     std::vector<double> priorityMix;
 
-    /// Open loop: spin the event loop through the last millisecond before each arrival, so a
-    /// request leaves within microseconds of its intended time (costs a busy thread at high
-    /// rates). Off, arrivals leave on the millisecond timer (up to ~1 ms late, still measured):
-    /// the console runs this way so the engine leaves CPU to the window.
+    /// Open loop: each request leaves within microseconds of its intended time. On the steady
+    /// clock under Linux a timerfd wakes the runner at each arrival (PreciseWake, no busy
+    /// thread); elsewhere the event loop spins through the last millisecond before each arrival
+    /// (a busy thread at high rates). Off, arrivals leave on the millisecond timer (up to ~1 ms
+    /// late, still measured): the console runs this way.
     bool preciseArrivals = true;
 
     std::vector<SloSpec> slos;
