@@ -75,7 +75,8 @@ Result<void> Session::startRun(BenchScenario scenario) {
     if (!scenario.limits) {
         scenario.limits = m_limits;
     }
-    // Millisecond arrival timing: a spinning engine thread would take a core from the window.
+    // Where there is no timerfd to wake the runner at each arrival, millisecond arrival timing:
+    // a spinning engine thread would take a core from the window.
     scenario.preciseArrivals = false;
     QUrl target = scenario.target;
     if (scenario.useMock) {

@@ -190,9 +190,10 @@ void BenchRunner::armArrival() {
         m_arrivalWake.stop();
         return;
     }
-    if (m_scenario.preciseArrivals && m_clock.isWallSteady() && m_arrivalWake.available()) {
+    if (m_clock.isWallSteady() && m_arrivalWake.available()) {
         // A timerfd at the arrival's own time: on time to the kernel's wake-up latency, and
-        // idle in between (the spin below keeps a core busy at high rates).
+        // idle in between, so every run gets it (the spin below keeps a core busy at high
+        // rates, which only preciseArrivals allows).
         m_arrivalWake.startAt(next);
         return;
     }

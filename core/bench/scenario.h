@@ -72,11 +72,11 @@ struct BenchScenario {
     /// every request at priority 1.
     std::vector<double> priorityMix;
 
-    /// Open loop: each request leaves within microseconds of its intended time. On the steady
-    /// clock under Linux a timerfd wakes the runner at each arrival (PreciseWake, no busy
-    /// thread); elsewhere the event loop spins through the last millisecond before each arrival
-    /// (a busy thread at high rates). Off, arrivals leave on the millisecond timer (up to ~1 ms
-    /// late, still measured): the console runs this way.
+    /// Open loop on the steady clock under Linux: a timerfd wakes the runner at each arrival
+    /// (PreciseWake: within a fraction of a millisecond, no busy thread), whatever this says.
+    /// Elsewhere, true lets the event loop spin through the last millisecond before each arrival
+    /// (on time to microseconds, a busy thread at high rates); false leaves arrivals on the
+    /// millisecond timer (up to ~1 ms late, still measured), as the console asks.
     bool preciseArrivals = true;
 
     std::vector<SloSpec> slos;
