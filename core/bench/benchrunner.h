@@ -146,7 +146,7 @@ private:
     bool m_loadOverridden = false;
     ArrivalSchedule m_schedule;
     QTimer m_arrivalTimer;
-    /// Open loop with precise arrivals on the steady clock: wakes at each arrival's time
+    /// Open loop on the steady clock where a timerfd serves: wakes at each arrival's time
     /// (m_arrivalTimer serves the other cases). Only one of the two is armed at a time.
     PreciseWake m_arrivalWake;
     QTimer m_tickTimer;
