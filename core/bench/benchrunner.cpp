@@ -180,14 +180,18 @@ void BenchRunner::onArrivalTimer() {
     armArrival();
 }
 
+void BenchRunner::stopArrivals() {
+    m_arrivalTimer.stop();
+    m_arrivalWake.stop();
+}
+
 void BenchRunner::armArrival() {
     if (m_state != State::Running || m_stressIdle || m_paused || !m_scenario.profile.openLoop()) {
         return;
     }
     const Nanos next = m_schedule.next();
     if (next == Nanos::max()) {
-        m_arrivalTimer.stop();
-        m_arrivalWake.stop();
+        stopArrivals();
         return;
     }
     if (m_clock.isWallSteady() && m_arrivalWake.available()) {
@@ -374,8 +378,7 @@ void BenchRunner::beginDrain(const QString& why) {
     m_state = State::Draining;
     m_endReason = why;
     m_offerEnd = m_clock.now();
-    m_arrivalTimer.stop();
-    m_arrivalWake.stop();
+    stopArrivals();
     m_workers = 0;
     addEvent(QStringLiteral("end"), why);
     armDrainLimit();
@@ -400,8 +403,7 @@ void BenchRunner::finish() {
     m_end = m_clock.now();
     m_drainTimer.stop();
     m_tickTimer.stop();
-    m_arrivalTimer.stop();
-    m_arrivalWake.stop();
+    stopArrivals();
     closeSecond(); // the last partial second
     m_state = State::Finished;
     Q_EMIT finished();
@@ -423,8 +425,7 @@ void BenchRunner::onStressStepEnd() {
     }
     // Stop offering load and let this step's requests finish, so the next step starts clean.
     m_stressIdle = true;
-    m_arrivalTimer.stop();
-    m_arrivalWake.stop();
+    stopArrivals();
     m_workers = 0;
     stressEvaluatePending();
 }

@@ -108,6 +108,8 @@ private:
     void submitOne(Nanos intendedAt);
     void onArrivalTimer();
     void armArrival();
+    /// No more arrivals until the next armArrival(): both the timer and the wake stop.
+    void stopArrivals();
     void onFinished(const RequestRecord& record, const Pending& pending);
     void refillWorkers();
     void onStressStepEnd();

@@ -110,8 +110,7 @@ void BenchRunner::setPaused(bool paused) {
     addEvent(QStringLiteral("pause"),
              paused ? QStringLiteral("paused") : QStringLiteral("resumed"));
     if (paused) {
-        m_arrivalTimer.stop();
-        m_arrivalWake.stop();
+        stopArrivals();
         return;
     }
     if (m_scenario.profile.openLoop()) {

@@ -15,7 +15,6 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-
 #include <unistd.h>
 
 namespace sluice {
